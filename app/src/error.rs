@@ -1,0 +1,118 @@
+//! The error every server function returns: serializable so the browser gets the same typed value, with a
+//! message that tells the user what to do. Internals go to the log, never to the user.
+
+use leptos::server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// The input is wrong; the message says what to fix.
+    #[error("{0}")]
+    Validation(String),
+    /// The thing does not exist, or belongs to someone the caller may not see (the same answer on purpose).
+    #[error("{0} was not found.")]
+    NotFound(String),
+    #[error("You are not allowed to {0}.")]
+    Forbidden(String),
+    #[error("Please sign in to continue.")]
+    Unauthenticated,
+    /// No active organization answers at this address.
+    #[error("No active organization is available at \"{0}\". Check the address, or ask your administrator.")]
+    UnknownTenant(String),
+    #[error("The service is busy or restarting. Please try again in a moment.")]
+    Unavailable,
+    /// Something failed on the server; the reference finds the full story in the log.
+    #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
+    Internal(String),
+    /// The request never got a proper answer (network down, server unreachable ...).
+    #[error("Could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                AppError::Validation(format!("The request was malformed: {msg}"))
+            }
+            other => AppError::Transport(other.to_string()),
+        }
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    //! Mapping to HTTP, once, and the logging of internal failures.
+
+    use super::AppError;
+    use axum::http::StatusCode;
+
+    impl AppError {
+        pub fn status(&self) -> StatusCode {
+            match self {
+                AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                AppError::NotFound(_) | AppError::UnknownTenant(_) => StatusCode::NOT_FOUND,
+                AppError::Forbidden(_) => StatusCode::FORBIDDEN,
+                AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            }
+        }
+
+        /// Logs an unexpected failure with its whole source chain and returns the user-facing error that
+        /// carries only the request id.
+        pub fn internal(err: &(dyn std::error::Error + 'static), request_id: &str) -> AppError {
+            let mut chain = err.to_string();
+            let mut source = err.source();
+            while let Some(cause) = source {
+                chain.push_str(": ");
+                chain.push_str(&cause.to_string());
+                source = cause.source();
+            }
+            tracing::error!(request_id, error = %chain, "internal error");
+            AppError::Internal(request_id.to_string())
+        }
+
+        /// Maps a database error: pool exhaustion and lost connections are "try again", the rest internal.
+        pub fn from_db(err: sqlx::Error, request_id: &str) -> AppError {
+            match err {
+                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                    tracing::warn!(request_id, error = %err, "database unavailable");
+                    AppError::Unavailable
+                }
+                other => AppError::internal(&other, request_id),
+            }
+        }
+    }
+
+    /// Sets the HTTP status of the server function's response to match the error, then hands it back.
+    pub fn respond_with(err: AppError) -> AppError {
+        if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            options.set_status(err.status());
+        }
+        err
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_tell_the_user_what_to_do() {
+        assert_eq!(AppError::NotFound("Project".into()).to_string(), "Project was not found.");
+        assert!(AppError::Internal("req-1".into()).to_string().contains("reference req-1"));
+    }
+
+    #[test]
+    fn survives_the_trip_to_the_browser() {
+        let err = AppError::Validation("Name is required.".into());
+        let bytes = err.ser();
+        assert_eq!(AppError::de(bytes), err);
+    }
+}

@@ -1,0 +1,85 @@
+//! Display formatting shared by the server render and the browser (same input, same text: no hydration
+//! mismatch).
+
+use chrono::{DateTime, Utc};
+use rust_decimal::{prelude::ToPrimitive, Decimal};
+
+/// "$1.2B", "$12.5M", "$850K", "$900".
+pub fn money_compact(value: Decimal) -> String {
+    let v = value.to_f64().unwrap_or(0.0);
+    let (scaled, suffix) = if v.abs() >= 1e9 {
+        (v / 1e9, "B")
+    } else if v.abs() >= 1e6 {
+        (v / 1e6, "M")
+    } else if v.abs() >= 1e3 {
+        (v / 1e3, "K")
+    } else {
+        return format!("${v:.0}");
+    };
+    if scaled >= 100.0 { format!("${scaled:.0}{suffix}") } else { format!("${scaled:.1}{suffix}") }
+}
+
+/// "42%".
+pub fn percent(value: Decimal) -> String {
+    format!("{}%", value.round_dp(0))
+}
+
+/// "Mar 3, 2027".
+pub fn date(value: DateTime<Utc>) -> String {
+    value.format("%b %-d, %Y").to_string()
+}
+
+/// How close a due date is, for highlighting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Urgency {
+    Overdue,
+    /// Within 14 days.
+    Soon,
+    Later,
+}
+
+/// "due today", "in 5 days", "3 days ago", with its urgency, relative to `now`.
+pub fn due_in(due: DateTime<Utc>, now: DateTime<Utc>) -> (String, Urgency) {
+    let days = (due.date_naive() - now.date_naive()).num_days();
+    match days {
+        d if d < -1 => (format!("{} days ago", -d), Urgency::Overdue),
+        -1 => ("yesterday".to_string(), Urgency::Overdue),
+        0 => ("due today".to_string(), Urgency::Soon),
+        1 => ("tomorrow".to_string(), Urgency::Soon),
+        d if d <= 14 => (format!("in {d} days"), Urgency::Soon),
+        d => (format!("in {d} days"), Urgency::Later),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use std::str::FromStr;
+
+    #[test]
+    fn money_is_compact() {
+        assert_eq!(money_compact(Decimal::from_str("12500000").expect("dec")), "$12.5M");
+        assert_eq!(money_compact(Decimal::from_str("1250000000").expect("dec")), "$1.2B");
+        assert_eq!(money_compact(Decimal::from_str("850000").expect("dec")), "$850K");
+        assert_eq!(money_compact(Decimal::from_str("900").expect("dec")), "$900");
+        assert_eq!(money_compact(Decimal::from_str("250000000").expect("dec")), "$250M");
+    }
+
+    #[test]
+    fn due_dates_are_relative_to_the_given_clock() {
+        let now = Utc.with_ymd_and_hms(2026, 11, 22, 15, 0, 0).single().expect("time");
+        let at = |d: u32| Utc.with_ymd_and_hms(2026, 12, d, 9, 0, 0).single().expect("time");
+        assert_eq!(due_in(at(2), now), ("in 10 days".to_string(), Urgency::Soon));
+        assert_eq!(due_in(at(31), now), ("in 39 days".to_string(), Urgency::Later));
+        let past = Utc.with_ymd_and_hms(2026, 11, 19, 9, 0, 0).single().expect("time");
+        assert_eq!(due_in(past, now), ("3 days ago".to_string(), Urgency::Overdue));
+        assert_eq!(due_in(now, now).1, Urgency::Soon);
+    }
+
+    #[test]
+    fn dates_are_short_and_unambiguous() {
+        let d = Utc.with_ymd_and_hms(2027, 3, 3, 0, 0, 0).single().expect("time");
+        assert_eq!(date(d), "Mar 3, 2027");
+    }
+}

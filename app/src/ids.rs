@@ -1,0 +1,96 @@
+//! Typed identifiers: a project id can't be passed where a user id is expected.
+
+use serde::{Deserialize, Serialize};
+use std::{fmt, str::FromStr};
+use uuid::Uuid;
+
+/// An identifier that failed to parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("\"{value}\" is not a valid {kind} id")]
+pub struct InvalidId {
+    pub kind: &'static str,
+    pub value: String,
+}
+
+macro_rules! id_type {
+    ($(#[$meta:meta])* $name:ident, $kind:literal) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+        #[cfg_attr(feature = "ssr", sqlx(transparent))]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            pub const fn from_uuid(id: Uuid) -> Self {
+                Self(id)
+            }
+
+            pub const fn as_uuid(&self) -> Uuid {
+                self.0
+            }
+
+            /// A fresh random id, for rows the server creates.
+            pub fn new_random() -> Self {
+                Self(Uuid::new_v4())
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = InvalidId;
+
+            fn from_str(raw: &str) -> Result<Self, Self::Err> {
+                Uuid::parse_str(raw.trim())
+                    .map(Self)
+                    .map_err(|_| InvalidId { kind: $kind, value: raw.to_string() })
+            }
+        }
+    };
+}
+
+id_type!(/// A tenant (customer organization).
+    TenantId, "tenant");
+id_type!(/// A user of one tenant.
+    UserId, "user");
+id_type!(/// An opportunity project (a pursuit).
+    ProjectId, "project");
+id_type!(/// An organization (agency, prime, partner ...).
+    OrganizationId, "organization");
+id_type!(/// A contact person.
+    ContactId, "contact");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints_the_same_uuid() {
+        let raw = "6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10";
+        let id: ProjectId = raw.parse().expect("valid uuid");
+        assert_eq!(id.to_string(), raw);
+    }
+
+    #[test]
+    fn rejects_garbage_with_the_kind_in_the_message() {
+        let err = "not-a-uuid".parse::<UserId>().unwrap_err();
+        assert_eq!(err.to_string(), "\"not-a-uuid\" is not a valid user id");
+    }
+
+    #[test]
+    fn trims_surrounding_whitespace() {
+        let id: TenantId = " 6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10 ".parse().expect("valid uuid");
+        assert_eq!(id.to_string(), "6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10");
+    }
+
+    #[test]
+    fn serializes_as_a_bare_string() {
+        let id: ContactId = "6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10".parse().expect("valid uuid");
+        assert_eq!(serde_json::to_string(&id).expect("json"), "\"6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10\"");
+    }
+}

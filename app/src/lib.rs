@@ -1,0 +1,85 @@
+//! GWM CRM's shared crate: domain types, server functions and components, compiled for the server (`ssr`)
+//! and for the browser (`hydrate`). Everything that touches the database lives behind `ssr`.
+#![cfg_attr(feature = "ssr", deny(clippy::unwrap_used))]
+#![recursion_limit = "256"]
+
+pub mod closed_set;
+pub mod domain;
+pub mod error;
+pub mod format;
+pub mod ids;
+pub mod projects;
+pub mod roles;
+pub mod shell;
+pub mod tenancy;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod scope;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Redirect, Route, Router, Routes},
+    path,
+};
+
+/// The name of the compiled css/js/wasm under /pkg.
+pub const OUTPUT_NAME: &str = "gwm_crm";
+
+/// The HTML document the server renders around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
+        <Title text="GWM CRM"/>
+        <Router>
+            <shell::AppShell>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=|| view! { <Redirect path="/projects"/> }/>
+                    <Route path=path!("/projects") view=projects::ProjectsPage/>
+                </Routes>
+            </shell::AppShell>
+        </Router>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Not found · GWM CRM"/>
+        <section class="page">
+            <div class="callout">
+                <h1 class="callout__title">"This page does not exist"</h1>
+                <p>"Check the address, or go back to " <a href="/projects">"your projects"</a> "."</p>
+            </div>
+        </section>
+    }
+}

@@ -1,0 +1,72 @@
+//! The frame around every page: navigation for each area of the product.
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+
+struct NavItem {
+    label: &'static str,
+    href: &'static str,
+    /// Areas whose issue has not landed are listed, not linked, so nobody clicks into a dead end.
+    available: bool,
+}
+
+const NAV: &[NavItem] = &[
+    NavItem { label: "Dashboard", href: "/dashboard", available: false },
+    NavItem { label: "Pipeline", href: "/pipeline", available: false },
+    NavItem { label: "Projects", href: "/projects", available: true },
+    NavItem { label: "Contacts", href: "/contacts", available: false },
+    NavItem { label: "Documents", href: "/documents", available: false },
+    NavItem { label: "Settings", href: "/settings", available: false },
+];
+
+#[component]
+pub fn AppShell(children: Children) -> impl IntoView {
+    let location = use_location();
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <div class="shell">
+            <aside class="shell__nav" aria-label="Main navigation">
+                <a class="brand" href="/projects">
+                    <span class="brand__mark" aria-hidden="true">"G"</span>
+                    <span class="brand__name">"GWM CRM"</span>
+                </a>
+                <nav>
+                    <ul class="nav-list">
+                        {NAV
+                            .iter()
+                            .map(|item| {
+                                if item.available {
+                                    let href = item.href;
+                                    let current = move || {
+                                        location.pathname.get().starts_with(href).then_some("page")
+                                    };
+                                    view! {
+                                        <li>
+                                            <a class="nav-link" href=href aria-current=current>
+                                                {item.label}
+                                            </a>
+                                        </li>
+                                    }
+                                        .into_any()
+                                } else {
+                                    view! {
+                                        <li>
+                                            <span class="nav-link nav-link--soon" aria-disabled="true">
+                                                {item.label}
+                                                <span class="nav-link__badge">"soon"</span>
+                                            </span>
+                                        </li>
+                                    }
+                                        .into_any()
+                                }
+                            })
+                            .collect_view()}
+                    </ul>
+                </nav>
+            </aside>
+            <main id="main" class="shell__main" tabindex="-1">
+                {children()}
+            </main>
+        </div>
+    }
+}

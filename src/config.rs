@@ -1,0 +1,173 @@
+//! Configuration from environment variables, with defaults that work for a local run.
+
+use sqlx::postgres::PgConnectOptions;
+use std::{net::SocketAddr, path::PathBuf, str::FromStr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{name} is not set. {hint}")]
+    Missing { name: &'static str, hint: &'static str },
+    #[error("{name} has an invalid value {value:?}: {reason}")]
+    Invalid { name: &'static str, value: String, reason: String },
+}
+
+/// Whether the server creates the demo tenant when the database has no tenant yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeedDemo {
+    IfEmpty,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The owner's connection: migrations and platform work (creating tenants).
+    pub owner_db: PgConnectOptions,
+    /// The application role's connection: everything a request does.
+    pub app_db: PgConnectOptions,
+    pub db_max_connections: u32,
+    pub bind: SocketAddr,
+    pub site_root: PathBuf,
+    pub base_domain: String,
+    pub default_tenant: Option<String>,
+    pub files_dir: PathBuf,
+    pub seed_demo: SeedDemo,
+    pub demo_password: String,
+    pub log_format: LogFormat,
+    pub production: bool,
+}
+
+impl Config {
+    pub fn from_env() -> Result<Config, ConfigError> {
+        Config::from_lookup(|name| std::env::var(name).ok().filter(|v| !v.trim().is_empty()))
+    }
+
+    /// Reads configuration through `lookup` (the environment, or a map in tests).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
+        let database_url = lookup("DATABASE_URL").ok_or(ConfigError::Missing {
+            name: "DATABASE_URL",
+            hint: "Set it to the database owner's connection URL, or start the server with scripts/run.sh, \
+                   which runs a private PostgreSQL cluster.",
+        })?;
+        let owner_db = parse_db_url("DATABASE_URL", &database_url)?;
+        let app_db = match lookup("APP_DATABASE_URL") {
+            Some(url) => parse_db_url("APP_DATABASE_URL", &url)?,
+            None => {
+                let derived = owner_db.clone().username("gwm_app");
+                match lookup("APP_DATABASE_PASSWORD") {
+                    Some(password) => derived.password(&password),
+                    None => derived.password(""),
+                }
+            }
+        };
+        let production = lookup("LEPTOS_ENV").is_some_and(|v| v.eq_ignore_ascii_case("prod"));
+        let log_format = match lookup("GWM_LOG_FORMAT").as_deref() {
+            None if production => LogFormat::Json,
+            None | Some("pretty") => LogFormat::Pretty,
+            Some("json") => LogFormat::Json,
+            Some(other) => return Err(invalid("GWM_LOG_FORMAT", other, "use \"pretty\" or \"json\"")),
+        };
+        let seed_demo = match lookup("GWM_SEED_DEMO").as_deref() {
+            None | Some("never") => SeedDemo::Never,
+            Some("if-empty") => SeedDemo::IfEmpty,
+            Some(other) => return Err(invalid("GWM_SEED_DEMO", other, "use \"if-empty\" or \"never\"")),
+        };
+        let bind_raw = lookup("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_string());
+        let bind = SocketAddr::from_str(&bind_raw)
+            .map_err(|e| invalid("LEPTOS_SITE_ADDR", &bind_raw, &format!("{e}; expected host:port like 127.0.0.1:3000")))?;
+        let db_max_raw = lookup("GWM_DB_MAX_CONNECTIONS").unwrap_or_else(|| "20".to_string());
+        let db_max_connections = db_max_raw
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=1000).contains(n))
+            .ok_or_else(|| invalid("GWM_DB_MAX_CONNECTIONS", &db_max_raw, "expected a number from 1 to 1000"))?;
+        let base_domain = lookup("GWM_BASE_DOMAIN").unwrap_or_else(|| "localhost".to_string()).to_ascii_lowercase();
+        let default_tenant = match lookup("GWM_DEFAULT_TENANT") {
+            Some(t) if t == "-" => None,
+            Some(t) => Some(t.to_ascii_lowercase()),
+            None if production => None,
+            None => Some("demo".to_string()),
+        };
+        Ok(Config {
+            owner_db,
+            app_db,
+            db_max_connections,
+            bind,
+            site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string())),
+            base_domain,
+            default_tenant,
+            files_dir: PathBuf::from(lookup("GWM_FILES_DIR").unwrap_or_else(|| "data/files".to_string())),
+            seed_demo,
+            demo_password: lookup("GWM_DEMO_PASSWORD").unwrap_or_else(|| "Capture-Demo-2026!".to_string()),
+            log_format,
+            production,
+        })
+    }
+}
+
+fn parse_db_url(name: &'static str, url: &str) -> Result<PgConnectOptions, ConfigError> {
+    // The URL may hold a password: never echo it back.
+    PgConnectOptions::from_str(url).map_err(|e| ConfigError::Invalid {
+        name,
+        value: "<redacted>".to_string(),
+        reason: format!("{e}; expected postgres://user[:password]@host[:port]/database"),
+    })
+}
+
+fn invalid(name: &'static str, value: &str, reason: &str) -> ConfigError {
+    ConfigError::Invalid { name, value: value.to_string(), reason: reason.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn local_defaults() {
+        let c = config(&[("DATABASE_URL", "postgres://gwm_owner@localhost/gwm")]).expect("config");
+        assert_eq!(c.bind.to_string(), "127.0.0.1:3000");
+        assert_eq!(c.app_db.get_username(), "gwm_app");
+        assert_eq!(c.default_tenant.as_deref(), Some("demo"));
+        assert_eq!(c.seed_demo, SeedDemo::Never);
+        assert_eq!(c.log_format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn production_has_no_default_tenant_and_logs_json() {
+        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD")]).expect("config");
+        assert_eq!(c.default_tenant, None);
+        assert_eq!(c.log_format, LogFormat::Json);
+    }
+
+    #[test]
+    fn missing_database_url_says_what_to_do() {
+        let err = config(&[]).unwrap_err().to_string();
+        assert!(err.contains("DATABASE_URL is not set"), "{err}");
+        assert!(err.contains("scripts/run.sh"), "{err}");
+    }
+
+    #[test]
+    fn bad_values_are_named_and_passwords_never_echoed() {
+        let err = config(&[("DATABASE_URL", "mysql://u:hunter2@x/y")]).unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_SITE_ADDR", "nope")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("LEPTOS_SITE_ADDR"), "{err}");
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_DB_MAX_CONNECTIONS", "0")])
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("1 to 1000"), "{err}");
+    }
+}

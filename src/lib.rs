@@ -1,0 +1,9 @@
+//! The GWM CRM server: configuration, startup, HTTP routes and middleware, demo data and the CLI.
+#![deny(clippy::unwrap_used)]
+
+pub mod config;
+pub mod database;
+pub mod demo;
+pub mod http;
+pub mod startup;
+pub mod telemetry;

@@ -1,0 +1,141 @@
+//! Builds the application from configuration and serves it until a shutdown signal.
+
+use crate::{
+    config::{Config, SeedDemo},
+    database::{self, DatabaseError},
+    demo,
+    http::{health::health, middleware},
+};
+use app::{shell, state::{AppState, Settings}, App, OUTPUT_NAME};
+use axum::{routing::get, Router};
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use std::{net::SocketAddr, sync::Arc};
+use tokio::net::TcpListener;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Database(#[from] DatabaseError),
+    #[error("creating the demo tenant failed")]
+    Demo(#[from] demo::DemoError),
+    #[error("could not create the files folder {path}")]
+    FilesDir {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("could not listen on {addr}")]
+    Bind {
+        addr: SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("the server stopped with an error")]
+    Serve(#[source] std::io::Error),
+}
+
+/// A started (bound, migrated) server, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub addr: SocketAddr,
+    pub state: AppState,
+}
+
+impl Application {
+    /// Migrates as the owner, optionally seeds the demo tenant, connects as the app role and binds.
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let owner = database::connect(&config.owner_db, 2).await?;
+        database::migrate(&owner).await?;
+        if config.seed_demo == SeedDemo::IfEmpty {
+            if let Some(report) = demo::seed_if_empty(&owner, &config.demo_password).await? {
+                report.print_sign_in(&config);
+            }
+        }
+        owner.close().await;
+
+        let pool = database::connect(&config.app_db, config.db_max_connections).await?;
+        tokio::fs::create_dir_all(&config.files_dir).await.map_err(|source| StartupError::FilesDir {
+            path: config.files_dir.display().to_string(),
+            source,
+        })?;
+
+        let listener = TcpListener::bind(config.bind).await.map_err(|source| StartupError::Bind { addr: config.bind, source })?;
+        let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind, source })?;
+        let leptos_options = LeptosOptions::builder()
+            .output_name(OUTPUT_NAME)
+            .site_root(config.site_root.display().to_string())
+            .site_addr(addr)
+            .env(if config.production { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
+            .build();
+        let state = AppState {
+            pool,
+            settings: Arc::new(Settings {
+                base_domain: config.base_domain.clone(),
+                default_tenant: config.default_tenant.clone(),
+                files_dir: config.files_dir.clone(),
+            }),
+            leptos_options,
+        };
+        let router = router(state.clone());
+        Ok(Application { listener, router, addr, state })
+    }
+
+    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and closes the pool.
+    pub async fn run_until_stopped(self) -> Result<(), StartupError> {
+        let pool = self.state.pool.clone();
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .map_err(StartupError::Serve)?;
+        pool.close().await;
+        tracing::info!("stopped cleanly");
+        Ok(())
+    }
+}
+
+fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let context_state = state.clone();
+    let shell_options = state.leptos_options.clone();
+    let router = Router::new()
+        .route("/healthz", get(health))
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(context_state.clone()),
+            move || shell(shell_options.clone()),
+        )
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .with_state(state);
+    middleware::wrap(router)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %err, "could not listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut sig) => {
+                sig.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "could not listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutdown signal received: finishing in-flight requests");
+}
