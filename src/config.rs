@@ -159,7 +159,7 @@ mod tests {
 
     #[test]
     fn bad_values_are_named_and_passwords_never_echoed() {
-        let err = config(&[("DATABASE_URL", "mysql://u:hunter2@x/y")]).unwrap_err().to_string();
+        let err = config(&[("DATABASE_URL", "postgres://u:hunter2@x:notaport/y")]).unwrap_err().to_string();
         assert!(!err.contains("hunter2"), "{err}");
         let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_SITE_ADDR", "nope")])
             .unwrap_err()

@@ -7,9 +7,9 @@ use crate::{
     http::{health::health, middleware},
 };
 use app::{shell, state::{AppState, Settings}, App, OUTPUT_NAME};
-use axum::{routing::get, Router};
+use axum::{response::Redirect, routing::get, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 
@@ -96,11 +96,14 @@ impl Application {
 }
 
 fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    // "/" is a plain HTTP redirect (a streamed page can no longer change its status); the app's own
+    // route for "/" covers navigation inside the browser.
+    let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let router = Router::new()
         .route("/healthz", get(health))
+        .route("/", get(|| async { Redirect::to("/projects") }))
         .leptos_routes_with_context(
             &state,
             routes,

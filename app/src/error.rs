@@ -36,12 +36,16 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
-        match value {
+        let err = match value {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 AppError::Validation(format!("The request was malformed: {msg}"))
             }
             other => AppError::Transport(other.to_string()),
-        }
+        };
+        // On the server this runs when the arguments did not decode: answer 422, not 500.
+        #[cfg(feature = "ssr")]
+        let err = ssr::respond_with(err);
+        err
     }
 }
 

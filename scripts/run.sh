@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Runs GWM CRM at http://127.0.0.1:3000 (LEPTOS_SITE_ADDR to change).
+#   scripts/run.sh            debug build
+#   scripts/run.sh --release  optimised build (smaller wasm, faster server)
+# With no DATABASE_URL, a private PostgreSQL cluster lives in data/postgres (kept between runs, stopped on
+# exit) and files go to data/files. On an empty database the demo tenant is created and its sign-in printed.
+source "$(dirname "$0")/lib.sh"
+
+profile=debug
+case "${1:-}" in
+  --release) profile=release ;;
+  "") ;;
+  *) echo "usage: scripts/run.sh [--release]" >&2; exit 2 ;;
+esac
+
+ensure_build_tools
+build_site "$profile"
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  PG_DATA="$ROOT/data/postgres"
+  PG_SOCKET="$ROOT/data/postgres-socket"
+  pg_start "$PG_DATA" "$PG_SOCKET"
+  trap 'log "stopping PostgreSQL"; pg_stop "$PG_DATA"' EXIT
+  pg_prepare "$PG_SOCKET" gwm
+  export DATABASE_URL="postgres://gwm_owner@localhost/gwm?host=$PG_SOCKET"
+  log "PostgreSQL running privately in data/postgres (socket only)"
+fi
+
+export LEPTOS_SITE_ROOT="$SITE_ROOT"
+export GWM_FILES_DIR="${GWM_FILES_DIR:-$ROOT/data/files}"
+export GWM_SEED_DEMO="${GWM_SEED_DEMO:-if-empty}"
+bin="$TARGET_DIR/debug/gwm-crm"; [ "$profile" = release ] && bin="$TARGET_DIR/release/gwm-crm"
+log "starting the server"
+# Not exec: the EXIT trap must stop PostgreSQL after the server stops (Ctrl-C reaches both).
+"$bin" serve

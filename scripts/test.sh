@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests against a real PostgreSQL, then the browser tests in
+# Debian's Chromium against the real server. Installs what is missing; leaves nothing running.
+source "$(dirname "$0")/lib.sh"
+
+ensure_build_tools
+ensure_browser
+
+WORK="$(mktemp -d /tmp/gwm-test.XXXXXX)"
+chmod 755 "$WORK"
+PG_DATA="$WORK/pg"
+PG_SOCKET="$WORK/socket"
+SERVER_PID=""
+cleanup() {
+  [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  pg_stop "$PG_DATA"
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log "starting a throwaway PostgreSQL cluster"
+pg_start "$PG_DATA" "$PG_SOCKET" fsync=off synchronous_commit=off full_page_writes=off max_connections=300
+pg_prepare "$PG_SOCKET" gwm_e2e
+
+# Integration tests create one fresh database per test through the superuser, owned by gwm_owner.
+export TEST_PG_SOCKET="$PG_SOCKET"
+
+build_site debug
+
+log "cargo test"
+cargo test --locked --workspace
+
+log "browser tests (Playwright + Chromium)"
+PORT=$((20000 + RANDOM % 20000))
+DATABASE_URL="postgres://gwm_owner@localhost/gwm_e2e?host=$PG_SOCKET" \
+  LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" GWM_SEED_DEMO=if-empty \
+  GWM_FILES_DIR="$WORK/files" RUST_LOG="${RUST_LOG:-warn}" \
+  "$TARGET_DIR/debug/gwm-crm" serve >"$WORK/server.log" 2>&1 &
+SERVER_PID=$!
+wait_for_http "http://127.0.0.1:$PORT/healthz" 120 || { cat "$WORK/server.log"; exit 1; }
+(cd "$ROOT/end2end" && BASE_URL="http://127.0.0.1:$PORT" npx playwright test) || { tail -50 "$WORK/server.log"; exit 1; }
+
+log "all tests passed"

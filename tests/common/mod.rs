@@ -1,0 +1,157 @@
+//! Test helpers: a fresh database per test on the cluster scripts/test.sh starts, and the real server on
+//! port 0 with a cookie-keeping client.
+#![allow(dead_code)] // each test binary uses its own subset
+
+use gwm_crm::{config::Config, startup::Application};
+use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection, Executor, PgConnection, PgPool};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+pub struct TestDb {
+    pub name: String,
+    socket: String,
+}
+
+impl TestDb {
+    /// Creates an empty database owned by gwm_owner.
+    pub async fn new() -> TestDb {
+        let socket = std::env::var("TEST_PG_SOCKET")
+            .expect("TEST_PG_SOCKET is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
+        let name = format!("gwm_test_{}", Uuid::new_v4().simple());
+        let mut admin = PgConnectOptions::new()
+            .host(&socket)
+            .username("postgres")
+            .database("postgres")
+            .connect()
+            .await
+            .expect("connect as postgres");
+        admin.execute(format!("CREATE DATABASE {name} OWNER gwm_owner").as_str()).await.expect("create database");
+        admin.close().await.expect("close");
+        TestDb { name, socket }
+    }
+
+    pub fn owner_options(&self) -> PgConnectOptions {
+        PgConnectOptions::new().host(&self.socket).username("gwm_owner").database(&self.name)
+    }
+
+    pub fn app_options(&self) -> PgConnectOptions {
+        self.owner_options().username("gwm_app")
+    }
+
+    pub fn owner_url(&self) -> String {
+        format!("postgres://gwm_owner@localhost/{}?host={}", self.name, self.socket)
+    }
+
+    pub async fn owner_pool(&self) -> PgPool {
+        PgPool::connect_with(self.owner_options()).await.expect("owner pool")
+    }
+
+    pub async fn app_pool(&self) -> PgPool {
+        PgPool::connect_with(self.app_options()).await.expect("app pool")
+    }
+
+    pub async fn app_connection(&self) -> PgConnection {
+        self.app_options().connect().await.expect("app connection")
+    }
+
+    /// Applies the migrations as the owner.
+    pub async fn migrated() -> TestDb {
+        let db = TestDb::new().await;
+        let owner = db.owner_pool().await;
+        gwm_crm::database::migrate(&owner).await.expect("migrate");
+        owner.close().await;
+        db
+    }
+
+    /// A configuration for a server on this database, on a free port.
+    pub fn config(&self, extra: &[(&str, &str)]) -> Config {
+        let mut vars: HashMap<String, String> = HashMap::from([
+            ("DATABASE_URL".to_string(), self.owner_url()),
+            ("LEPTOS_SITE_ADDR".to_string(), "127.0.0.1:0".to_string()),
+            ("GWM_FILES_DIR".to_string(), std::env::temp_dir().join(&self.name).display().to_string()),
+        ]);
+        for (k, v) in extra {
+            vars.insert(k.to_string(), v.to_string());
+        }
+        Config::from_lookup(|k| vars.get(k).cloned()).expect("test config")
+    }
+}
+
+/// The real server, running in this test's runtime.
+pub struct TestApp {
+    pub addr: std::net::SocketAddr,
+    pub db: TestDb,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    /// A server on a fresh database holding the demo tenant.
+    pub async fn with_demo() -> TestApp {
+        TestApp::spawn(TestDb::new().await, &[("GWM_SEED_DEMO", "if-empty")]).await
+    }
+
+    pub async fn spawn(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
+        let app = Application::build(db.config(extra)).await.expect("build app");
+        let addr = app.addr;
+        tokio::spawn(app.run_until_stopped());
+        let client = reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        TestApp { addr, db, client }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// GET with a Host header naming a tenant subdomain (`None`: the bare address, i.e. the default tenant).
+    pub async fn get_as(&self, subdomain: Option<&str>, path: &str) -> reqwest::Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(sub) = subdomain {
+            req = req.header("host", format!("{sub}.localhost:{}", self.addr.port()));
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Calls a server function (form-encoded arguments, JSON answer).
+    pub async fn call(&self, subdomain: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self.client.post(self.url(path)).form(form).header("accept", "application/json");
+        if let Some(sub) = subdomain {
+            req = req.header("host", format!("{sub}.localhost:{}", self.addr.port()));
+        }
+        req.send().await.expect("request")
+    }
+
+    /// Adds a tenant with `projects` projects, as the platform would.
+    pub async fn add_tenant(&self, subdomain: &str, projects: usize, active: bool) -> Uuid {
+        let owner = self.db.owner_pool().await;
+        let id = Uuid::new_v4();
+        let mut tx = owner.begin().await.expect("tx");
+        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+            .bind(id.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("set tenant");
+        sqlx::query("INSERT INTO tenants (id, name, subdomain, is_active, deactivated_at) VALUES ($1, $2, $3, $4, CASE WHEN $4 THEN NULL ELSE now() END)")
+            .bind(id)
+            .bind(format!("{subdomain} Corp"))
+            .bind(subdomain)
+            .bind(active)
+            .execute(&mut *tx)
+            .await
+            .expect("tenant");
+        for i in 0..projects {
+            sqlx::query("INSERT INTO opportunity_projects (tenant_id, project_name, created_by_system) VALUES ($1, $2, 'platform_admin')")
+                .bind(id)
+                .bind(format!("{subdomain} pursuit {i}"))
+                .execute(&mut *tx)
+                .await
+                .expect("project");
+        }
+        tx.commit().await.expect("commit");
+        owner.close().await;
+        id
+    }
+}

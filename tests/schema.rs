@@ -1,0 +1,209 @@
+//! The data model: migrations, the seed's tables, closed sets, and the database roles.
+
+mod common;
+
+use common::{TestApp, TestDb};
+use app::domain::{PipelineStage, Priority, ProjectStatus};
+use gwm_crm::database::MIGRATOR;
+use uuid::Uuid;
+
+/// Every table of the PostgreSQL model plus capture_plans and proposals from the Prisma schema.
+const SEED_TABLES: &[&str] = &[
+    "tenants", "tenant_configurations", "users", "roles", "user_roles", "external_opportunity_sources",
+    "opportunity_projects", "external_opportunity_data", "opportunity_project_overrides", "organizations", "contacts",
+    "opportunity_project_contacts", "document_categories", "documents", "document_associations",
+    "document_access_logs", "activities", "activity_participants", "audit_logs", "change_history", "user_sessions",
+    "permission_audit", "polling_configurations", "api_integration_logs", "external_data_changes", "capture_plans",
+    "proposals",
+];
+
+#[tokio::test]
+async fn migrations_apply_to_an_empty_database_and_a_restart_changes_nothing() {
+    let db = TestDb::new().await;
+    let owner = db.owner_pool().await;
+    gwm_crm::database::migrate(&owner).await.expect("first run");
+    let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
+        .fetch_one(&owner)
+        .await
+        .expect("count");
+    assert_eq!(applied as usize, MIGRATOR.iter().count());
+    let schema_before: String = sqlx::query_scalar(
+        "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, ordinal_position) \
+         FROM information_schema.columns WHERE table_schema = 'public'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("schema");
+
+    // A restart of the server applies migrations again: nothing new, nothing broken.
+    gwm_crm::database::migrate(&owner).await.expect("second run");
+    let app = TestApp::spawn(db, &[]).await;
+    let again: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&owner).await.expect("count");
+    assert_eq!(again as usize, MIGRATOR.iter().count());
+    let schema_after: String = sqlx::query_scalar(
+        "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, ordinal_position) \
+         FROM information_schema.columns WHERE table_schema = 'public'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("schema");
+    assert_eq!(schema_before, schema_after);
+    assert_eq!(app.get_as(None, "/healthz").await.status(), 200);
+}
+
+#[tokio::test]
+async fn every_seed_table_exists() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(&owner)
+    .await
+    .expect("tables");
+    for table in SEED_TABLES {
+        assert!(tables.iter().any(|t| t == table), "missing table {table}");
+    }
+    let view: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM information_schema.views WHERE table_name = 'opportunity_project_dashboard')",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("view");
+    assert!(view, "the dashboard view is missing");
+    let fulltext: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM pg_indexes WHERE indexname = 'documents_search' AND indexdef LIKE '%gin%')",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("index");
+    assert!(fulltext, "the full-text index on documents is missing");
+}
+
+#[tokio::test]
+async fn every_tenant_owned_table_has_tenant_id_and_forced_rls_with_a_restrictive_tenant_policy() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    for table in SEED_TABLES.iter().filter(|t| **t != "tenants") {
+        let (has_tenant, enabled, forced, restrictive): (bool, bool, bool, bool) = sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = c.relname AND column_name = 'tenant_id' \
+                            AND is_nullable = 'NO'), \
+                    c.relrowsecurity, c.relforcerowsecurity, \
+                    EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid AND NOT p.polpermissive \
+                            AND pg_get_expr(p.polqual, p.polrelid) LIKE '%app_current_tenant_id()%') \
+             FROM pg_class c WHERE c.relname = $1 AND c.relnamespace = 'public'::regnamespace",
+        )
+        .bind(table)
+        .fetch_one(&owner)
+        .await
+        .expect("catalog");
+        assert!(has_tenant, "{table} has no NOT NULL tenant_id");
+        assert!(enabled && forced, "{table}: RLS enabled={enabled} forced={forced}");
+        assert!(restrictive, "{table} has no restrictive tenant policy");
+    }
+}
+
+#[tokio::test]
+async fn the_app_role_owns_nothing_and_cannot_bypass_rls() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    let (superuser, bypass, createrole, createdb): (bool, bool, bool, bool) =
+        sqlx::query_as("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'gwm_app'")
+            .fetch_one(&owner)
+            .await
+            .expect("role");
+    assert!(!superuser && !bypass && !createrole && !createdb);
+    let owned: i64 = sqlx::query_scalar(
+        "SELECT (SELECT count(*) FROM pg_class WHERE relowner = 'gwm_app'::regrole) \
+              + (SELECT count(*) FROM pg_proc WHERE proowner = 'gwm_app'::regrole) \
+              + (SELECT count(*) FROM pg_type WHERE typowner = 'gwm_app'::regrole) \
+              + (SELECT count(*) FROM pg_namespace WHERE nspowner = 'gwm_app'::regrole)",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("owned");
+    assert_eq!(owned, 0);
+}
+
+/// The Rust enums and the CHECK constraints name the same sets.
+#[tokio::test]
+async fn closed_sets_agree_with_the_database() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    let tenant = Uuid::new_v4();
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
+    sqlx::query("INSERT INTO tenants (id, name, subdomain) VALUES ($1, 'Sets', 'sets')").bind(tenant).execute(&mut *tx).await.expect("tenant");
+
+    let insert = "INSERT INTO opportunity_projects (tenant_id, project_name, pipeline_stage, project_status, priority_level, \
+                  archived_at, created_by_system) VALUES ($1, 'p', $2, $3, $4, CASE WHEN $3 = 'archived' THEN now() END, 'workflow')";
+    for stage in PipelineStage::ALL {
+        for status in ProjectStatus::ALL {
+            for priority in Priority::ALL {
+                sqlx::query(insert).bind(tenant).bind(stage).bind(status).bind(priority).execute(&mut *tx).await
+                    .unwrap_or_else(|e| panic!("{stage}/{status}/{priority} refused: {e}"));
+            }
+        }
+    }
+    for (stage, status, priority) in [("phase_7", "active", "low"), ("phase_1", "dormant", "low"), ("phase_1", "active", "urgent")] {
+        sqlx::query("SAVEPOINT s").execute(&mut *tx).await.expect("savepoint");
+        let err = sqlx::query(insert).bind(tenant).bind(stage).bind(status).bind(priority).execute(&mut *tx).await
+            .expect_err("an unknown value must be refused");
+        assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("23514"), "{err}");
+        sqlx::query("ROLLBACK TO SAVEPOINT s").execute(&mut *tx).await.expect("rollback");
+    }
+}
+
+#[tokio::test]
+async fn archiving_changes_status_and_keeps_everything_with_a_trail() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    sqlx::raw_sql(include_str!("fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
+    let tenant = Uuid::new_v4();
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SELECT test_fill_tenant($1, 'arch')").bind(tenant).execute(&mut *tx).await.expect("fill");
+    sqlx::query("UPDATE opportunity_projects SET project_status = 'completed'").execute(&mut *tx).await.expect("complete");
+    let archived: i32 = sqlx::query_scalar("SELECT archive_completed_projects(now() + interval '1 day')")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("archive");
+    assert_eq!(archived, 1);
+    let (status, docs, acts, history, audit): (String, i64, i64, i64, i64) = sqlx::query_as(
+        "SELECT (SELECT project_status FROM opportunity_projects), (SELECT count(*) FROM documents), \
+                (SELECT count(*) FROM activities), \
+                (SELECT count(*) FROM change_history WHERE field_name = 'project_status' AND old_value = '\"completed\"'), \
+                (SELECT count(*) FROM audit_logs WHERE action_type = 'archive' AND system_actor = 'archiver')",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .expect("state");
+    assert_eq!((status.as_str(), docs, acts, history, audit), ("archived", 1, 1, 1, 1));
+}
+
+#[tokio::test]
+async fn document_versions_are_rows_and_only_one_is_current() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    sqlx::raw_sql(include_str!("fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
+    let tenant = Uuid::new_v4();
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SELECT test_fill_tenant($1, 'ver')").bind(tenant).execute(&mut *tx).await.expect("fill");
+    let add_v2 = "INSERT INTO documents (tenant_id, opportunity_project_id, name, original_filename, mime_type, file_size_bytes, \
+                  storage_key, version_number, parent_document_id, is_current_version, uploaded_by) \
+                  SELECT tenant_id, opportunity_project_id, name, original_filename, mime_type, 4, storage_key || '.v2', 2, id, $1, uploaded_by \
+                  FROM documents WHERE version_number = 1";
+    // Two current versions of one chain are refused...
+    sqlx::query("SAVEPOINT s").execute(&mut *tx).await.expect("savepoint");
+    let err = sqlx::query(add_v2).bind(true).execute(&mut *tx).await.expect_err("two current versions");
+    assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("23505"));
+    sqlx::query("ROLLBACK TO SAVEPOINT s").execute(&mut *tx).await.expect("rollback");
+    // ...a new version is a new row, and the old one keeps its own object.
+    sqlx::query("UPDATE documents SET is_current_version = false").execute(&mut *tx).await.expect("retire v1");
+    sqlx::query(add_v2).bind(true).execute(&mut *tx).await.expect("v2");
+    let keys: Vec<String> = sqlx::query_scalar("SELECT storage_key FROM documents ORDER BY version_number")
+        .fetch_all(&mut *tx)
+        .await
+        .expect("keys");
+    assert_eq!(keys.len(), 2);
+    assert_ne!(keys[0], keys[1]);
+}
