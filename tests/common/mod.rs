@@ -4,7 +4,7 @@
 
 use gwm_crm::{config::Config, startup::Application};
 use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection, Executor, PgConnection, PgPool};
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::OnceLock};
 use uuid::Uuid;
 
 pub struct TestDb {
@@ -77,7 +77,14 @@ impl TestDb {
     }
 }
 
-/// The real server, running in this test's runtime.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("server runtime")
+    })
+}
+
+/// The real server, on the shared server runtime.
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
     pub db: TestDb,
@@ -91,9 +98,18 @@ impl TestApp {
     }
 
     pub async fn spawn(db: TestDb, extra: &[(&str, &str)]) -> TestApp {
-        let app = Application::build(db.config(extra)).await.expect("build app");
-        let addr = app.addr;
-        tokio::spawn(app.run_until_stopped());
+        let config = db.config(extra);
+        // Servers run on one runtime that lives as long as the test process, as in production: each
+        // #[tokio::test] has its own runtime, which ends with its test, and Leptos' task spawner is global.
+        let addr = server_runtime()
+            .spawn(async move {
+                let app = Application::build(config).await.expect("build app");
+                let addr = app.addr;
+                tokio::spawn(app.run_until_stopped());
+                addr
+            })
+            .await
+            .expect("server task");
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
