@@ -24,7 +24,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Redirect, Route, Router, Routes},
-    path,
+    path, SsrMode,
 };
 
 /// The name of the compiled css/js/wasm under /pkg.
@@ -60,7 +60,9 @@ pub fn App() -> impl IntoView {
             <shell::AppShell>
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=|| view! { <Redirect path="/projects"/> }/>
-                    <Route path=path!("/projects") view=projects::ProjectsPage/>
+                    // Async: the page is sent once its data is loaded, so its status code can still reflect
+                    // errors (unknown tenant: 404) and a slow query never leaves a half-streamed page.
+                    <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
                 </Routes>
             </shell::AppShell>
         </Router>

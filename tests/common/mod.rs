@@ -113,6 +113,8 @@ impl TestApp {
         let client = reqwest::Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            // A page that never finishes must fail the test, not hang the run.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .expect("client");
         TestApp { addr, db, client }
