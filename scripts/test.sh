@@ -28,7 +28,9 @@ export TEST_PG_SOCKET="$PG_SOCKET"
 build_site debug
 
 log "cargo test"
-cargo test --locked --workspace
+# The default members (server + app), natively. Not --workspace: that would build `app` with the frontend's
+# `hydrate` feature unified into the server, which breaks server rendering.
+cargo test --locked
 
 log "browser tests (Playwright + Chromium)"
 PORT=$((20000 + RANDOM % 20000))
