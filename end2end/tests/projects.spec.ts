@@ -22,7 +22,7 @@ test("the project list is rendered on the server, then hydrates and filters in p
   await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
 
   // Typing filters the rows without a page load, which only a hydrated page can do.
-  const firstSolicitation = (await rows.first().locator(".cell-sub").first().textContent())?.trim().split(/\s/)[0] ?? "";
+  const firstSolicitation = (await rows.first().locator(".solicitation").textContent())?.trim() ?? "";
   expect(firstSolicitation).toMatch(/^[A-Z0-9]{6}-27-[RQ]-\d{4}$/);
   await page.getByRole("searchbox", { name: "Search" }).fill(firstSolicitation);
   await expect(rows).toHaveCount(1);

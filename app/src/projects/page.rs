@@ -173,7 +173,9 @@ fn ProjectRow(project: ProjectSummary, as_of: DateTime<Utc>) -> impl IntoView {
             <td>
                 <div class="cell-title">{project.title.clone().unwrap_or_else(|| project.project_name.clone())}</div>
                 <div class="cell-sub">
-                    {project.solicitation_number.clone().unwrap_or_else(|| "No solicitation yet".to_string())}
+                    <span class="solicitation">
+                        {project.solicitation_number.clone().unwrap_or_else(|| "No solicitation yet".to_string())}
+                    </span>
                     {project.set_aside_type.clone().map(|s| view! { <span class="tag">{s}</span> })}
                 </div>
             </td>
