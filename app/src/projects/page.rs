@@ -153,8 +153,11 @@ fn matches_search(p: &ProjectSummary, needle: &str) -> bool {
 
 #[component]
 fn ProjectRow(project: ProjectSummary, as_of: DateTime<Utc>) -> impl IntoView {
+    let decided = project.pipeline_stage.is_closed();
     let due = project.response_due_date.map(|d| {
         let (relative, urgency) = format::due_in(d, as_of);
+        // A decided pursuit's past deadline is history, not an alarm.
+        let (relative, urgency) = if decided { (String::new(), Urgency::Later) } else { (relative, urgency) };
         let class = match urgency {
             Urgency::Overdue => "due due--overdue",
             Urgency::Soon => "due due--soon",
