@@ -27,28 +27,27 @@ async fn migrations_apply_to_an_empty_database_and_a_restart_changes_nothing() {
         .await
         .expect("count");
     assert_eq!(applied as usize, MIGRATOR.iter().count());
-    let schema_before: String = sqlx::query_scalar(
-        "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, ordinal_position) \
-         FROM information_schema.columns WHERE table_schema = 'public'",
-    )
-    .fetch_one(&owner)
-    .await
-    .expect("schema");
+    let schema_before = column_signature(&owner).await;
 
     // A restart of the server applies migrations again: nothing new, nothing broken.
     gwm_crm::database::migrate(&owner).await.expect("second run");
     let app = TestApp::spawn(db, &[]).await;
     let again: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&owner).await.expect("count");
     assert_eq!(again as usize, MIGRATOR.iter().count());
-    let schema_after: String = sqlx::query_scalar(
+    let schema_after = column_signature(&owner).await;
+    assert_eq!(schema_before, schema_after);
+    assert_eq!(app.get_as(None, "/healthz").await.status(), 200);
+}
+
+/// Every public column with its type, in one string: equal strings mean an unchanged schema.
+async fn column_signature(owner: &sqlx::PgPool) -> String {
+    sqlx::query_scalar(
         "SELECT string_agg(table_name || '.' || column_name || ':' || data_type, ',' ORDER BY table_name, ordinal_position) \
          FROM information_schema.columns WHERE table_schema = 'public'",
     )
-    .fetch_one(&owner)
+    .fetch_one(owner)
     .await
-    .expect("schema");
-    assert_eq!(schema_before, schema_after);
-    assert_eq!(app.get_as(None, "/healthz").await.status(), 200);
+    .expect("schema")
 }
 
 #[tokio::test]
