@@ -153,11 +153,11 @@ fn matches_search(p: &ProjectSummary, needle: &str) -> bool {
 
 #[component]
 fn ProjectRow(project: ProjectSummary, as_of: DateTime<Utc>) -> impl IntoView {
-    let decided = project.pipeline_stage.is_closed();
+    // From post-submittal on, the response deadline has been met: a past date is history, not an alarm.
+    let submitted = project.pipeline_stage >= crate::domain::PipelineStage::Phase5;
     let due = project.response_due_date.map(|d| {
         let (relative, urgency) = format::due_in(d, as_of);
-        // A decided pursuit's past deadline is history, not an alarm.
-        let (relative, urgency) = if decided { (String::new(), Urgency::Later) } else { (relative, urgency) };
+        let (relative, urgency) = if submitted { (String::new(), Urgency::Later) } else { (relative, urgency) };
         let class = match urgency {
             Urgency::Overdue => "due due--overdue",
             Urgency::Soon => "due due--soon",

@@ -17,8 +17,8 @@ pub async fn list_open(tx: &mut Tx, tenant: TenantId, limit: i64) -> Result<Vec<
                ON eod.tenant_id = op.tenant_id AND eod.opportunity_project_id = op.id AND eod.is_current_version
         LEFT JOIN users cm ON cm.tenant_id = op.tenant_id AND cm.id = op.assigned_capture_manager
         WHERE op.tenant_id = $1 AND op.project_status <> 'archived'
-        -- Open pursuits first, soonest response due first; decided ones (awarded, lost) after them.
-        ORDER BY op.pipeline_stage IN ('awarded', 'lost'), eod.response_due_date ASC NULLS LAST, op.project_name, op.id
+        -- Pursuits still to respond first, soonest due first; submitted and decided ones after them.
+        ORDER BY op.pipeline_stage IN ('phase_5', 'phase_6', 'awarded', 'lost'), eod.response_due_date ASC NULLS LAST, op.project_name, op.id
         LIMIT $2
         "#,
     )
