@@ -1,5 +1,7 @@
 //! Configuration from environment variables, with defaults that work for a local run.
 
+use app::state::AuthSettings;
+use base64::Engine;
 use sqlx::postgres::PgConnectOptions;
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
 
@@ -40,6 +42,7 @@ pub struct Config {
     pub demo_password: String,
     pub log_format: LogFormat,
     pub production: bool,
+    pub auth: AuthSettings,
 }
 
 impl Config {
@@ -93,7 +96,9 @@ impl Config {
             None if production => None,
             None => Some("demo".to_string()),
         };
+        let auth = auth_settings(&lookup, production)?;
         Ok(Config {
+            auth,
             owner_db,
             app_db,
             db_max_connections,
@@ -108,6 +113,54 @@ impl Config {
             production,
         })
     }
+}
+
+/// A fixed key for local runs and tests only; production must bring its own (GWM_SECRET_KEY).
+const DEV_SECRET_KEY: [u8; 32] = *b"gwm-crm-local-development-key-00";
+
+fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> Result<AuthSettings, ConfigError> {
+    let secret_key = match lookup("GWM_SECRET_KEY") {
+        Some(raw) => base64::engine::general_purpose::STANDARD
+            .decode(raw.trim())
+            .ok()
+            .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+            .ok_or_else(|| ConfigError::Invalid {
+                name: "GWM_SECRET_KEY",
+                value: "<redacted>".to_string(),
+                reason: "expected 32 bytes in base64 (make one with: openssl rand -base64 32)".to_string(),
+            })?,
+        None if production => {
+            return Err(ConfigError::Missing {
+                name: "GWM_SECRET_KEY",
+                hint: "It seals MFA secrets. Make one with `openssl rand -base64 32` and keep it safe: \
+                       losing it disables every enrolled authenticator.",
+            })
+        }
+        None => DEV_SECRET_KEY,
+    };
+    let mut auth = AuthSettings::with_secret_key(secret_key);
+    let number = |name: &'static str, default: i64, range: std::ops::RangeInclusive<i64>| -> Result<i64, ConfigError> {
+        match lookup(name) {
+            None => Ok(default),
+            Some(raw) => raw.trim().parse::<i64>().ok().filter(|n| range.contains(n)).ok_or_else(|| {
+                invalid(name, &raw, &format!("expected a whole number from {} to {}", range.start(), range.end()))
+            }),
+        }
+    };
+    auth.lockout_threshold = number("GWM_LOCKOUT_THRESHOLD", 5, 1..=100)? as i32;
+    auth.lockout_duration = chrono::Duration::minutes(number("GWM_LOCKOUT_MINUTES", 15, 1..=1440)?);
+    auth.idle_timeout = chrono::Duration::minutes(number("GWM_SESSION_IDLE_MINUTES", 30, 1..=1440)?);
+    auth.session_lifetime = chrono::Duration::hours(number("GWM_SESSION_LIFETIME_HOURS", 12, 1..=168)?);
+    auth.password_min_length = number("GWM_PASSWORD_MIN_LENGTH", 12, 8..=128)? as usize;
+    auth.sign_in_attempts_per_minute = number("GWM_SIGN_IN_RATE_PER_MINUTE", 30, 1..=100_000)?;
+    auth.https = match lookup("GWM_PUBLIC_SCHEME").as_deref() {
+        None => production,
+        Some("https") => true,
+        Some("http") => false,
+        Some(other) => return Err(invalid("GWM_PUBLIC_SCHEME", other, "use \"https\" or \"http\"")),
+    };
+    auth.trust_forwarded_for = lookup("GWM_TRUST_FORWARDED_FOR").is_some_and(|v| v == "true" || v == "1");
+    Ok(auth)
 }
 
 fn parse_db_url(name: &'static str, url: &str) -> Result<PgConnectOptions, ConfigError> {
@@ -145,7 +198,9 @@ mod tests {
 
     #[test]
     fn production_has_no_default_tenant_and_logs_json() {
-        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD")]).expect("config");
+        let key = base64::engine::general_purpose::STANDARD.encode([1u8; 32]);
+        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD"), ("GWM_SECRET_KEY", &key)])
+            .expect("config");
         assert_eq!(c.default_tenant, None);
         assert_eq!(c.log_format, LogFormat::Json);
     }
@@ -169,5 +224,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("1 to 1000"), "{err}");
+    }
+
+    #[test]
+    fn auth_defaults_and_limits() {
+        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm")]).expect("config");
+        assert_eq!(c.auth.lockout_threshold, 5);
+        assert_eq!(c.auth.lockout_duration, chrono::Duration::minutes(15));
+        assert_eq!(c.auth.idle_timeout, chrono::Duration::minutes(30));
+        assert_eq!(c.auth.session_lifetime, chrono::Duration::hours(12));
+        assert!(!c.auth.https);
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_LOCKOUT_THRESHOLD", "0")]).unwrap_err().to_string();
+        assert!(err.contains("GWM_LOCKOUT_THRESHOLD") && err.contains("1 to 100"), "{err}");
+    }
+
+    #[test]
+    fn production_needs_a_secret_key_and_never_echoes_it() {
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD")]).unwrap_err().to_string();
+        assert!(err.contains("GWM_SECRET_KEY"), "{err}");
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_SECRET_KEY", "c2hvcnQ=")]).unwrap_err().to_string();
+        assert!(err.contains("32 bytes") && !err.contains("c2hvcnQ="), "{err}");
+        let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
+        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD"), ("GWM_SECRET_KEY", &key)]).expect("config");
+        assert_eq!(c.auth.secret_key, [9u8; 32]);
+        assert!(c.auth.https);
     }
 }

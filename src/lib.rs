@@ -5,5 +5,6 @@ pub mod config;
 pub mod database;
 pub mod demo;
 pub mod http;
+pub mod platform;
 pub mod startup;
 pub mod telemetry;

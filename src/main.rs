@@ -2,13 +2,17 @@
 //! the demo tenant if it does not exist.
 #![deny(clippy::unwrap_used)]
 
-use gwm_crm::{config::Config, database, demo, startup::Application, telemetry};
+use gwm_crm::{config::Config, database, demo, platform, startup::Application, telemetry};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo]\n\
-    serve      apply migrations, then serve (default)\n\
-    migrate    apply migrations and exit\n\
-    seed-demo  create the demo tenant (if missing) and print its sign-in details";
+const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | create-tenant OPTIONS]\n\
+    serve          apply migrations, then serve (default)\n\
+    migrate        apply migrations and exit\n\
+    seed-demo      create the demo tenant (if missing) and print its sign-in details\n\
+    create-tenant  create a tenant and its first admin:\n\
+                   --name NAME --id SUBDOMAIN --admin-email EMAIL --admin-first-name FIRST\n\
+                   --admin-last-name LAST [--plan starter|professional|enterprise] [--max-users N]\n\
+                   The admin's password is read from GWM_ADMIN_PASSWORD, or else from the first line of stdin.";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -25,6 +29,7 @@ async fn main() -> ExitCode {
         "serve" => serve(config).await,
         "migrate" => migrate(config).await,
         "seed-demo" => seed_demo(config).await,
+        "create-tenant" => create_tenant(config, std::env::args().skip(2).collect()).await,
         "-h" | "--help" | "help" => {
             println!("{USAGE}");
             Ok(())
@@ -76,5 +81,49 @@ async fn seed_demo(config: Config) -> Result<(), BoxError> {
         None => println!("The demo tenant already exists; nothing changed."),
     }
     owner.close().await;
+    Ok(())
+}
+
+/// Parses `--flag value` pairs for create-tenant.
+fn new_tenant_from_args(args: &[String]) -> Result<platform::NewTenant, String> {
+    let mut flags = std::collections::HashMap::new();
+    let mut it = args.iter();
+    while let Some(flag) = it.next() {
+        let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+        flags.insert(flag.trim_start_matches("--").to_string(), value.clone());
+    }
+    let required = |name: &str| flags.get(name).cloned().ok_or_else(|| format!("--{name} is required\n{USAGE}"));
+    let password = match std::env::var("GWM_ADMIN_PASSWORD") {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| format!("reading the password from stdin: {e}"))?;
+            line.trim_end_matches(['\r', '\n']).to_string()
+        }
+    };
+    Ok(platform::NewTenant {
+        name: required("name")?,
+        subdomain: required("id")?.to_ascii_lowercase(),
+        plan: flags.get("plan").cloned().unwrap_or_else(|| "starter".to_string()),
+        max_users: flags
+            .get("max-users")
+            .map(|n| n.parse::<i32>().map_err(|_| format!("--max-users must be a number, not {n:?}")))
+            .transpose()?
+            .unwrap_or(100),
+        admin_email: required("admin-email")?,
+        admin_first_name: required("admin-first-name")?,
+        admin_last_name: required("admin-last-name")?,
+        admin_password: password,
+    })
+}
+
+async fn create_tenant(config: Config, args: Vec<String>) -> Result<(), BoxError> {
+    let new = new_tenant_from_args(&args)?;
+    let owner = database::connect(&config.owner_db, 2).await?;
+    database::migrate(&owner).await?;
+    let (tenant, admin) = platform::create_tenant(&owner, &new).await?;
+    owner.close().await;
+    println!("Created \"{}\" (ID {}, tenant {tenant}); first admin {} (user {admin}).", new.name, new.subdomain, new.admin_email);
+    println!("Sign in at http://{}.{}:{}/sign-in", new.subdomain, config.base_domain, config.bind.port());
     Ok(())
 }

@@ -4,10 +4,10 @@ use crate::{
     config::{Config, SeedDemo},
     database::{self, DatabaseError},
     demo,
-    http::{health::health, middleware},
+    http::{auth, health::health, housekeeping, middleware},
 };
 use app::{shell, state::{AppState, Settings}, App, OUTPUT_NAME};
-use axum::{response::Redirect, routing::get, Router};
+use axum::{middleware::from_fn_with_state, response::Redirect, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
 use std::{net::SocketAddr, sync::Arc};
@@ -75,6 +75,7 @@ impl Application {
                 base_domain: config.base_domain.clone(),
                 default_tenant: config.default_tenant.clone(),
                 files_dir: config.files_dir.clone(),
+                auth: config.auth.clone(),
             }),
             leptos_options,
         };
@@ -85,10 +86,12 @@ impl Application {
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and closes the pool.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let pool = self.state.pool.clone();
+        let housekeeping = housekeeping::spawn(self.state.clone());
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartupError::Serve)?;
+        housekeeping.abort();
         pool.close().await;
         tracing::info!("stopped cleanly");
         Ok(())
@@ -111,6 +114,10 @@ fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Innermost first: the visitor needs the session; the cross-site check runs before either.
+        .layer(from_fn_with_state(state.clone(), auth::resolve_visitor))
+        .layer(auth::session_layer(&state))
+        .layer(from_fn_with_state(state.clone(), auth::refuse_cross_site))
         .with_state(state);
     middleware::wrap(router)
 }

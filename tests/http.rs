@@ -19,7 +19,10 @@ async fn health_reports_the_database() {
 #[tokio::test]
 async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
     let app = TestApp::with_demo().await;
-    let res = app.get_as(None, "/projects").await;
+    let signed_out = app.get_as(None, "/projects").await;
+    assert_eq!(signed_out.status(), 303);
+    assert_eq!(signed_out.headers()["location"], "/sign-in?next=/projects");
+    let res = app.demo_user("admin").await.get("/projects").await;
     assert_eq!(res.status(), 200);
     let headers = res.headers().clone();
     assert_eq!(headers["x-content-type-options"], "nosniff");
@@ -37,10 +40,11 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
 #[tokio::test]
 async fn the_root_redirects_to_projects_and_unknown_pages_are_404() {
     let app = TestApp::with_demo().await;
-    let res = app.get_as(None, "/").await;
+    let browser = app.demo_user("taylor.brooks").await;
+    let res = browser.get("/").await;
     assert!(res.status().is_redirection(), "{}", res.status());
     assert_eq!(res.headers()["location"], "/projects");
-    let res = app.get_as(None, "/no/such/page").await;
+    let res = browser.get("/no/such/page").await;
     assert_eq!(res.status(), 404);
     assert!(res.text().await.expect("html").contains("This page does not exist"));
 }
@@ -48,7 +52,8 @@ async fn the_root_redirects_to_projects_and_unknown_pages_are_404() {
 #[tokio::test]
 async fn the_list_server_function_pages_and_validates() {
     let app = TestApp::with_demo().await;
-    let res = app.call(None, "/api/projects/list", &[("limit", "5")]).await;
+    let browser = app.demo_user("sam.okafor").await;
+    let res = browser.call("/api/projects/list", &[("limit", "5")]).await;
     assert_eq!(res.status(), 200);
     let body: Value = res.json().await.expect("json");
     assert_eq!(body["projects"].as_array().map(Vec::len), Some(5));
@@ -56,7 +61,7 @@ async fn the_list_server_function_pages_and_validates() {
     assert_eq!(body["tenant_name"], "Demo Federal Solutions");
 
     for bad in ["0", "501", "-3"] {
-        let res = app.call(None, "/api/projects/list", &[("limit", bad)]).await;
+        let res = browser.call("/api/projects/list", &[("limit", bad)]).await;
         let status = res.status();
         let body: Value = res.json().await.expect("json error");
         assert_eq!(status, 422, "limit={bad}: {body}");
@@ -64,7 +69,7 @@ async fn the_list_server_function_pages_and_validates() {
         assert!(message.contains("1 to 500"), "{body}");
     }
     // Not a number at all: a clear client error, never a 500.
-    let res = app.call(None, "/api/projects/list", &[("limit", "lots")]).await;
+    let res = browser.call("/api/projects/list", &[("limit", "lots")]).await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.expect("json error");
     assert!(body["Validation"].as_str().unwrap_or_default().starts_with("The request was malformed"), "{body}");
@@ -76,14 +81,20 @@ async fn each_subdomain_sees_only_its_own_tenant() {
     app.add_tenant("acme", 3, true).await;
     app.add_tenant("gone", 2, false).await;
 
-    let body: Value = app.call(Some("acme"), "/api/projects/list", &[]).await.json().await.expect("json");
+    let acme = app.signed_in(Some("acme"), "viewer@acme.test", common::TENANT_PASSWORD).await;
+    let body: Value = acme.ok("/api/projects/list", &[]).await;
     assert_eq!(body["tenant_name"], "acme Corp");
     assert_eq!(body["total"], 3);
     let names: Vec<&str> = body["projects"].as_array().expect("array").iter().filter_map(|p| p["project_name"].as_str()).collect();
     assert!(names.iter().all(|n| n.starts_with("acme pursuit")), "{names:?}");
 
-    let demo: Value = app.call(Some("demo"), "/api/projects/list", &[]).await.json().await.expect("json");
+    let demo_user = app.signed_in(Some("demo"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    let demo: Value = demo_user.ok("/api/projects/list", &[]).await;
     assert_eq!(demo["total"], 60);
+    // acme's session cookie means nothing at demo's address, and acme's users do not exist there.
+    let crossed = app.browser(Some("demo"));
+    let res = crossed.sign_in(None, "viewer@acme.test", common::TENANT_PASSWORD).await;
+    assert_eq!(res.status(), 401);
 
     for missing in ["nope", "gone"] {
         let res = app.call(Some(missing), "/api/projects/list", &[]).await;
@@ -100,8 +111,18 @@ async fn without_a_default_tenant_the_bare_address_serves_no_data() {
     let db = common::TestDb::new().await;
     let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_DEFAULT_TENANT", "-")]).await;
     let res = app.call(None, "/api/projects/list", &[]).await;
-    assert_eq!(res.status(), 404);
-    let ok: Value = app.call(Some("demo"), "/api/projects/list", &[]).await.json().await.expect("json");
+    assert_eq!(res.status(), 401);
+    // Signing in at the bare address needs the organization field.
+    let browser = app.browser(None);
+    let res = browser.sign_in(None, "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.expect("body").contains("organization"));
+    let res = browser.sign_in(Some("nosuch"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.expect("body").contains("No active organization"));
+    let res = browser.sign_in(Some("demo"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    assert_eq!(res.status(), 200);
+    let ok: Value = browser.ok("/api/projects/list", &[]).await;
     assert_eq!(ok["total"], 60);
 }
 

@@ -19,6 +19,14 @@ pub enum AppError {
     Forbidden(String),
     #[error("Please sign in to continue.")]
     Unauthenticated,
+    /// Sign-in was refused; the message says why as far as it is safe to say.
+    #[error("{0}")]
+    SignInRefused(String),
+    /// The thing already exists or the change collides with the current state (duplicate email, plan limit).
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    TooManyRequests(String),
     /// No active organization answers at this address.
     #[error("No active organization is available at \"{0}\". Check the address, or ask your administrator.")]
     UnknownTenant(String),
@@ -62,7 +70,9 @@ pub mod ssr {
                 AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
                 AppError::NotFound(_) | AppError::UnknownTenant(_) => StatusCode::NOT_FOUND,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-                AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
+                AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
+                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
@@ -92,6 +102,11 @@ pub mod ssr {
                 other => AppError::internal(&other, request_id),
             }
         }
+    }
+
+    /// Runs a server function's body and gives its error the matching HTTP status.
+    pub async fn serve<T>(body: impl std::future::Future<Output = Result<T, AppError>>) -> Result<T, AppError> {
+        body.await.map_err(respond_with)
     }
 
     /// Sets the HTTP status of the server function's response to match the error, then hands it back.

@@ -64,6 +64,8 @@ id_type!(/// An organization (agency, prime, partner ...).
     OrganizationId, "organization");
 id_type!(/// A contact person.
     ContactId, "contact");
+id_type!(/// A role (system or custom) of one tenant.
+    RoleId, "role");
 
 #[cfg(test)]
 mod tests {

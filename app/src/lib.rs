@@ -3,6 +3,8 @@
 #![cfg_attr(feature = "ssr", deny(clippy::unwrap_used))]
 #![recursion_limit = "256"]
 
+pub mod audit;
+pub mod auth;
 pub mod closed_set;
 pub mod domain;
 pub mod error;
@@ -11,6 +13,7 @@ pub mod ids;
 pub mod projects;
 pub mod roles;
 pub mod shell;
+pub mod sso;
 pub mod tenancy;
 
 #[cfg(feature = "ssr")]
@@ -23,7 +26,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{Redirect, Route, Router, Routes},
+    components::{ParentRoute, Redirect, Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -57,14 +60,15 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title text="GWM CRM"/>
         <Router>
-            <shell::AppShell>
-                <Routes fallback=NotFound>
+            <Routes fallback=|| view! { <shell::AppShell><NotFound/></shell::AppShell> }>
+                <Route path=path!("/sign-in") view=auth::SignInPage/>
+                <ParentRoute path=path!("") view=shell::AppShellOutlet>
                     <Route path=path!("/") view=|| view! { <Redirect path="/projects"/> }/>
                     // Async: the page is sent once its data is loaded, so its status code can still reflect
                     // errors (unknown tenant: 404) and a slow query never leaves a half-streamed page.
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
-                </Routes>
-            </shell::AppShell>
+                </ParentRoute>
+            </Routes>
         </Router>
     }
 }

@@ -1,7 +1,7 @@
 //! The system roles every tenant starts with, and the permissions each grants.
-//! (Custom roles and project-scoped assignments arrive with the identity work.)
+//! Admins may add custom roles; these five are created with every tenant and cannot be edited.
 
-use crate::closed_set;
+use crate::{auth::Permission, closed_set};
 
 closed_set! {
     /// Built-in roles, created for every tenant.
@@ -36,32 +36,21 @@ impl SystemRole {
         }
     }
 
-    /// Permission strings granted by the role.
-    pub fn permissions(self) -> &'static [&'static str] {
-        const READ: &[&str] = &["projects.read", "documents.read", "contacts.read", "activities.read", "dashboard.read"];
-        match self {
-            Self::TenantAdmin => &[
-                "admin.all", "admin.users", "admin.roles", "admin.sso", "admin.sources", "admin.audit",
-                "projects.read", "projects.create", "projects.update", "projects.move", "projects.archive",
-                "projects.override", "documents.read", "documents.upload", "documents.delete",
-                "contacts.read", "contacts.write", "activities.read", "activities.write", "dashboard.read",
-                "capture_plans.write", "proposals.write",
-            ],
+    /// The permissions the role grants.
+    pub fn permissions(self) -> Vec<Permission> {
+        use Permission::*;
+        const READ: &[Permission] = &[DashboardRead, ProjectsRead, DocumentsRead, ContactsRead, ActivitiesRead];
+        let extra: &[Permission] = match self {
+            Self::TenantAdmin => return Permission::ALL.to_vec(),
             Self::CaptureManager => &[
-                "projects.read", "projects.create", "projects.update", "projects.move", "projects.archive",
-                "projects.override", "documents.read", "documents.upload", "contacts.read", "contacts.write",
-                "activities.read", "activities.write", "dashboard.read", "capture_plans.write",
+                ProjectsCreate, ProjectsUpdate, ProjectsMove, ProjectsArchive, ProjectsOverride, DocumentsUpload,
+                ContactsWrite, ActivitiesWrite, CapturePlansWrite,
             ],
-            Self::ProposalManager => &[
-                "projects.read", "projects.update", "projects.move", "documents.read", "documents.upload",
-                "contacts.read", "activities.read", "activities.write", "dashboard.read", "proposals.write",
-            ],
-            Self::Contributor => &[
-                "projects.read", "documents.read", "documents.upload", "contacts.read", "activities.read",
-                "activities.write", "dashboard.read",
-            ],
-            Self::Viewer => READ,
-        }
+            Self::ProposalManager => &[ProjectsUpdate, ProjectsMove, DocumentsUpload, ActivitiesWrite, ProposalsWrite],
+            Self::Contributor => &[DocumentsUpload, ActivitiesWrite],
+            Self::Viewer => &[],
+        };
+        READ.iter().chain(extra).copied().collect()
     }
 }
 
@@ -72,14 +61,14 @@ mod tests {
     #[test]
     fn only_admins_administer_and_viewers_only_read() {
         for role in SystemRole::ALL {
-            let admin = role.permissions().iter().any(|p| p.starts_with("admin."));
+            let admin = role.permissions().iter().any(|p| p.is_admin());
             assert_eq!(admin, *role == SystemRole::TenantAdmin, "{role}");
         }
-        assert!(SystemRole::Viewer.permissions().iter().all(|p| p.ends_with(".read")));
+        assert!(SystemRole::Viewer.permissions().iter().all(|p| p.as_str().ends_with(".read")));
     }
 
     #[test]
     fn every_role_can_read_projects() {
-        assert!(SystemRole::ALL.iter().all(|r| r.permissions().contains(&"projects.read")));
+        assert!(SystemRole::ALL.iter().all(|r| r.permissions().contains(&Permission::ProjectsRead)));
     }
 }

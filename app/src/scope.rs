@@ -1,12 +1,15 @@
-//! The start of every server function: who is asking, for which tenant, in which request.
+//! The start of every server function that needs no signed-in user (sign-in itself): the request's facts
+//! and its tenant. Signed-in work starts from `auth::ssr::Caller` instead.
 
 use crate::{
+    auth::ssr::Visitor,
     db::{begin_tenant_tx, Tx},
     error::AppError,
     state::AppState,
-    tenancy::{ssr::resolve_tenant, TenantRef},
+    tenancy::TenantRef,
 };
 use axum::http::HeaderMap;
+use std::net::IpAddr;
 
 /// Facts about the HTTP request that audit rows and logs need.
 #[derive(Debug, Clone)]
@@ -14,48 +17,48 @@ pub struct RequestContext {
     pub request_id: String,
     pub host: String,
     pub user_agent: Option<String>,
+    /// The client's address (the peer, or the first X-Forwarded-For hop when configured to trust it).
+    pub ip: Option<IpAddr>,
 }
 
 impl RequestContext {
-    pub fn from_headers(headers: &HeaderMap) -> RequestContext {
+    pub fn from_headers(headers: &HeaderMap, ip: Option<IpAddr>) -> RequestContext {
         let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
         RequestContext {
             request_id: text("x-request-id").unwrap_or_else(|| "-".to_string()),
             host: text("host").unwrap_or_default(),
             user_agent: text("user-agent"),
+            ip,
         }
     }
 }
 
-/// The resolved caller of a server function: state, request and tenant.
+/// The caller of a public server function: state, request and (if known) tenant.
 pub struct Scope {
     pub state: AppState,
-    pub request: RequestContext,
-    pub tenant: TenantRef,
+    pub visitor: Visitor,
 }
 
 impl Scope {
-    /// Resolves the current request's scope, or the error the user should see.
     pub async fn current() -> Result<Scope, AppError> {
-        let state = AppState::from_context()?;
-        let headers: HeaderMap = leptos_axum::extract().await.map_err(|e| {
-            tracing::error!(error = %e, "request headers unavailable to a server function");
-            AppError::Unavailable
-        })?;
-        let request = RequestContext::from_headers(&headers);
-        let tenant = resolve_tenant(&state.pool, &state.settings, &request.host, &request.request_id).await?;
-        Ok(Scope { state, request, tenant })
+        Ok(Scope { state: AppState::from_context()?, visitor: Visitor::current().await? })
     }
 
-    /// A transaction scoped to this caller's tenant.
-    pub async fn begin(&self) -> Result<Tx, AppError> {
-        begin_tenant_tx(&self.state.pool, self.tenant.id, None)
-            .await
-            .map_err(|e| self.db_error(e))
+    pub fn request(&self) -> &crate::scope::RequestContext {
+        &self.visitor.request
     }
 
-    /// Maps a database error for this request (logged with its request id).
+    /// The tenant at this address, or the error that says why there is none.
+    pub fn tenant(&self) -> Result<&TenantRef, AppError> {
+        self.visitor.tenant()
+    }
+
+    /// A transaction scoped to `tenant`, no acting user yet.
+    pub async fn begin(&self, tenant: &TenantRef) -> Result<Tx, AppError> {
+        begin_tenant_tx(&self.state.pool, tenant.id, None).await.map_err(|e| self.db_error(e))
+    }
+
     pub fn db_error(&self, err: sqlx::Error) -> AppError {
-        AppError::from_db(err, &self.request.request_id)
+        AppError::from_db(err, &self.visitor.request.request_id)
     }
 }

@@ -1,7 +1,8 @@
 //! The frame around every page: navigation for each area of the product.
 
+use crate::auth::{sign_out, who_am_i};
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
+use leptos_router::{components::Outlet, hooks::use_location};
 
 struct NavItem {
     label: &'static str,
@@ -18,6 +19,42 @@ const NAV: &[NavItem] = &[
     NavItem { label: "Documents", href: "/documents", available: false },
     NavItem { label: "Settings", href: "/settings", available: false },
 ];
+
+/// The shell around the nested routes.
+#[component]
+pub fn AppShellOutlet() -> impl IntoView {
+    view! { <AppShell><Outlet/></AppShell> }
+}
+
+/// Who is signed in, and the way out.
+#[component]
+fn UserMenu() -> impl IntoView {
+    let me = Resource::new(|| (), |_| who_am_i());
+    let leave = Action::new(|_: &()| sign_out());
+    Effect::new(move |_| {
+        if leave.value().get().is_some() {
+            #[cfg(feature = "hydrate")]
+            {
+                let _ = window().location().set_href("/sign-in");
+            }
+        }
+    });
+    view! {
+        <Transition fallback=|| ()>
+            {move || me.get().and_then(Result::ok).map(|me| view! {
+                <div class="user-menu">
+                    <a class="user-menu__who" href="/account" title="Your account">
+                        <span class="user-menu__name" data-testid="signed-in-as">{me.name}</span>
+                        <span class="user-menu__org">{me.organization}</span>
+                    </a>
+                    <button class="button button--ghost" type="button" on:click=move |_| { leave.dispatch(()); }>
+                        "Sign out"
+                    </button>
+                </div>
+            })}
+        </Transition>
+    }
+}
 
 #[component]
 pub fn AppShell(children: Children) -> impl IntoView {
@@ -63,6 +100,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
                             .collect_view()}
                     </ul>
                 </nav>
+                <UserMenu/>
             </aside>
             <main id="main" class="shell__main" tabindex="-1">
                 {children()}

@@ -13,6 +13,45 @@ pub struct Settings {
     pub default_tenant: Option<String>,
     /// Root folder of the local-disk file store.
     pub files_dir: PathBuf,
+    pub auth: AuthSettings,
+}
+
+/// Sign-in and session rules (FedRAMP AC-7, AC-12), from configuration.
+#[derive(Debug, Clone)]
+pub struct AuthSettings {
+    /// Failed sign-ins in a row that lock the account.
+    pub lockout_threshold: i32,
+    pub lockout_duration: chrono::Duration,
+    /// A session unused this long ends.
+    pub idle_timeout: chrono::Duration,
+    /// A session ends this long after sign-in, however active.
+    pub session_lifetime: chrono::Duration,
+    pub password_min_length: usize,
+    /// Sign-in attempts allowed per client address per minute (all tenants together).
+    pub sign_in_attempts_per_minute: i64,
+    /// Served over HTTPS: cookies get `Secure`, SAML URLs use https.
+    pub https: bool,
+    /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
+    pub trust_forwarded_for: bool,
+    /// AES-256-GCM key that seals MFA secrets.
+    pub secret_key: [u8; 32],
+}
+
+impl AuthSettings {
+    /// The defaults the issue sets: 5 failures lock for 15 minutes; 30 minutes idle; 12 hours at most.
+    pub fn with_secret_key(secret_key: [u8; 32]) -> AuthSettings {
+        AuthSettings {
+            lockout_threshold: 5,
+            lockout_duration: chrono::Duration::minutes(15),
+            idle_timeout: chrono::Duration::minutes(30),
+            session_lifetime: chrono::Duration::hours(12),
+            password_min_length: 12,
+            sign_in_attempts_per_minute: 30,
+            https: false,
+            trust_forwarded_for: false,
+            secret_key,
+        }
+    }
 }
 
 #[derive(Clone, axum::extract::FromRef)]

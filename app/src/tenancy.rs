@@ -1,5 +1,6 @@
-//! Which tenant a request is for: the subdomain of the address (`acme.gwm.example`), or the configured
-//! default tenant where no subdomain is in use (local runs).
+//! Which tenant a request is for: the subdomain of the address (`acme.gwm.example`); where no subdomain is
+//! in use, the signed-in session's tenant, the organization typed on the sign-in page, or (local runs) the
+//! configured default tenant.
 
 use crate::ids::TenantId;
 use serde::{Deserialize, Serialize};
@@ -34,8 +35,8 @@ pub fn subdomain_of(host: &str, base_domain: &str) -> Option<String> {
 
 #[cfg(feature = "ssr")]
 pub mod ssr {
-    use super::{subdomain_of, TenantRef};
-    use crate::{error::AppError, ids::TenantId, state::Settings};
+    use super::TenantRef;
+    use crate::ids::TenantId;
     use sqlx::PgPool;
 
     #[derive(sqlx::FromRow)]
@@ -46,28 +47,31 @@ pub mod ssr {
         subscription_status: String,
     }
 
-    /// Resolves the request's tenant. Inactive, suspended and cancelled tenants are not served.
-    pub async fn resolve_tenant(
-        pool: &PgPool,
-        settings: &Settings,
-        host: &str,
-        request_id: &str,
-    ) -> Result<TenantRef, AppError> {
-        let subdomain = subdomain_of(host, &settings.base_domain)
-            .or_else(|| settings.default_tenant.clone())
-            .ok_or_else(|| AppError::UnknownTenant(host.to_string()))?;
+    /// The active tenant with this subdomain. Inactive, suspended and cancelled tenants are not served.
+    pub async fn active_tenant(pool: &PgPool, subdomain: &str) -> Result<Option<TenantRef>, sqlx::Error> {
+        let subdomain = subdomain.trim().to_ascii_lowercase();
         let row: Option<TenantRow> =
             sqlx::query_as("SELECT id, name, is_active, subscription_status FROM tenant_by_subdomain($1)")
                 .bind(&subdomain)
                 .fetch_optional(pool)
-                .await
-                .map_err(|e| AppError::from_db(e, request_id))?;
-        match row {
-            Some(t) if t.is_active && matches!(t.subscription_status.as_str(), "trial" | "active") => {
-                Ok(TenantRef { id: t.id, name: t.name, subdomain })
-            }
-            _ => Err(AppError::UnknownTenant(subdomain)),
-        }
+                .await?;
+        Ok(row
+            .filter(|t| t.is_active && matches!(t.subscription_status.as_str(), "trial" | "active"))
+            .map(|t| TenantRef { id: t.id, name: t.name, subdomain }))
+    }
+
+    /// The active tenant with this id (its own row is the only one the app role can see once scoped).
+    pub async fn active_tenant_by_id(pool: &PgPool, id: TenantId) -> Result<Option<TenantRef>, sqlx::Error> {
+        let mut tx = crate::db::begin_tenant_tx(pool, id, None).await?;
+        let row: Option<(TenantId, String, String)> = sqlx::query_as(
+            "SELECT id, name, subdomain FROM tenants \
+              WHERE id = $1 AND is_active AND subscription_status IN ('trial', 'active')",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(row.map(|(id, name, subdomain)| TenantRef { id, name, subdomain }))
     }
 }
 

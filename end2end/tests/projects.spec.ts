@@ -1,4 +1,5 @@
 import { expect, test, type ConsoleMessage } from "@playwright/test";
+import { signIn } from "./helpers";
 
 test("the project list is rendered on the server, then hydrates and filters in place", async ({ page }) => {
   const problems: string[] = [];
@@ -7,7 +8,8 @@ test("the project list is rendered on the server, then hydrates and filters in p
   });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
 
-  // "/" sends the user to their projects.
+  // Signed out, "/" leads to sign-in; signing in lands on the projects.
+  await signIn(page, "jordan.reyes@demo.gwm.test");
   const response = await page.goto("/");
   expect(response?.status()).toBe(200);
   await expect(page).toHaveURL(/\/projects$/);
@@ -42,6 +44,7 @@ test("the project list is rendered on the server, then hydrates and filters in p
 });
 
 test("an unknown page says so with a 404 and a way back", async ({ page }) => {
+  await signIn(page, "taylor.brooks@demo.gwm.test");
   const response = await page.goto("/no-such-page");
   expect(response?.status()).toBe(404);
   await expect(page.getByRole("heading", { name: "This page does not exist" })).toBeVisible();

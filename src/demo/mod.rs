@@ -151,20 +151,7 @@ async fn insert_users_and_roles(
     tenant: TenantId,
     hashes: &[String],
 ) -> Result<Vec<(UserId, String, SystemRole)>, DemoError> {
-    let mut role_ids = Vec::new();
-    for role in SystemRole::ALL {
-        let id: Uuid = sqlx::query_scalar(
-            "INSERT INTO roles (tenant_id, name, description, is_system_role, permissions) \
-             VALUES ($1, $2, $3, true, $4) RETURNING id",
-        )
-        .bind(tenant)
-        .bind(role.label())
-        .bind(role.description())
-        .bind(json!(role.permissions()))
-        .fetch_one(&mut **tx)
-        .await?;
-        role_ids.push((*role, id));
-    }
+    let role_ids = crate::platform::insert_system_roles(tx, tenant).await?;
     let mut users = Vec::new();
     for ((first, last, local, title, role), hash) in USERS.iter().zip(hashes) {
         let email = format!("{local}@demo.gwm.test");

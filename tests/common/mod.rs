@@ -77,6 +77,72 @@ impl TestDb {
     }
 }
 
+pub const DEMO_PASSWORD: &str = "Capture-Demo-2026!";
+pub const TENANT_PASSWORD: &str = "Tenant-Test-Password-1";
+
+fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        // A page that never finishes must fail the test, not hang the run.
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// One browser: a cookie jar and the address it talks to. Sends the Origin a same-site page would.
+pub struct Browser {
+    pub client: reqwest::Client,
+    base: String,
+    pub host: String,
+}
+
+impl Browser {
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.host)
+    }
+
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.client.get(format!("{}{path}", self.base)).header("host", &self.host).send().await.expect("request")
+    }
+
+    /// Calls a server function (form-encoded arguments, JSON answer) as a page of this site would.
+    pub async fn call(&self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.call_from(Some(&self.origin()), path, form).await
+    }
+
+    /// Calls with a chosen Origin header (None: no Origin and no Referer).
+    pub async fn call_from(&self, origin: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let mut req = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .header("accept", "application/json")
+            .header("host", &self.host);
+        if let Some(origin) = origin {
+            req = req.header("origin", origin);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn sign_in(&self, organization: Option<&str>, email: &str, password: &str) -> reqwest::Response {
+        let mut form = vec![("email", email), ("password", password)];
+        if let Some(org) = organization {
+            form.push(("organization", org));
+        }
+        self.call("/api/auth/sign-in", &form).await
+    }
+
+    /// The JSON answer of a call that must succeed.
+    pub async fn ok(&self, path: &str, form: &[(&str, &str)]) -> serde_json::Value {
+        let res = self.call(path, form).await;
+        let status = res.status();
+        let body = res.text().await.expect("body");
+        assert!(status.is_success(), "{path} answered {status}: {body}");
+        serde_json::from_str(&body).unwrap_or(serde_json::Value::Null)
+    }
+}
+
 fn server_runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
@@ -110,39 +176,51 @@ impl TestApp {
             })
             .await
             .expect("server task");
-        let client = reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(reqwest::redirect::Policy::none())
-            // A page that never finishes must fail the test, not hang the run.
-            .timeout(std::time::Duration::from_secs(30))
-            .build()
-            .expect("client");
-        TestApp { addr, db, client }
+        TestApp { addr, db, client: new_client() }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{}", self.addr, path)
     }
 
-    /// GET with a Host header naming a tenant subdomain (`None`: the bare address, i.e. the default tenant).
+    /// The Host a browser at `subdomain` (None: the bare address) sends.
+    pub fn host(&self, subdomain: Option<&str>) -> String {
+        match subdomain {
+            Some(sub) => format!("{sub}.localhost:{}", self.addr.port()),
+            None => self.addr.to_string(),
+        }
+    }
+
+    /// A browser with its own cookie jar, at `subdomain`.
+    pub fn browser(&self, subdomain: Option<&str>) -> Browser {
+        Browser { client: new_client(), base: format!("http://{}", self.addr), host: self.host(subdomain) }
+    }
+
+    /// A browser signed in as `email` with `password` (asserts that sign-in succeeds).
+    pub async fn signed_in(&self, subdomain: Option<&str>, email: &str, password: &str) -> Browser {
+        let browser = self.browser(subdomain);
+        let res = browser.sign_in(None, email, password).await;
+        assert_eq!(res.status(), 200, "sign-in of {email} failed: {}", res.text().await.unwrap_or_default());
+        browser
+    }
+
+    /// A demo-tenant user (demo password), signed in at the bare address.
+    pub async fn demo_user(&self, local_part: &str) -> Browser {
+        self.signed_in(None, &format!("{local_part}@demo.gwm.test"), DEMO_PASSWORD).await
+    }
+
+    /// GET from the shared signed-out client.
     pub async fn get_as(&self, subdomain: Option<&str>, path: &str) -> reqwest::Response {
-        let mut req = self.client.get(self.url(path));
-        if let Some(sub) = subdomain {
-            req = req.header("host", format!("{sub}.localhost:{}", self.addr.port()));
-        }
-        req.send().await.expect("request")
+        Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }.get(path).await
     }
 
-    /// Calls a server function (form-encoded arguments, JSON answer).
+    /// Calls a server function from the shared signed-out client.
     pub async fn call(&self, subdomain: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        let mut req = self.client.post(self.url(path)).form(form).header("accept", "application/json");
-        if let Some(sub) = subdomain {
-            req = req.header("host", format!("{sub}.localhost:{}", self.addr.port()));
-        }
-        req.send().await.expect("request")
+        Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }.call(path, form).await
     }
 
-    /// Adds a tenant with `projects` projects, as the platform would.
+    /// Adds a tenant with `projects` projects, the system roles and one user per role
+    /// (`tenant_admin@<sub>.test`, `viewer@<sub>.test` ..., password TENANT_PASSWORD), as the platform would.
     pub async fn add_tenant(&self, subdomain: &str, projects: usize, active: bool) -> Uuid {
         let owner = self.db.owner_pool().await;
         let id = Uuid::new_v4();
@@ -160,6 +238,27 @@ impl TestApp {
             .execute(&mut *tx)
             .await
             .expect("tenant");
+        let roles = gwm_crm::platform::insert_system_roles(&mut tx, app::ids::TenantId::from_uuid(id)).await.expect("roles");
+        let hash = app::auth::ssr::password::hash(TENANT_PASSWORD.to_string()).await.expect("hash");
+        for (role, role_id) in &roles {
+            let user: Uuid = sqlx::query_scalar(
+                "INSERT INTO users (tenant_id, email, password_hash, first_name, last_name) VALUES ($1, $2, $3, $4, 'User') RETURNING id",
+            )
+            .bind(id)
+            .bind(format!("{}@{subdomain}.test", role.as_str()))
+            .bind(&hash)
+            .bind(role.label())
+            .fetch_one(&mut *tx)
+            .await
+            .expect("user");
+            sqlx::query("INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) VALUES ($1, $2, $3, 'platform_admin')")
+                .bind(id)
+                .bind(user)
+                .bind(role_id)
+                .execute(&mut *tx)
+                .await
+                .expect("role");
+        }
         for i in 0..projects {
             sqlx::query("INSERT INTO opportunity_projects (tenant_id, project_name, created_by_system) VALUES ($1, $2, 'platform_admin')")
                 .bind(id)

@@ -53,9 +53,9 @@ pub const MAX_PAGE_SIZE: i64 = 500;
 /// Lists the current tenant's projects that are not archived, soonest response due first.
 #[server(prefix = "/api", endpoint = "projects/list")]
 pub async fn list_projects(limit: Option<i64>) -> Result<ProjectList, AppError> {
-    use crate::{error::ssr::respond_with, scope::Scope};
+    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
 
-    async fn run(limit: Option<i64>) -> Result<ProjectList, AppError> {
+    serve(async move {
         let limit = match limit {
             None => MAX_PAGE_SIZE,
             Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
@@ -65,13 +65,13 @@ pub async fn list_projects(limit: Option<i64>) -> Result<ProjectList, AppError> 
                 )));
             }
         };
-        let scope = Scope::current().await?;
-        let mut tx = scope.begin().await?;
-        let projects = queries::list_open(&mut tx, scope.tenant.id, limit).await.map_err(|e| scope.db_error(e))?;
-        let total = queries::count_open(&mut tx, scope.tenant.id).await.map_err(|e| scope.db_error(e))?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
-        Ok(ProjectList { tenant_name: scope.tenant.name, projects, total, as_of: Utc::now() })
-    }
-
-    run(limit).await.map_err(respond_with)
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        caller.authorize(&mut tx, Permission::ProjectsRead, Resource::Tenant).await?;
+        let projects = queries::list_open(&mut tx, caller.tenant.id, limit).await.map_err(|e| caller.db_error(e))?;
+        let total = queries::count_open(&mut tx, caller.tenant.id).await.map_err(|e| caller.db_error(e))?;
+        tx.commit().await.map_err(|e| caller.db_error(e))?;
+        Ok(ProjectList { tenant_name: caller.tenant.name.clone(), projects, total, as_of: Utc::now() })
+    })
+    .await
 }

@@ -1,0 +1,144 @@
+//! The audit trail (FedRAMP AU-2): who did what, from where, in which request. Rows are append-only for
+//! the application role.
+
+use crate::{closed_set, ids::{TenantId, UserId}};
+use std::net::IpAddr;
+
+closed_set! {
+    /// What happened; mirrors audit_logs.action_type.
+    pub enum AuditAction: "audit action" {
+        Create = "create",
+        Read = "read",
+        Update = "update",
+        Delete = "delete",
+        Restore = "restore",
+        Archive = "archive",
+        Export = "export",
+        Sync = "sync",
+        Login = "login",
+        LoginFailed = "login_failed",
+        Logout = "logout",
+        Lockout = "lockout",
+        SessionEnd = "session_end",
+        PasswordChange = "password_change",
+        PermissionChange = "permission_change",
+        ConfigChange = "config_change",
+        AccessDenied = "access_denied",
+    }
+}
+
+closed_set! {
+    pub enum RiskLevel: "risk level" {
+        Low = "low",
+        Medium = "medium",
+        High = "high",
+        Critical = "critical",
+    }
+}
+
+/// Who acted and through which request.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub tenant_id: TenantId,
+    pub user_id: Option<UserId>,
+    pub session_id: Option<String>,
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub request_id: String,
+}
+
+/// One event.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub action: AuditAction,
+    pub entity_type: &'static str,
+    pub entity_id: Option<uuid::Uuid>,
+    pub description: String,
+    pub before: Option<serde_json::Value>,
+    pub after: Option<serde_json::Value>,
+    pub risk: RiskLevel,
+    pub access_granted: bool,
+    pub permission_used: Option<&'static str>,
+}
+
+impl AuditEvent {
+    pub fn new(action: AuditAction, entity_type: &'static str, entity_id: Option<uuid::Uuid>, description: impl Into<String>) -> AuditEvent {
+        AuditEvent {
+            action,
+            entity_type,
+            entity_id,
+            description: description.into(),
+            before: None,
+            after: None,
+            risk: RiskLevel::Low,
+            access_granted: true,
+            permission_used: None,
+        }
+    }
+
+    pub fn risk(mut self, risk: RiskLevel) -> Self {
+        self.risk = risk;
+        self
+    }
+
+    pub fn before(mut self, value: serde_json::Value) -> Self {
+        self.before = Some(value);
+        self
+    }
+
+    pub fn after(mut self, value: serde_json::Value) -> Self {
+        self.after = Some(value);
+        self
+    }
+
+    pub fn denied(mut self, permission: &'static str) -> Self {
+        self.access_granted = false;
+        self.permission_used = Some(permission);
+        self
+    }
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::{Actor, AuditEvent};
+    use crate::db::Tx;
+
+    /// Writes one audit row in the caller's transaction: it commits or rolls back with the change itself.
+    pub async fn record(tx: &mut Tx, actor: &Actor, event: AuditEvent) -> Result<(), sqlx::Error> {
+        let changed: Option<serde_json::Value> = match (&event.before, &event.after) {
+            (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) => Some(
+                a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect::<std::collections::BTreeSet<_>>().into_iter().map(|k| serde_json::Value::String(k.clone())).collect(),
+            ),
+            _ => None,
+        };
+        sqlx::query(
+            "INSERT INTO audit_logs (tenant_id, user_id, session_id, ip_address, user_agent, action_type, entity_type, \
+             entity_id, operation_description, before_values, after_values, changed_fields, access_granted, \
+             permission_used, risk_level, request_id) \
+             VALUES ($1, $2, $3, $4::inet, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+        )
+        .bind(actor.tenant_id)
+        .bind(actor.user_id)
+        .bind(actor.session_id.as_deref())
+        .bind(actor.ip.map(|ip| ip.to_string()))
+        .bind(actor.user_agent.as_deref().map(|ua| truncate(ua, 1000)))
+        .bind(event.action)
+        .bind(event.entity_type)
+        .bind(event.entity_id)
+        .bind(truncate(&event.description, 500))
+        .bind(event.before)
+        .bind(event.after)
+        .bind(changed)
+        .bind(event.access_granted)
+        .bind(event.permission_used)
+        .bind(event.risk)
+        .bind(truncate(&actor.request_id, 100))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    fn truncate(text: &str, max_chars: usize) -> String {
+        text.chars().take(max_chars).collect()
+    }
+}

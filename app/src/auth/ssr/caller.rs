@@ -1,0 +1,151 @@
+//! The signed-in caller of a server function, and the one door for authorization.
+
+use super::{queries, visitor::{UserRef, Visitor}};
+use crate::{
+    audit::{ssr::record, Actor, AuditAction, AuditEvent},
+    auth::Permission,
+    db::{begin_tenant_tx, Tx},
+    error::AppError,
+    ids::ProjectId,
+    scope::RequestContext,
+    state::AppState,
+    tenancy::TenantRef,
+};
+use uuid::Uuid;
+
+/// What a permission is asked for: the whole tenant, or one project (where project-level role assignments
+/// also count).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Resource {
+    Tenant,
+    Project(ProjectId),
+}
+
+impl Resource {
+    fn parts(self) -> (&'static str, Option<Uuid>) {
+        match self {
+            Resource::Tenant => ("tenant", None),
+            Resource::Project(id) => ("opportunity_project", Some(id.as_uuid())),
+        }
+    }
+}
+
+/// A signed-in user calling a server function.
+#[derive(Clone)]
+pub struct Caller {
+    pub state: AppState,
+    pub request: RequestContext,
+    pub tenant: TenantRef,
+    pub user: UserRef,
+    pub user_session_id: Uuid,
+}
+
+impl Caller {
+    /// The signed-in caller of the current request, or Unauthenticated.
+    pub async fn current() -> Result<Caller, AppError> {
+        let state = AppState::from_context()?;
+        let visitor = Visitor::current().await?;
+        let signed_in = visitor.signed_in.ok_or(AppError::Unauthenticated)?;
+        Ok(Caller {
+            state,
+            request: visitor.request,
+            tenant: signed_in.tenant,
+            user: signed_in.user,
+            user_session_id: signed_in.user_session_id,
+        })
+    }
+
+    /// A transaction scoped to the caller's tenant, with the caller as the acting user.
+    pub async fn begin(&self) -> Result<Tx, AppError> {
+        begin_tenant_tx(&self.state.pool, self.tenant.id, Some(self.user.id)).await.map_err(|e| self.db_error(e))
+    }
+
+    pub fn db_error(&self, err: sqlx::Error) -> AppError {
+        AppError::from_db(err, &self.request.request_id)
+    }
+
+    /// The caller as an audit actor.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            tenant_id: self.tenant.id,
+            user_id: Some(self.user.id),
+            session_id: Some(self.user_session_id.to_string()),
+            ip: self.request.ip,
+            user_agent: self.request.user_agent.clone(),
+            request_id: self.request.request_id.clone(),
+        }
+    }
+
+    /// Writes an audit row in `tx`.
+    pub async fn audit(&self, tx: &mut Tx, event: AuditEvent) -> Result<(), AppError> {
+        record(tx, &self.actor(), event).await.map_err(|e| self.db_error(e))
+    }
+
+    /// The permissions the caller holds for `resource` (tenant-wide roles plus, for a project, the roles
+    /// assigned on it), unexpired.
+    pub async fn permissions(&self, tx: &mut Tx, resource: Resource) -> Result<Vec<(String, Vec<Permission>)>, AppError> {
+        let project = match resource {
+            Resource::Project(id) => Some(id),
+            Resource::Tenant => None,
+        };
+        let grants = queries::grants(tx, self.user.id, project).await.map_err(|e| self.db_error(e))?;
+        Ok(grants
+            .into_iter()
+            .map(|g| (g.role_name, g.permissions.0.iter().filter_map(|p| p.parse().ok()).collect()))
+            .collect())
+    }
+
+    /// The one authorization check. Allowed: Ok. Refused: the refusal is recorded in permission_audit and
+    /// audit_logs (in a transaction of its own, so it survives the caller's rollback) and the caller gets
+    /// Forbidden with what they tried to do.
+    pub async fn authorize(&self, tx: &mut Tx, permission: Permission, resource: Resource) -> Result<(), AppError> {
+        let grants = self.permissions(tx, resource).await?;
+        if grants.iter().any(|(_, perms)| perms.contains(&permission)) {
+            return Ok(());
+        }
+        let roles: Vec<&str> = grants.iter().map(|(name, _)| name.as_str()).collect();
+        let reason = if roles.is_empty() {
+            "no role assigned".to_string()
+        } else {
+            format!("not granted by: {}", roles.join(", "))
+        };
+        self.record_denial(permission, resource, &reason).await?;
+        Err(AppError::Forbidden(lowercase_first(permission.description())))
+    }
+
+    async fn record_denial(&self, permission: Permission, resource: Resource, reason: &str) -> Result<(), AppError> {
+        let (resource_type, resource_id) = resource.parts();
+        let mut tx = self.begin().await?;
+        sqlx::query(
+            "INSERT INTO permission_audit (tenant_id, user_id, resource_type, resource_id, permission_checked, \
+             permission_granted, denial_reason, ip_address, request_id) \
+             VALUES (app_current_tenant_id(), $1, $2, $3, $4, false, $5, $6::inet, $7)",
+        )
+        .bind(self.user.id)
+        .bind(resource_type)
+        .bind(resource_id)
+        .bind(permission.as_str())
+        .bind(reason)
+        .bind(self.request.ip.map(|ip| ip.to_string()))
+        .bind(&self.request.request_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| self.db_error(e))?;
+        let event = AuditEvent::new(
+            AuditAction::AccessDenied,
+            resource_type,
+            resource_id,
+            format!("Refused {}: {reason}", permission.as_str()),
+        )
+        .denied(permission.as_str());
+        self.audit(&mut tx, event).await?;
+        tx.commit().await.map_err(|e| self.db_error(e))?;
+        tracing::info!(permission = permission.as_str(), user = %self.user.id, "permission refused");
+        Ok(())
+    }
+}
+
+fn lowercase_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}

@@ -1,0 +1,203 @@
+//! Signed-in sessions: what the server-side session record holds, how a sign-in starts one (with a new
+//! session id), and how every request checks it against user_sessions (idle timeout, absolute lifetime,
+//! revocation, deactivated users and tenants).
+
+use super::{queries, visitor::{SignedIn, UserRef}};
+use crate::{
+    audit::{ssr::record as audit_record, Actor, AuditAction, AuditEvent},
+    db::{begin_tenant_tx, Tx},
+    error::AppError,
+    ids::{TenantId, UserId},
+    scope::RequestContext,
+    state::{AppState, AuthSettings},
+    tenancy::TenantRef,
+};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use tower_sessions::{session::Id, Session};
+use uuid::Uuid;
+
+const AUTH_KEY: &str = "auth";
+const PENDING_KEY: &str = "pending_sign_in";
+const SEEN_KEY: &str = "seen";
+
+/// A session's activity is written at most this often (the idle timeout is measured in minutes).
+const TOUCH_EVERY_SECONDS: i64 = 60;
+
+/// Who the session belongs to. Everything else is looked up, so revocation takes effect at once.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AuthRecord {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    pub user_session_id: Uuid,
+}
+
+/// A sign-in that has passed the password and waits for the second factor.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PendingSignIn {
+    pub tenant_id: TenantId,
+    pub user_id: UserId,
+    /// True while the user must first enroll (tenant policy requires MFA and they have none).
+    pub enrolling: bool,
+    pub started_at: DateTime<Utc>,
+    pub next: String,
+}
+
+/// A pending sign-in must be finished within this time.
+pub const PENDING_MINUTES: i64 = 10;
+
+/// The stored form of a session token: SHA-256 of the cookie value. Neither the session store nor
+/// user_sessions ever holds the token itself.
+pub fn token_hash(id: &Id) -> String {
+    hex::encode(Sha256::digest(id.to_string().as_bytes()))
+}
+
+fn session_error(err: tower_sessions::session::Error) -> AppError {
+    tracing::error!(error = %err, "session store failed");
+    AppError::Unavailable
+}
+
+pub async fn pending(session: &Session) -> Result<Option<PendingSignIn>, AppError> {
+    let pending: Option<PendingSignIn> = session.get(PENDING_KEY).await.map_err(session_error)?;
+    Ok(pending.filter(|p| Utc::now() - p.started_at < chrono::Duration::minutes(PENDING_MINUTES)))
+}
+
+pub async fn set_pending(session: &Session, pending: &PendingSignIn) -> Result<(), AppError> {
+    // A half-finished sign-in gets its own fresh id too.
+    session.cycle_id().await.map_err(session_error)?;
+    session.insert(PENDING_KEY, pending).await.map_err(session_error)
+}
+
+pub async fn clear_pending(session: &Session) -> Result<(), AppError> {
+    session.remove_value(PENDING_KEY).await.map_err(session_error)?;
+    Ok(())
+}
+
+/// Starts a signed-in session: a new session id (no fixation), the record saved, and a user_sessions row
+/// holding the hash of the new id. Runs inside the sign-in transaction.
+pub async fn begin(
+    session: &Session,
+    tx: &mut Tx,
+    settings: &AuthSettings,
+    request: &RequestContext,
+    tenant_id: TenantId,
+    user_id: UserId,
+    mfa_verified: bool,
+) -> Result<Uuid, AppError> {
+    let user_session_id = Uuid::new_v4();
+    session.cycle_id().await.map_err(session_error)?;
+    session.clear().await;
+    session
+        .insert(AUTH_KEY, AuthRecord { tenant_id, user_id, user_session_id })
+        .await
+        .map_err(session_error)?;
+    session.insert(SEEN_KEY, Utc::now().timestamp()).await.map_err(session_error)?;
+    session.save().await.map_err(session_error)?;
+    let id = session.id().ok_or_else(|| {
+        tracing::error!("a saved session has no id");
+        AppError::Unavailable
+    })?;
+    let hash = token_hash(&id);
+    queries::insert_session(
+        tx,
+        queries::NewSession {
+            id: user_session_id,
+            user: user_id,
+            token_hash: &hash,
+            expires_at: Utc::now() + settings.session_lifetime,
+            ip: request.ip.map(|ip| ip.to_string()),
+            user_agent: request.user_agent.as_deref(),
+            mfa_verified,
+        },
+    )
+    .await
+    .map_err(|e| AppError::from_db(e, &request.request_id))?;
+    Ok(user_session_id)
+}
+
+/// Why a stored session no longer counts.
+fn ended_reason(live: &queries::LiveSession, hash: &str, settings: &AuthSettings, now: DateTime<Utc>) -> Option<&'static str> {
+    if !live.is_active {
+        Some("already_ended")
+    } else if live.session_token_hash != hash {
+        Some("security_breach")
+    } else if !live.user_active {
+        Some("user_deactivated")
+    } else if now >= live.expires_at {
+        Some("expired")
+    } else if now - live.last_activity_at >= settings.idle_timeout {
+        Some("timeout")
+    } else {
+        None
+    }
+}
+
+/// Checks the request's session. Returns the signed-in user, or None (and clears the session) when it has
+/// ended for any reason. `address_tenant` is the tenant of the request's subdomain, if it has one.
+pub async fn resume(
+    state: &AppState,
+    session: &Session,
+    address_tenant: Option<&TenantRef>,
+    request: &RequestContext,
+) -> Result<Option<SignedIn>, AppError> {
+    let Some(record) = session.get::<AuthRecord>(AUTH_KEY).await.map_err(session_error)? else {
+        return Ok(None);
+    };
+    let Some(id) = session.id() else { return Ok(None) };
+    if address_tenant.is_some_and(|t| t.id != record.tenant_id) {
+        // A session of another organization: not valid at this address.
+        return Ok(None);
+    }
+    let db = |e| AppError::from_db(e, &request.request_id);
+    let mut tx = begin_tenant_tx(&state.pool, record.tenant_id, Some(record.user_id)).await.map_err(db)?;
+    let live = queries::live_session(&mut tx, record.user_session_id).await.map_err(db)?;
+    let now = Utc::now();
+    let Some(live) = live else {
+        drop(tx);
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    };
+    let tenant_open = live.tenant_active && matches!(live.subscription_status.as_str(), "trial" | "active");
+    let reason = if tenant_open { ended_reason(&live, &token_hash(&id), &state.settings.auth, now) } else { Some("admin_revoke") };
+    if let Some(reason) = reason {
+        if live.is_active {
+            queries::end_sessions(&mut tx, live.user_id, Some(live.id), reason).await.map_err(db)?;
+            let actor = Actor {
+                tenant_id: record.tenant_id,
+                user_id: Some(live.user_id),
+                session_id: Some(live.id.to_string()),
+                ip: request.ip,
+                user_agent: request.user_agent.clone(),
+                request_id: request.request_id.clone(),
+            };
+            let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(live.id), format!("Session ended: {reason}"))
+                .after(serde_json::json!({ "reason": reason }));
+            audit_record(&mut tx, &actor, event).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        session.flush().await.map_err(session_error)?;
+        return Ok(None);
+    }
+    if (now - live.last_activity_at).num_seconds() >= TOUCH_EVERY_SECONDS {
+        queries::touch_session(&mut tx, live.id).await.map_err(db)?;
+        // Saving the record again also renews the cookie's and the store's idle expiry.
+        session.insert(SEEN_KEY, now.timestamp()).await.map_err(session_error)?;
+    }
+    tx.commit().await.map_err(db)?;
+    Ok(Some(SignedIn {
+        tenant: TenantRef { id: record.tenant_id, name: live.tenant_name, subdomain: live.subdomain },
+        user: UserRef {
+            id: live.user_id,
+            email: live.email,
+            name: format!("{} {}", live.first_name, live.last_name).trim().to_string(),
+        },
+        user_session_id: live.id,
+        mfa_verified: live.mfa_verified,
+    }))
+}
+
+/// Signs out of this session: the row ends with `reason`, the record and cookie go.
+pub async fn end_current(session: &Session) -> Result<(), AppError> {
+    session.flush().await.map_err(session_error)
+}

@@ -1,0 +1,250 @@
+//! Password sign-in with lockout (AC-7) and the second-factor step, ending in a fresh session.
+
+use super::{enrollment, password, queries, session, throttle};
+use crate::{
+    audit::{ssr::record, Actor, AuditAction, AuditEvent, RiskLevel},
+    auth::{RecoveryCodes, SignInStep},
+    db::Tx,
+    error::AppError,
+    ids::UserId,
+    scope::Scope,
+    tenancy::{ssr::{active_tenant, active_tenant_by_id}, TenantRef},
+};
+use chrono::Utc;
+use serde_json::json;
+use tower_sessions::Session;
+
+const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
+
+/// Where to go after signing in: a path on this site only (never another site).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next.map(str::trim) {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.starts_with("/sign-in") => {
+            path.to_string()
+        }
+        _ => "/projects".to_string(),
+    }
+}
+
+fn actor(scope: &Scope, tenant: &TenantRef, user: Option<UserId>) -> Actor {
+    let request = scope.request();
+    Actor {
+        tenant_id: tenant.id,
+        user_id: user,
+        session_id: None,
+        ip: request.ip,
+        user_agent: request.user_agent.clone(),
+        request_id: request.request_id.clone(),
+    }
+}
+
+/// The tenant to sign in to: the address's, or the organization typed on the page.
+async fn tenant_for_sign_in(scope: &Scope, organization: Option<&str>) -> Result<TenantRef, AppError> {
+    if let Ok(tenant) = scope.tenant() {
+        return Ok(tenant.clone());
+    }
+    let typed = organization.map(str::trim).filter(|o| !o.is_empty());
+    match (typed, &scope.visitor.tenant) {
+        (Some(org), super::TenantAtAddress::Unspecified) => active_tenant(&scope.state.pool, org)
+            .await
+            .map_err(|e| scope.db_error(e))?
+            .ok_or_else(|| AppError::SignInRefused(format!("No active organization has the ID \"{org}\". Check it with your administrator."))),
+        _ => scope.tenant().cloned(),
+    }
+}
+
+async fn sso_only(tx: &mut Tx) -> Result<bool, sqlx::Error> {
+    let row: Option<(bool,)> = sqlx::query_as("SELECT sso_only AND is_enabled FROM saml_configurations").fetch_optional(&mut **tx).await?;
+    Ok(row.is_some_and(|r| r.0))
+}
+
+fn locked_message(until: chrono::DateTime<Utc>) -> String {
+    let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
+    format!(
+        "This account is locked after too many failed sign-ins. Try again in {minutes} minute{}, or ask an administrator to unlock it.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
+
+/// Counts a failed password or code; locks the account at the threshold. Returns the message to show.
+async fn count_failure(scope: &Scope, tx: &mut Tx, tenant: &TenantRef, user: &queries::Credentials, what: &str) -> Result<String, AppError> {
+    let settings = &scope.state.settings.auth;
+    let lock_expired = user.locked_until.is_some_and(|t| t <= Utc::now());
+    let attempts = if lock_expired { 1 } else { user.failed_login_attempts + 1 };
+    let locked_until = (attempts >= settings.lockout_threshold).then(|| Utc::now() + settings.lockout_duration);
+    queries::record_failure(tx, user.id, attempts, locked_until).await.map_err(|e| scope.db_error(e))?;
+    let actor = actor(scope, tenant, Some(user.id));
+    let failed = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Sign-in failed: {what}"))
+        .after(json!({ "failed_attempts": attempts }))
+        .risk(RiskLevel::Medium);
+    record(tx, &actor, failed).await.map_err(|e| scope.db_error(e))?;
+    match locked_until {
+        Some(until) => {
+            let lock = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Account locked after {attempts} failed sign-ins"))
+                .after(json!({ "locked_until": until }))
+                .risk(RiskLevel::High);
+            record(tx, &actor, lock).await.map_err(|e| scope.db_error(e))?;
+            Ok(locked_message(until))
+        }
+        None => Ok(if what == "wrong password" { WRONG_CREDENTIALS.to_string() } else { "That code is not correct. Enter the current code from your authenticator app, or a recovery code.".to_string() }),
+    }
+}
+
+/// Step one: organization, email and password.
+pub async fn with_password(
+    scope: &Scope,
+    session: &Session,
+    organization: Option<String>,
+    email: String,
+    password: String,
+    next: Option<String>,
+) -> Result<SignInStep, AppError> {
+    let tenant = tenant_for_sign_in(scope, organization.as_deref()).await?;
+    let email = email.trim().to_lowercase();
+    if email.is_empty() || password.is_empty() {
+        return Err(AppError::Validation("Enter your email address and your password.".into()));
+    }
+    if email.len() > 255 || password.len() > 1024 {
+        return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
+    }
+    throttle::check_sign_in_rate(&scope.state.pool, scope.request(), scope.state.settings.auth.sign_in_attempts_per_minute).await?;
+    let mut tx = scope.begin(&tenant).await?;
+    if sso_only(&mut tx).await.map_err(|e| scope.db_error(e))? {
+        return Err(AppError::SignInRefused(format!(
+            "{} signs in with single sign-on only. Use \"Sign in with SSO\".",
+            tenant.name
+        )));
+    }
+    let user = queries::credentials_by_email(&mut tx, &email).await.map_err(|e| scope.db_error(e))?;
+    let stored = user.as_ref().filter(|u| u.is_active).and_then(|u| u.password_hash.clone());
+    // Always verify (against a dummy hash when there is no usable user): same work, same answer.
+    let matched = password::verify(stored, password).await;
+    let Some(user) = user.filter(|u| u.is_active) else {
+        let failed = AuditEvent::new(AuditAction::LoginFailed, "user", None, "Sign-in failed: unknown or inactive account")
+            .after(json!({ "email": email }))
+            .risk(RiskLevel::Medium);
+        record(&mut tx, &actor(scope, &tenant, None), failed).await.map_err(|e| scope.db_error(e))?;
+        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
+    };
+    if let Some(until) = user.locked_until.filter(|t| *t > Utc::now()) {
+        let failed = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), "Sign-in refused: account locked")
+            .risk(RiskLevel::Medium);
+        record(&mut tx, &actor(scope, &tenant, Some(user.id)), failed).await.map_err(|e| scope.db_error(e))?;
+        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        return Err(AppError::SignInRefused(locked_message(until)));
+    }
+    if !matched {
+        let message = count_failure(scope, &mut tx, &tenant, &user, "wrong password").await?;
+        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        return Err(AppError::SignInRefused(message));
+    }
+    let next = safe_next(next.as_deref());
+    if user.mfa_enabled {
+        session::set_pending(session, &session::PendingSignIn { tenant_id: tenant.id, user_id: user.id, enrolling: false, started_at: Utc::now(), next }).await?;
+        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        return Ok(SignInStep::NeedsCode);
+    }
+    if mfa_required(scope, &mut tx, user.id).await? {
+        let key = &scope.state.settings.auth.secret_key;
+        let enrollment = enrollment::start(&mut tx, key, user.id, &format!("GWM CRM ({})", tenant.name), &user.email)
+            .await
+            .map_err(|e| scope.db_error(e))?;
+        session::set_pending(session, &session::PendingSignIn { tenant_id: tenant.id, user_id: user.id, enrolling: true, started_at: Utc::now(), next }).await?;
+        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        return Ok(SignInStep::NeedsEnrollment(enrollment));
+    }
+    complete(scope, session, tx, &tenant, user.id, false, "password").await?;
+    Ok(SignInStep::SignedIn { next })
+}
+
+/// Whether the tenant's policy requires a second factor of this user.
+async fn mfa_required(scope: &Scope, tx: &mut Tx, user: UserId) -> Result<bool, AppError> {
+    let policy = queries::mfa_requirement(tx).await.map_err(|e| scope.db_error(e))?;
+    Ok(match policy.as_str() {
+        "everyone" => true,
+        "admins" => queries::grants(tx, user, None)
+            .await
+            .map_err(|e| scope.db_error(e))?
+            .iter()
+            .any(|g| g.permissions.0.iter().any(|p| p.starts_with("admin."))),
+        _ => false,
+    })
+}
+
+/// The pending sign-in of this session, checked against the address and the account's state.
+async fn pending_user(scope: &Scope, session: &Session) -> Result<(session::PendingSignIn, TenantRef, Tx, queries::Credentials), AppError> {
+    let expired = || AppError::SignInRefused("Your sign-in has expired. Enter your email and password again.".into());
+    let pending = session::pending(session).await?.ok_or_else(expired)?;
+    let tenant = match &scope.visitor.tenant {
+        super::TenantAtAddress::Known(t) if t.id == pending.tenant_id => t.clone(),
+        super::TenantAtAddress::Unspecified => active_tenant_by_id(&scope.state.pool, pending.tenant_id)
+            .await
+            .map_err(|e| scope.db_error(e))?
+            .ok_or_else(expired)?,
+        _ => return Err(expired()),
+    };
+    throttle::check_sign_in_rate(&scope.state.pool, scope.request(), scope.state.settings.auth.sign_in_attempts_per_minute).await?;
+    let mut tx = scope.begin(&tenant).await?;
+    let user = queries::credentials_by_id(&mut tx, pending.user_id).await.map_err(|e| scope.db_error(e))?;
+    let user = user.filter(|u| u.is_active).ok_or_else(expired)?;
+    if let Some(until) = user.locked_until.filter(|t| *t > Utc::now()) {
+        return Err(AppError::SignInRefused(locked_message(until)));
+    }
+    Ok((pending, tenant, tx, user))
+}
+
+/// Step two: a code from the authenticator app, or a recovery code.
+pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result<SignInStep, AppError> {
+    let (pending, tenant, mut tx, user) = pending_user(scope, session).await?;
+    if pending.enrolling {
+        return Err(AppError::Validation("Finish setting up your authenticator app first.".into()));
+    }
+    let key = &scope.state.settings.auth.secret_key;
+    let code = code.trim();
+    let by_totp = enrollment::use_totp_code(&mut tx, key, &user, code).await?;
+    let by_recovery = !by_totp && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
+        && enrollment::use_recovery_code(&mut tx, user.id, code).await.map_err(|e| scope.db_error(e))?;
+    if !by_totp && !by_recovery {
+        let message = count_failure(scope, &mut tx, &tenant, &user, "wrong second-factor code").await?;
+        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        return Err(AppError::SignInRefused(message));
+    }
+    let method = if by_totp { "password + authenticator code" } else { "password + recovery code" };
+    complete(scope, session, tx, &tenant, user.id, true, method).await?;
+    Ok(SignInStep::SignedIn { next: pending.next })
+}
+
+/// Step two for a user the policy makes enroll: the first code confirms the new authenticator.
+pub async fn with_enrollment(scope: &Scope, session: &Session, code: String) -> Result<RecoveryCodes, AppError> {
+    let (pending, tenant, mut tx, user) = pending_user(scope, session).await?;
+    if !pending.enrolling {
+        return Err(AppError::Validation("Your authenticator is already set up: enter its code.".into()));
+    }
+    let codes = enrollment::confirm(&mut tx, &scope.state.settings.auth.secret_key, &user, &code).await?;
+    let event = AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Enrolled an authenticator app (MFA on)")
+        .after(json!({ "mfa_enabled": true }));
+    record(&mut tx, &actor(scope, &tenant, Some(user.id)), event).await.map_err(|e| scope.db_error(e))?;
+    complete(scope, session, tx, &tenant, user.id, true, "password + new authenticator").await?;
+    Ok(RecoveryCodes { codes, next: pending.next })
+}
+
+/// The end of every successful sign-in: counters reset, a new session, an audit row, one commit.
+pub async fn complete(
+    scope: &Scope,
+    session: &Session,
+    mut tx: Tx,
+    tenant: &TenantRef,
+    user: UserId,
+    mfa_verified: bool,
+    method: &str,
+) -> Result<(), AppError> {
+    queries::record_success(&mut tx, user).await.map_err(|e| scope.db_error(e))?;
+    let user_session = session::begin(session, &mut tx, &scope.state.settings.auth, scope.request(), tenant.id, user, mfa_verified).await?;
+    let mut actor = actor(scope, tenant, Some(user));
+    actor.session_id = Some(user_session.to_string());
+    let event = AuditEvent::new(AuditAction::Login, "user", Some(user.as_uuid()), format!("Signed in with {method}"))
+        .after(json!({ "method": method, "mfa_verified": mfa_verified }));
+    record(&mut tx, &actor, event).await.map_err(|e| scope.db_error(e))?;
+    tx.commit().await.map_err(|e| scope.db_error(e))
+}

@@ -1,0 +1,26 @@
+import { expect, type ConsoleMessage, type Page } from "@playwright/test";
+
+export const DEMO_PASSWORD = "Capture-Demo-2026!";
+
+/** Collects console errors/warnings and page errors, to assert none happened. */
+export function watchConsole(page: Page): string[] {
+  const problems: string[] = [];
+  page.on("console", (msg: ConsoleMessage) => {
+    // A refused sign-in is an expected 401 on the network, logged by Chromium as a resource error.
+    if (msg.text().includes("status of 401") || msg.text().includes("status of 403")) return;
+    if (msg.type() === "error" || msg.type() === "warning") problems.push(`${msg.type()}: ${msg.text()}`);
+  });
+  page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));
+  return problems;
+}
+
+/** Signs in through the sign-in page (which hydrates first) and waits for the landing page. */
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD, path = "/projects") {
+  await page.goto(path);
+  await expect(page).toHaveURL(/\/sign-in/);
+  await expect(page.locator("main[data-hydrated='true']")).toBeVisible();
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(new RegExp(path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "$"));
+}

@@ -1,0 +1,94 @@
+//! The tower-sessions store in PostgreSQL, keyed by the SHA-256 of the session id: the table never holds a
+//! usable cookie value.
+
+use app::auth::ssr::session::token_hash;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use tower_sessions::{
+    session::{Id, Record},
+    session_store::{self, SessionStore},
+};
+
+#[derive(Debug, Clone)]
+pub struct PgSessionStore {
+    pool: PgPool,
+}
+
+impl PgSessionStore {
+    pub fn new(pool: PgPool) -> PgSessionStore {
+        PgSessionStore { pool }
+    }
+}
+
+fn backend(err: sqlx::Error) -> session_store::Error {
+    session_store::Error::Backend(err.to_string())
+}
+
+fn expiry(record: &Record) -> Result<DateTime<Utc>, session_store::Error> {
+    DateTime::from_timestamp(record.expiry_date.unix_timestamp(), 0)
+        .ok_or_else(|| session_store::Error::Encode("session expiry out of range".into()))
+}
+
+fn data(record: &Record) -> Result<serde_json::Value, session_store::Error> {
+    serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
+}
+
+#[async_trait]
+impl SessionStore for PgSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh id until one is free (a collision of 128 random bits is not expected, but is handled).
+        loop {
+            let inserted = sqlx::query(
+                "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(token_hash(&record.id))
+            .bind(data(record)?)
+            .bind(expiry(record)?)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+            if inserted.rows_affected() == 1 {
+                return Ok(());
+            }
+            record.id = Id::default();
+        }
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        sqlx::query(
+            "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (id_hash) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
+        )
+        .bind(token_hash(&record.id))
+        .bind(data(record)?)
+        .bind(expiry(record)?)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let row: Option<(serde_json::Value, DateTime<Utc>)> =
+            sqlx::query_as("SELECT data, expires_at FROM http_sessions WHERE id_hash = $1 AND expires_at > now()")
+                .bind(token_hash(id))
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(backend)?;
+        let Some((data, expires_at)) = row else { return Ok(None) };
+        let data = serde_json::from_value(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
+            .map_err(|e| session_store::Error::Decode(e.to_string()))?;
+        Ok(Some(Record { id: *id, data, expiry_date }))
+    }
+
+    async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        sqlx::query("DELETE FROM http_sessions WHERE id_hash = $1")
+            .bind(token_hash(id))
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+}
