@@ -1,8 +1,10 @@
 //! GWM CRM's shared crate: domain types, server functions and components, compiled for the server (`ssr`)
 //! and for the browser (`hydrate`). Everything that touches the database lives behind `ssr`.
 #![cfg_attr(feature = "ssr", deny(clippy::unwrap_used))]
-#![recursion_limit = "256"]
+#![recursion_limit = "512"]
 
+pub mod account;
+pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod closed_set;
@@ -67,6 +69,12 @@ pub fn App() -> impl IntoView {
                     // Async: the page is sent once its data is loaded, so its status code can still reflect
                     // errors (unknown tenant: 404) and a slow query never leaves a half-streamed page.
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/account") view=account::AccountPage/>
+                    <Route path=path!("/settings") view=admin::SettingsHome/>
+                    <Route path=path!("/settings/users") view=admin::UsersPage/>
+                    <Route path=path!("/settings/users/:id") view=admin::UserPage/>
+                    <Route path=path!("/settings/roles") view=admin::RolesPage/>
+                    <Route path=path!("/settings/security") view=admin::SecurityPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -17,7 +17,7 @@ const NAV: &[NavItem] = &[
     NavItem { label: "Projects", href: "/projects", available: true },
     NavItem { label: "Contacts", href: "/contacts", available: false },
     NavItem { label: "Documents", href: "/documents", available: false },
-    NavItem { label: "Settings", href: "/settings", available: false },
+    NavItem { label: "Settings", href: "/settings", available: true },
 ];
 
 /// The shell around the nested routes.

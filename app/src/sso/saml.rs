@@ -11,6 +11,7 @@
 //! Validation is stateless: the caller keeps the pending request IDs (keyed by `RelayState`, since the
 //! IdP's cross-site POST carries no `SameSite=Strict` cookie) and the ledger of consumed assertion IDs.
 
+mod assertion;
 mod error;
 mod metadata;
 mod request;

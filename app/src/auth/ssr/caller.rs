@@ -55,6 +55,19 @@ impl Caller {
         })
     }
 
+    /// The usual start of a server function: the signed-in caller, a tenant-scoped transaction, and the
+    /// permission checked (refusals recorded).
+    pub async fn start(permission: Permission, resource: Resource) -> Result<(Caller, Tx), AppError> {
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        caller.authorize(&mut tx, permission, resource).await?;
+        Ok((caller, tx))
+    }
+
+    pub async fn commit(&self, tx: Tx) -> Result<(), AppError> {
+        tx.commit().await.map_err(|e| self.db_error(e))
+    }
+
     /// A transaction scoped to the caller's tenant, with the caller as the acting user.
     pub async fn begin(&self) -> Result<Tx, AppError> {
         begin_tenant_tx(&self.state.pool, self.tenant.id, Some(self.user.id)).await.map_err(|e| self.db_error(e))

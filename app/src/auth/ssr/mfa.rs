@@ -45,6 +45,12 @@ pub fn secret_base32(secret: &[u8]) -> String {
     Secret::Raw(secret.to_vec()).to_encoded().to_string()
 }
 
+/// Reads a base32 secret as shown to the user (spaces allowed).
+pub fn secret_from_base32(text: &str) -> Option<Vec<u8>> {
+    let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect::<String>().to_uppercase();
+    Secret::Encoded(compact).to_bytes().ok()
+}
+
 /// The otpauth:// URI an authenticator app scans.
 pub fn provisioning_uri(secret: &[u8], issuer: &str, account: &str) -> String {
     let enc = |s: &str| {
@@ -162,6 +168,14 @@ mod tests {
         assert_eq!(codes.len(), RECOVERY_CODE_COUNT);
         assert_eq!(codes.iter().collect::<std::collections::HashSet<_>>().len(), RECOVERY_CODE_COUNT);
         assert_eq!(recovery_code_hash(&codes[0]), recovery_code_hash(&codes[0].to_uppercase().replace('-', " ")));
+    }
+
+    #[test]
+    fn shown_secrets_read_back() {
+        let secret = new_secret();
+        let shown = secret_base32(&secret);
+        assert_eq!(secret_from_base32(&shown.to_lowercase()), Some(secret));
+        assert_eq!(secret_from_base32("not base32 !"), None);
     }
 
     #[test]

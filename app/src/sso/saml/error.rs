@@ -19,7 +19,9 @@ pub enum SamlError {
     #[error("The sign-in response from the identity provider could not be read: {0}")]
     Malformed(String),
 
-    #[error("The sign-in response is not signed by the identity provider; unsigned assertions are refused.")]
+    #[error(
+        "The sign-in response is not signed by the identity provider; unsigned assertions are refused."
+    )]
     Unsigned,
 
     #[error(
@@ -52,7 +54,9 @@ pub enum SamlError {
     )]
     WrongDestination,
 
-    #[error("The sign-in response was issued by another identity provider than the one configured here.")]
+    #[error(
+        "The sign-in response was issued by another identity provider than the one configured here."
+    )]
     WrongIssuer,
 
     #[error(

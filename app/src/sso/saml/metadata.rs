@@ -40,7 +40,8 @@ impl ServiceProvider {
                 "the service provider entity ID is empty or has surrounding spaces".into(),
             ));
         }
-        http_url(&self.acs_url, "the assertion consumer service URL").map_err(SamlError::Configuration)?;
+        http_url(&self.acs_url, "the assertion consumer service URL")
+            .map_err(SamlError::Configuration)?;
         Ok(())
     }
 }
@@ -63,10 +64,13 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
         ));
     }
     if !root.is(NS_METADATA, "EntityDescriptor") {
-        return Err(invalid("it is not SAML 2.0 metadata (no md:EntityDescriptor root element)"));
+        return Err(invalid(
+            "it is not SAML 2.0 metadata (no md:EntityDescriptor root element)",
+        ));
     }
-    let entity = EntityDescriptor::from_str(xml)
-        .map_err(|_| invalid("the EntityDescriptor does not follow the SAML 2.0 metadata schema"))?;
+    let entity = EntityDescriptor::from_str(xml).map_err(|_| {
+        invalid("the EntityDescriptor does not follow the SAML 2.0 metadata schema")
+    })?;
     let entity_id = entity
         .entity_id
         .as_deref()
@@ -86,12 +90,22 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
         .ok_or_else(|| invalid("its IDPSSODescriptor does not support the SAML 2.0 protocol"))?;
 
     let mut signing_certificates_der = Vec::new();
-    for key in descriptor.key_descriptors.iter().filter(|k| is_signing_key(k)) {
-        for cert in key.key_info.x509_data.iter().flat_map(|d| d.certificates.iter()) {
+    for key in descriptor
+        .key_descriptors
+        .iter()
+        .filter(|k| is_signing_key(k))
+    {
+        for cert in key
+            .key_info
+            .x509_data
+            .iter()
+            .flat_map(|d| d.certificates.iter())
+        {
             let der = samael::crypto::decode_x509_cert(cert)
                 .map_err(|_| invalid("a signing certificate is not valid base64"))?;
-            openssl::x509::X509::from_der(der.der_data())
-                .map_err(|_| invalid("a signing certificate is not a readable X.509 certificate"))?;
+            openssl::x509::X509::from_der(der.der_data()).map_err(|_| {
+                invalid("a signing certificate is not a readable X.509 certificate")
+            })?;
             let der = der.der_data().to_vec();
             if !signing_certificates_der.contains(&der) {
                 signing_certificates_der.push(der);
@@ -111,7 +125,11 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
     http_url(&sso_url, "the HTTP-Redirect SingleSignOnService location")
         .map_err(SamlError::InvalidMetadata)?;
 
-    Ok(IdpSettings { entity_id, sso_url, signing_certificates_der })
+    Ok(IdpSettings {
+        entity_id,
+        sso_url,
+        signing_certificates_der,
+    })
 }
 
 fn supports_saml2(descriptor: &IdpSsoDescriptor) -> bool {

@@ -9,9 +9,12 @@ use std::str::FromStr;
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
-use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode};
+use samael::crypto::{
+    AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
+};
 use samael::schema::{Assertion, Response};
 
+use super::assertion::{attributes, check_conditions, check_subject_confirmation};
 use super::scan::{RawResponse, ScanError, root_element, scan_response};
 use super::{IdpSettings, NS_ASSERTION, NS_PROTOCOL, SamlError, ServiceProvider};
 
@@ -19,7 +22,6 @@ use super::{IdpSettings, NS_ASSERTION, NS_PROTOCOL, SamlError, ServiceProvider};
 const MAX_RESPONSE_BYTES: usize = 512 * 1024;
 const STATUS_SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const STATUS_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:status:";
-const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 /// RSA or ECDSA with SHA-256 or stronger; SHA-1 (and SHA-224, DSA) are refused.
 const STRONG_ALGORITHMS: [AllowedSignatureAlgorithm; 6] = [
     AllowedSignatureAlgorithm::RsaSha256,
@@ -56,13 +58,16 @@ pub struct ValidationPolicy {
 
 impl Default for ValidationPolicy {
     fn default() -> Self {
-        Self { max_clock_skew: Duration::minutes(2) }
+        Self {
+            max_clock_skew: Duration::minutes(2),
+        }
     }
 }
 
 impl ValidationPolicy {
     fn skew(&self) -> Duration {
-        self.max_clock_skew.clamp(Duration::zero(), Duration::minutes(MAX_SKEW_MINUTES))
+        self.max_clock_skew
+            .clamp(Duration::zero(), Duration::minutes(MAX_SKEW_MINUTES))
     }
 }
 
@@ -106,8 +111,12 @@ pub fn validate_response(
     check_envelope(&raw)?;
     check_signature_algorithms(&raw)?;
 
-    let certs: Vec<CertificateDer> =
-        idp.signing_certificates_der.iter().cloned().map(CertificateDer::from).collect();
+    let certs: Vec<CertificateDer> = idp
+        .signing_certificates_der
+        .iter()
+        .cloned()
+        .map(CertificateDer::from)
+        .collect();
     // samael's errors are not Send: nothing of them survives this statement.
     let signed_xml = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
         &xml,
@@ -122,9 +131,18 @@ pub fn validate_response(
         return Err(SamlError::InvalidSignature);
     }
 
+    if assertion.version != "2.0" {
+        return Err(malformed("the assertion is not a SAML 2.0 assertion"));
+    }
     let skew = policy.skew();
-    let response_id = raw.id.clone().ok_or_else(|| malformed("the Response has no ID"))?;
-    if raw.issuer.as_deref().is_some_and(|issuer| issuer != idp.entity_id)
+    let response_id = raw
+        .id
+        .clone()
+        .ok_or_else(|| malformed("the Response has no ID"))?;
+    if raw
+        .issuer
+        .as_deref()
+        .is_some_and(|issuer| issuer != idp.entity_id)
         || assertion.issuer.value.as_deref().map(str::trim) != Some(idp.entity_id.as_str())
     {
         return Err(SamlError::WrongIssuer);
@@ -132,14 +150,18 @@ pub fn validate_response(
     if raw.destination.as_deref().is_some_and(|d| d != sp.acs_url) {
         return Err(SamlError::WrongDestination);
     }
-    if raw.in_response_to.as_deref() != Some(expected_in_response_to) {
+    // Unsolicited (IdP-initiated) responses are not accepted: a request ID is always expected.
+    if expected_in_response_to.is_empty()
+        || raw.in_response_to.as_deref() != Some(expected_in_response_to)
+    {
         return Err(SamlError::InResponseToMismatch);
     }
     if assertion.issue_instant > now + skew {
         return Err(SamlError::NotYetValid);
     }
     let conditions_expiry = check_conditions(&assertion, sp, now, skew)?;
-    let confirmation_expiry = check_subject_confirmation(&assertion, sp, expected_in_response_to, now, skew)?;
+    let confirmation_expiry =
+        check_subject_confirmation(&assertion, sp, expected_in_response_to, now, skew)?;
     let name_id = assertion
         .subject
         .as_ref()
@@ -160,7 +182,8 @@ pub fn validate_response(
         name_id,
         issuer: idp.entity_id.clone(),
         attributes: attributes(&assertion),
-        not_on_or_after: conditions_expiry.map_or(confirmation_expiry, |c| c.min(confirmation_expiry)),
+        not_on_or_after: conditions_expiry
+            .map_or(confirmation_expiry, |c| c.min(confirmation_expiry)),
         session_index,
     })
 }
@@ -170,7 +193,10 @@ fn malformed(reason: &str) -> SamlError {
 }
 
 fn decode(saml_response_b64: &str) -> Result<String, SamlError> {
-    let compact: String = saml_response_b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
+    let compact: String = saml_response_b64
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace())
+        .collect();
     if compact.len() > MAX_RESPONSE_BYTES * 4 / 3 + 4 {
         return Err(malformed("it is too large"));
     }
@@ -182,19 +208,31 @@ fn decode(saml_response_b64: &str) -> Result<String, SamlError> {
 
 /// Root, version, status and number of assertions of the raw document.
 fn check_envelope(raw: &RawResponse) -> Result<(), SamlError> {
-    if !raw.root.as_ref().is_some_and(|r| r.is(NS_PROTOCOL, "Response")) {
+    if !raw
+        .root
+        .as_ref()
+        .is_some_and(|r| r.is(NS_PROTOCOL, "Response"))
+    {
         return Err(malformed("it is not a SAML 2.0 Response"));
     }
     if raw.version.as_deref() != Some("2.0") {
-        return Err(malformed("it is not a SAML 2.0 Response (Version is not 2.0)"));
+        return Err(malformed(
+            "it is not a SAML 2.0 Response (Version is not 2.0)",
+        ));
     }
     match raw.status_codes.first() {
         Some(code) if code == STATUS_SUCCESS => {}
-        Some(_) => return Err(SamlError::StatusNotSuccess(status_summary(&raw.status_codes))),
+        Some(_) => {
+            return Err(SamlError::StatusNotSuccess(status_summary(
+                &raw.status_codes,
+            )));
+        }
         None => return Err(malformed("the Response has no Status")),
     }
     if raw.encrypted_assertions > 0 {
-        return Err(malformed("encrypted assertions are not supported; ask the IdP to send them unencrypted"));
+        return Err(malformed(
+            "encrypted assertions are not supported; ask the IdP to send them unencrypted",
+        ));
     }
     if raw.foreign_assertions > 0 || raw.assertion_ids.len() > 1 {
         return Err(malformed("the Response must contain exactly one assertion"));
@@ -235,8 +273,12 @@ fn check_signature_algorithms(raw: &RawResponse) -> Result<(), SamlError> {
         .find(|a| !strong_signature(a))
         .or_else(|| raw.digest_algorithms.iter().find(|a| !strong_digest(a)));
     match weak {
-        Some(algorithm) if algorithm.is_empty() => Err(SamlError::WeakAlgorithm("none named".into())),
-        Some(algorithm) => Err(SamlError::WeakAlgorithm(algorithm.chars().take(120).collect())),
+        Some(algorithm) if algorithm.is_empty() => {
+            Err(SamlError::WeakAlgorithm("none named".into()))
+        }
+        Some(algorithm) => Err(SamlError::WeakAlgorithm(
+            algorithm.chars().take(120).collect(),
+        )),
         None if raw.signature_algorithms.is_empty() => Err(SamlError::Unsigned),
         None => Ok(()),
     }
@@ -257,93 +299,4 @@ fn signed_assertion(signed_xml: &str) -> Result<Assertion, SamlError> {
         // Something else was signed (an Extensions element, say): the assertion itself is not.
         Err(SamlError::Unsigned)
     }
-}
-
-/// Validity window and audience; returns `Conditions/@NotOnOrAfter`.
-fn check_conditions(
-    assertion: &Assertion,
-    sp: &ServiceProvider,
-    now: DateTime<Utc>,
-    skew: Duration,
-) -> Result<Option<DateTime<Utc>>, SamlError> {
-    let conditions = assertion.conditions.as_ref().ok_or(SamlError::AudienceMissing)?;
-    if conditions.not_before.is_some_and(|nb| now + skew < nb) {
-        return Err(SamlError::NotYetValid);
-    }
-    if conditions.not_on_or_after.is_some_and(|noa| now - skew >= noa) {
-        return Err(SamlError::Expired);
-    }
-    let restrictions = conditions.audience_restrictions.as_deref().unwrap_or_default();
-    if restrictions.is_empty() {
-        return Err(SamlError::AudienceMissing);
-    }
-    // Several AudienceRestriction elements must all be satisfied.
-    if !restrictions.iter().all(|r| r.audience.iter().any(|a| a.trim() == sp.entity_id)) {
-        return Err(SamlError::AudienceMismatch);
-    }
-    Ok(conditions.not_on_or_after)
-}
-
-/// Some bearer `SubjectConfirmation` must pass every check; returns its `NotOnOrAfter`.
-fn check_subject_confirmation(
-    assertion: &Assertion,
-    sp: &ServiceProvider,
-    expected_in_response_to: &str,
-    now: DateTime<Utc>,
-    skew: Duration,
-) -> Result<DateTime<Utc>, SamlError> {
-    let bearers = assertion
-        .subject
-        .iter()
-        .flat_map(|s| s.subject_confirmations.iter().flatten())
-        .filter(|c| c.method.as_deref() == Some(BEARER));
-    let mut first_error = None;
-    for confirmation in bearers {
-        let verdict = (|| {
-            let data = confirmation
-                .subject_confirmation_data
-                .as_ref()
-                .ok_or_else(|| malformed("the bearer confirmation has no SubjectConfirmationData"))?;
-            if data.recipient.as_deref().is_some_and(|r| r != sp.acs_url) {
-                return Err(SamlError::WrongDestination);
-            }
-            if data.in_response_to.as_deref() != Some(expected_in_response_to) {
-                return Err(SamlError::InResponseToMismatch);
-            }
-            if data.not_before.is_some_and(|nb| now + skew < nb) {
-                return Err(SamlError::NotYetValid);
-            }
-            let expiry = data
-                .not_on_or_after
-                .ok_or_else(|| malformed("the bearer confirmation has no NotOnOrAfter"))?;
-            if now - skew >= expiry {
-                return Err(SamlError::Expired);
-            }
-            Ok(expiry)
-        })();
-        match verdict {
-            Ok(expiry) => return Ok(expiry),
-            Err(e) => {
-                first_error.get_or_insert(e);
-            }
-        }
-    }
-    Err(first_error.unwrap_or_else(|| malformed("the assertion has no bearer SubjectConfirmation")))
-}
-
-fn attributes(assertion: &Assertion) -> BTreeMap<String, Vec<String>> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for attribute in assertion.attribute_statements.iter().flatten().flat_map(|s| &s.attributes) {
-        let values: Vec<String> = attribute.values.iter().filter_map(|v| v.value.clone()).collect();
-        let mut keys: Vec<&str> = attribute.name.as_deref().into_iter().collect();
-        if let Some(friendly) = attribute.friendly_name.as_deref() {
-            if !keys.contains(&friendly) {
-                keys.push(friendly);
-            }
-        }
-        for key in keys {
-            out.entry(key.to_string()).or_default().extend(values.iter().cloned());
-        }
-    }
-    out
 }

@@ -4,9 +4,9 @@
 //! document is acceptable at all (its root, how many assertions it carries, which signature algorithms it
 //! names, no DTD) are read here with quick-xml's namespace resolver.
 
-use quick_xml::{NsReader, XmlVersion};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::ResolveResult;
+use quick_xml::{NsReader, XmlVersion};
 
 use super::{NS_ASSERTION, NS_DSIG, NS_PROTOCOL};
 
@@ -35,11 +35,22 @@ pub(super) enum ScanError {
 pub(super) fn root_element(xml: &str) -> Result<QualifiedName, ScanError> {
     let mut reader = NsReader::from_str(xml);
     let mut root = None;
+    let mut depth = 0usize;
     loop {
-        let (ns, event) = reader.read_resolved_event().map_err(|_| ScanError::NotXml)?;
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|_| ScanError::NotXml)?;
         match event {
             Event::DocType(_) => return Err(ScanError::Dtd),
-            Event::Start(e) | Event::Empty(e) if root.is_none() => root = Some(qualified(&ns, &e)),
+            Event::Start(ref e) | Event::Empty(ref e) => {
+                if depth == 0 && root.replace(qualified(&ns, e)).is_some() {
+                    return Err(ScanError::NotXml); // a second root element
+                }
+                if matches!(event, Event::Start(_)) {
+                    depth += 1;
+                }
+            }
+            Event::End(_) => depth = depth.saturating_sub(1),
             Event::Eof => break,
             _ => {}
         }
@@ -75,11 +86,13 @@ pub(super) fn scan_response(xml: &str) -> Result<RawResponse, ScanError> {
     let mut reader = NsReader::from_str(xml);
     let mut out = RawResponse::default();
     let mut depth = 0usize;
-    // Inside the root's Status element; collecting the text of the root's Issuer element.
+    // Inside the root's Status element; the text of the root's Issuer element, while inside it.
     let mut in_status = false;
     let mut issuer_text: Option<String> = None;
     loop {
-        let (ns, event) = reader.read_resolved_event().map_err(|_| ScanError::NotXml)?;
+        let (ns, event) = reader
+            .read_resolved_event()
+            .map_err(|_| ScanError::NotXml)?;
         match event {
             Event::DocType(_) => return Err(ScanError::Dtd),
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -118,7 +131,9 @@ pub(super) fn scan_response(xml: &str) -> Result<RawResponse, ScanError> {
             Event::GeneralRef(r) => {
                 if let Some(text) = issuer_text.as_mut() {
                     let entity = format!("&{};", r.decode().map_err(|_| ScanError::NotXml)?);
-                    text.push_str(&quick_xml::escape::unescape(&entity).map_err(|_| ScanError::NotXml)?);
+                    text.push_str(
+                        &quick_xml::escape::unescape(&entity).map_err(|_| ScanError::NotXml)?,
+                    );
                 }
             }
             Event::Eof => break,
@@ -139,6 +154,9 @@ fn visit_element(
     in_status: bool,
 ) -> Result<(), ScanError> {
     if depth == 0 {
+        if out.root.is_some() {
+            return Err(ScanError::NotXml); // a second root element
+        }
         out.root = Some(name.clone());
         out.id = attribute(e, "ID")?;
         out.version = attribute(e, "Version")?;
@@ -147,7 +165,8 @@ fn visit_element(
         return Ok(());
     }
     if in_status && name.is(NS_PROTOCOL, "StatusCode") {
-        out.status_codes.push(attribute(e, "Value")?.unwrap_or_default());
+        out.status_codes
+            .push(attribute(e, "Value")?.unwrap_or_default());
     }
     match name.local.as_str() {
         "Assertion" if name.namespace.as_deref() == Some(NS_ASSERTION) => {
@@ -157,10 +176,12 @@ fn visit_element(
         "EncryptedAssertion" => out.encrypted_assertions += 1,
         "Signature" if name.namespace.as_deref() == Some(NS_DSIG) => out.signatures += 1,
         "SignatureMethod" if name.namespace.as_deref() == Some(NS_DSIG) => {
-            out.signature_algorithms.push(attribute(e, "Algorithm")?.unwrap_or_default());
+            out.signature_algorithms
+                .push(attribute(e, "Algorithm")?.unwrap_or_default());
         }
         "DigestMethod" if name.namespace.as_deref() == Some(NS_DSIG) => {
-            out.digest_algorithms.push(attribute(e, "Algorithm")?.unwrap_or_default());
+            out.digest_algorithms
+                .push(attribute(e, "Algorithm")?.unwrap_or_default());
         }
         _ => {}
     }
@@ -182,7 +203,9 @@ fn attribute(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, ScanError>
     for attr in e.attributes() {
         let attr = attr.map_err(|_| ScanError::NotXml)?;
         if attr.key.as_ref() == key.as_bytes() {
-            let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|_| ScanError::NotXml)?;
+            let value = attr
+                .normalized_value(XmlVersion::Implicit1_0)
+                .map_err(|_| ScanError::NotXml)?;
             return Ok(Some(value.into_owned()));
         }
     }

@@ -38,8 +38,16 @@ fn invalid(xml: &str) -> String {
 #[test]
 fn real_simplesamlphp_metadata_is_accepted() {
     let idp = parse_idp_metadata(SIMPLESAMLPHP_METADATA).expect("SimpleSAMLphp metadata");
-    assert!(idp.entity_id.ends_with("/saml2/idp/metadata.php"), "{}", idp.entity_id);
-    assert!(idp.sso_url.ends_with("/saml2/idp/SSOService.php"), "{}", idp.sso_url);
+    assert!(
+        idp.entity_id.ends_with("/saml2/idp/metadata.php"),
+        "{}",
+        idp.entity_id
+    );
+    assert!(
+        idp.sso_url.ends_with("/saml2/idp/SSOService.php"),
+        "{}",
+        idp.sso_url
+    );
     assert_eq!(idp.signing_certificates_der.len(), 1);
     assert!(openssl::x509::X509::from_der(&idp.signing_certificates_der[0]).is_ok());
 }
@@ -57,7 +65,10 @@ fn signing_and_unspecified_keys_are_kept_encryption_keys_are_not() {
     let idp = parse_idp_metadata(&metadata(&keys, "HTTP-Redirect")).expect("valid metadata");
     assert_eq!(idp.entity_id, IDP_ENTITY_ID);
     assert_eq!(idp.sso_url, "https://idp.example.gov/sso");
-    assert_eq!(idp.signing_certificates_der, vec![idp_key().cert_der.clone()]);
+    assert_eq!(
+        idp.signing_certificates_der,
+        vec![idp_key().cert_der.clone()]
+    );
 }
 
 #[test]
@@ -102,7 +113,11 @@ fn sp_metadata_describes_the_acs_and_name_id_formats() {
     };
     let xml = sp_metadata_xml(&sp).expect("sp metadata");
     let entity = samael::metadata::EntityDescriptor::from_str(&xml).expect("parses back");
-    assert_eq!(entity.entity_id.as_deref(), Some(sp.entity_id.as_str()), "escaped and read back");
+    assert_eq!(
+        entity.entity_id.as_deref(),
+        Some(sp.entity_id.as_str()),
+        "escaped and read back"
+    );
     let descriptors = entity.sp_sso_descriptors.expect("SPSSODescriptor");
     let d = &descriptors[0];
     assert_eq!(d.authn_requests_signed, Some(false));
@@ -122,6 +137,12 @@ fn sp_metadata_describes_the_acs_and_name_id_formats() {
             ][..]
         )
     );
-    let bad = ServiceProvider { acs_url: "/relative/acs".into(), ..sp };
-    assert!(matches!(sp_metadata_xml(&bad), Err(SamlError::Configuration(_))));
+    let bad = ServiceProvider {
+        acs_url: "/relative/acs".into(),
+        ..sp
+    };
+    assert!(matches!(
+        sp_metadata_xml(&bad),
+        Err(SamlError::Configuration(_))
+    ));
 }

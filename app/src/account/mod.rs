@@ -1,0 +1,176 @@
+//! The signed-in user's own account: password, two-step verification and sessions.
+
+mod page;
+
+pub use page::{AccountPage, SessionList};
+
+use crate::{admin::SessionSummary, auth::{MfaEnrollment, RecoveryCodes}, error::AppError};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountInfo {
+    pub name: String,
+    pub email: String,
+    pub is_saml_user: bool,
+    pub mfa_enabled: bool,
+    pub mfa_required: bool,
+    pub recovery_codes_left: i64,
+    pub password_changed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub sessions: Vec<SessionSummary>,
+}
+
+#[server(prefix = "/api", endpoint = "account/overview")]
+pub async fn account_overview() -> Result<AccountInfo, AppError> {
+    use crate::{admin::queries, auth::ssr::Caller, error::ssr::serve};
+    serve(async move {
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let db = |e| caller.db_error(e);
+        let row: (bool, bool, Option<chrono::DateTime<chrono::Utc>>, i64) = sqlx::query_as(
+            "SELECT is_saml_user, mfa_enabled, password_changed_at, \
+                    (SELECT count(*) FROM user_recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL) \
+               FROM users u WHERE id = $1",
+        )
+        .bind(caller.user.id)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+        let sessions = queries::sessions(&mut tx, caller.user.id, Some(caller.user_session_id)).await.map_err(db)?;
+        let policy = queries::mfa_requirement(&mut tx).await.map_err(db)?;
+        let is_admin = caller.permissions(&mut tx, crate::auth::ssr::Resource::Tenant).await?.iter().any(|(_, p)| p.iter().any(|p| p.is_admin()));
+        caller.commit(tx).await?;
+        Ok(AccountInfo {
+            name: caller.user.name,
+            email: caller.user.email,
+            is_saml_user: row.0,
+            mfa_enabled: row.1,
+            mfa_required: policy == "everyone" || (policy == "admins" && is_admin),
+            recovery_codes_left: row.3,
+            password_changed_at: row.2,
+            sessions,
+        })
+    })
+    .await
+}
+
+/// Ends one of the caller's own sessions (not necessarily this one).
+#[server(prefix = "/api", endpoint = "account/end-session")]
+pub async fn end_my_session(session_id: String) -> Result<(), AppError> {
+    use crate::{admin::parse_id, audit::{AuditAction, AuditEvent}, auth::ssr::{queries, Caller}, error::ssr::serve};
+    serve(async move {
+        let id: uuid::Uuid = parse_id("Session", &session_id)?;
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let ended = queries::end_sessions(&mut tx, caller.user.id, Some(id), "user_revoke").await.map_err(|e| caller.db_error(e))?;
+        if ended.is_empty() {
+            return Err(AppError::NotFound("Session".into()));
+        }
+        let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(id), "Ended one of their own sessions")
+            .after(serde_json::json!({ "reason": "user_revoke" }));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Changes the caller's password; their other sessions end.
+#[server(prefix = "/api", endpoint = "account/change-password")]
+pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::{admin::queries as admin_q, audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{password, queries, Caller}, error::ssr::serve};
+    serve(async move {
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(db)?.ok_or(AppError::Unauthenticated)?;
+        if user.is_saml_user {
+            return Err(AppError::Validation("You sign in through SSO: change your password with your identity provider.".into()));
+        }
+        if !password::verify(user.password_hash.clone(), current_password).await {
+            caller.audit(&mut tx, AuditEvent::new(AuditAction::PasswordChange, "user", Some(user.id.as_uuid()), "Password change refused: wrong current password").risk(RiskLevel::Medium)).await?;
+            caller.commit(tx).await?;
+            return Err(AppError::Validation("Your current password is not correct.".into()));
+        }
+        password::check_policy(&new_password, &user.email, caller.state.settings.auth.password_min_length)?;
+        let hash = password::hash(new_password).await?;
+        admin_q::set_password(&mut tx, user.id, &hash).await.map_err(db)?;
+        let others: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM user_sessions WHERE user_id = $1 AND is_active AND id <> $2")
+            .bind(user.id)
+            .bind(caller.user_session_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        for other in &others {
+            queries::end_sessions(&mut tx, user.id, Some(*other), "password_change").await.map_err(db)?;
+        }
+        let event = AuditEvent::new(AuditAction::PasswordChange, "user", Some(user.id.as_uuid()), "Changed their password")
+            .after(serde_json::json!({ "other_sessions_ended": others.len() }))
+            .risk(RiskLevel::Medium);
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Starts setting up an authenticator app (or replacing the current one).
+#[server(prefix = "/api", endpoint = "account/mfa/start")]
+pub async fn start_mfa_enrollment() -> Result<MfaEnrollment, AppError> {
+    use crate::{auth::ssr::{enrollment, Caller}, error::ssr::serve};
+    serve(async move {
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let issuer = format!("GWM CRM ({})", caller.tenant.name);
+        let enrollment = enrollment::start(&mut tx, &caller.state.settings.auth.secret_key, caller.user.id, &issuer, &caller.user.email)
+            .await
+            .map_err(|e| caller.db_error(e))?;
+        caller.commit(tx).await?;
+        Ok(enrollment)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "account/mfa/confirm")]
+pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppError> {
+    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{enrollment, queries, Caller}, error::ssr::serve};
+    serve(async move {
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?.ok_or(AppError::Unauthenticated)?;
+        let codes = enrollment::confirm(&mut tx, &caller.state.settings.auth.secret_key, &user, &code).await?;
+        let event = AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Set up an authenticator app (MFA on)")
+            .after(serde_json::json!({ "mfa_enabled": true }))
+            .risk(RiskLevel::Medium);
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await?;
+        Ok(RecoveryCodes { codes, next: "/account".into() })
+    })
+    .await
+}
+
+/// Turns MFA off (password required), unless the tenant's policy requires it.
+#[server(prefix = "/api", endpoint = "account/mfa/disable")]
+pub async fn disable_mfa(current_password: String) -> Result<(), AppError> {
+    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{password, queries, Caller}, error::ssr::serve};
+    serve(async move {
+        let overview = account_overview().await?;
+        if overview.mfa_required {
+            return Err(AppError::Validation("Your organization requires two-step verification, so it cannot be turned off.".into()));
+        }
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(db)?.ok_or(AppError::Unauthenticated)?;
+        if !password::verify(user.password_hash.clone(), current_password).await {
+            return Err(AppError::Validation("Your current password is not correct.".into()));
+        }
+        sqlx::query("UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL WHERE id = $1")
+            .bind(user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        sqlx::query("UPDATE user_recovery_codes SET used_at = now() WHERE user_id = $1 AND used_at IS NULL").bind(user.id).execute(&mut *tx).await.map_err(db)?;
+        caller.audit(&mut tx, AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Turned off two-step verification").risk(RiskLevel::High)).await?;
+        caller.commit(tx).await
+    })
+    .await
+}

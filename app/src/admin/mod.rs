@@ -1,0 +1,151 @@
+//! Tenant administration: users, roles and their permissions, sessions, and the security policy.
+//! Every server function here needs an admin permission, checked by `Caller::authorize`.
+
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod queries;
+mod roles;
+mod users;
+
+pub use pages::{RolesPage, SecurityPage, SettingsHome, UserPage, UsersPage};
+pub use roles::*;
+pub use users::*;
+
+use crate::{auth::Permission, closed_set, ids::{ProjectId, RoleId, UserId}};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+closed_set! {
+    /// Who must use a second factor at sign-in.
+    pub enum MfaRequirement: "MFA requirement" {
+        Off = "off",
+        Admins = "admins",
+        Everyone = "everyone",
+    }
+}
+
+/// A user as the users page lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct UserSummary {
+    pub id: UserId,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: Option<String>,
+    pub is_active: bool,
+    pub is_saml_user: bool,
+    pub locked: bool,
+    pub mfa_enabled: bool,
+    pub last_login_at: Option<DateTime<Utc>>,
+    pub role_names: Vec<String>,
+    pub active_sessions: i64,
+}
+
+/// One role held by a user: tenant-wide or on one project, possibly until a date.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RoleAssignment {
+    pub id: Uuid,
+    pub role_id: RoleId,
+    pub role_name: String,
+    pub project_id: Option<ProjectId>,
+    pub project_name: Option<String>,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A signed-in session, as its owner or an admin sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SessionSummary {
+    pub id: Uuid,
+    pub created_at: DateTime<Utc>,
+    pub last_activity_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    pub ip_address: Option<String>,
+    pub user_agent: Option<String>,
+    pub mfa_verified: bool,
+    /// The session making this request.
+    #[cfg_attr(feature = "ssr", sqlx(default))]
+    pub current: bool,
+}
+
+/// Everything the user detail page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub user: UserSummary,
+    pub assignments: Vec<RoleAssignment>,
+    pub sessions: Vec<SessionSummary>,
+    pub roles: Vec<RoleSummary>,
+    pub projects: Vec<(ProjectId, String)>,
+}
+
+/// A role with its permissions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RoleSummary {
+    pub id: RoleId,
+    pub name: String,
+    pub description: Option<String>,
+    pub is_system_role: bool,
+    pub permissions: Vec<Permission>,
+    pub users: i64,
+}
+
+/// Parses permission names from a form, saying which one is unknown.
+pub fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, crate::error::AppError> {
+    let mut out = Vec::new();
+    for name in names.iter().map(|n| n.trim()).filter(|n| !n.is_empty()) {
+        let p: Permission = name.parse().map_err(|e: crate::closed_set::UnknownVariant| crate::error::AppError::Validation(e.to_string()))?;
+        if !out.contains(&p) {
+            out.push(p);
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// A required, trimmed text field with a length limit.
+pub fn required_text(label: &str, value: &str, max: usize) -> Result<String, crate::error::AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(crate::error::AppError::Validation(format!("{label} is required.")));
+    }
+    if value.chars().count() > max {
+        return Err(crate::error::AppError::Validation(format!("{label} can have at most {max} characters.")));
+    }
+    Ok(value.to_string())
+}
+
+/// An email address, lower-cased, with a message that says what is wrong.
+pub fn parse_email(value: &str) -> Result<String, crate::error::AppError> {
+    let email = value.trim().to_lowercase();
+    let valid = email.len() <= 255
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid { Ok(email) } else { Err(crate::error::AppError::Validation(format!("\"{}\" is not a valid email address.", value.trim()))) }
+}
+
+/// An id from a form, with a not-found answer for garbage (the same answer another tenant's id gets).
+pub fn parse_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, crate::error::AppError> {
+    raw.parse().map_err(|_| crate::error::AppError::NotFound(what.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_and_permissions_are_checked_with_clear_messages() {
+        assert_eq!(parse_email(" Dana@Acme.COM ").expect("valid"), "dana@acme.com");
+        for bad in ["", "dana", "dana@", "@acme.com", "dana@acme", "da na@acme.com"] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+        let perms = parse_permissions(&["projects.read".into(), "projects.read".into(), " admin.users ".into()]).expect("ok");
+        assert_eq!(perms, vec![Permission::ProjectsRead, Permission::AdminUsers]);
+        let err = parse_permissions(&["projects.fly".into()]).unwrap_err().to_string();
+        assert!(err.contains("projects.fly") && err.contains("projects.read"), "{err}");
+        assert!(required_text("Name", "  ", 10).is_err());
+        assert!(required_text("Name", "abcdefghijk", 10).unwrap_err().to_string().contains("at most 10"));
+    }
+}

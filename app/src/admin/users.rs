@@ -1,0 +1,291 @@
+//! Server functions for the users pages: list, create, edit, deactivate, unlock, reset password, role
+//! assignments and sessions. All need `admin.users`.
+
+use super::{UserProfile, UserSummary};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[server(prefix = "/api", endpoint = "admin/users/list")]
+pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
+    use crate::{admin::queries, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let users = queries::list_users(&mut tx).await.map_err(|e| caller.db_error(e))?;
+        caller.commit(tx).await?;
+        Ok(users)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/detail")]
+pub async fn user_detail(user_id: String) -> Result<UserProfile, AppError> {
+    use crate::{admin::{parse_id, queries}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let detail = UserProfile {
+            user,
+            assignments: queries::assignments(&mut tx, id).await.map_err(db)?,
+            sessions: queries::sessions(&mut tx, id, Some(caller.user_session_id)).await.map_err(db)?,
+            roles: queries::list_roles(&mut tx).await.map_err(db)?,
+            projects: queries::project_names(&mut tx).await.map_err(db)?,
+        };
+        caller.commit(tx).await?;
+        Ok(detail)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/create")]
+pub async fn create_user(
+    email: String,
+    first_name: String,
+    last_name: String,
+    title: Option<String>,
+    role_id: String,
+    password: String,
+) -> Result<String, AppError> {
+    use crate::{
+        admin::{parse_email, parse_id, queries, required_text},
+        audit::{AuditAction, AuditEvent},
+        auth::{ssr::{password, Caller, Resource}, Permission},
+        error::ssr::serve,
+        ids::RoleId,
+    };
+    serve(async move {
+        let email = parse_email(&email)?;
+        let first_name = required_text("First name", &first_name, 100)?;
+        let last_name = required_text("Last name", &last_name, 100)?;
+        let title = title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        if title.as_ref().is_some_and(|t| t.chars().count() > 150) {
+            return Err(AppError::Validation("Title can have at most 150 characters.".into()));
+        }
+        let role: RoleId = parse_id("Role", &role_id)?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        password::check_policy(&password, &email, caller.state.settings.auth.password_min_length)?;
+        let db = |e| caller.db_error(e);
+        let (active, max_users) = queries::seats(&mut tx).await.map_err(db)?;
+        if active >= i64::from(max_users) {
+            return Err(AppError::Conflict(format!(
+                "Your plan allows {max_users} active users and all are in use. Deactivate someone or upgrade the plan."
+            )));
+        }
+        let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
+        let hash = password::hash(password).await?;
+        let new = queries::NewUser { email: &email, first_name: &first_name, last_name: &last_name, title: title.as_deref(), password_hash: &hash, created_by: caller.user.id };
+        let id = queries::insert_user(&mut tx, new)
+            .await
+            .map_err(db)?
+            .ok_or_else(|| AppError::Conflict(format!("A user with the email {email} already exists.")))?;
+        queries::insert_assignment(&mut tx, id, role.id, None, None, caller.user.id).await.map_err(db)?;
+        let event = AuditEvent::new(AuditAction::Create, "user", Some(id.as_uuid()), format!("Created user {email} as {}", role.name))
+            .after(serde_json::json!({ "email": email, "first_name": first_name, "last_name": last_name, "role": role.name }));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await?;
+        Ok(id.to_string())
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/update")]
+pub async fn update_user(user_id: String, first_name: String, last_name: String, title: Option<String>) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, queries, required_text}, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let first_name = required_text("First name", &first_name, 100)?;
+        let last_name = required_text("Last name", &last_name, 100)?;
+        let title = title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let before = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        sqlx::query("UPDATE users SET first_name = $2, last_name = $3, title = $4 WHERE id = $1")
+            .bind(id)
+            .bind(&first_name)
+            .bind(&last_name)
+            .bind(&title)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        let event = AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("Edited user {}", before.email))
+            .before(serde_json::json!({ "first_name": before.first_name, "last_name": before.last_name, "title": before.title }))
+            .after(serde_json::json!({ "first_name": first_name, "last_name": last_name, "title": title }));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Deactivates (ending every session at once) or reactivates a user.
+#[server(prefix = "/api", endpoint = "admin/users/set-active")]
+pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{queries as auth_q, Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        if !active && id == caller.user.id {
+            return Err(AppError::Validation("You cannot deactivate your own account. Ask another administrator.".into()));
+        }
+        if user.is_active == active {
+            return Ok(());
+        }
+        if active {
+            let (used, max_users) = queries::seats(&mut tx).await.map_err(db)?;
+            if used >= i64::from(max_users) {
+                return Err(AppError::Conflict(format!("Your plan allows {max_users} active users and all are in use.")));
+            }
+        }
+        sqlx::query("UPDATE users SET is_active = $2 WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await.map_err(db)?;
+        let ended = if active { Vec::new() } else { auth_q::end_sessions(&mut tx, id, None, "user_deactivated").await.map_err(db)? };
+        let verb = if active { "Reactivated" } else { "Deactivated" };
+        let event = AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("{verb} user {}", user.email))
+            .before(serde_json::json!({ "is_active": user.is_active }))
+            .after(serde_json::json!({ "is_active": active, "sessions_ended": ended.len() }))
+            .risk(RiskLevel::Medium);
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/unlock")]
+pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        sqlx::query("UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+        caller.audit(&mut tx, AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("Unlocked {}", user.email))).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Sets a new password for a user (who should change it); their sessions end.
+#[server(prefix = "/api", endpoint = "admin/users/reset-password")]
+pub async fn reset_user_password(user_id: String, password: String) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{password as pw, queries as auth_q, Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        if user.is_saml_user {
+            return Err(AppError::Validation(format!("{} signs in through SSO; their password is managed by your identity provider.", user.email)));
+        }
+        pw::check_policy(&password, &user.email, caller.state.settings.auth.password_min_length)?;
+        let hash = pw::hash(password).await?;
+        queries::set_password(&mut tx, id, &hash).await.map_err(db)?;
+        let ended = auth_q::end_sessions(&mut tx, id, None, "password_change").await.map_err(db)?;
+        let event = AuditEvent::new(AuditAction::PasswordChange, "user", Some(id.as_uuid()), format!("Administrator reset the password of {}", user.email))
+            .after(serde_json::json!({ "sessions_ended": ended.len() }))
+            .risk(RiskLevel::High);
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Gives a user a role, tenant-wide or on one project, optionally until a date (YYYY-MM-DD, end of day UTC).
+#[server(prefix = "/api", endpoint = "admin/users/assign-role")]
+pub async fn assign_role(user_id: String, role_id: String, project_id: Option<String>, expires_on: Option<String>) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::{ProjectId, RoleId, UserId}};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let role: RoleId = parse_id("Role", &role_id)?;
+        let project: Option<ProjectId> = project_id.filter(|p| !p.trim().is_empty()).map(|p| parse_id("Project", &p)).transpose()?;
+        let expires_at = match expires_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
+            None => None,
+            Some(raw) => {
+                let date = chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                    .map_err(|_| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD.")))?;
+                let end = date.and_hms_opt(23, 59, 59).map(|t| t.and_utc());
+                if end.is_none_or(|e| e <= chrono::Utc::now()) {
+                    return Err(AppError::Validation("The end date must be today or later.".into()));
+                }
+                end
+            }
+        };
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
+        if let Some(p) = project {
+            if !queries::project_exists(&mut tx, p).await.map_err(db)? {
+                return Err(AppError::NotFound("Project".into()));
+            }
+        }
+        let added = queries::insert_assignment(&mut tx, id, role.id, project, expires_at, caller.user.id).await.map_err(db)?;
+        let Some(assignment) = added else {
+            return Err(AppError::Conflict(format!("{} already has the role {} there.", user.email, role.name)));
+        };
+        let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "tenant".into());
+        let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Gave {} the role {}", user.email, role.name))
+            .after(serde_json::json!({ "user": user.email, "role": role.name, "scope": scope, "expires_at": expires_at }))
+            .risk(RiskLevel::Medium);
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "admin/users/remove-role")]
+pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let assignment: uuid::Uuid = parse_id("Role assignment", &assignment_id)?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let removed: Option<(String, bool)> = sqlx::query_as(
+            "DELETE FROM user_roles ur USING roles r WHERE ur.id = $1 AND ur.user_id = $2 AND r.tenant_id = ur.tenant_id \
+             AND r.id = ur.role_id RETURNING r.name, (ur.opportunity_project_id IS NULL AND r.permissions ? 'admin.users')",
+        )
+        .bind(assignment)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let Some((role_name, was_user_admin)) = removed else { return Err(AppError::NotFound("Role assignment".into())) };
+        if was_user_admin && queries::other_user_admins(&mut tx, id).await.map_err(db)? == 0 {
+            return Err(AppError::Conflict("This is the last administrator who can manage users; give someone else that role first.".into()));
+        }
+        let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Removed the role {role_name}"))
+            .before(serde_json::json!({ "user_id": id, "role": role_name }))
+            .risk(RiskLevel::Medium);
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Ends one of a user's sessions, or all of them.
+#[server(prefix = "/api", endpoint = "admin/users/end-sessions")]
+pub async fn end_user_sessions(user_id: String, session_id: Option<String>) -> Result<usize, AppError> {
+    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{queries as auth_q, Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    serve(async move {
+        let id: UserId = parse_id("User", &user_id)?;
+        let only: Option<uuid::Uuid> = session_id.filter(|s| !s.trim().is_empty()).map(|s| parse_id("Session", &s)).transpose()?;
+        let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let ended = auth_q::end_sessions(&mut tx, id, only, "admin_revoke").await.map_err(db)?;
+        if only.is_some() && ended.is_empty() {
+            return Err(AppError::NotFound("Session".into()));
+        }
+        for session in &ended {
+            let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(*session), format!("Administrator ended a session of {}", user.email))
+                .after(serde_json::json!({ "reason": "admin_revoke" }))
+                .risk(RiskLevel::Medium);
+            caller.audit(&mut tx, event).await?;
+        }
+        caller.commit(tx).await?;
+        Ok(ended.len())
+    })
+    .await
+}

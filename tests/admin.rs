@@ -1,0 +1,284 @@
+//! Tenant administration and self-service account server functions: permissions, bad input, plan
+//! limits, and other tenants' ids (always "not found").
+
+mod common;
+
+use common::{Browser, TestApp, DEMO_PASSWORD, TENANT_PASSWORD};
+use serde_json::Value;
+use uuid::Uuid;
+
+async fn status_and_message(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    let message = body.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or_default().to_string();
+    (status, message)
+}
+
+async fn id_of(app: &TestApp, sql: &str) -> Uuid {
+    let owner = app.db.owner_pool().await;
+    // Ids are looked up across tenants by the owner, with row security on: one tenant at a time.
+    let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
+    for t in tenants {
+        let mut tx = owner.begin().await.expect("tx");
+        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
+        if let Some(id) = sqlx::query_scalar::<_, Uuid>(sql).fetch_optional(&mut *tx).await.expect(sql) {
+            return id;
+        }
+    }
+    panic!("no row for {sql}");
+}
+
+async fn admin(app: &TestApp) -> Browser {
+    app.demo_user("admin").await
+}
+
+#[tokio::test]
+async fn a_viewer_calling_admin_functions_is_refused_and_recorded() {
+    let app = TestApp::with_demo().await;
+    let viewer = app.demo_user("taylor.brooks").await;
+    for (path, form) in [
+        ("/api/admin/users/list", vec![]),
+        ("/api/admin/roles/list", vec![]),
+        ("/api/admin/security/set", vec![("mfa_required", "off")]),
+    ] {
+        let (status, message) = status_and_message(viewer.call(path, &form).await).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(!message.is_empty(), "{path}");
+    }
+    let owner = app.db.owner_pool().await;
+    let _ = owner;
+    let denials = id_of(&app, "SELECT tenant_id FROM permission_audit WHERE permission_checked = 'admin.users' AND NOT permission_granted").await;
+    assert_ne!(denials, Uuid::nil());
+    // The users page itself says so instead of showing anything.
+    let html = viewer.get("/settings/users").await.text().await.expect("html");
+    assert!(html.contains("You are not allowed to manage users"), "{html}");
+}
+
+#[tokio::test]
+async fn creating_users_validates_every_field_and_the_plan_limit() {
+    let app = TestApp::with_demo().await;
+    app.add_tenant("acme", 0, true).await;
+    let admin = admin(&app).await;
+    let viewer_role = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Viewer'").await;
+    let foreign_role = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' AND r.name = 'Viewer'").await;
+    let role = viewer_role.to_string();
+    let base = |email: &'static str, pw: &'static str, role: String| {
+        vec![("email", email.to_string()), ("first_name", "Dana".into()), ("last_name", "Lee".into()), ("role_id", role), ("password", pw.into())]
+    };
+    let call = |form: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            status_and_message(admin.call("/api/admin/users/create", &pairs).await).await
+        }
+    };
+    let (s, m) = call(base("not-an-email", "Long enough password 1", role.clone())).await;
+    assert_eq!((s, m.contains("not a valid email")), (422, true), "{m}");
+    let (s, m) = call(base("dana@acme.com", "short", role.clone())).await;
+    assert_eq!((s, m.contains("at least 12")), (422, true), "{m}");
+    let (s, _) = call(base("dana@acme.com", "Long enough password 1", foreign_role.to_string())).await;
+    assert_eq!(s, 404, "another tenant's role is not found");
+    let (s, _) = call(base("dana@acme.com", "Long enough password 1", "garbage".into())).await;
+    assert_eq!(s, 404);
+    let mut no_name = base("dana@acme.com", "Long enough password 1", role.clone());
+    no_name[1].1 = "  ".into();
+    let (s, m) = call(no_name).await;
+    assert_eq!((s, m.as_str()), (422, "First name is required."));
+    let (s, _) = call(base("dana@acme.com", "Long enough password 1", role.clone())).await;
+    assert_eq!(s, 200);
+    let (s, m) = call(base("DANA@acme.com", "Long enough password 1", role.clone())).await;
+    assert_eq!((s, m.contains("already exists")), (409, true), "{m}");
+    // The new user can sign in.
+    app.signed_in(None, "dana@acme.com", "Long enough password 1").await;
+    // Plan limit: demo has 8 active users now; set max_users to 8.
+    let owner = app.db.owner_pool().await;
+    sqlx::query("UPDATE tenants SET max_users = 8 WHERE subdomain = 'demo'").execute(&owner).await.expect("limit");
+    let (s, m) = call(base("eve@acme.com", "Long enough password 1", role.clone())).await;
+    assert_eq!((s, m.contains("plan allows 8 active users")), (409, true), "{m}");
+}
+
+#[tokio::test]
+async fn another_tenants_user_ids_are_not_found_anywhere() {
+    let app = TestApp::with_demo().await;
+    app.add_tenant("acme", 1, true).await;
+    let admin = admin(&app).await;
+    let foreign = id_of(&app, "SELECT id FROM users WHERE email = 'viewer@acme.test'").await.to_string();
+    let role = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Viewer'").await.to_string();
+    let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
+        ("/api/admin/users/detail", vec![("user_id", &foreign)]),
+        ("/api/admin/users/update", vec![("user_id", &foreign), ("first_name", "X"), ("last_name", "Y")]),
+        ("/api/admin/users/set-active", vec![("user_id", &foreign), ("active", "false")]),
+        ("/api/admin/users/unlock", vec![("user_id", &foreign)]),
+        ("/api/admin/users/reset-password", vec![("user_id", &foreign), ("password", "Another long password 9")]),
+        ("/api/admin/users/assign-role", vec![("user_id", &foreign), ("role_id", &role)]),
+        ("/api/admin/users/end-sessions", vec![("user_id", &foreign)]),
+    ];
+    for (path, form) in calls {
+        let (status, message) = status_and_message(admin.call(path, &form).await).await;
+        assert_eq!(status, 404, "{path}: {message}");
+        assert_eq!(message, "User", "{path}");
+    }
+    // And nothing changed over there.
+    app.signed_in(Some("acme"), "viewer@acme.test", TENANT_PASSWORD).await;
+}
+
+#[tokio::test]
+async fn deactivating_or_resetting_ends_sessions_and_unlock_clears_the_lock() {
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let sam = app.demo_user("sam.okafor").await;
+    let sam_id = id_of(&app, "SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let me = id_of(&app, "SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
+
+    let (s, m) = status_and_message(admin.call("/api/admin/users/set-active", &[("user_id", &me), ("active", "false")]).await).await;
+    assert_eq!((s, m.contains("your own account")), (422, true));
+    admin.ok("/api/admin/users/set-active", &[("user_id", &sam_id), ("active", "false")]).await;
+    assert_eq!(sam.get("/projects").await.status(), 303, "deactivation ends the session at once");
+    admin.ok("/api/admin/users/set-active", &[("user_id", &sam_id), ("active", "true")]).await;
+
+    let sam = app.demo_user("sam.okafor").await;
+    let (s, _) = status_and_message(admin.call("/api/admin/users/reset-password", &[("user_id", &sam_id), ("password", "short")]).await).await;
+    assert_eq!(s, 422);
+    admin.ok("/api/admin/users/reset-password", &[("user_id", &sam_id), ("password", "Brand new password 42")]).await;
+    assert_eq!(sam.get("/projects").await.status(), 303);
+    assert_eq!(app.browser(None).sign_in(None, "sam.okafor@demo.gwm.test", DEMO_PASSWORD).await.status(), 401);
+    app.signed_in(None, "sam.okafor@demo.gwm.test", "Brand new password 42").await;
+
+    let b = app.browser(None);
+    for _ in 0..5 {
+        b.sign_in(None, "sam.okafor@demo.gwm.test", "wrong wrong wrong").await;
+    }
+    assert_eq!(b.sign_in(None, "sam.okafor@demo.gwm.test", "Brand new password 42").await.status(), 401);
+    let detail = admin.ok("/api/admin/users/detail", &[("user_id", &sam_id)]).await;
+    assert_eq!(detail["user"]["locked"], true);
+    admin.ok("/api/admin/users/unlock", &[("user_id", &sam_id)]).await;
+    assert_eq!(b.sign_in(None, "sam.okafor@demo.gwm.test", "Brand new password 42").await.status(), 200);
+}
+
+#[tokio::test]
+async fn role_assignments_are_checked_and_the_last_admin_stays() {
+    let app = TestApp::with_demo().await;
+    app.add_tenant("acme", 1, true).await;
+    let admin = admin(&app).await;
+    let sam = id_of(&app, "SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let me = id_of(&app, "SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
+    let cm = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Capture manager'").await.to_string();
+    let project = id_of(&app, "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'demo' LIMIT 1").await.to_string();
+    let foreign_project = id_of(&app, "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
+    let assign = |extra: Vec<(&'static str, String)>| {
+        let admin = &admin;
+        let (sam, cm) = (sam.clone(), cm.clone());
+        async move {
+            let mut form = vec![("user_id", sam), ("role_id", cm)];
+            form.extend(extra);
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            status_and_message(admin.call("/api/admin/users/assign-role", &pairs).await).await
+        }
+    };
+    assert_eq!(assign(vec![("expires_on", "next tuesday".into())]).await.0, 422);
+    assert_eq!(assign(vec![("expires_on", "2020-01-01".into())]).await.0, 422);
+    assert_eq!(assign(vec![("project_id", foreign_project)]).await, (404, "Project".to_string()));
+    assert_eq!(assign(vec![("project_id", project.clone()), ("expires_on", "2099-12-31".into())]).await.0, 200);
+    assert_eq!(assign(vec![("project_id", project.clone()), ("expires_on", "2099-12-31".into())]).await.0, 409);
+    let detail = admin.ok("/api/admin/users/detail", &[("user_id", &sam)]).await;
+    let scoped = detail["assignments"].as_array().expect("assignments").iter().find(|a| a["project_id"].as_str() == Some(project.as_str())).expect("project role");
+    assert_eq!(scoped["role_name"], "Capture manager");
+    assert!(scoped["expires_at"].as_str().expect("expiry").starts_with("2099-12-31T23:59:59"));
+    let assignment = scoped["id"].as_str().expect("id").to_string();
+    admin.ok("/api/admin/users/remove-role", &[("user_id", &sam), ("assignment_id", &assignment)]).await;
+    assert_eq!(status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &sam), ("assignment_id", &assignment)]).await).await.0, 404);
+
+    // Taking away the only admin's role is refused.
+    let mine = admin.ok("/api/admin/users/detail", &[("user_id", &me)]).await;
+    let admin_assignment = mine["assignments"][0]["id"].as_str().expect("id").to_string();
+    let (s, m) = status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &admin_assignment)]).await).await;
+    assert_eq!((s, m.contains("last administrator")), (409, true), "{m}");
+    assert_eq!(app.db.owner_pool().await.execute_count("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change'").await, 2);
+}
+
+#[tokio::test]
+async fn custom_roles_can_be_made_changed_and_deleted_but_system_roles_cannot() {
+    let app = TestApp::with_demo().await;
+    app.add_tenant("acme", 0, true).await;
+    let admin = admin(&app).await;
+    let save = |form: Vec<(&'static str, &'static str)>| {
+        let admin = &admin;
+        async move { status_and_message(admin.call("/api/admin/roles/save", &form).await).await }
+    };
+    assert_eq!(save(vec![("name", "Pricing"), ("permissions[0]", "projects.fly")]).await.0, 422);
+    assert_eq!(save(vec![("name", "Pricing")]).await.0, 422);
+    assert_eq!(save(vec![("name", " "), ("permissions[0]", "projects.read")]).await.0, 422);
+    assert_eq!(save(vec![("name", "Viewer"), ("permissions[0]", "projects.read")]).await.0, 409);
+    let created = admin.ok("/api/admin/roles/save", &[("name", "Pricing analyst"), ("permissions[0]", "projects.read"), ("permissions[1]", "documents.read")]).await;
+    let id = created.as_str().expect("id").to_string();
+    admin.ok("/api/admin/roles/save", &[("role_id", &id), ("name", "Pricing analyst"), ("permissions[0]", "projects.read")]).await;
+    let roles = admin.ok("/api/admin/roles/list", &[]).await;
+    let pricing = roles.as_array().expect("roles").iter().find(|r| r["name"] == "Pricing analyst").expect("role");
+    assert_eq!(pricing["permissions"], serde_json::json!(["projects.read"]));
+    let viewer = roles.as_array().expect("roles").iter().find(|r| r["name"] == "Viewer").expect("viewer")["id"].as_str().expect("id").to_string();
+    let (s, m) = status_and_message(admin.call("/api/admin/roles/save", &[("role_id", &viewer), ("name", "Viewer"), ("permissions[0]", "admin.users")]).await).await;
+    assert_eq!((s, m.contains("system role")), (422, true));
+    assert_eq!(status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &viewer)]).await).await.0, 422);
+    let foreign = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
+    assert_eq!(status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &foreign)]).await).await, (404, "Role".into()));
+    assert_eq!(status_and_message(admin.call("/api/admin/roles/save", &[("role_id", &foreign), ("name", "X"), ("permissions[0]", "projects.read")]).await).await.0, 404);
+    admin.ok("/api/admin/roles/delete", &[("role_id", &id)]).await;
+}
+
+#[tokio::test]
+async fn the_security_policy_makes_admins_enroll() {
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    assert_eq!(status_and_message(admin.call("/api/admin/security/set", &[("mfa_required", "sometimes")]).await).await.0, 422);
+    admin.ok("/api/admin/security/set", &[("mfa_required", "admins")]).await;
+    assert_eq!(admin.ok("/api/admin/security/get", &[]).await, "admins");
+    let fresh = app.browser(None);
+    let step = fresh.ok("/api/auth/sign-in", &[("email", "admin@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    assert!(step.get("NeedsEnrollment").is_some(), "{step}");
+    // Non-admins are not asked.
+    let viewer = app.browser(None).ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(viewer["SignedIn"]["next"], "/projects");
+}
+
+#[tokio::test]
+async fn people_change_their_password_and_end_their_own_sessions_only() {
+    let app = TestApp::with_demo().await;
+    let laptop = app.demo_user("elena.fischer").await;
+    let phone = app.demo_user("elena.fischer").await;
+    let (s, m) = status_and_message(laptop.call("/api/account/change-password", &[("current_password", "wrong"), ("new_password", "Fresh password 2026")]).await).await;
+    assert_eq!((s, m.as_str()), (422, "Your current password is not correct."));
+    let (s, m) = status_and_message(laptop.call("/api/account/change-password", &[("current_password", DEMO_PASSWORD), ("new_password", "elena.fischer 2026!")]).await).await;
+    assert_eq!((s, m.contains("email")), (422, true));
+
+    let overview = laptop.ok("/api/account/overview", &[]).await;
+    let sessions = overview["sessions"].as_array().expect("sessions");
+    assert_eq!(sessions.len(), 2);
+    let other = sessions.iter().find(|s| s["current"] == false).expect("other session")["id"].as_str().expect("id").to_string();
+    let someone_else = app.demo_user("sam.okafor").await.ok("/api/account/overview", &[]).await["sessions"][0]["id"].as_str().expect("id").to_string();
+    assert_eq!(status_and_message(laptop.call("/api/account/end-session", &[("session_id", &someone_else)]).await).await, (404, "Session".into()));
+    laptop.ok("/api/account/end-session", &[("session_id", &other)]).await;
+    assert_eq!(phone.call("/api/projects/list", &[]).await.status(), 401);
+
+    let tablet = app.demo_user("elena.fischer").await;
+    laptop.ok("/api/account/change-password", &[("current_password", DEMO_PASSWORD), ("new_password", "Fresh password 2026")]).await;
+    assert_eq!(tablet.call("/api/projects/list", &[]).await.status(), 401, "other sessions end");
+    assert_eq!(laptop.call("/api/projects/list", &[]).await.status(), 200, "this one stays");
+}
+
+trait ExecuteCount {
+    async fn execute_count(&self, sql: &str) -> i64;
+}
+
+impl ExecuteCount for sqlx::PgPool {
+    /// Counts across all tenants (the owner visits each, as RLS is forced on it too).
+    async fn execute_count(&self, sql: &str) -> i64 {
+        let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(self).await.expect("tenants");
+        let mut total = 0;
+        for t in tenants {
+            let mut tx = self.begin().await.expect("tx");
+            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
+            total += sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut *tx).await.expect(sql);
+        }
+        total
+    }
+}
