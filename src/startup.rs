@@ -4,7 +4,7 @@ use crate::{
     config::{Config, SeedDemo},
     database::{self, DatabaseError},
     demo,
-    http::{auth, health::health, housekeeping, middleware},
+    http::{auth, health::health, housekeeping, middleware, saml},
 };
 use app::{shell, state::{AppState, Settings}, App, OUTPUT_NAME};
 use axum::{middleware::from_fn_with_state, response::Redirect, routing::get, Router};
@@ -106,6 +106,9 @@ fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     let router = Router::new()
         .route("/healthz", get(health))
+        .route("/saml/metadata", get(saml::metadata))
+        .route("/saml/login", get(saml::login))
+        .route("/saml/acs", axum::routing::post(saml::consume))
         .route("/", get(|| async { Redirect::to("/projects") }))
         .leptos_routes_with_context(
             &state,

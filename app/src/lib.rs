@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/users/:id") view=admin::UserPage/>
                     <Route path=path!("/settings/roles") view=admin::RolesPage/>
                     <Route path=path!("/settings/security") view=admin::SecurityPage/>
+                    <Route path=path!("/settings/sso") view=sso::SsoPage/>
                 </ParentRoute>
             </Routes>
         </Router>

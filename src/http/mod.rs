@@ -3,5 +3,6 @@
 pub mod auth;
 pub mod health;
 pub mod housekeeping;
+pub mod saml;
 pub mod session_store;
 pub mod middleware;

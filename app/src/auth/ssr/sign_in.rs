@@ -7,7 +7,8 @@ use crate::{
     db::Tx,
     error::AppError,
     ids::UserId,
-    scope::Scope,
+    scope::{RequestContext, Scope},
+    state::AuthSettings,
     tenancy::{ssr::{active_tenant, active_tenant_by_id}, TenantRef},
 };
 use chrono::Utc;
@@ -154,7 +155,7 @@ pub async fn with_password(
         tx.commit().await.map_err(|e| scope.db_error(e))?;
         return Ok(SignInStep::NeedsEnrollment(enrollment));
     }
-    complete(scope, session, tx, &tenant, user.id, false, "password").await?;
+    complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, false, "password").await?;
     Ok(SignInStep::SignedIn { next })
 }
 
@@ -211,7 +212,7 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
         return Err(AppError::SignInRefused(message));
     }
     let method = if by_totp { "password + authenticator code" } else { "password + recovery code" };
-    complete(scope, session, tx, &tenant, user.id, true, method).await?;
+    complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, true, method).await?;
     Ok(SignInStep::SignedIn { next: pending.next })
 }
 
@@ -225,13 +226,16 @@ pub async fn with_enrollment(scope: &Scope, session: &Session, code: String) -> 
     let event = AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Enrolled an authenticator app (MFA on)")
         .after(json!({ "mfa_enabled": true }));
     record(&mut tx, &actor(scope, &tenant, Some(user.id)), event).await.map_err(|e| scope.db_error(e))?;
-    complete(scope, session, tx, &tenant, user.id, true, "password + new authenticator").await?;
+    complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, true, "password + new authenticator").await?;
     Ok(RecoveryCodes { codes, next: pending.next })
 }
 
-/// The end of every successful sign-in: counters reset, a new session, an audit row, one commit.
+/// The end of every successful sign-in (password or SSO): counters reset, a new session, an audit row,
+/// one commit.
+#[allow(clippy::too_many_arguments)]
 pub async fn complete(
-    scope: &Scope,
+    settings: &AuthSettings,
+    request: &RequestContext,
     session: &Session,
     mut tx: Tx,
     tenant: &TenantRef,
@@ -239,12 +243,19 @@ pub async fn complete(
     mfa_verified: bool,
     method: &str,
 ) -> Result<(), AppError> {
-    queries::record_success(&mut tx, user).await.map_err(|e| scope.db_error(e))?;
-    let user_session = session::begin(session, &mut tx, &scope.state.settings.auth, scope.request(), tenant.id, user, mfa_verified).await?;
-    let mut actor = actor(scope, tenant, Some(user));
-    actor.session_id = Some(user_session.to_string());
+    let db = |e| AppError::from_db(e, &request.request_id);
+    queries::record_success(&mut tx, user).await.map_err(db)?;
+    let user_session = session::begin(session, &mut tx, settings, request, tenant.id, user, mfa_verified).await?;
+    let actor = Actor {
+        tenant_id: tenant.id,
+        user_id: Some(user),
+        session_id: Some(user_session.to_string()),
+        ip: request.ip,
+        user_agent: request.user_agent.clone(),
+        request_id: request.request_id.clone(),
+    };
     let event = AuditEvent::new(AuditAction::Login, "user", Some(user.as_uuid()), format!("Signed in with {method}"))
         .after(json!({ "method": method, "mfa_verified": mfa_verified }));
-    record(&mut tx, &actor, event).await.map_err(|e| scope.db_error(e))?;
-    tx.commit().await.map_err(|e| scope.db_error(e))
+    record(&mut tx, &actor, event).await.map_err(db)?;
+    tx.commit().await.map_err(db)
 }

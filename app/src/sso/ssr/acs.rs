@@ -1,0 +1,312 @@
+//! SP-initiated sign-in: the AuthnRequest (its id kept by RelayState, consumed once) and the assertion
+//! consumer service: validation, replay refusal, user matching by saml_id, just-in-time provisioning,
+//! role mapping, and a fresh session.
+
+use super::{service_provider, settings};
+use crate::{
+    audit::{ssr::record, Actor, AuditAction, AuditEvent, RiskLevel},
+    auth::ssr::sign_in,
+    db::{begin_tenant_tx, Tx},
+    error::AppError,
+    ids::{RoleId, UserId},
+    scope::RequestContext,
+    sso::saml::{self, ValidatedAssertion, ValidationPolicy},
+    state::AppState,
+    tenancy::TenantRef,
+};
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use std::collections::BTreeMap;
+use tower_sessions::Session;
+
+/// How long a started sign-in may take at the IdP.
+const REQUEST_MINUTES: i64 = 10;
+
+/// Why an SSO sign-in did not happen, in words for the person at the browser.
+#[derive(Debug, thiserror::Error)]
+pub enum SsoError {
+    #[error("Single sign-on is not set up for {0}. Sign in with your password, or ask your administrator.")]
+    NotConfigured(String),
+    #[error("This sign-in has expired or was already used. Start again from the sign-in page.")]
+    UnknownRequest,
+    #[error("{0}")]
+    Refused(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+/// Where the browser goes to sign in at the IdP.
+pub async fn start(state: &AppState, request: &RequestContext, tenant: &TenantRef, next: &str, is_test: bool) -> Result<String, SsoError> {
+    let db = |e| AppError::from_db(e, &request.request_id);
+    let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
+    let config = settings::stored(&mut tx).await.map_err(db)?;
+    let Some(config) = config.filter(|c| c.is_enabled || is_test) else {
+        return Err(SsoError::NotConfigured(tenant.name.clone()));
+    };
+    let idp = saml::parse_idp_metadata(&config.idp_metadata_xml).map_err(|e| SsoError::Refused(e.to_string()))?;
+    let sp = service_provider(request, state.settings.auth.https);
+    let mut relay = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut relay);
+    let relay_state = hex::encode(relay);
+    let started = saml::start_authn_request(&idp, &sp, &relay_state, Utc::now()).map_err(|e| SsoError::Refused(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO saml_authn_requests (request_id, tenant_id, relay_state, return_to, is_test, expires_at) \
+         VALUES ($1, app_current_tenant_id(), $2, $3, $4, $5)",
+    )
+    .bind(&started.request_id)
+    .bind(&relay_state)
+    .bind(sign_in::safe_next(Some(next)))
+    .bind(is_test)
+    .bind(Utc::now() + Duration::minutes(REQUEST_MINUTES))
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(started.redirect_url)
+}
+
+/// What the ACS did.
+#[derive(Debug)]
+pub enum AcsOutcome {
+    /// Signed in: go here.
+    SignedIn { return_to: String },
+    /// The admin's "test sign-in": what the IdP sent and what would happen, without signing in.
+    Tested { name_id: String, attributes: BTreeMap<String, Vec<String>>, verdict: String },
+}
+
+struct Person {
+    email: String,
+    first_name: String,
+    last_name: String,
+    groups: Vec<String>,
+}
+
+fn person(a: &ValidatedAssertion, config: &settings::StoredConfig) -> Result<Person, SsoError> {
+    let first = |name: &str| a.attributes.get(name).and_then(|v| v.first()).map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+    let email = first(&config.attribute_email)
+        .or_else(|| a.name_id.contains('@').then(|| a.name_id.clone()))
+        .ok_or_else(|| SsoError::Refused(format!("The identity provider sent no \"{}\" attribute (email); ask your administrator to check the attribute mapping.", config.attribute_email)))?;
+    let email = crate::admin::parse_email(&email).map_err(|e| SsoError::Refused(e.to_string()))?;
+    Ok(Person {
+        first_name: first(&config.attribute_first_name).unwrap_or_else(|| email.split('@').next().unwrap_or_default().to_string()),
+        last_name: first(&config.attribute_last_name).unwrap_or_default(),
+        groups: a.attributes.get(&config.attribute_groups).cloned().unwrap_or_default(),
+        email,
+    })
+}
+
+/// The roles a person gets from their groups, or the default role when no group maps.
+async fn roles_for(tx: &mut Tx, config: &settings::StoredConfig, groups: &[String]) -> Result<Vec<(RoleId, String)>, sqlx::Error> {
+    let mappings = settings::group_mappings(tx).await?;
+    let mut roles: Vec<(RoleId, String)> =
+        mappings.into_iter().filter(|(g, _, _)| groups.iter().any(|x| x == g)).map(|(_, name, id)| (id, name)).collect();
+    roles.dedup();
+    if roles.is_empty() {
+        if let Some(id) = config.default_role_id {
+            let name: Option<String> = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+            roles.extend(name.map(|n| (id, n)));
+        }
+    }
+    Ok(roles)
+}
+
+/// Consumes the IdP's POST.
+pub async fn consume(
+    state: &AppState,
+    request: &RequestContext,
+    session: &Session,
+    tenant: &TenantRef,
+    saml_response: &str,
+    relay_state: &str,
+) -> Result<AcsOutcome, SsoError> {
+    let db = |e| AppError::from_db(e, &request.request_id);
+    let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
+    // The pending request, consumed once whatever happens next.
+    let pending: Option<(String, String, bool)> = sqlx::query_as(
+        "UPDATE saml_authn_requests SET consumed_at = now() \
+          WHERE relay_state = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING request_id, return_to, is_test",
+    )
+    .bind(relay_state)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    let Some((request_id, return_to, is_test)) = pending else { return Err(SsoError::UnknownRequest) };
+    let actor = |user: Option<UserId>| Actor {
+        tenant_id: tenant.id,
+        user_id: user,
+        session_id: None,
+        ip: request.ip,
+        user_agent: request.user_agent.clone(),
+        request_id: request.request_id.clone(),
+    };
+    let config = settings::stored(&mut tx).await.map_err(db)?.ok_or_else(|| SsoError::NotConfigured(tenant.name.clone()))?;
+    let verdict = validate(&mut tx, &config, request, state.settings.auth.https, saml_response, &request_id).await?;
+    let assertion = match verdict {
+        Ok(a) => a,
+        Err(refusal) => {
+            let event = AuditEvent::new(AuditAction::LoginFailed, "saml_assertion", None, format!("SSO sign-in refused: {refusal}"))
+                .risk(RiskLevel::High);
+            record(&mut tx, &actor(None), event).await.map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            return Err(SsoError::Refused(refusal));
+        }
+    };
+    let outcome = match decide(&mut tx, &config, &assertion, &actor(None), is_test).await {
+        Ok(outcome) => outcome,
+        Err(SsoError::Refused(message)) => {
+            // The request and the assertion stay consumed, and the refusal is on record.
+            let event = AuditEvent::new(AuditAction::LoginFailed, "saml_assertion", None, format!("SSO sign-in refused: {message}"))
+                .after(serde_json::json!({ "name_id": assertion.name_id }))
+                .risk(RiskLevel::Medium);
+            record(&mut tx, &actor(None), event).await.map_err(db)?;
+            tx.commit().await.map_err(db)?;
+            return Err(SsoError::Refused(message));
+        }
+        Err(other) => return Err(other),
+    };
+    let (user, roles) = match outcome {
+        Decision::Test(tested) => {
+            tx.commit().await.map_err(db)?;
+            return Ok(tested);
+        }
+        Decision::SignIn(user, roles) => (user, roles),
+    };
+    for (role, _) in &roles {
+        sqlx::query(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) \
+             VALUES (app_current_tenant_id(), $1, $2, 'platform_admin') ON CONFLICT DO NOTHING",
+        )
+        .bind(user)
+        .bind(role)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
+    sign_in::complete(&state.settings.auth, request, session, tx, tenant, user, false, "SAML single sign-on").await?;
+    Ok(AcsOutcome::SignedIn { return_to })
+}
+
+enum Decision {
+    Test(AcsOutcome),
+    SignIn(UserId, Vec<(RoleId, String)>),
+}
+
+/// Who the assertion signs in (matched by saml_id, or created just in time), or why not.
+async fn decide(
+    tx: &mut Tx,
+    config: &settings::StoredConfig,
+    assertion: &ValidatedAssertion,
+    actor: &Actor,
+    is_test: bool,
+) -> Result<Decision, SsoError> {
+    let db = |e| AppError::from_db(e, &actor.request_id);
+    let who = person(&assertion, &config)?;
+    let roles = roles_for(tx, &config, &who.groups).await.map_err(db)?;
+    let existing: Option<(UserId, bool)> = sqlx::query_as("SELECT id, is_active FROM users WHERE saml_id = $1")
+        .bind(&assertion.name_id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    let email_taken: bool = existing.is_none()
+        && sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)").bind(&who.email).fetch_one(&mut **tx).await.map_err(db)?;
+    let role_names: Vec<&str> = roles.iter().map(|(_, n)| n.as_str()).collect();
+    if is_test {
+        let verdict = match (&existing, email_taken) {
+            (Some((_, true)), _) => format!("Signs in as the existing SSO user {}.", who.email),
+            (Some((_, false)), _) => format!("Refused: the user {} is deactivated.", who.email),
+            (None, true) => format!("Refused: {} already has a password account; an administrator must remove or rename it first.", who.email),
+            (None, false) if !config.jit_provisioning => "Refused: no such user, and just-in-time provisioning is off.".to_string(),
+            (None, false) => format!("Creates {} {} <{}> with roles: {}.", who.first_name, who.last_name, who.email, if role_names.is_empty() { "none".into() } else { role_names.join(", ") }),
+        };
+        let event = AuditEvent::new(AuditAction::Read, "saml_configuration", None, "SSO test sign-in").after(serde_json::json!({ "name_id": assertion.name_id, "verdict": verdict }));
+        record(tx, actor, event).await.map_err(db)?;
+        return Ok(Decision::Test(AcsOutcome::Tested { name_id: assertion.name_id.clone(), attributes: assertion.attributes.clone(), verdict }));
+    }
+    let refuse = |message: String| SsoError::Refused(message);
+    let user = match existing {
+        Some((id, true)) => {
+            sqlx::query("UPDATE users SET first_name = $2, last_name = $3 WHERE id = $1")
+                .bind(id)
+                .bind(&who.first_name)
+                .bind(&who.last_name)
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
+            id
+        }
+        Some((_, false)) => return Err(refuse("Your GWM CRM account is deactivated. Ask your administrator.".into())),
+        None if email_taken => {
+            return Err(refuse(format!(
+                "An account for {} already exists with a password. Sign in with your password, or ask your administrator to switch it to SSO.",
+                who.email
+            )))
+        }
+        None if !config.jit_provisioning => return Err(refuse("Your account has not been set up in GWM CRM yet. Ask your administrator.".into())),
+        None => provision(tx, &who, &assertion.name_id, &roles, actor).await?,
+    };
+    Ok(Decision::SignIn(user, roles))
+}
+
+/// Validates the response and consumes its assertion id: Ok(assertion) or the refusal to show and audit.
+async fn validate(
+    tx: &mut Tx,
+    config: &settings::StoredConfig,
+    request: &RequestContext,
+    https: bool,
+    saml_response: &str,
+    request_id: &str,
+) -> Result<Result<ValidatedAssertion, String>, SsoError> {
+    let idp = match saml::parse_idp_metadata(&config.idp_metadata_xml) {
+        Ok(idp) => idp,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let sp = service_provider(request, https);
+    let assertion = match saml::validate_response(saml_response, &idp, &sp, request_id, Utc::now(), &ValidationPolicy::default()) {
+        Ok(a) => a,
+        Err(e) => return Ok(Err(e.to_string())),
+    };
+    let first_use = sqlx::query(
+        "INSERT INTO saml_consumed_assertions (tenant_id, assertion_id, valid_until) VALUES (app_current_tenant_id(), $1, $2) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(&assertion.assertion_id)
+    .bind(assertion.not_on_or_after)
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| AppError::from_db(e, &request.request_id))?;
+    if first_use.rows_affected() == 0 {
+        return Ok(Err(saml::SamlError::Replayed.to_string()));
+    }
+    Ok(Ok(assertion))
+}
+
+/// Creates a just-in-time user (plan limit permitting).
+async fn provision(tx: &mut Tx, who: &Person, name_id: &str, roles: &[(RoleId, String)], actor: &Actor) -> Result<UserId, SsoError> {
+    let db = |e| AppError::from_db(e, &actor.request_id);
+    let (active, max_users) = crate::admin::queries::seats(tx).await.map_err(db)?;
+    if active >= i64::from(max_users) {
+        return Err(SsoError::Refused("Your organization has used all the user seats of its plan. Ask your administrator.".into()));
+    }
+    if roles.is_empty() {
+        return Err(SsoError::Refused("None of your groups gives you a role in GWM CRM. Ask your administrator.".into()));
+    }
+    let id: UserId = sqlx::query_scalar(
+        "INSERT INTO users (tenant_id, email, first_name, last_name, is_saml_user, saml_id, email_verified) \
+         VALUES (app_current_tenant_id(), $1, $2, $3, true, $4, true) RETURNING id",
+    )
+    .bind(&who.email)
+    .bind(&who.first_name)
+    .bind(&who.last_name)
+    .bind(name_id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(db)?;
+    let mut actor = actor.clone();
+    actor.user_id = Some(id);
+    let names: Vec<&str> = roles.iter().map(|(_, n)| n.as_str()).collect();
+    let event = AuditEvent::new(AuditAction::Create, "user", Some(id.as_uuid()), format!("Created {} on first SSO sign-in", who.email))
+        .after(serde_json::json!({ "email": who.email, "saml_id": name_id, "roles": names, "groups": who.groups }))
+        .risk(RiskLevel::Medium);
+    record(tx, &actor, event).await.map_err(db)?;
+    Ok(id)
+}

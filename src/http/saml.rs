@@ -1,0 +1,148 @@
+//! The SAML endpoints of each tenant: SP metadata, SP-initiated sign-in and the assertion consumer service.
+
+use app::{
+    auth::{
+        ssr::{queries, TenantAtAddress, Visitor},
+        Permission,
+    },
+    db::begin_tenant_tx,
+    error::AppError,
+    sso::{
+        saml,
+        ssr::{
+            acs::{self, AcsOutcome, SsoError},
+            service_provider,
+        },
+    },
+    state::AppState,
+    tenancy::TenantRef,
+};
+use axum::{
+    extract::{Query, State},
+    http::{header, StatusCode},
+    response::{Html, IntoResponse, Redirect, Response},
+    Extension, Form,
+};
+use serde::Deserialize;
+use tower_sessions::Session;
+
+fn tenant(visitor: &Visitor) -> Result<&TenantRef, Response> {
+    match &visitor.tenant {
+        TenantAtAddress::Known(t) => Ok(t),
+        _ => Err(page(StatusCode::NOT_FOUND, "No organization here", "Open single sign-on from your organization's own address.", true)),
+    }
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn page(status: StatusCode, title: &str, body: &str, back: bool) -> Response {
+    let link = if back { "<p><a class=\"button button--secondary\" href=\"/sign-in\">Back to sign-in</a></p>" } else { "" };
+    let html = format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{} · GWM CRM</title><link rel=\"stylesheet\" href=\"/pkg/{}.css\"><link rel=\"icon\" href=\"/favicon.svg\"></head>\
+         <body><main class=\"auth-page\"><div class=\"auth-card\"><h1 class=\"auth-card__title\">{}</h1>{}{}</div></main></body></html>",
+        html_escape(title),
+        app::OUTPUT_NAME,
+        html_escape(title),
+        body,
+        link
+    );
+    (status, Html(html)).into_response()
+}
+
+fn failure(err: SsoError) -> Response {
+    match err {
+        SsoError::App(e) => {
+            let status = e.status();
+            page(status, "Single sign-on failed", &format!("<p>{}</p>", html_escape(&e.to_string())), true)
+        }
+        SsoError::UnknownRequest => page(StatusCode::BAD_REQUEST, "Single sign-on failed", &format!("<p>{}</p>", html_escape(&err.to_string())), true),
+        other => page(StatusCode::UNAUTHORIZED, "Single sign-on failed", &format!("<p>{}</p>", html_escape(&other.to_string())), true),
+    }
+}
+
+pub async fn metadata(State(state): State<AppState>, Extension(visitor): Extension<Visitor>) -> Response {
+    if let Err(response) = tenant(&visitor) {
+        return response;
+    }
+    match saml::sp_metadata_xml(&service_provider(&visitor.request, state.settings.auth.https)) {
+        Ok(xml) => ([(header::CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "SP metadata could not be rendered");
+            failure(SsoError::App(AppError::Internal(visitor.request.request_id.clone())))
+        }
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+    test: Option<String>,
+}
+
+/// Whether the visitor may run the admin's test sign-in.
+async fn may_test(state: &AppState, visitor: &Visitor) -> Result<bool, AppError> {
+    let Some(signed_in) = &visitor.signed_in else { return Ok(false) };
+    let db = |e| AppError::from_db(e, &visitor.request.request_id);
+    let mut tx = begin_tenant_tx(&state.pool, signed_in.tenant.id, Some(signed_in.user.id)).await.map_err(db)?;
+    let grants = queries::grants(&mut tx, signed_in.user.id, None).await.map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(grants.iter().any(|g| g.permissions.0.iter().any(|p| p == Permission::AdminSso.as_str())))
+}
+
+pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, Query(q): Query<LoginQuery>) -> Response {
+    let tenant = match tenant(&visitor) {
+        Ok(t) => t.clone(),
+        Err(response) => return response,
+    };
+    let is_test = q.test.is_some();
+    if is_test {
+        match may_test(&state, &visitor).await {
+            Ok(true) => {}
+            Ok(false) => return page(StatusCode::FORBIDDEN, "Not allowed", "<p>Only administrators who manage single sign-on can run a test sign-in.</p>", true),
+            Err(e) => return failure(SsoError::App(e)),
+        }
+    }
+    match acs::start(&state, &visitor.request, &tenant, q.next.as_deref().unwrap_or("/projects"), is_test).await {
+        Ok(url) => Redirect::to(&url).into_response(),
+        Err(e) => failure(e),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct AcsForm {
+    #[serde(rename = "SAMLResponse")]
+    saml_response: Option<String>,
+    #[serde(rename = "RelayState")]
+    relay_state: Option<String>,
+}
+
+pub async fn consume(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, session: Session, Form(form): Form<AcsForm>) -> Response {
+    let tenant = match tenant(&visitor) {
+        Ok(t) => t.clone(),
+        Err(response) => return response,
+    };
+    let (Some(response), Some(relay_state)) = (form.saml_response, form.relay_state) else {
+        return page(StatusCode::BAD_REQUEST, "Single sign-on failed", "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>", true);
+    };
+    match acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state).await {
+        Ok(AcsOutcome::SignedIn { return_to }) => Redirect::to(&return_to).into_response(),
+        Ok(AcsOutcome::Tested { name_id, attributes, verdict }) => {
+            let rows: String = attributes
+                .iter()
+                .map(|(k, v)| format!("<dt>{}</dt><dd>{}</dd>", html_escape(k), html_escape(&v.join(", "))))
+                .collect();
+            let body = format!(
+                "<p class=\"form-ok\" data-testid=\"sso-test-result\">The identity provider's response is valid.</p>\
+                 <p><strong>Outcome:</strong> {}</p><dl class=\"facts\"><dt>NameID</dt><dd>{}</dd>{rows}</dl>\
+                 <p><a class=\"button button--secondary\" href=\"/settings/sso\">Back to SSO settings</a></p>",
+                html_escape(&verdict),
+                html_escape(&name_id)
+            );
+            page(StatusCode::OK, "Test sign-in", &body, false)
+        }
+        Err(e) => failure(e),
+    }
+}

@@ -1,0 +1,138 @@
+//! SAML SSO over HTTP: settings validation and isolation, SP metadata, sign-in start, and the ACS refusing
+//! what it must (unknown or reused RelayState, tampered responses), with audit rows. The full sign-in
+//! through a real IdP is the Playwright test end2end/tests/sso.spec.ts.
+
+mod common;
+
+use common::{Browser, TestApp};
+use serde_json::Value;
+
+const IDP_METADATA: &str = include_str!("../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
+
+async fn status_and_message(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: Value = res.json().await.unwrap_or(Value::Null);
+    (status, body.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or_default().to_string())
+}
+
+async fn configure(admin: &Browser, extra: &[(&str, &str)]) -> (u16, String) {
+    let mut form = vec![
+        ("metadata_xml", IDP_METADATA),
+        ("attribute_email", "email"),
+        ("attribute_first_name", "givenName"),
+        ("attribute_last_name", "sn"),
+        ("attribute_groups", "groups"),
+        ("group_mappings", "capture-team = Capture manager"),
+        ("jit_provisioning", "on"),
+        ("is_enabled", "on"),
+    ];
+    for (key, value) in extra {
+        form.retain(|(k, _)| k != key);
+        form.push((key, value));
+    }
+    status_and_message(admin.call("/api/admin/sso/save", &form).await).await
+}
+
+#[tokio::test]
+async fn sso_settings_refuse_what_cannot_be_verified_and_explain() {
+    let app = TestApp::with_demo().await;
+    app.add_tenant("acme", 0, true).await;
+    let admin = app.demo_user("admin").await;
+    let no_cert = IDP_METADATA.replace("use=\"signing\"", "use=\"encryption\"");
+    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_xml", no_cert.as_str()), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g"), ("group_mappings", "x = Viewer")]).await).await;
+    assert_eq!(s, 422);
+    assert!(m.contains("signing certificate"), "{m}");
+    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_xml", "<md:EntityDescriptor xmlns:md=\"x\"><unclosed>"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    assert_eq!((s, m.contains("metadata was refused")), (422, true), "{m}");
+    let (s, m) = configure(&admin, &[("group_mappings", "capture-team = Astronaut")]).await;
+    assert_eq!((s, m.contains("Astronaut")), (422, true), "{m}");
+    let (s, m) = configure(&admin, &[("group_mappings", "just a group")]).await;
+    assert_eq!((s, m.contains("line 1")), (422, true), "{m}");
+    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_url", "ftp://idp.example/metadata"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    assert_eq!((s, m.contains("https://")), (422, true), "{m}");
+    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_url", "http://127.0.0.1:9/metadata"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    assert_eq!((s, m.contains("could not be fetched")), (422, true), "{m}");
+    // Another tenant's role as the default: not found.
+    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", common::TENANT_PASSWORD).await;
+    let acme_roles = acme.ok("/api/admin/roles/list", &[]).await;
+    let foreign_role = acme_roles[0]["id"].as_str().expect("id").to_string();
+    let (s, _) = configure(&admin, &[("default_role_id", &foreign_role)]).await;
+    assert_eq!(s, 404);
+    // A viewer may not see or change SSO; the refusal is recorded.
+    let viewer = app.demo_user("taylor.brooks").await;
+    assert_eq!(configure(&viewer, &[]).await.0, 403);
+    assert_eq!(viewer.call("/api/admin/sso/get", &[]).await.status(), 403);
+
+    assert_eq!(configure(&admin, &[]).await.0, 200);
+    let settings = admin.ok("/api/admin/sso/get", &[]).await;
+    assert_eq!(settings["config"]["idp_entity_id"], "http://127.0.0.1:18124/saml2/idp/metadata.php");
+    assert_eq!(settings["config"]["group_mappings"][0], serde_json::json!(["capture-team", "Capture manager"]));
+    // Acme sees none of demo's configuration.
+    assert_eq!(acme.ok("/api/admin/sso/get", &[]).await["config"], Value::Null);
+    // Each tenant's SP metadata names its own address.
+    let metadata = app.browser(Some("acme")).get("/saml/metadata").await;
+    assert_eq!(metadata.status(), 200);
+    let xml = metadata.text().await.expect("xml");
+    assert!(xml.contains(&format!("http://acme.localhost:{}/saml/acs", app.addr.port())), "{xml}");
+    // The sign-in page offers SSO at demo, not at acme.
+    assert_eq!(app.browser(None).ok("/api/auth/options", &[]).await["sso_available"], true);
+    assert_eq!(app.browser(Some("acme")).ok("/api/auth/options", &[]).await["sso_available"], false);
+}
+
+#[tokio::test]
+async fn the_acs_refuses_unknown_reused_and_forged_responses() {
+    let app = TestApp::with_demo().await;
+    let admin = app.demo_user("admin").await;
+    let browser = app.browser(None);
+    // Not configured yet: a clear page, no redirect.
+    let res = browser.get("/saml/login").await;
+    assert_eq!(res.status(), 401);
+    assert!(res.text().await.expect("html").contains("not set up"));
+    assert_eq!(configure(&admin, &[]).await.0, 200);
+
+    let res = browser.get("/saml/login?next=/projects").await;
+    assert_eq!(res.status(), 303);
+    let location = res.headers()["location"].to_str().expect("location").to_string();
+    assert!(location.starts_with("http://127.0.0.1:18124/saml2/idp/SSOService.php?SAMLRequest="), "{location}");
+    let relay = location.split("RelayState=").nth(1).expect("relay state").split('&').next().expect("relay").to_string();
+
+    let acs = |form: Vec<(&'static str, String)>| {
+        let browser = &browser;
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            // Cross-site, as an IdP's POST is: no Origin of ours.
+            let res = browser.call_from(Some("http://127.0.0.1:18124"), "/saml/acs", &pairs).await;
+            (res.status().as_u16(), res.text().await.expect("html"))
+        }
+    };
+    let forged = base64_of(include_str!("../app/tests/fixtures/saml/simplesamlphp-response.b64"));
+    let (s, html) = acs(vec![("SAMLResponse", forged.clone()), ("RelayState", "0".repeat(64))]).await;
+    assert_eq!(s, 400, "{html}");
+    assert!(html.contains("expired or was already used"));
+    // A real IdP response, but for another request (and long expired): refused, audited.
+    let (s, html) = acs(vec![("SAMLResponse", forged.clone()), ("RelayState", relay.clone())]).await;
+    assert_eq!(s, 401, "{html}");
+    assert!(html.contains("Single sign-on failed"));
+    // The RelayState was consumed by that attempt.
+    let (s, _) = acs(vec![("SAMLResponse", forged), ("RelayState", relay)]).await;
+    assert_eq!(s, 400);
+    let (s, _) = acs(vec![("RelayState", "x".into())]).await;
+    assert_eq!(s, 400);
+    let owner = app.db.owner_pool().await;
+    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE subdomain = 'demo'").fetch_one(&owner).await.expect("tenant");
+    let mut tx = owner.begin().await.expect("tx");
+    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
+    let refused: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high'")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("count");
+    assert_eq!(refused, 1);
+    // Only SSO admins may run the test sign-in.
+    assert_eq!(app.demo_user("jordan.reyes").await.get("/saml/login?test=1").await.status(), 403);
+    assert_eq!(admin.get("/saml/login?test=1").await.status(), 303);
+}
+
+/// The fixture is stored base64-encoded already; trim the newline.
+fn base64_of(stored: &str) -> String {
+    stored.trim().to_string()
+}
