@@ -5,6 +5,7 @@ source "$(dirname "$0")/lib.sh"
 
 ensure_build_tools
 ensure_browser
+ensure_saml_idp
 
 WORK="$(mktemp -d /tmp/gwm-test.XXXXXX)"
 chmod 755 "$WORK"
@@ -13,6 +14,7 @@ PG_SOCKET="$WORK/socket"
 SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  idp_stop "$WORK/idp"
   pg_stop "$PG_DATA"
   rm -rf "$WORK"
 }
@@ -40,6 +42,12 @@ DATABASE_URL="postgres://gwm_owner@localhost/gwm_e2e?host=$PG_SOCKET" \
   "$TARGET_DIR/debug/gwm-crm" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for_http "http://127.0.0.1:$PORT/healthz" 120 || { cat "$WORK/server.log"; exit 1; }
-(cd "$ROOT/end2end" && BASE_URL="http://127.0.0.1:$PORT" npx playwright test) || { tail -50 "$WORK/server.log"; exit 1; }
+# A real SAML IdP (SimpleSAMLphp) that trusts the demo tenant's service provider at the bare address.
+IDP_PORT=$((PORT + 1))
+log "starting the SAML identity provider (SimpleSAMLphp) on port $IDP_PORT"
+idp_start "$IDP_PORT" "$WORK/idp" "http://127.0.0.1:$PORT/saml/metadata"
+(cd "$ROOT/end2end" && BASE_URL="http://127.0.0.1:$PORT" \
+  IDP_METADATA_URL="http://127.0.0.1:$IDP_PORT/saml2/idp/metadata.php" npx playwright test) ||
+  { tail -50 "$WORK/server.log"; exit 1; }
 
 log "all tests passed"

@@ -3,30 +3,7 @@
 
 mod common;
 
-use common::{Browser, TestApp, DEMO_PASSWORD, TENANT_PASSWORD};
-use serde_json::Value;
-use uuid::Uuid;
-
-async fn status_and_message(res: reqwest::Response) -> (u16, String) {
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap_or(Value::Null);
-    let message = body.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or_default().to_string();
-    (status, message)
-}
-
-async fn id_of(app: &TestApp, sql: &str) -> Uuid {
-    let owner = app.db.owner_pool().await;
-    // Ids are looked up across tenants by the owner, with row security on: one tenant at a time.
-    let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
-    for t in tenants {
-        let mut tx = owner.begin().await.expect("tx");
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
-        if let Some(id) = sqlx::query_scalar::<_, Uuid>(sql).fetch_optional(&mut *tx).await.expect(sql) {
-            return id;
-        }
-    }
-    panic!("no row for {sql}");
-}
+use common::{status_and_message, Browser, TestApp, DEMO_PASSWORD, TENANT_PASSWORD};
 
 async fn admin(app: &TestApp) -> Browser {
     app.demo_user("admin").await
@@ -45,10 +22,8 @@ async fn a_viewer_calling_admin_functions_is_refused_and_recorded() {
         assert_eq!(status, 403, "{path}");
         assert!(!message.is_empty(), "{path}");
     }
-    let owner = app.db.owner_pool().await;
-    let _ = owner;
-    let denials = id_of(&app, "SELECT tenant_id FROM permission_audit WHERE permission_checked = 'admin.users' AND NOT permission_granted").await;
-    assert_ne!(denials, Uuid::nil());
+    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.users' AND NOT permission_granted").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.roles' AND NOT permission_granted").await, 1);
     // The users page itself says so instead of showing anything.
     let html = viewer.get("/settings/users").await.text().await.expect("html");
     assert!(html.contains("You are not allowed to manage users"), "{html}");
@@ -59,8 +34,8 @@ async fn creating_users_validates_every_field_and_the_plan_limit() {
     let app = TestApp::with_demo().await;
     app.add_tenant("acme", 0, true).await;
     let admin = admin(&app).await;
-    let viewer_role = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Viewer'").await;
-    let foreign_role = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' AND r.name = 'Viewer'").await;
+    let viewer_role = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Viewer'").await;
+    let foreign_role = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' AND r.name = 'Viewer'").await;
     let role = viewer_role.to_string();
     let base = |email: &'static str, pw: &'static str, role: String| {
         vec![("email", email.to_string()), ("first_name", "Dana".into()), ("last_name", "Lee".into()), ("role_id", role), ("password", pw.into())]
@@ -102,8 +77,8 @@ async fn another_tenants_user_ids_are_not_found_anywhere() {
     let app = TestApp::with_demo().await;
     app.add_tenant("acme", 1, true).await;
     let admin = admin(&app).await;
-    let foreign = id_of(&app, "SELECT id FROM users WHERE email = 'viewer@acme.test'").await.to_string();
-    let role = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Viewer'").await.to_string();
+    let foreign = app.id_of("SELECT id FROM users WHERE email = 'viewer@acme.test'").await.to_string();
+    let role = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Viewer'").await.to_string();
     let calls: Vec<(&str, Vec<(&str, &str)>)> = vec![
         ("/api/admin/users/detail", vec![("user_id", &foreign)]),
         ("/api/admin/users/update", vec![("user_id", &foreign), ("first_name", "X"), ("last_name", "Y")]),
@@ -127,8 +102,8 @@ async fn deactivating_or_resetting_ends_sessions_and_unlock_clears_the_lock() {
     let app = TestApp::with_demo().await;
     let admin = admin(&app).await;
     let sam = app.demo_user("sam.okafor").await;
-    let sam_id = id_of(&app, "SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
-    let me = id_of(&app, "SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
+    let sam_id = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
 
     let (s, m) = status_and_message(admin.call("/api/admin/users/set-active", &[("user_id", &me), ("active", "false")]).await).await;
     assert_eq!((s, m.contains("your own account")), (422, true));
@@ -160,11 +135,11 @@ async fn role_assignments_are_checked_and_the_last_admin_stays() {
     let app = TestApp::with_demo().await;
     app.add_tenant("acme", 1, true).await;
     let admin = admin(&app).await;
-    let sam = id_of(&app, "SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
-    let me = id_of(&app, "SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
-    let cm = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Capture manager'").await.to_string();
-    let project = id_of(&app, "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'demo' LIMIT 1").await.to_string();
-    let foreign_project = id_of(&app, "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
+    let cm = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'demo' AND r.name = 'Capture manager'").await.to_string();
+    let project = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'demo' LIMIT 1").await.to_string();
+    let foreign_project = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
     let assign = |extra: Vec<(&'static str, String)>| {
         let admin = &admin;
         let (sam, cm) = (sam.clone(), cm.clone());
@@ -193,7 +168,7 @@ async fn role_assignments_are_checked_and_the_last_admin_stays() {
     let admin_assignment = mine["assignments"][0]["id"].as_str().expect("id").to_string();
     let (s, m) = status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &admin_assignment)]).await).await;
     assert_eq!((s, m.contains("last administrator")), (409, true), "{m}");
-    assert_eq!(app.db.owner_pool().await.execute_count("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change'").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change'").await, 2);
 }
 
 #[tokio::test]
@@ -219,7 +194,7 @@ async fn custom_roles_can_be_made_changed_and_deleted_but_system_roles_cannot() 
     let (s, m) = status_and_message(admin.call("/api/admin/roles/save", &[("role_id", &viewer), ("name", "Viewer"), ("permissions[0]", "admin.users")]).await).await;
     assert_eq!((s, m.contains("system role")), (422, true));
     assert_eq!(status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &viewer)]).await).await.0, 422);
-    let foreign = id_of(&app, "SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
+    let foreign = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
     assert_eq!(status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &foreign)]).await).await, (404, "Role".into()));
     assert_eq!(status_and_message(admin.call("/api/admin/roles/save", &[("role_id", &foreign), ("name", "X"), ("permissions[0]", "projects.read")]).await).await.0, 404);
     admin.ok("/api/admin/roles/delete", &[("role_id", &id)]).await;
@@ -263,22 +238,4 @@ async fn people_change_their_password_and_end_their_own_sessions_only() {
     laptop.ok("/api/account/change-password", &[("current_password", DEMO_PASSWORD), ("new_password", "Fresh password 2026")]).await;
     assert_eq!(tablet.call("/api/projects/list", &[]).await.status(), 401, "other sessions end");
     assert_eq!(laptop.call("/api/projects/list", &[]).await.status(), 200, "this one stays");
-}
-
-trait ExecuteCount {
-    async fn execute_count(&self, sql: &str) -> i64;
-}
-
-impl ExecuteCount for sqlx::PgPool {
-    /// Counts across all tenants (the owner visits each, as RLS is forced on it too).
-    async fn execute_count(&self, sql: &str) -> i64 {
-        let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(self).await.expect("tenants");
-        let mut total = 0;
-        for t in tenants {
-            let mut tx = self.begin().await.expect("tx");
-            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
-            total += sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut *tx).await.expect(sql);
-        }
-        total
-    }
 }

@@ -7,43 +7,13 @@ use app::auth::ssr::mfa;
 use common::{TestApp, DEMO_PASSWORD};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use uuid::Uuid;
-
-async fn owner_exec(app: &TestApp, sql: &str) {
-    let owner = app.db.owner_pool().await;
-    let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
-    // The owner is subject to forced RLS too: run the statement once per tenant.
-    for t in tenants {
-        let mut tx = owner.begin().await.expect("tx");
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
-        sqlx::query(sql).execute(&mut *tx).await.expect(sql);
-        tx.commit().await.expect("commit");
-    }
-    owner.close().await;
-}
-
-async fn owner_count(app: &TestApp, sql: &str) -> i64 {
-    let owner = app.db.owner_pool().await;
-    let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
-    let mut total = 0;
-    for t in tenants {
-        let mut tx = owner.begin().await.expect("tx");
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
-        let n: i64 = sqlx::query_scalar(sql).fetch_one(&mut *tx).await.expect(sql);
-        total += n;
-        tx.commit().await.expect("commit");
-    }
-    owner.close().await;
-    total
-}
 
 fn session_cookie(res: &reqwest::Response) -> Option<String> {
     res.cookies().find(|c| c.name() == "gwm_session").map(|c| c.value().to_string())
 }
 
 async fn message(res: reqwest::Response) -> String {
-    let body: Value = res.json().await.expect("json error");
-    body.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or_default().to_string()
+    common::status_and_message(res).await.1
 }
 
 #[tokio::test]
@@ -59,12 +29,12 @@ async fn wrong_passwords_and_unknown_users_get_the_same_answer_and_are_audited()
     let empty = browser.sign_in(None, "", "").await;
     assert_eq!(empty.status(), 422);
     assert!(message(empty).await.contains("Enter your email"));
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed'").await, 2);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND ip_address IS NOT NULL AND request_id <> '-'").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed'").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND ip_address IS NOT NULL AND request_id <> '-'").await, 2);
     // Email is case-insensitive.
     let ok = browser.sign_in(None, "  Jordan.Reyes@Demo.GWM.test ", DEMO_PASSWORD).await;
     assert_eq!(ok.status(), 200);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 0 AND last_login_at IS NOT NULL").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 0 AND last_login_at IS NOT NULL").await, 1);
 }
 
 #[tokio::test]
@@ -80,11 +50,11 @@ async fn five_failures_lock_the_account_until_the_lock_runs_out() {
     let right = browser.sign_in(None, "marcus.webb@demo.gwm.test", DEMO_PASSWORD).await;
     assert_eq!(right.status(), 401);
     assert!(message(right).await.contains("Try again in 15 minutes"));
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM audit_logs WHERE action_type = 'lockout' AND risk_level = 'high'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'lockout' AND risk_level = 'high'").await, 1);
     // The lock runs out: the right password works and the counter starts again.
-    owner_exec(&app, "UPDATE users SET locked_until = now() - interval '1 second' WHERE email = 'marcus.webb@demo.gwm.test'").await;
+    app.owner_exec("UPDATE users SET locked_until = now() - interval '1 second' WHERE email = 'marcus.webb@demo.gwm.test'").await;
     assert_eq!(browser.sign_in(None, "marcus.webb@demo.gwm.test", DEMO_PASSWORD).await.status(), 200);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM users WHERE email = 'marcus.webb@demo.gwm.test' AND failed_login_attempts = 0 AND locked_until IS NULL").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'marcus.webb@demo.gwm.test' AND failed_login_attempts = 0 AND locked_until IS NULL").await, 1);
 }
 
 #[tokio::test]
@@ -101,7 +71,7 @@ async fn sign_in_cycles_the_session_id_and_only_hashes_are_stored() {
     assert_ne!(token_a, token_b, "signing in must issue a new session id");
 
     let hash_b = hex::encode(Sha256::digest(token_b.as_bytes()));
-    assert_eq!(owner_count(&app, &format!("SELECT count(*) FROM user_sessions WHERE session_token_hash = '{hash_b}' AND is_active")).await, 1);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM user_sessions WHERE session_token_hash = '{hash_b}' AND is_active")).await, 1);
     let owner = app.db.owner_pool().await;
     let raw: i64 = sqlx::query_scalar("SELECT count(*) FROM http_sessions WHERE id_hash = $1 OR data::text LIKE '%' || $1 || '%'")
         .bind(&token_b)
@@ -123,13 +93,13 @@ async fn idle_and_expired_sessions_end_and_are_audited() {
     let idle = app.demo_user("priya.natarajan").await;
     let old = app.demo_user("elena.fischer").await;
     assert_eq!(idle.get("/projects").await.status(), 200);
-    owner_exec(&app, "UPDATE user_sessions s SET last_activity_at = now() - interval '31 minutes' FROM users u WHERE u.id = s.user_id AND u.email LIKE 'priya%'").await;
-    owner_exec(&app, "UPDATE user_sessions s SET expires_at = now() - interval '1 second', created_at = now() - interval '13 hours', last_activity_at = now() - interval '13 hours' FROM users u WHERE u.id = s.user_id AND u.email LIKE 'elena%'").await;
+    app.owner_exec("UPDATE user_sessions s SET last_activity_at = now() - interval '31 minutes' FROM users u WHERE u.id = s.user_id AND u.email LIKE 'priya%'").await;
+    app.owner_exec("UPDATE user_sessions s SET expires_at = now() - interval '1 second', created_at = now() - interval '13 hours', last_activity_at = now() - interval '13 hours' FROM users u WHERE u.id = s.user_id AND u.email LIKE 'elena%'").await;
     assert_eq!(idle.get("/projects").await.status(), 303);
     assert_eq!(old.call("/api/projects/list", &[]).await.status(), 401);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM user_sessions WHERE termination_reason = 'timeout'").await, 1);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM user_sessions WHERE termination_reason = 'expired'").await, 1);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM audit_logs WHERE action_type = 'session_end'").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE termination_reason = 'timeout'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE termination_reason = 'expired'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'session_end'").await, 2);
 }
 
 #[tokio::test]
@@ -138,15 +108,15 @@ async fn housekeeping_ends_abandoned_sessions_in_every_tenant() {
     app.add_tenant("acme", 0, true).await;
     let _a = app.demo_user("sam.okafor").await;
     let _b = app.signed_in(Some("acme"), "viewer@acme.test", common::TENANT_PASSWORD).await;
-    owner_exec(&app, "UPDATE user_sessions SET last_activity_at = now() - interval '2 hours'").await;
+    app.owner_exec("UPDATE user_sessions SET last_activity_at = now() - interval '2 hours'").await;
     let pool = app.db.app_pool().await;
     let ended: i32 = sqlx::query_scalar("SELECT auth_housekeeping(interval '30 minutes', interval '10 minutes')")
         .fetch_one(&pool)
         .await
         .expect("housekeeping");
     assert_eq!(ended, 2);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM user_sessions WHERE is_active").await, 0);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM audit_logs WHERE action_type = 'session_end' AND system_actor = 'session_monitor'").await, 2);
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE is_active").await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'session_end' AND system_actor = 'session_monitor'").await, 2);
 }
 
 #[tokio::test]
@@ -154,9 +124,9 @@ async fn deactivating_a_user_ends_their_sessions_at_once() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("marcus.webb").await;
     assert_eq!(browser.get("/projects").await.status(), 200);
-    owner_exec(&app, "UPDATE users SET is_active = false WHERE email = 'marcus.webb@demo.gwm.test'").await;
+    app.owner_exec("UPDATE users SET is_active = false WHERE email = 'marcus.webb@demo.gwm.test'").await;
     assert_eq!(browser.get("/projects").await.status(), 303);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM user_sessions WHERE termination_reason = 'user_deactivated'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE termination_reason = 'user_deactivated'").await, 1);
     assert_eq!(browser.sign_in(None, "marcus.webb@demo.gwm.test", DEMO_PASSWORD).await.status(), 401);
 }
 
@@ -193,18 +163,18 @@ async fn sign_in_is_rate_limited_per_address() {
 async fn a_user_without_the_permission_is_refused_and_it_is_recorded() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("taylor.brooks").await;
-    owner_exec(&app, "DELETE FROM user_roles ur USING users u WHERE u.id = ur.user_id AND u.email = 'taylor.brooks@demo.gwm.test'").await;
+    app.owner_exec("DELETE FROM user_roles ur USING users u WHERE u.id = ur.user_id AND u.email = 'taylor.brooks@demo.gwm.test'").await;
     let res = browser.call("/api/projects/list", &[]).await;
     assert_eq!(res.status(), 403);
     assert_eq!(message(res).await, "see projects and the pipeline");
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.read' AND NOT permission_granted AND denial_reason = 'no role assigned'").await, 1);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM audit_logs WHERE action_type = 'access_denied' AND permission_used = 'projects.read' AND NOT access_granted").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.read' AND NOT permission_granted AND denial_reason = 'no role assigned'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'access_denied' AND permission_used = 'projects.read' AND NOT access_granted").await, 1);
 }
 
 #[tokio::test]
 async fn an_sso_only_tenant_refuses_passwords() {
     let app = TestApp::with_demo().await;
-    owner_exec(&app, "INSERT INTO saml_configurations (tenant_id, idp_metadata_xml, idp_entity_id, idp_sso_url, sso_only, updated_by) \
+    app.owner_exec("INSERT INTO saml_configurations (tenant_id, idp_metadata_xml, idp_entity_id, idp_sso_url, sso_only, updated_by) \
         SELECT tenant_id, '<x/>', 'https://idp.test', 'https://idp.test/sso', true, id FROM users WHERE email = 'admin@demo.gwm.test'").await;
     let res = app.browser(None).sign_in(None, "admin@demo.gwm.test", DEMO_PASSWORD).await;
     assert_eq!(res.status(), 401);
@@ -220,7 +190,7 @@ fn code_for(secret_shown: &str) -> String {
 #[tokio::test]
 async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let app = TestApp::with_demo().await;
-    owner_exec(&app, "INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;
+    app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;
     let browser = app.browser(None);
     let step = browser.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     let enrollment = &step["NeedsEnrollment"];
@@ -234,8 +204,8 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let recovery: Vec<String> = codes["codes"].as_array().expect("codes").iter().map(|c| c.as_str().expect("code").to_string()).collect();
     assert_eq!(recovery.len(), 10);
     assert_eq!(browser.call("/api/projects/list", &[]).await.status(), 200);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM users WHERE mfa_enabled AND mfa_secret_encrypted IS NOT NULL AND mfa_pending_secret_encrypted IS NULL").await, 1);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM user_sessions WHERE mfa_verified AND is_active").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE mfa_enabled AND mfa_secret_encrypted IS NOT NULL AND mfa_pending_secret_encrypted IS NULL").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE mfa_verified AND is_active").await, 1);
 
     // Next time: password, then a code. The code just used is not accepted again; a wrong one counts as a failure.
     let again = app.browser(None);
@@ -243,7 +213,7 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     assert_eq!(step, Value::String("NeedsCode".into()));
     let reused = again.call("/api/auth/code", &[("code", &code_for(&secret))]).await;
     assert_eq!(reused.status(), 401);
-    assert_eq!(owner_count(&app, "SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 1").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 1").await, 1);
     // A recovery code works once.
     let by_recovery = again.ok("/api/auth/code", &[("code", &recovery[0].to_uppercase())]).await;
     assert_eq!(by_recovery["SignedIn"]["next"], "/projects");

@@ -4,16 +4,10 @@
 
 mod common;
 
-use common::{Browser, TestApp};
+use common::{status_and_message, Browser, TestApp};
 use serde_json::Value;
 
 const IDP_METADATA: &str = include_str!("../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
-
-async fn status_and_message(res: reqwest::Response) -> (u16, String) {
-    let status = res.status().as_u16();
-    let body: Value = res.json().await.unwrap_or(Value::Null);
-    (status, body.as_object().and_then(|o| o.values().next()).and_then(Value::as_str).unwrap_or_default().to_string())
-}
 
 async fn configure(admin: &Browser, extra: &[(&str, &str)]) -> (u16, String) {
     let mut form = vec![
@@ -118,14 +112,7 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     assert_eq!(s, 400);
     let (s, _) = acs(vec![("RelayState", "x".into())]).await;
     assert_eq!(s, 400);
-    let owner = app.db.owner_pool().await;
-    let tenant: uuid::Uuid = sqlx::query_scalar("SELECT id FROM tenants WHERE subdomain = 'demo'").fetch_one(&owner).await.expect("tenant");
-    let mut tx = owner.begin().await.expect("tx");
-    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
-    let refused: i64 = sqlx::query_scalar("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high'")
-        .fetch_one(&mut *tx)
-        .await
-        .expect("count");
+    let refused = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high'").await;
     assert_eq!(refused, 1);
     // Only SSO admins may run the test sign-in.
     assert_eq!(app.demo_user("jordan.reyes").await.get("/saml/login?test=1").await.status(), 403);

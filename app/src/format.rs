@@ -29,6 +29,16 @@ pub fn date(value: DateTime<Utc>) -> String {
     value.format("%b %-d, %Y").to_string()
 }
 
+/// "Mar 3, 2027 14:05 UTC": for events such as sign-ins.
+pub fn date_time(value: DateTime<Utc>) -> String {
+    value.format("%b %-d, %Y %H:%M UTC").to_string()
+}
+
+/// "1 user", "3 users".
+pub fn count(n: i64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 /// How close a due date is, for highlighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Urgency {

@@ -22,5 +22,7 @@ export async function signIn(page: Page, email: string, password = DEMO_PASSWORD
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
-  await expect(page).toHaveURL(new RegExp(path.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&") + "$"));
+  await page.waitForURL((url) => url.pathname + url.search === path);
+  // The landing page finishes loading before the test goes on (a new navigation would abort it).
+  await page.waitForLoadState("load");
 }

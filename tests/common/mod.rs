@@ -143,6 +143,14 @@ impl Browser {
     }
 }
 
+/// An error answer's status and the message inside its JSON (`{"Variant": "message"}`).
+pub async fn status_and_message(res: reqwest::Response) -> (u16, String) {
+    let status = res.status().as_u16();
+    let body: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
+    let message = body.as_object().and_then(|o| o.values().next()).and_then(serde_json::Value::as_str).unwrap_or_default();
+    (status, message.to_string())
+}
+
 fn server_runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
     RUNTIME.get_or_init(|| {
@@ -217,6 +225,47 @@ impl TestApp {
     /// Calls a server function from the shared signed-out client.
     pub async fn call(&self, subdomain: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }.call(path, form).await
+    }
+
+    /// Runs `sql` as the owner once in each tenant (the owner is subject to the forced RLS policies too).
+    pub async fn owner_exec(&self, sql: &str) {
+        self.each_tenant(sql, |tx, sql| Box::pin(async move { sqlx::query(sql).execute(&mut **tx).await.expect(sql); 0 })).await;
+    }
+
+    /// Sums a `SELECT count(*)` over every tenant.
+    pub async fn count(&self, sql: &str) -> i64 {
+        self.each_tenant(sql, |tx, sql| Box::pin(async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **tx).await.expect(sql) })).await
+    }
+
+    /// The first id `sql` finds in any tenant.
+    pub async fn id_of(&self, sql: &str) -> Uuid {
+        let owner = self.db.owner_pool().await;
+        let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
+        for t in tenants {
+            let mut tx = owner.begin().await.expect("tx");
+            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
+            if let Some(id) = sqlx::query_scalar::<_, Uuid>(sql).fetch_optional(&mut *tx).await.expect(sql) {
+                return id;
+            }
+        }
+        panic!("no row for {sql}");
+    }
+
+    async fn each_tenant<F>(&self, sql: &str, run: F) -> i64
+    where
+        F: for<'a> Fn(&'a mut sqlx::Transaction<'static, sqlx::Postgres>, &'a str) -> std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send + 'a>>,
+    {
+        let owner = self.db.owner_pool().await;
+        let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
+        let mut total = 0;
+        for t in tenants {
+            let mut tx = owner.begin().await.expect("tx");
+            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
+            total += run(&mut tx, sql).await;
+            tx.commit().await.expect("commit");
+        }
+        owner.close().await;
+        total
     }
 
     /// Adds a tenant with `projects` projects, the system roles and one user per role

@@ -28,7 +28,7 @@ pub fn SessionList(sessions: Vec<SessionSummary>, on_end: impl Fn(String) + Clon
                             {s.current.then(|| view! { <span class="badge badge--ok">"This session"</span> })}
                             {s.mfa_verified.then(|| view! { <span class="badge">"MFA"</span> })}
                             <br/>
-                            <span class="muted">{format!("{} · signed in {} · last active {}", s.ip_address.clone().unwrap_or_else(|| "unknown address".into()), format::date(s.created_at), format::date(s.last_activity_at))}</span>
+                            <span class="muted">{format!("{} · signed in {} · last active {}", s.ip_address.clone().unwrap_or_else(|| "unknown address".into()), format::date_time(s.created_at), format::date_time(s.last_activity_at))}</span>
                         </span>
                         {(!s.current).then(|| view! {
                             <button class="button button--ghost" type="button" on:click=move |_| on_end(id.clone())>"End"</button>

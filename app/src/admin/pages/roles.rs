@@ -64,7 +64,7 @@ fn RoleCard(role: RoleSummary, editing: RwSignal<Option<RoleSummary>>, delete: S
                 <h2 class="card__title">{role.name.clone()}
                     {role.is_system_role.then(|| view! { <span class="badge">"System"</span> })}
                 </h2>
-                <span class="muted">{format!("{} users", role.users)}</span>
+                <span class="muted">{crate::format::count(role.users, "user", "users")}</span>
             </div>
             {role.description.clone().map(|d| view! { <p class="muted">{d}</p> })}
             <ul class="chips">

@@ -71,7 +71,7 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
             <div>
                 <p class="eyebrow"><a href="/settings">"Settings"</a>" / "<a href="/settings/users">"Users"</a></p>
                 <h1 class="page__title">{name.clone()}</h1>
-                <p class="muted">{user.email.clone()}" · last sign-in "{user.last_login_at.map(format::date).unwrap_or_else(|| "never".into())}</p>
+                <p class="muted">{user.email.clone()}" · last sign-in "{user.last_login_at.map(format::date_time).unwrap_or_else(|| "never".into())}</p>
             </div>
             <UserBadges user=user.clone()/>
         </header>

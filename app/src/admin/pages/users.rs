@@ -64,7 +64,7 @@ pub fn UsersPage() -> impl IntoView {
 fn UserTable(users: Vec<UserSummary>) -> impl IntoView {
     let count = users.len();
     view! {
-        <p class="muted">{format!("{count} users")}</p>
+        <p class="muted">{crate::format::count(count as i64, "user", "users")}</p>
         <div class="table-wrap">
             <table class="table">
                 <thead><tr><th>"Name"</th><th>"Roles"</th><th>"Status"</th><th>"Last sign-in"</th><th class="num">"Sessions"</th></tr></thead>
@@ -79,7 +79,7 @@ fn UserTable(users: Vec<UserSummary>) -> impl IntoView {
                                 </td>
                                 <td>{u.role_names.join(", ")}</td>
                                 <td><UserBadges user=u.clone()/></td>
-                                <td>{u.last_login_at.map(format::date).unwrap_or_else(|| "never".into())}</td>
+                                <td>{u.last_login_at.map(format::date_time).unwrap_or_else(|| "never".into())}</td>
                                 <td class="num">{u.active_sessions}</td>
                             </tr>
                         }
