@@ -26,7 +26,11 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
     assert_eq!(res.status(), 200);
     let headers = res.headers().clone();
     assert_eq!(headers["x-content-type-options"], "nosniff");
-    assert!(headers["content-security-policy"].to_str().expect("csp").contains("frame-ancestors 'none'"));
+    let csp = headers["content-security-policy"].to_str().expect("csp").to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    // Inline scripts only with this response's nonce, which the page's scripts carry.
+    assert!(!csp.contains("unsafe-inline"), "{csp}");
+    let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the CSP").to_string();
     assert_eq!(headers["x-frame-options"], "DENY");
     assert!(headers.contains_key("x-request-id"));
     let html = res.text().await.expect("html");
@@ -35,6 +39,10 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
     assert!(html.contains("60 open pursuits."));
     assert_eq!(html.matches("<tr>").count(), 61, "60 rows plus the header");
     assert!(html.contains("/pkg/gwm_crm.js"), "hydration script missing");
+    assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script must carry the CSP nonce");
+    // Another page load, another nonce.
+    let again = app.demo_user("admin").await.get("/projects").await;
+    assert!(!again.headers()["content-security-policy"].to_str().expect("csp").contains(&nonce));
 }
 
 #[tokio::test]

@@ -35,8 +35,26 @@ use leptos_router::{
 /// The name of the compiled css/js/wasm under /pkg.
 pub const OUTPUT_NAME: &str = "gwm_crm";
 
+/// The Content-Security-Policy of a rendered page: scripts only from this origin or carrying this
+/// response's nonce (Leptos puts it on its hydration and streaming scripts).
+pub fn content_security_policy(nonce: Option<&str>) -> String {
+    let inline = nonce.map(|n| format!(" 'nonce-{n}'")).unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'{inline} 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
+         font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; \
+         frame-ancestors 'none'"
+    )
+}
+
 /// The HTML document the server renders around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        let nonce = leptos::nonce::use_nonce().map(|n| n.to_string());
+        if let Ok(value) = axum::http::HeaderValue::from_str(&content_security_policy(nonce.as_deref())) {
+            response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     view! {
         <!DOCTYPE html>
         <html lang="en">

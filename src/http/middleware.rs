@@ -13,23 +13,22 @@ use tracing::Level;
 
 pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-// Scripts: the wasm bundle and Leptos' inline hydration bootstrap ('unsafe-inline' until per-request
-// nonces land with the identity work). No third-party origins at all.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; \
-     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; object-src 'none'; \
-     base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+// Responses that are not rendered pages (errors, JSON, assets) get the policy without any inline script;
+// rendered pages set their own with the response's nonce (app::shell) and this one is not added over it.
+fn default_csp() -> HeaderValue {
+    HeaderValue::from_str(&app::content_security_policy(None)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+}
 
 /// Wraps the router: every request gets an id (kept if the client or proxy sent one), a log span carrying
 /// it, and every response carries the id and the security headers.
 pub fn wrap<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    let headers: [(HeaderName, &'static str); 5] = [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
+    let mut router = router.layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, default_csp()));
+    let headers: [(HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::REFERRER_POLICY, "strict-origin-when-cross-origin"),
         (HeaderName::from_static("permissions-policy"), "camera=(), microphone=(), geolocation=()"),
     ];
-    let mut router = router;
     for (name, value) in headers {
         router = router.layer(SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value)));
     }
