@@ -10,7 +10,6 @@ use app::{
     ids::{ContactId, OrganizationId, ProjectId, TenantId, UserId},
     roles::SystemRole,
 };
-use argon2::{password_hash::{rand_core::OsRng, SaltString}, Argon2, PasswordHasher};
 use catalog::*;
 use chrono::{DateTime, Duration, Utc};
 use rust_decimal::Decimal;
@@ -129,21 +128,13 @@ async fn seed(owner: &PgPool, password: &str, already_done: &str) -> Result<Opti
     }))
 }
 
+/// One salted Argon2id hash per demo user (the same hashing as every password).
 async fn hash_passwords(password: &str, n: usize) -> Result<Vec<String>, DemoError> {
-    let password = password.to_string();
-    tokio::task::spawn_blocking(move || {
-        (0..n)
-            .map(|_| {
-                let salt = SaltString::generate(&mut OsRng);
-                Argon2::default()
-                    .hash_password(password.as_bytes(), &salt)
-                    .map(|h| h.to_string())
-                    .map_err(|e| DemoError::Hash(e.to_string()))
-            })
-            .collect()
-    })
-    .await
-    .map_err(|e| DemoError::Hash(e.to_string()))?
+    let mut hashes = Vec::with_capacity(n);
+    for _ in 0..n {
+        hashes.push(app::auth::ssr::password::hash(password.to_string()).await.map_err(|e| DemoError::Hash(e.to_string()))?);
+    }
+    Ok(hashes)
 }
 
 async fn insert_users_and_roles(
