@@ -44,13 +44,14 @@ async fn sign_in(client: &reqwest::Client, url: &str, origin: &str, email: &str,
     (started.elapsed(), status)
 }
 
+#[allow(clippy::too_many_arguments)] // a benchmark scenario is its parameters
 async fn run(client: &reqwest::Client, url: &str, origin: &str, email: &str, password: &str, total: usize, concurrency: usize, expect: u16) -> (Vec<Duration>, Duration) {
     let started = Instant::now();
     let mut samples = Vec::with_capacity(total);
     let mut pending = Vec::new();
     for i in 0..total {
-        let (client, url, origin, email, password) = (client.clone(), url.to_string(), origin.to_string(), email.to_string(), password.to_string());
-        pending.push(tokio::spawn(async move { sign_in(&client, &url, &origin, &email, &password).await }));
+        let (client, url, origin, who, password) = (client.clone(), url.to_string(), origin.to_string(), email.to_string(), password.to_string());
+        pending.push(tokio::spawn(async move { sign_in(&client, &url, &origin, &who, &password).await }));
         if pending.len() == concurrency || i + 1 == total {
             for task in pending.drain(..) {
                 let (elapsed, status) = task.await.expect("task");

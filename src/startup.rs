@@ -48,10 +48,10 @@ impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
         let owner = database::connect(&config.owner_db, 2).await?;
         database::migrate(&owner).await?;
-        if config.seed_demo == SeedDemo::IfEmpty {
-            if let Some(report) = demo::seed_if_empty(&owner, &config.demo_password).await? {
-                report.print_sign_in(&config);
-            }
+        if config.seed_demo == SeedDemo::IfEmpty
+            && let Some(report) = demo::seed_if_empty(&owner, &config.demo_password).await?
+        {
+            report.print_sign_in(&config);
         }
         owner.close().await;
 

@@ -47,6 +47,26 @@ pub struct Actor {
     pub request_id: String,
 }
 
+#[cfg(feature = "ssr")]
+impl Actor {
+    /// The actor of a request: its address, browser and id, with the user and session if known.
+    pub fn of_request(
+        tenant_id: TenantId,
+        user_id: Option<UserId>,
+        session_id: Option<uuid::Uuid>,
+        request: &crate::scope::RequestContext,
+    ) -> Actor {
+        Actor {
+            tenant_id,
+            user_id,
+            session_id: session_id.map(|s| s.to_string()),
+            ip: request.ip,
+            user_agent: request.user_agent.clone(),
+            request_id: request.request_id.clone(),
+        }
+    }
+}
+
 /// One event.
 #[derive(Debug, Clone)]
 pub struct AuditEvent {

@@ -193,7 +193,7 @@ mod tests {
 
     #[test]
     fn unknown_stage_says_what_is_accepted() {
-        let err = "phase_7".parse::<PipelineStage>().unwrap_err();
+        let err = "phase_7".parse::<PipelineStage>().expect_err("must be refused");
         assert_eq!(
             err.to_string(),
             "\"phase_7\" is not a valid pipeline stage; expected one of: phase_0, phase_1, phase_2, phase_3, \

@@ -80,7 +80,7 @@ mod tests {
 
     #[test]
     fn rejects_garbage_with_the_kind_in_the_message() {
-        let err = "not-a-uuid".parse::<UserId>().unwrap_err();
+        let err = "not-a-uuid".parse::<UserId>().expect_err("must be refused");
         assert_eq!(err.to_string(), "\"not-a-uuid\" is not a valid user id");
     }
 

@@ -460,7 +460,7 @@ async fn insert_activities(
         let (subject, kind) = ACTIVITIES[(plan.index + k * 3) % ACTIVITIES.len()];
         let offset = match k {
             0 => -(3 + rng.below(20) as i64),
-            1 if plan.index % 5 == 0 => -(1 + rng.below(6) as i64),
+            1 if plan.index.is_multiple_of(5) => -(1 + rng.below(6) as i64),
             _ => 2 + rng.below(20) as i64,
         };
         let due = now + Duration::days(offset);

@@ -26,10 +26,10 @@ use axum::{
 use serde::Deserialize;
 use tower_sessions::Session;
 
-fn tenant(visitor: &Visitor) -> Result<&TenantRef, Response> {
+fn tenant(visitor: &Visitor) -> Result<&TenantRef, Box<Response>> {
     match &visitor.tenant {
         TenantAtAddress::Known(t) => Ok(t),
-        _ => Err(page(StatusCode::NOT_FOUND, "No organization here", "Open single sign-on from your organization's own address.", true)),
+        _ => Err(Box::new(page(StatusCode::NOT_FOUND, "No organization here", "Open single sign-on from your organization's own address.", true))),
     }
 }
 
@@ -65,7 +65,7 @@ fn failure(err: SsoError) -> Response {
 
 pub async fn metadata(State(state): State<AppState>, Extension(visitor): Extension<Visitor>) -> Response {
     if let Err(response) = tenant(&visitor) {
-        return response;
+        return *response;
     }
     match saml::sp_metadata_xml(&service_provider(&visitor.request, state.settings.auth.https)) {
         Ok(xml) => ([(header::CONTENT_TYPE, "application/samlmetadata+xml")], xml).into_response(),
@@ -95,7 +95,7 @@ async fn may_test(state: &AppState, visitor: &Visitor) -> Result<bool, AppError>
 pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, Query(q): Query<LoginQuery>) -> Response {
     let tenant = match tenant(&visitor) {
         Ok(t) => t.clone(),
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let is_test = q.test.is_some();
     if is_test {
@@ -122,7 +122,7 @@ pub struct AcsForm {
 pub async fn consume(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, session: Session, Form(form): Form<AcsForm>) -> Response {
     let tenant = match tenant(&visitor) {
         Ok(t) => t.clone(),
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let (Some(response), Some(relay_state)) = (form.saml_response, form.relay_state) else {
         return page(StatusCode::BAD_REQUEST, "Single sign-on failed", "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>", true);

@@ -143,9 +143,9 @@ mod tests {
         }
         let perms = parse_permissions(&["projects.read".into(), "projects.read".into(), " admin.users ".into()]).expect("ok");
         assert_eq!(perms, vec![Permission::ProjectsRead, Permission::AdminUsers]);
-        let err = parse_permissions(&["projects.fly".into()]).unwrap_err().to_string();
+        let err = parse_permissions(&["projects.fly".into()]).expect_err("must be refused").to_string();
         assert!(err.contains("projects.fly") && err.contains("projects.read"), "{err}");
         assert!(required_text("Name", "  ", 10).is_err());
-        assert!(required_text("Name", "abcdefghijk", 10).unwrap_err().to_string().contains("at most 10"));
+        assert!(required_text("Name", "abcdefghijk", 10).expect_err("must be refused").to_string().contains("at most 10"));
     }
 }

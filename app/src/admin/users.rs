@@ -215,10 +215,10 @@ pub async fn assign_role(user_id: String, role_id: String, project_id: Option<St
         let db = |e| caller.db_error(e);
         let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
         let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
-        if let Some(p) = project {
-            if !queries::project_exists(&mut tx, p).await.map_err(db)? {
-                return Err(AppError::NotFound("Project".into()));
-            }
+        if let Some(p) = project
+            && !queries::project_exists(&mut tx, p).await.map_err(db)?
+        {
+            return Err(AppError::NotFound("Project".into()));
         }
         let added = queries::insert_assignment(&mut tx, id, role.id, project, expires_at, caller.user.id).await.map_err(db)?;
         let Some(assignment) = added else {

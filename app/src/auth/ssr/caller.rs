@@ -79,14 +79,7 @@ impl Caller {
 
     /// The caller as an audit actor.
     pub fn actor(&self) -> Actor {
-        Actor {
-            tenant_id: self.tenant.id,
-            user_id: Some(self.user.id),
-            session_id: Some(self.user_session_id.to_string()),
-            ip: self.request.ip,
-            user_agent: self.request.user_agent.clone(),
-            request_id: self.request.request_id.clone(),
-        }
+        Actor::of_request(self.tenant.id, Some(self.user.id), Some(self.user_session_id), &self.request)
     }
 
     /// Writes an audit row in `tx`.

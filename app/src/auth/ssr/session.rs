@@ -163,14 +163,7 @@ pub async fn resume(
     if let Some(reason) = reason {
         if live.is_active {
             queries::end_sessions(&mut tx, live.user_id, Some(live.id), reason).await.map_err(db)?;
-            let actor = Actor {
-                tenant_id: record.tenant_id,
-                user_id: Some(live.user_id),
-                session_id: Some(live.id.to_string()),
-                ip: request.ip,
-                user_agent: request.user_agent.clone(),
-                request_id: request.request_id.clone(),
-            };
+            let actor = Actor::of_request(record.tenant_id, Some(live.user_id), Some(live.id), request);
             let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(live.id), format!("Session ended: {reason}"))
                 .after(serde_json::json!({ "reason": reason }));
             audit_record(&mut tx, &actor, event).await.map_err(db)?;

@@ -28,15 +28,7 @@ pub fn safe_next(next: Option<&str>) -> String {
 }
 
 fn actor(scope: &Scope, tenant: &TenantRef, user: Option<UserId>) -> Actor {
-    let request = scope.request();
-    Actor {
-        tenant_id: tenant.id,
-        user_id: user,
-        session_id: None,
-        ip: request.ip,
-        user_agent: request.user_agent.clone(),
-        request_id: request.request_id.clone(),
-    }
+    Actor::of_request(tenant.id, user, None, scope.request())
 }
 
 /// The tenant to sign in to: the address's, or the organization typed on the page.
@@ -246,14 +238,7 @@ pub async fn complete(
     let db = |e| AppError::from_db(e, &request.request_id);
     queries::record_success(&mut tx, user).await.map_err(db)?;
     let user_session = session::begin(session, &mut tx, settings, request, tenant.id, user, mfa_verified).await?;
-    let actor = Actor {
-        tenant_id: tenant.id,
-        user_id: Some(user),
-        session_id: Some(user_session.to_string()),
-        ip: request.ip,
-        user_agent: request.user_agent.clone(),
-        request_id: request.request_id.clone(),
-    };
+    let actor = Actor::of_request(tenant.id, Some(user), Some(user_session), request);
     let event = AuditEvent::new(AuditAction::Login, "user", Some(user.as_uuid()), format!("Signed in with {method}"))
         .after(json!({ "method": method, "mfa_verified": mfa_verified }));
     record(&mut tx, &actor, event).await.map_err(db)?;

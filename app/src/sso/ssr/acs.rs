@@ -101,11 +101,11 @@ async fn roles_for(tx: &mut Tx, config: &settings::StoredConfig, groups: &[Strin
     let mut roles: Vec<(RoleId, String)> =
         mappings.into_iter().filter(|(g, _, _)| groups.iter().any(|x| x == g)).map(|(_, name, id)| (id, name)).collect();
     roles.dedup();
-    if roles.is_empty() {
-        if let Some(id) = config.default_role_id {
-            let name: Option<String> = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
-            roles.extend(name.map(|n| (id, n)));
-        }
+    if roles.is_empty()
+        && let Some(id) = config.default_role_id
+    {
+        let name: Option<String> = sqlx::query_scalar("SELECT name FROM roles WHERE id = $1").bind(id).fetch_optional(&mut **tx).await?;
+        roles.extend(name.map(|n| (id, n)));
     }
     Ok(roles)
 }
@@ -131,14 +131,7 @@ pub async fn consume(
     .await
     .map_err(db)?;
     let Some((request_id, return_to, is_test)) = pending else { return Err(SsoError::UnknownRequest) };
-    let actor = |user: Option<UserId>| Actor {
-        tenant_id: tenant.id,
-        user_id: user,
-        session_id: None,
-        ip: request.ip,
-        user_agent: request.user_agent.clone(),
-        request_id: request.request_id.clone(),
-    };
+    let actor = |user: Option<UserId>| Actor::of_request(tenant.id, user, None, request);
     let config = settings::stored(&mut tx).await.map_err(db)?.ok_or_else(|| SsoError::NotConfigured(tenant.name.clone()))?;
     let verdict = validate(&mut tx, &config, request, state.settings.auth.https, saml_response, &request_id).await?;
     let assertion = match verdict {
@@ -200,8 +193,8 @@ async fn decide(
     is_test: bool,
 ) -> Result<Decision, SsoError> {
     let db = |e| AppError::from_db(e, &actor.request_id);
-    let who = person(&assertion, &config)?;
-    let roles = roles_for(tx, &config, &who.groups).await.map_err(db)?;
+    let who = person(assertion, config)?;
+    let roles = roles_for(tx, config, &who.groups).await.map_err(db)?;
     let existing: Option<(UserId, bool)> = sqlx::query_as("SELECT id, is_active FROM users WHERE saml_id = $1")
         .bind(&assertion.name_id)
         .fetch_optional(&mut **tx)

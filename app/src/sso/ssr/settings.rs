@@ -127,10 +127,10 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
     let idp = saml::parse_idp_metadata(&metadata).map_err(|e| AppError::Validation(e.to_string()))?;
     let default_role: Option<RoleId> = form.default_role_id.as_deref().map(|r| parse_id("Role", r)).transpose()?;
     let roles = admin_q::list_roles(tx).await.map_err(db)?;
-    if let Some(id) = default_role {
-        if !roles.iter().any(|r| r.id == id) {
-            return Err(AppError::NotFound("Role".into()));
-        }
+    if let Some(id) = default_role
+        && !roles.iter().any(|r| r.id == id)
+    {
+        return Err(AppError::NotFound("Role".into()));
     }
     if form.jit_provisioning && default_role.is_none() && form.group_mappings.is_empty() {
         return Err(AppError::Validation("New SSO users need a role: choose a default role or map groups to roles.".into()));
