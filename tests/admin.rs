@@ -239,3 +239,36 @@ async fn people_change_their_password_and_end_their_own_sessions_only() {
     assert_eq!(tablet.call("/api/projects/list", &[]).await.status(), 401, "other sessions end");
     assert_eq!(laptop.call("/api/projects/list", &[]).await.status(), 200, "this one stays");
 }
+
+#[tokio::test]
+async fn project_roles_apply_to_their_project_only_and_expire() {
+    use app::{auth::ssr::queries::grants, db::begin_tenant_tx, ids::{ProjectId, TenantId, UserId}};
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let taylor = app.id_of("SELECT id FROM users WHERE email = 'taylor.brooks@demo.gwm.test'").await;
+    let tenant = app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await;
+    let cm = app.id_of("SELECT id FROM roles WHERE name = 'Capture manager'").await.to_string();
+    let projects: Vec<uuid::Uuid> = {
+        let owner = app.db.owner_pool().await;
+        let mut tx = owner.begin().await.expect("tx");
+        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
+        sqlx::query_scalar("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 2").fetch_all(&mut *tx).await.expect("projects")
+    };
+    let (mine, other) = (projects[0], projects[1]);
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &taylor.to_string()), ("role_id", &cm), ("project_id", &mine.to_string())]).await;
+
+    let pool = app.db.app_pool().await;
+    let can_move = |project: Option<uuid::Uuid>| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = begin_tenant_tx(&pool, TenantId::from_uuid(tenant), None).await.expect("tx");
+            let found = grants(&mut tx, UserId::from_uuid(taylor), project.map(ProjectId::from_uuid)).await.expect("grants");
+            found.iter().any(|g| g.permissions.0.iter().any(|p| p == "projects.move"))
+        }
+    };
+    assert!(can_move(Some(mine)).await, "the project role applies on its project");
+    assert!(!can_move(Some(other)).await, "not on another project");
+    assert!(!can_move(None).await, "not tenant-wide");
+    app.owner_exec("UPDATE user_roles SET assigned_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE opportunity_project_id IS NOT NULL").await;
+    assert!(!can_move(Some(mine)).await, "an expired assignment grants nothing");
+}

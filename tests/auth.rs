@@ -226,3 +226,17 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     assert_eq!(res.status(), 401);
     assert!(message(res).await.contains("expired"));
 }
+
+#[tokio::test]
+async fn over_https_the_session_cookie_is_secure() {
+    let db = common::TestDb::new().await;
+    let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_PUBLIC_SCHEME", "https")]).await;
+    let browser = app.browser(None);
+    let form = [("email", "admin@demo.gwm.test"), ("password", DEMO_PASSWORD)];
+    // Behind TLS the browser's origin is https: a plain-http origin is another site.
+    assert_eq!(browser.call_from(Some(&browser.origin()), "/api/auth/sign-in", &form).await.status(), 403);
+    let res = browser.call_from(Some(&format!("https://{}", browser.host)), "/api/auth/sign-in", &form).await;
+    assert_eq!(res.status(), 200);
+    let cookie = res.headers()["set-cookie"].to_str().expect("cookie").to_string();
+    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+}
