@@ -272,3 +272,31 @@ async fn project_roles_apply_to_their_project_only_and_expire() {
     app.owner_exec("UPDATE user_roles SET assigned_at = now() - interval '2 days', expires_at = now() - interval '1 day' WHERE opportunity_project_id IS NOT NULL").await;
     assert!(!can_move(Some(mine)).await, "an expired assignment grants nothing");
 }
+
+#[tokio::test]
+async fn people_turn_mfa_on_and_off_from_their_account() {
+    use app::auth::ssr::mfa;
+    let app = TestApp::with_demo().await;
+    let me = app.demo_user("priya.natarajan").await;
+    let started = me.ok("/api/account/mfa/start", &[]).await;
+    let secret = mfa::secret_from_base32(started["secret"].as_str().expect("secret")).expect("base32");
+    let (s, m) = status_and_message(me.call("/api/account/mfa/confirm", &[("code", "12345")]).await).await;
+    assert_eq!((s, m.contains("does not match")), (422, true), "{m}");
+    let code = mfa::code_at(&secret, chrono::Utc::now().timestamp() as u64).expect("code");
+    let codes = me.ok("/api/account/mfa/confirm", &[("code", &code)]).await;
+    assert_eq!(codes["codes"].as_array().map(Vec::len), Some(10));
+    assert_eq!(me.ok("/api/account/overview", &[]).await["recovery_codes_left"], 10);
+    // The next sign-in asks for a code.
+    let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(step, "NeedsCode");
+    let (s, _) = status_and_message(me.call("/api/account/mfa/disable", &[("current_password", "not it")]).await).await;
+    assert_eq!(s, 422);
+    me.ok("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await;
+    let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    assert_eq!(step["SignedIn"]["next"], "/projects");
+    // Where policy requires MFA, it cannot be turned off.
+    me.ok("/api/account/mfa/start", &[]).await;
+    app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;
+    let (s, m) = status_and_message(me.call("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await).await;
+    assert_eq!((s, m.contains("requires two-step verification")), (422, true), "{m}");
+}

@@ -116,6 +116,7 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     assert_eq!(refused, 1);
     // Only SSO admins may run the test sign-in.
     assert_eq!(app.demo_user("jordan.reyes").await.get("/saml/login?test=1").await.status(), 403);
+    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.sso' AND NOT permission_granted").await, 1);
     assert_eq!(admin.get("/saml/login?test=1").await.status(), 303);
 }
 

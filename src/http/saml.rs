@@ -2,10 +2,9 @@
 
 use app::{
     auth::{
-        ssr::{queries, TenantAtAddress, Visitor},
+        ssr::{Caller, Resource, TenantAtAddress, Visitor},
         Permission,
     },
-    db::begin_tenant_tx,
     error::AppError,
     sso::{
         saml,
@@ -82,14 +81,12 @@ pub struct LoginQuery {
     test: Option<String>,
 }
 
-/// Whether the visitor may run the admin's test sign-in.
-async fn may_test(state: &AppState, visitor: &Visitor) -> Result<bool, AppError> {
-    let Some(signed_in) = &visitor.signed_in else { return Ok(false) };
-    let db = |e| AppError::from_db(e, &visitor.request.request_id);
-    let mut tx = begin_tenant_tx(&state.pool, signed_in.tenant.id, Some(signed_in.user.id)).await.map_err(db)?;
-    let grants = queries::grants(&mut tx, signed_in.user.id, None).await.map_err(db)?;
-    tx.commit().await.map_err(db)?;
-    Ok(grants.iter().any(|g| g.permissions.0.iter().any(|p| p == Permission::AdminSso.as_str())))
+/// The admin's test sign-in needs `admin.sso`, checked (and a refusal recorded) by the one authorize.
+async fn may_test(state: &AppState, visitor: &Visitor) -> Result<(), AppError> {
+    let caller = Caller::of_visitor(state.clone(), visitor.clone())?;
+    let mut tx = caller.begin().await?;
+    caller.authorize(&mut tx, Permission::AdminSso, Resource::Tenant).await?;
+    caller.commit(tx).await
 }
 
 pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, Query(q): Query<LoginQuery>) -> Response {
@@ -100,8 +97,10 @@ pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<
     let is_test = q.test.is_some();
     if is_test {
         match may_test(&state, &visitor).await {
-            Ok(true) => {}
-            Ok(false) => return page(StatusCode::FORBIDDEN, "Not allowed", "<p>Only administrators who manage single sign-on can run a test sign-in.</p>", true),
+            Ok(()) => {}
+            Err(AppError::Forbidden(_) | AppError::Unauthenticated) => {
+                return page(StatusCode::FORBIDDEN, "Not allowed", "<p>Only administrators who manage single sign-on can run a test sign-in.</p>", true);
+            }
             Err(e) => return failure(SsoError::App(e)),
         }
     }

@@ -43,8 +43,11 @@ pub struct Caller {
 impl Caller {
     /// The signed-in caller of the current request, or Unauthenticated.
     pub async fn current() -> Result<Caller, AppError> {
-        let state = AppState::from_context()?;
-        let visitor = Visitor::current().await?;
+        Caller::of_visitor(AppState::from_context()?, Visitor::current().await?)
+    }
+
+    /// The caller behind a visitor (plain axum routes have the visitor as an extension).
+    pub fn of_visitor(state: AppState, visitor: Visitor) -> Result<Caller, AppError> {
         let signed_in = visitor.signed_in.ok_or(AppError::Unauthenticated)?;
         Ok(Caller {
             state,
