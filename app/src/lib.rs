@@ -12,6 +12,7 @@ pub mod domain;
 pub mod error;
 pub mod format;
 pub mod ids;
+pub mod pipeline;
 pub mod projects;
 pub mod roles;
 pub mod shell;
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     // Async: the page is sent once its data is loaded, so its status code can still reflect
                     // errors (unknown tenant: 404) and a slow query never leaves a half-streamed page.
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/pipeline") view=pipeline::PipelinePage/>
                     <Route path=path!("/account") view=account::AccountPage/>
                     <Route path=path!("/settings") view=admin::SettingsHome/>
                     <Route path=path!("/settings/users") view=admin::UsersPage/>

@@ -13,7 +13,7 @@ struct NavItem {
 
 const NAV: &[NavItem] = &[
     NavItem { label: "Dashboard", href: "/dashboard", available: false },
-    NavItem { label: "Pipeline", href: "/pipeline", available: false },
+    NavItem { label: "Pipeline", href: "/pipeline", available: true },
     NavItem { label: "Projects", href: "/projects", available: true },
     NavItem { label: "Contacts", href: "/contacts", available: false },
     NavItem { label: "Documents", href: "/documents", available: false },

@@ -1,0 +1,322 @@
+//! /pipeline: the board. Cards move by drag and drop or by each card's "Move to" menu (keyboard); the
+//! board changes at once and rolls back with the server's message if the move is refused.
+
+use super::{load_board, move_project, more_cards, Board, BoardCard, BoardColumn, BoardFilter, CARDS_PER_PAGE};
+use crate::{
+    domain::{PipelineStage, Priority},
+    error::AppError,
+    format::{self, Urgency},
+};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use rust_decimal::Decimal;
+
+#[component]
+pub fn PipelinePage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| BoardFilter::from_query(|k| q.get(k))));
+    let board = Resource::new(move || filter.get(), load_board);
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Title text="Pipeline · GWM CRM"/>
+        <section class="page page--wide" data-hydrated=move || hydrated.get().to_string()>
+            <header class="page__header">
+                <div>
+                    <p class="eyebrow">"Capture"</p>
+                    <h1 class="page__title">"Pipeline"</h1>
+                </div>
+            </header>
+            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading the pipeline…"</p> }>
+                {move || Suspend::new(async move {
+                    match board.await {
+                        Ok(b) => view! { <FilterBar filter=filter.get_untracked() managers=b.managers.clone()/><BoardView board=b filter=filter.get_untracked()/> }.into_any(),
+                        Err(e) => view! {
+                            <div class="callout callout--error" role="alert">
+                                <h2 class="callout__title">"The pipeline could not be loaded"</h2>
+                                <p>{e.to_string()}</p>
+                            </div>
+                        }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// Filters live in the URL: a view can be bookmarked and shared.
+#[component]
+fn FilterBar(filter: BoardFilter, managers: Vec<(crate::ids::UserId, String)>) -> impl IntoView {
+    let navigate = use_navigate();
+    let current = StoredValue::new(filter.clone());
+    let go = move |change: &dyn Fn(&mut BoardFilter)| {
+        let mut next = current.get_value();
+        change(&mut next);
+        navigate(&format!("/pipeline{}", next.to_query()), Default::default());
+    };
+    let go = StoredValue::new(go);
+    let manager_value = filter.manager.map(|m| m.to_string()).unwrap_or_default();
+    let priority_value = filter.priority.map(|p| p.to_string()).unwrap_or_default();
+    view! {
+        <form class="toolbar" role="search" on:submit=move |ev| ev.prevent_default()>
+            <label class="field">
+                <span class="field__label">"Search"</span>
+                <input class="input" type="search" name="q" value=filter.q.clone().unwrap_or_default() placeholder="Title, agency, solicitation"
+                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.q = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
+            </label>
+            <label class="field">
+                <span class="field__label">"Capture manager"</span>
+                <select class="input" name="manager" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| { f.manager = v.parse().ok(); f.mine = false; })); }>
+                    <option value="" selected=manager_value.is_empty()>"Anyone"</option>
+                    {managers.into_iter().map(|(id, name)| { let v = id.to_string(); view! { <option value=v.clone() selected=v == manager_value>{name}</option> } }).collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span class="field__label">"Priority"</span>
+                <select class="input" name="priority" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.priority = v.parse().ok())); }>
+                    <option value="" selected=priority_value.is_empty()>"Any"</option>
+                    {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == priority_value>{p.as_str()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="check check--inline">
+                <input type="checkbox" name="mine" checked=filter.mine on:change=move |ev| { let on = event_target_checked(&ev); go.with_value(|go| go(&|f| { f.mine = on; if on { f.manager = None; } })); }/>
+                <span>"My pursuits"</span>
+            </label>
+        </form>
+    }
+}
+
+/// A move waiting for its outcome (awarded / lost).
+#[derive(Clone, Debug, PartialEq)]
+struct PendingOutcome {
+    card: BoardCard,
+    to: PipelineStage,
+}
+
+#[component]
+fn BoardView(board: Board, filter: BoardFilter) -> impl IntoView {
+    let columns = RwSignal::new(board.columns);
+    let can_move = board.can_move;
+    let as_of = board.as_of;
+    let error = RwSignal::new(None::<String>);
+    let dragging = RwSignal::new(None::<BoardCard>);
+    let asking = RwSignal::new(None::<PendingOutcome>);
+    let filter = StoredValue::new(filter);
+
+    let mover = Action::new(move |(card, to, outcome): &(BoardCard, PipelineStage, Option<String>)| {
+        let (card, to, outcome) = (card.clone(), *to, outcome.clone());
+        async move {
+            let before = columns.get_untracked();
+            columns.update(|cols| place(cols, &card, to));
+            match move_project(card.id.to_string(), to.as_str().to_string(), outcome).await {
+                Ok(saved) => columns.update(|cols| replace(cols, saved)),
+                Err(e) => {
+                    columns.set(before);
+                    error.set(Some(format!("\u{201c}{}\u{201d} stayed in {}: {e}", card.project_name, card.pipeline_stage.label())));
+                }
+            }
+        }
+    });
+    let request_move = move |card: BoardCard, to: PipelineStage| {
+        if card.pipeline_stage == to {
+            return;
+        }
+        error.set(None);
+        if matches!(to, PipelineStage::Awarded | PipelineStage::Lost) {
+            asking.set(Some(PendingOutcome { card, to }));
+        } else {
+            mover.dispatch((card, to, None));
+        }
+    };
+
+    let load_more = Action::new(move |stage: &PipelineStage| {
+        let stage = *stage;
+        let offset = columns.with_untracked(|cols| cols.iter().find(|c| c.stage == stage).map(|c| c.cards.len() as i64).unwrap_or(0));
+        let filter = filter.get_value();
+        async move {
+            match more_cards(filter, stage, offset).await {
+                Ok(more) => columns.update(|cols| {
+                    if let Some(col) = cols.iter_mut().find(|c| c.stage == stage) {
+                        col.cards.extend(more);
+                    }
+                }),
+                Err(e) => error.set(Some(e.to_string())),
+            }
+        }
+    });
+
+    view! {
+        {move || error.get().map(|m| view! { <p class="form-error" role="alert" data-testid="board-error">{m}</p> })}
+        {move || asking.get().map(|p| view! { <OutcomeDialog pending=p asking mover/> })}
+        <div class="board" data-testid="board">
+            <For each=move || PipelineStage::ALL.to_vec() key=|s| *s let:stage>
+                <BoardColumnView stage columns can_move as_of dragging request_move load_more/>
+            </For>
+        </div>
+    }
+}
+
+fn place(cols: &mut [BoardColumn], card: &BoardCard, to: PipelineStage) {
+    let value = card.estimated_value.unwrap_or_default();
+    let weighted = value * card.win_probability_score.unwrap_or_default() / Decimal::from(100);
+    for col in cols.iter_mut() {
+        if col.stage == card.pipeline_stage && col.cards.iter().any(|c| c.id == card.id) {
+            col.cards.retain(|c| c.id != card.id);
+            col.count -= 1;
+            col.total_value -= value;
+            col.weighted_value -= weighted;
+        }
+    }
+    if let Some(col) = cols.iter_mut().find(|c| c.stage == to) {
+        let mut moved = card.clone();
+        moved.pipeline_stage = to;
+        col.cards.insert(0, moved);
+        col.count += 1;
+        col.total_value += value;
+        col.weighted_value += weighted;
+    }
+}
+
+fn replace(cols: &mut [BoardColumn], saved: BoardCard) {
+    for col in cols.iter_mut() {
+        for card in col.cards.iter_mut().filter(|c| c.id == saved.id) {
+            *card = saved.clone();
+        }
+    }
+}
+
+#[component]
+fn BoardColumnView(
+    stage: PipelineStage,
+    columns: RwSignal<Vec<BoardColumn>>,
+    can_move: bool,
+    as_of: DateTime<Utc>,
+    dragging: RwSignal<Option<BoardCard>>,
+    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
+    load_more: Action<PipelineStage, ()>,
+) -> impl IntoView {
+    let column = move || columns.with(|cols| cols.iter().find(|c| c.stage == stage).cloned());
+    let over = RwSignal::new(false);
+    view! {
+        <section class=move || if over.get() { "board__column board__column--over" } else { "board__column" }
+            data-stage=stage.as_str() aria-label=stage.label()
+            on:dragover=move |ev| { if can_move { ev.prevent_default(); over.set(true); } }
+            on:dragleave=move |_| over.set(false)
+            on:drop=move |ev| {
+                ev.prevent_default();
+                over.set(false);
+                if let Some(card) = dragging.get_untracked() { request_move(card, stage); }
+                dragging.set(None);
+            }>
+            <header class="board__head">
+                <h2 class="board__title"><span class=format!("stage stage--{}", stage.as_str())>{stage.short_label()}</span>" "{stage.label()}</h2>
+                {move || column().map(|c| view! {
+                    <p class="board__totals">
+                        <span class="board__count" data-testid="column-count">{c.count}</span>
+                        " · "{format::money_compact(c.total_value)}
+                        <span class="muted" title="Weighted by win probability">{format!(" · {} weighted", format::money_compact(c.weighted_value))}</span>
+                    </p>
+                })}
+            </header>
+            <ol class="board__cards">
+                {move || column().map(|c| c.cards.into_iter().map(|card| view! { <Card card can_move as_of dragging request_move/> }).collect_view())}
+            </ol>
+            {move || column().filter(|c| (c.cards.len() as i64) < c.count).map(|c| {
+                let left = c.count - c.cards.len() as i64;
+                view! {
+                    <button class="button button--ghost board__more" type="button" on:click=move |_| { load_more.dispatch(stage); }>
+                        {format!("Show {} more", left.min(CARDS_PER_PAGE))}
+                    </button>
+                }
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Card(
+    card: BoardCard,
+    can_move: bool,
+    as_of: DateTime<Utc>,
+    dragging: RwSignal<Option<BoardCard>>,
+    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let for_drag = card.clone();
+    let for_menu = card.clone();
+    let due = card.response_due_date.filter(|_| !card.pipeline_stage.is_closed() && !matches!(card.pipeline_stage, PipelineStage::Phase5 | PipelineStage::Phase6)).map(|d| format::due_in(d, as_of));
+    view! {
+        <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=card.id.to_string()
+            on:dragstart=move |_| dragging.set(Some(for_drag.clone()))>
+            <div class="card-item__top">
+                <span class="card-item__title">{card.project_name.clone()}</span>
+                <span class=format!("badge badge--{}", card.priority_level.as_str())>{card.priority_level.as_str()}</span>
+            </div>
+            <div class="card-item__meta">{card.agency_name.clone().unwrap_or_default()}</div>
+            {card.solicitation_number.clone().map(|s| view! { <div class="cell-sub">{s}</div> })}
+            <div class="card-item__facts">
+                {card.estimated_value.map(|v| view! { <span>{format::money_compact(v)}</span> })}
+                {card.win_probability_score.map(|p| view! { <span title="Win probability">{format!("PWin {}", format::percent(p))}</span> })}
+                {due.map(|(text, urgency)| {
+                    let class = match urgency { Urgency::Overdue => "card-due card-due--overdue", Urgency::Soon => "card-due card-due--soon", Urgency::Later => "card-due" };
+                    view! { <span class=class>{text}</span> }
+                })}
+            </div>
+            <div class="card-item__foot">
+                <span class="muted">{card.capture_manager_name.clone().unwrap_or_else(|| "No capture manager".into())}</span>
+                {(card.unacknowledged_changes > 0).then(|| view! {
+                    <span class="badge badge--high" title="Unacknowledged changes from the source">{format!("{} changes", card.unacknowledged_changes)}</span>
+                })}
+            </div>
+            {can_move.then(|| view! {
+                <label class="card-item__move">
+                    <span class="sr-only">{format!("Move {} to", card.project_name)}</span>
+                    <select class="input input--small" aria-label=format!("Move {} to stage", card.project_name)
+                        on:change=move |ev| {
+                            if let Ok(to) = event_target_value(&ev).parse::<PipelineStage>() { request_move(for_menu.clone(), to); }
+                        }>
+                        {PipelineStage::ALL.iter().map(|s| view! {
+                            <option value=s.as_str() selected=*s == card.pipeline_stage>{format!("{} · {}", s.short_label(), s.label())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+            })}
+        </li>
+    }
+}
+
+#[component]
+fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome>>, mover: Action<(BoardCard, PipelineStage, Option<String>), ()>) -> impl IntoView {
+    let outcome = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    let PendingOutcome { card, to } = pending;
+    let title = format!("Mark \u{201c}{}\u{201d} as {}", card.project_name, to.label().to_lowercase());
+    let label = title.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let text = outcome.get_untracked();
+        if text.trim().is_empty() {
+            problem.set(Some(AppError::Validation("Say in a sentence what was decided.".into()).to_string()));
+            return;
+        }
+        asking.set(None);
+        mover.dispatch((card.clone(), to, Some(text)));
+    };
+    view! {
+        <div class="dialog-backdrop">
+            <form class="card dialog form" role="dialog" aria-modal="true" aria-label=label on:submit=submit>
+                <h2 class="card__title">{title}</h2>
+                {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+                <label class="field"><span class="field__label">"Outcome"</span>
+                    <textarea class="input textarea" name="outcome" rows="3" required autofocus
+                        placeholder=if to == PipelineStage::Awarded { "Awarded on … for $…; period of performance …" } else { "Lost to … on price / technical; debrief on …" }
+                        on:input=move |ev| outcome.set(event_target_value(&ev))></textarea></label>
+                <div class="button-row">
+                    <button class="button button--primary" type="submit">"Save outcome"</button>
+                    <button class="button button--ghost" type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
+                </div>
+            </form>
+        </div>
+    }
+}

@@ -1,0 +1,79 @@
+//! The pipeline board's server functions: totals, filters, paging, moves (history and audit), refusals and
+//! other tenants' ids.
+
+mod common;
+
+use common::{status_and_message, TestApp, TENANT_PASSWORD};
+use serde_json::Value;
+
+fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {
+    board["columns"].as_array().expect("columns").iter().find(|c| c["stage"] == stage).expect("column")
+}
+
+#[tokio::test]
+async fn the_board_totals_every_stage_and_filters() {
+    let app = TestApp::with_demo().await;
+    let cm = app.demo_user("jordan.reyes").await;
+    let board = cm.ok("/api/pipeline/board", &[]).await;
+    let counts: Vec<i64> = board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).collect();
+    assert_eq!(counts, vec![8, 9, 9, 7, 7, 6, 4, 6, 4], "the demo's stage counts");
+    let phase2 = column(&board, "phase_2");
+    assert_eq!(phase2["cards"].as_array().map(Vec::len), Some(9));
+    let total: f64 = phase2["total_value"].as_str().expect("decimal").parse().expect("number");
+    let weighted: f64 = phase2["weighted_value"].as_str().expect("decimal").parse().expect("number");
+    assert!(total > 0.0 && weighted > 0.0 && weighted < total, "{total} {weighted}");
+    assert_eq!(board["can_move"], true);
+
+    let mine = cm.ok("/api/pipeline/board", &[("filter[mine]", "true")]).await;
+    let mine_total: i64 = mine["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).sum();
+    assert!(mine_total > 0 && mine_total < 60, "{mine_total}");
+    for card in mine["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").iter()) {
+        assert_eq!(card["capture_manager_name"], "Jordan Reyes");
+    }
+    let nothing = cm.ok("/api/pipeline/board", &[("filter[q]", "100%_no_such")]).await;
+    assert!(nothing["columns"].as_array().expect("columns").iter().all(|c| c["count"] == 0));
+    let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[("filter[q]", &"x".repeat(201))]).await).await;
+    assert_eq!((s, m.contains("200 characters")), (422, true));
+    let (s, _) = status_and_message(cm.call("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "-1")]).await).await;
+    assert_eq!(s, 422);
+    let more = cm.ok("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "5")]).await;
+    assert_eq!(more.as_array().map(Vec::len), Some(3));
+}
+
+#[tokio::test]
+async fn moving_a_pursuit_is_recorded_and_checked() {
+    let app = TestApp::with_demo().await;
+    app.add_tenant("acme", 1, true).await;
+    let cm = app.demo_user("jordan.reyes").await;
+    let board = cm.ok("/api/pipeline/board", &[]).await;
+    let card = &column(&board, "phase_1")["cards"][0];
+    let id = card["id"].as_str().expect("id").to_string();
+
+    let (s, m) = status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_9")]).await).await;
+    assert_eq!((s, m.contains("phase_0")), (422, true), "{m}");
+    let (s, m) = status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "lost")]).await).await;
+    assert_eq!((s, m.contains("outcome")), (422, true), "{m}");
+    let foreign = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
+    assert_eq!(status_and_message(cm.call("/api/pipeline/move", &[("project_id", &foreign), ("stage", "phase_2")]).await).await, (404, "Project".into()));
+    assert_eq!(status_and_message(cm.call("/api/pipeline/move", &[("project_id", "nope"), ("stage", "phase_2")]).await).await.0, 404);
+
+    let moved = cm.ok("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_2")]).await;
+    assert_eq!(moved["pipeline_stage"], "phase_2");
+    cm.ok("/api/pipeline/move", &[("project_id", &id), ("stage", "lost"), ("outcome", "Lost on price to Northwind; debrief Dec 3")]).await;
+    assert_eq!(app.count(&format!("SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND field_name = 'pipeline_stage' AND change_category = 'stage_change'")).await, 2);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE entity_id = '{id}' AND after_values->>'outcome' LIKE 'Lost on price%'")).await, 1);
+    let after = cm.ok("/api/pipeline/board", &[]).await;
+    assert_eq!(column(&after, "lost")["count"], 5);
+    assert_eq!(column(&after, "phase_1")["count"], 8);
+
+    // A viewer sees the board but cannot move; the refusal is recorded.
+    let viewer = app.demo_user("taylor.brooks").await;
+    assert_eq!(viewer.ok("/api/pipeline/board", &[]).await["can_move"], false);
+    let (s, _) = status_and_message(viewer.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_3")]).await).await;
+    assert_eq!(s, 403);
+    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.move' AND NOT permission_granted").await, 1);
+    // Acme's people see only acme's pursuit.
+    let acme = app.signed_in(Some("acme"), "viewer@acme.test", TENANT_PASSWORD).await;
+    let theirs = acme.ok("/api/pipeline/board", &[]).await;
+    assert_eq!(theirs["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>(), 1);
+}
