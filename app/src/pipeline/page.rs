@@ -266,7 +266,7 @@ fn Card(
             <div class="card-item__foot">
                 <span class="muted">{card.capture_manager_name.clone().unwrap_or_else(|| "No capture manager".into())}</span>
                 {(card.unacknowledged_changes > 0).then(|| view! {
-                    <span class="badge badge--high" title="Unacknowledged changes from the source">{format!("{} changes", card.unacknowledged_changes)}</span>
+                    <span class="badge badge--high" title="Unacknowledged changes from the source">{format::count(card.unacknowledged_changes, "change", "changes")}</span>
                 })}
             </div>
             {can_move.then(|| view! {
@@ -277,7 +277,7 @@ fn Card(
                             if let Ok(to) = event_target_value(&ev).parse::<PipelineStage>() { request_move(for_menu.clone(), to); }
                         }>
                         {PipelineStage::ALL.iter().map(|s| view! {
-                            <option value=s.as_str() selected=*s == card.pipeline_stage>{format!("{} · {}", s.short_label(), s.label())}</option>
+                            <option value=s.as_str() selected=*s == card.pipeline_stage>{if *s == card.pipeline_stage { format!("{} (here)", s.short_label()) } else { format!("Move to {} · {}", s.short_label(), s.label()) }}</option>
                         }).collect_view()}
                     </select>
                 </label>
