@@ -77,3 +77,40 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     let theirs = acme.ok("/api/pipeline/board", &[]).await;
     assert_eq!(theirs["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>(), 1);
 }
+
+#[tokio::test]
+async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
+    let app = TestApp::with_demo().await;
+    let cm = app.demo_user("priya.natarajan").await;
+    let total = |board: &Value| board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>();
+    let cards = |board: &Value| board["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").clone()).collect::<Vec<_>>();
+    let all = cm.ok("/api/pipeline/board", &[]).await;
+    assert_eq!(total(&all), 60);
+    let agency = all["agencies"][0].as_str().expect("an agency").to_string();
+    let by_agency = cm.ok("/api/pipeline/board", &[("filter[agency]", &agency)]).await;
+    assert!(total(&by_agency) > 0 && total(&by_agency) < 60);
+    assert!(cards(&by_agency).iter().all(|c| c["agency_name"] == agency.as_str()));
+    let soon = cm.ok("/api/pipeline/board", &[("filter[due_within]", "30")]).await;
+    let now = chrono::Utc::now();
+    for card in cards(&soon) {
+        let due: chrono::DateTime<chrono::Utc> = card["response_due_date"].as_str().expect("due").parse().expect("date");
+        assert!(due >= now - chrono::Duration::minutes(1) && due <= now + chrono::Duration::days(30), "{card}");
+    }
+    let big = cm.ok("/api/pipeline/board", &[("filter[min_value]", "100000000")]).await;
+    assert!(cards(&big).iter().all(|c| c["estimated_value"].as_str().expect("value").parse::<f64>().expect("n") >= 1e8));
+    let small = cm.ok("/api/pipeline/board", &[("filter[max_value]", "100000000")]).await;
+    assert!(total(&big) + total(&small) <= 60);
+    let set_aside = all["set_asides"][0].as_str().expect("a set-aside").to_string();
+    assert!(total(&cm.ok("/api/pipeline/board", &[("filter[set_aside]", &set_aside)]).await) > 0);
+    assert_eq!(total(&cm.ok("/api/pipeline/board", &[("filter[naics]", "999999")]).await), 0);
+    for (key, value, expected) in [
+        ("filter[naics]", "54x5", "digits only"),
+        ("filter[due_within]", "0", "1 to 365"),
+        ("filter[min_value]", "-5", "negative"),
+    ] {
+        let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[(key, value)]).await).await;
+        assert_eq!((s, m.contains(expected)), (422, true), "{key}={value}: {m}");
+    }
+    let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[("filter[min_value]", "9"), ("filter[max_value]", "1")]).await).await;
+    assert_eq!((s, m.contains("above the maximum")), (422, true), "{m}");
+}

@@ -53,6 +53,8 @@ pub struct Board {
     pub can_move: bool,
     pub as_of: DateTime<Utc>,
     pub managers: Vec<(UserId, String)>,
+    pub agencies: Vec<String>,
+    pub set_asides: Vec<String>,
 }
 
 /// The board's filters, as they appear in the URL.
@@ -63,16 +65,31 @@ pub struct BoardFilter {
     pub manager: Option<UserId>,
     pub mine: bool,
     pub priority: Option<Priority>,
+    pub agency: Option<String>,
+    pub set_aside: Option<String>,
+    /// A NAICS code or its prefix, e.g. "5415".
+    pub naics: Option<String>,
+    /// Response due within this many days from today.
+    pub due_within: Option<i32>,
+    pub min_value: Option<Decimal>,
+    pub max_value: Option<Decimal>,
 }
 
 impl BoardFilter {
     /// Reads the filter from URL query values; unknown values are ignored rather than failing the page.
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> BoardFilter {
+        let text = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
         BoardFilter {
-            q: get("q").map(|q| q.trim().to_string()).filter(|q| !q.is_empty()),
+            q: text("q"),
             manager: get("manager").and_then(|m| m.parse().ok()),
             mine: get("mine").is_some_and(|m| m == "1" || m == "true"),
             priority: get("priority").and_then(|p| p.parse().ok()),
+            agency: text("agency"),
+            set_aside: text("set_aside"),
+            naics: text("naics"),
+            due_within: get("due_within").and_then(|d| d.parse().ok()),
+            min_value: get("min_value").and_then(|v| v.parse().ok()),
+            max_value: get("max_value").and_then(|v| v.parse().ok()),
         }
     }
 
@@ -91,7 +108,44 @@ impl BoardFilter {
         if let Some(p) = self.priority {
             parts.push(format!("priority={p}"));
         }
+        for (key, value) in [("agency", &self.agency), ("set_aside", &self.set_aside), ("naics", &self.naics)] {
+            if let Some(v) = value {
+                parts.push(format!("{key}={}", crate::auth::urlencode(v)));
+            }
+        }
+        if let Some(d) = self.due_within {
+            parts.push(format!("due_within={d}"));
+        }
+        if let Some(v) = self.min_value {
+            parts.push(format!("min_value={v}"));
+        }
+        if let Some(v) = self.max_value {
+            parts.push(format!("max_value={v}"));
+        }
         if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
+    }
+
+    /// What is wrong with the filter, said so the person can fix it.
+    pub fn check(&self) -> Result<(), AppError> {
+        let long = |v: &Option<String>, max: usize| v.as_ref().is_some_and(|v| v.chars().count() > max);
+        if long(&self.q, 200) || long(&self.agency, 255) || long(&self.set_aside, 100) || long(&self.naics, 20) {
+            return Err(AppError::Validation("A filter value is too long (search: at most 200 characters).".into()));
+        }
+        if self.naics.as_ref().is_some_and(|n| !n.chars().all(|c| c.is_ascii_digit())) {
+            return Err(AppError::Validation("A NAICS code has digits only, e.g. 541512 or 5415.".into()));
+        }
+        if self.due_within.is_some_and(|d| !(1..=365).contains(&d)) {
+            return Err(AppError::Validation("\"Due within\" must be 1 to 365 days.".into()));
+        }
+        if self.min_value.is_some_and(|v| v < Decimal::ZERO) || self.max_value.is_some_and(|v| v < Decimal::ZERO) {
+            return Err(AppError::Validation("Values cannot be negative.".into()));
+        }
+        if let (Some(min), Some(max)) = (self.min_value, self.max_value)
+            && min > max
+        {
+            return Err(AppError::Validation(format!("The minimum value ({min}) is above the maximum ({max}).")));
+        }
+        Ok(())
     }
 }
 
@@ -99,17 +153,16 @@ impl BoardFilter {
 pub async fn load_board(#[server(default)] filter: BoardFilter) -> Result<Board, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
-        if filter.q.as_ref().is_some_and(|q| q.chars().count() > 200) {
-            return Err(AppError::Validation("The search can have at most 200 characters.".into()));
-        }
+        filter.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         let manager = if filter.mine { Some(caller.user.id) } else { filter.manager };
         let columns = queries::board(&mut tx, &filter, manager).await.map_err(db)?;
         let managers = queries::capture_managers(&mut tx).await.map_err(db)?;
+        let (agencies, set_asides) = queries::filter_choices(&mut tx).await.map_err(db)?;
         let can_move = caller.permissions(&mut tx, Resource::Tenant).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsMove));
         caller.commit(tx).await?;
-        Ok(Board { columns, can_move, as_of: Utc::now(), managers })
+        Ok(Board { columns, can_move, as_of: Utc::now(), managers, agencies, set_asides })
     })
     .await
 }
@@ -119,6 +172,7 @@ pub async fn load_board(#[server(default)] filter: BoardFilter) -> Result<Board,
 pub async fn more_cards(#[server(default)] filter: BoardFilter, stage: PipelineStage, offset: i64) -> Result<Vec<BoardCard>, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
+        filter.check()?;
         if !(0..=100_000).contains(&offset) {
             return Err(AppError::Validation(format!("offset must be between 0 and 100000, not {offset}.")));
         }
@@ -177,12 +231,39 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_url() {
-        let filter = BoardFilter { q: Some("cyber ops".into()), manager: None, mine: true, priority: Some(Priority::High) };
+        let filter = BoardFilter { q: Some("cyber ops".into()), mine: true, priority: Some(Priority::High), ..Default::default() };
         let query = filter.to_query();
         assert_eq!(query, "?q=cyber%20ops&mine=1&priority=high");
         let parsed: std::collections::HashMap<&str, String> =
             [("q", "cyber ops".to_string()), ("mine", "1".into()), ("priority", "high".into())].into_iter().collect();
         assert_eq!(BoardFilter::from_query(|k| parsed.get(k).cloned()), filter);
         assert_eq!(BoardFilter::from_query(|k| (k == "priority").then(|| "urgent".to_string())), BoardFilter::default());
+        let all = BoardFilter {
+            agency: Some("Department of the Army".into()),
+            set_aside: Some("8(a)".into()),
+            naics: Some("5415".into()),
+            due_within: Some(30),
+            min_value: Some(Decimal::from(1_000_000)),
+            max_value: Some(Decimal::from(50_000_000)),
+            ..Default::default()
+        };
+        let query = all.to_query();
+        let pairs: std::collections::HashMap<String, String> = query
+            .trim_start_matches('?')
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.replace("%20", " ").replace("%28", "(").replace("%29", ")")))
+            .collect();
+        assert_eq!(BoardFilter::from_query(|k| pairs.get(k).cloned()), all);
+    }
+
+    #[test]
+    fn bad_filters_say_what_to_fix() {
+        let check = |f: BoardFilter| f.check().err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(check(BoardFilter { naics: Some("54x".into()), ..Default::default() }).contains("digits only"));
+        assert!(check(BoardFilter { due_within: Some(0), ..Default::default() }).contains("1 to 365"));
+        assert!(check(BoardFilter { min_value: Some(Decimal::from(5)), max_value: Some(Decimal::from(2)), ..Default::default() }).contains("above the maximum"));
+        assert!(check(BoardFilter { min_value: Some(Decimal::from(-1)), ..Default::default() }).contains("negative"));
+        assert_eq!(check(BoardFilter::default()), "");
     }
 }

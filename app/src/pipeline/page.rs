@@ -32,7 +32,10 @@ pub fn PipelinePage() -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted" role="status">"Loading the pipeline…"</p> }>
                 {move || Suspend::new(async move {
                     match board.await {
-                        Ok(b) => view! { <FilterBar filter=filter.get_untracked() managers=b.managers.clone()/><BoardView board=b filter=filter.get_untracked()/> }.into_any(),
+                        Ok(b) => view! {
+                            <FilterBar filter=filter.get_untracked() managers=b.managers.clone() agencies=b.agencies.clone() set_asides=b.set_asides.clone()/>
+                            <BoardView board=b filter=filter.get_untracked()/>
+                        }.into_any(),
                         Err(e) => view! {
                             <div class="callout callout--error" role="alert">
                                 <h2 class="callout__title">"The pipeline could not be loaded"</h2>
@@ -48,7 +51,7 @@ pub fn PipelinePage() -> impl IntoView {
 
 /// Filters live in the URL: a view can be bookmarked and shared.
 #[component]
-fn FilterBar(filter: BoardFilter, managers: Vec<(crate::ids::UserId, String)>) -> impl IntoView {
+fn FilterBar(filter: BoardFilter, managers: Vec<(crate::ids::UserId, String)>, agencies: Vec<String>, set_asides: Vec<String>) -> impl IntoView {
     let navigate = use_navigate();
     let current = StoredValue::new(filter.clone());
     let go = move |change: &dyn Fn(&mut BoardFilter)| {
@@ -79,6 +82,42 @@ fn FilterBar(filter: BoardFilter, managers: Vec<(crate::ids::UserId, String)>) -
                     <option value="" selected=priority_value.is_empty()>"Any"</option>
                     {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == priority_value>{p.as_str()}</option> }).collect_view()}
                 </select>
+            </label>
+            <label class="field">
+                <span class="field__label">"Agency"</span>
+                <select class="input" name="agency" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.agency = Some(v.clone()).filter(|v| !v.is_empty()))); }>
+                    <option value="" selected=filter.agency.is_none()>"Any agency"</option>
+                    {agencies.into_iter().map(|a| { let selected = filter.agency.as_deref() == Some(a.as_str()); view! { <option value=a.clone() selected=selected>{a.clone()}</option> } }).collect_view()}
+                </select>
+            </label>
+            <label class="field">
+                <span class="field__label">"Set-aside"</span>
+                <select class="input" name="set_aside" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.set_aside = Some(v.clone()).filter(|v| !v.is_empty()))); }>
+                    <option value="" selected=filter.set_aside.is_none()>"Any"</option>
+                    {set_asides.into_iter().map(|a| { let selected = filter.set_aside.as_deref() == Some(a.as_str()); view! { <option value=a.clone() selected=selected>{a.clone()}</option> } }).collect_view()}
+                </select>
+            </label>
+            <label class="field field--narrow">
+                <span class="field__label">"NAICS"</span>
+                <input class="input" name="naics" inputmode="numeric" value=filter.naics.clone().unwrap_or_default() placeholder="5415"
+                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.naics = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
+            </label>
+            <label class="field field--narrow">
+                <span class="field__label">"Due within"</span>
+                <select class="input" name="due_within" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.due_within = v.parse().ok())); }>
+                    <option value="" selected=filter.due_within.is_none()>"Any time"</option>
+                    {[7, 14, 30, 60, 90].into_iter().map(|d| view! { <option value=d.to_string() selected=filter.due_within == Some(d)>{format!("{d} days")}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="field field--narrow">
+                <span class="field__label">"Value from ($)"</span>
+                <input class="input" name="min_value" inputmode="numeric" value=filter.min_value.map(|v| v.to_string()).unwrap_or_default()
+                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.min_value = v.trim().replace(',', "").parse().ok())); }/>
+            </label>
+            <label class="field field--narrow">
+                <span class="field__label">"to ($)"</span>
+                <input class="input" name="max_value" inputmode="numeric" value=filter.max_value.map(|v| v.to_string()).unwrap_or_default()
+                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.max_value = v.trim().replace(',', "").parse().ok())); }/>
             </label>
             <label class="check check--inline">
                 <input type="checkbox" name="mine" checked=filter.mine on:change=move |ev| { let on = event_target_checked(&ev); go.with_value(|go| go(&|f| { f.mine = on; if on { f.manager = None; } })); }/>
@@ -220,6 +259,7 @@ fn BoardColumnView(
                     </p>
                 })}
             </header>
+            {move || column().filter(|c| c.count == 0).map(|_| view! { <p class="muted board__empty">"No pursuits here"</p> })}
             <ol class="board__cards">
                 {move || column().map(|c| c.cards.into_iter().map(|card| view! { <Card card can_move as_of dragging request_move/> }).collect_view())}
             </ol>
