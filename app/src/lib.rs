@@ -13,6 +13,7 @@ pub mod error;
 pub mod format;
 pub mod ids;
 pub mod pipeline;
+pub mod project;
 pub mod projects;
 pub mod roles;
 pub mod shell;
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
                     // errors (unknown tenant: 404) and a slow query never leaves a half-streamed page.
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=pipeline::PipelinePage/>
+                    <Route path=path!("/projects/:id") view=project::ProjectPage/>
                     <Route path=path!("/account") view=account::AccountPage/>
                     <Route path=path!("/settings") view=admin::SettingsHome/>
                     <Route path=path!("/settings/users") view=admin::UsersPage/>

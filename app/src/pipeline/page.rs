@@ -290,7 +290,7 @@ fn Card(
         <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=card.id.to_string()
             on:dragstart=move |_| dragging.set(Some(for_drag.clone()))>
             <div class="card-item__top">
-                <span class="card-item__title">{card.project_name.clone()}</span>
+                <a class="card-item__title" href=format!("/projects/{}", card.id) draggable="false">{card.project_name.clone()}</a>
                 <span class=format!("badge badge--{}", card.priority_level.as_str())>{card.priority_level.as_str()}</span>
             </div>
             <div class="card-item__meta">{card.agency_name.clone().unwrap_or_default()}</div>

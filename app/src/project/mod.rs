@@ -1,0 +1,240 @@
+//! The project page: every field of a pursuit and of its current external snapshot, where synced values
+//! come from and the overrides laid over them, team, scores (with pursuit health), and the change history.
+
+mod health;
+mod page;
+#[cfg(feature = "ssr")]
+pub mod queries;
+
+pub use health::{pursuit_health, Health, HealthInputs};
+pub use page::ProjectPage;
+
+use crate::{
+    closed_set,
+    domain::{PipelineStage, Priority, ProjectStatus},
+    error::AppError,
+    ids::ProjectId,
+};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+closed_set! {
+    /// Fields synced from the external source that a person may override.
+    pub enum SyncedField: "synced field" {
+        Title = "title",
+        SetAsideType = "set_aside_type",
+        NaicsCodes = "naics_codes",
+        EstimatedValueMax = "estimated_value_max",
+        ResponseDueDate = "response_due_date",
+        PlaceOfPerformance = "place_of_performance",
+    }
+}
+
+impl SyncedField {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Title => "Title",
+            Self::SetAsideType => "Set-aside",
+            Self::NaicsCodes => "NAICS codes",
+            Self::EstimatedValueMax => "Estimated value (max)",
+            Self::ResponseDueDate => "Response due",
+            Self::PlaceOfPerformance => "Place of performance",
+        }
+    }
+
+    /// Reads a typed value from the override form, or says what to type.
+    pub fn parse_value(self, raw: &str) -> Result<serde_json::Value, AppError> {
+        let raw = raw.trim();
+        if raw.is_empty() {
+            return Err(AppError::Validation(format!("Enter the value to use for {}.", self.label().to_lowercase())));
+        }
+        match self {
+            Self::EstimatedValueMax => raw
+                .replace([',', '$'], "")
+                .parse::<Decimal>()
+                .ok()
+                .filter(|v| *v >= Decimal::ZERO)
+                .map(|v| serde_json::json!(v.to_string()))
+                .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000."))),
+            Self::ResponseDueDate => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+                .ok()
+                .and_then(|d| d.and_hms_opt(21, 0, 0))
+                .map(|t| serde_json::json!(t.and_utc()))
+                .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD."))),
+            _ if raw.chars().count() > 500 => Err(AppError::Validation("At most 500 characters.".into())),
+            _ => Ok(serde_json::json!(raw)),
+        }
+    }
+}
+
+/// A synced field as the page shows it: the source's value, and the override if there is one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SyncedValue {
+    pub field: SyncedField,
+    pub external: Option<String>,
+    pub override_value: Option<String>,
+    pub override_reason: Option<String>,
+    pub override_by: Option<String>,
+    pub override_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct HistoryEntry {
+    pub at: DateTime<Utc>,
+    pub who: String,
+    pub field_name: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub change_source: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct ProjectFacts {
+    pub id: ProjectId,
+    pub project_name: String,
+    pub internal_reference_number: Option<String>,
+    pub solicitation_number: Option<String>,
+    pub agency_name: Option<String>,
+    pub contracting_office: Option<String>,
+    pub description: Option<String>,
+    pub external_opportunity_url: Option<String>,
+    pub project_status: ProjectStatus,
+    pub pipeline_stage: PipelineStage,
+    pub stage_entered_at: DateTime<Utc>,
+    pub priority_level: Priority,
+    pub win_probability_score: Option<Decimal>,
+    pub strategic_value_score: Option<Decimal>,
+    pub capture_manager: Option<String>,
+    pub proposal_manager: Option<String>,
+    pub team: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub snapshot_version: Option<i32>,
+    pub snapshot_at: Option<DateTime<Utc>>,
+    pub opportunity_type: Option<String>,
+    pub solicitation_status: Option<String>,
+    pub amendment_number: Option<i32>,
+    pub source_name: Option<String>,
+    pub unacknowledged_changes: i64,
+    pub overdue_activities: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectDetail {
+    pub facts: ProjectFacts,
+    pub synced: Vec<SyncedValue>,
+    pub health: Option<Health>,
+    pub history: Vec<HistoryEntry>,
+    pub project_roles: Vec<(String, String, Option<DateTime<Utc>>)>,
+    pub can_override: bool,
+}
+
+#[server(prefix = "/api", endpoint = "projects/detail")]
+pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError> {
+    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let id: ProjectId = parse_id("Project", &project_id)?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Project(id)).await?;
+        let db = |e| caller.db_error(e);
+        let facts = queries::facts(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let synced = queries::synced_values(&mut tx, id).await.map_err(db)?;
+        let history = queries::history(&mut tx, id).await.map_err(db)?;
+        let project_roles = queries::project_roles(&mut tx, id).await.map_err(db)?;
+        let can_override = caller.permissions(&mut tx, Resource::Project(id)).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsOverride));
+        caller.commit(tx).await?;
+        let response_due = synced
+            .iter()
+            .find(|s| s.field == SyncedField::ResponseDueDate)
+            .and_then(|s| s.override_value.as_ref().or(s.external.as_ref()))
+            .and_then(|d| d.parse().ok());
+        let health = pursuit_health(
+            &HealthInputs {
+                stage: facts.pipeline_stage,
+                response_due,
+                stage_entered_at: facts.stage_entered_at,
+                overdue_activities: facts.overdue_activities,
+                unacknowledged_changes: facts.unacknowledged_changes,
+            },
+            Utc::now(),
+        );
+        Ok(ProjectDetail { facts, synced, health, history, project_roles, can_override })
+    })
+    .await
+}
+
+/// Lays a person's value over a synced field, with the reason. Syncs never overwrite it.
+#[server(prefix = "/api", endpoint = "projects/override")]
+pub async fn override_field(project_id: String, field: String, value: String, reason: String) -> Result<(), AppError> {
+    use crate::{admin::{parse_id, required_text}, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let id: ProjectId = parse_id("Project", &project_id)?;
+        let field: SyncedField = field.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let value = field.parse_value(&value)?;
+        let reason = required_text("The reason for the override", &reason, 500)?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsOverride, Resource::Project(id)).await?;
+        let db = |e| caller.db_error(e);
+        let external = queries::external_value(&mut tx, id, field).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let Some(external) = external else {
+            return Err(AppError::Validation("This project has no synced data yet, so there is nothing to override; edit the project instead.".into()));
+        };
+        let previous = queries::deactivate_override(&mut tx, id, field, caller.user.id).await.map_err(db)?;
+        queries::insert_override(&mut tx, id, field, &external, &value, &reason, caller.user.id).await.map_err(db)?;
+        queries::record_override_history(&mut tx, id, field, previous.as_ref().unwrap_or(&external), Some(&value), caller.user.id).await.map_err(db)?;
+        let event = AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Overrode {}: {reason}", field.label()))
+            .before(serde_json::json!({ field.as_str(): previous.unwrap_or(external) }))
+            .after(serde_json::json!({ field.as_str(): value }));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// Removes an override: the source's value applies again (the override stays in the history).
+#[server(prefix = "/api", endpoint = "projects/remove-override")]
+pub async fn remove_override(project_id: String, field: String) -> Result<(), AppError> {
+    use crate::{admin::parse_id, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let id: ProjectId = parse_id("Project", &project_id)?;
+        let field: SyncedField = field.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsOverride, Resource::Project(id)).await?;
+        let db = |e| caller.db_error(e);
+        let external = queries::external_value(&mut tx, id, field).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let removed = queries::deactivate_override(&mut tx, id, field, caller.user.id).await.map_err(db)?;
+        let Some(removed) = removed else { return Err(AppError::NotFound("Override".into())) };
+        queries::record_override_history(&mut tx, id, field, &removed, external.as_ref(), caller.user.id).await.map_err(db)?;
+        let event = AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Removed the override of {}", field.label()))
+            .before(serde_json::json!({ field.as_str(): removed }))
+            .after(serde_json::json!({ field.as_str(): external }));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// A JSON value as people read it.
+pub fn display_json(value: &serde_json::Value) -> String {
+    match value {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Null => "—".into(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn override_values_are_typed_and_explained() {
+        assert_eq!(SyncedField::EstimatedValueMax.parse_value("$12,500,000").expect("amount"), serde_json::json!("12500000"));
+        assert!(SyncedField::EstimatedValueMax.parse_value("lots").expect_err("must be refused").to_string().contains("dollars"));
+        assert!(SyncedField::ResponseDueDate.parse_value("2027-03-15").expect("date").as_str().expect("text").starts_with("2027-03-15T21:00:00"));
+        assert!(SyncedField::ResponseDueDate.parse_value("15/03/2027").expect_err("must be refused").to_string().contains("YYYY-MM-DD"));
+        assert!(SyncedField::Title.parse_value("  ").expect_err("must be refused").to_string().contains("Enter the value"));
+        assert_eq!(display_json(&serde_json::json!("8(a)")), "8(a)");
+    }
+}

@@ -1,0 +1,178 @@
+//! /projects/:id: the pursuit, its synced data beside the overrides, scores, team and history.
+
+use super::{load_project, OverrideField, ProjectDetail, RemoveOverride, SyncedValue};
+use crate::{
+    admin::pages::{outcome, ErrorNote, LoadError},
+    format,
+};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+#[component]
+pub fn ProjectPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.with(|p| p.get("id").unwrap_or_default());
+    let save = ServerAction::<OverrideField>::new();
+    let remove = ServerAction::<RemoveOverride>::new();
+    let detail = Resource::new(move || (id(), save.version().get(), remove.version().get()), |(id, ..)| load_project(id));
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Title text="Project · GWM CRM"/>
+        <section class="page" data-hydrated=move || hydrated.get().to_string()>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                        Ok(d) => view! { <ProjectView detail=d save remove/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+fn text(value: &Option<String>) -> String {
+    value.clone().filter(|v| !v.is_empty()).unwrap_or_else(|| "—".into())
+}
+
+#[component]
+fn ProjectView(detail: ProjectDetail, save: ServerAction<OverrideField>, remove: ServerAction<RemoveOverride>) -> impl IntoView {
+    let ProjectDetail { facts: f, synced, health, history, project_roles, can_override } = detail;
+    let (save_err, _) = outcome(save.into(), "");
+    let (remove_err, _) = outcome(remove.into(), "");
+    let pid = f.id;
+    view! {
+        <Title text=format!("{} · GWM CRM", f.project_name)/>
+        <header class="page__header">
+            <div>
+                <p class="eyebrow"><a href="/pipeline">"Pipeline"</a>" / "{f.agency_name.clone().unwrap_or_default()}</p>
+                <h1 class="page__title">{f.project_name.clone()}</h1>
+                <p class="muted">
+                    <span class=format!("stage stage--{}", f.pipeline_stage.as_str())>{f.pipeline_stage.short_label()}</span>
+                    {format!(" {} since {} · ", f.pipeline_stage.label(), format::date(f.stage_entered_at))}
+                    <span class=format!("badge badge--{}", f.priority_level.as_str())>{f.priority_level.as_str()}</span>
+                    {format!(" · {}", f.project_status.label())}
+                </p>
+            </div>
+        </header>
+        <nav class="tabs" aria-label="Project sections">
+            <span class="tabs__tab tabs__tab--current" aria-current="page">"Overview"</span>
+            {["Contacts", "Documents", "Activities", "Capture plan", "Proposal"].into_iter().map(|t| view! {
+                <span class="tabs__tab tabs__tab--soon" aria-disabled="true">{t}<span class="nav-link__badge">"soon"</span></span>
+            }).collect_view()}
+        </nav>
+        <div class="two-col">
+            <div class="card">
+                <h2 class="card__title">"Overview"</h2>
+                <dl class="facts">
+                    <dt>"Solicitation"</dt><dd>{text(&f.solicitation_number)}</dd>
+                    <dt>"Agency"</dt><dd>{text(&f.agency_name)}</dd>
+                    <dt>"Contracting office"</dt><dd>{text(&f.contracting_office)}</dd>
+                    <dt>"Internal reference"</dt><dd>{text(&f.internal_reference_number)}</dd>
+                    <dt>"Opportunity type"</dt><dd>{text(&f.opportunity_type)}</dd>
+                    <dt>"Solicitation status"</dt><dd>{text(&f.solicitation_status)}{f.amendment_number.filter(|n| *n > 0).map(|n| format!(" (amendment {n})"))}</dd>
+                    <dt>"Source"</dt><dd>{text(&f.source_name)}{f.snapshot_version.map(|v| format!(" · snapshot v{v}"))}{f.snapshot_at.map(|t| format!(" of {}", format::date_time(t)))}</dd>
+                    <dt>"Created"</dt><dd>{format::date_time(f.created_at)}</dd>
+                    <dt>"Updated"</dt><dd>{format::date_time(f.updated_at)}</dd>
+                </dl>
+                {f.description.clone().map(|d| view! { <p class="prose">{d}</p> })}
+            </div>
+            <div class="card">
+                <h2 class="card__title">"Scores"</h2>
+                <dl class="facts">
+                    <dt>"Win probability"</dt><dd>{f.win_probability_score.map(format::percent).unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Strategic value"</dt><dd>{f.strategic_value_score.map(|v| format!("{}/100", v.round_dp(0))).unwrap_or_else(|| "—".into())}</dd>
+                    <dt>"Pursuit health"</dt>
+                    <dd data-testid="pursuit-health">{match &health {
+                        Some(h) => format!("{}/100", h.score),
+                        None => "decided".into(),
+                    }}</dd>
+                </dl>
+                {health.map(|h| view! {
+                    <ul class="reasons">{h.reasons.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                })}
+                <h3 class="card__subtitle">"Team"</h3>
+                <dl class="facts">
+                    <dt>"Capture manager"</dt><dd>{text(&f.capture_manager)}</dd>
+                    <dt>"Proposal manager"</dt><dd>{text(&f.proposal_manager)}</dd>
+                    <dt>"Team members"</dt><dd>{if f.team.is_empty() { "—".to_string() } else { f.team.join(", ") }}</dd>
+                    {project_roles.into_iter().map(|(who, role, until)| view! {
+                        <dt>{role}</dt><dd>{who}{until.map(|u| format!(" (until {})", format::date(u)))}</dd>
+                    }).collect_view()}
+                </dl>
+            </div>
+        </div>
+        <div class="card">
+            <h2 class="card__title">"Synced from the source"</h2>
+            <p class="field__hint">"Values come from the external source at each sync. An override keeps your value, with its reason, until you remove it; syncs never overwrite it."</p>
+            <ErrorNote error=save_err/>
+            <ErrorNote error=remove_err/>
+            <div class="table-wrap">
+                <table class="table" data-testid="synced">
+                    <thead><tr><th>"Field"</th><th>"Source value"</th><th>"Your value"</th><th></th></tr></thead>
+                    <tbody>
+                        {synced.into_iter().map(|s| view! { <SyncedRow value=s pid can_override save remove/> }).collect_view()}
+                    </tbody>
+                </table>
+            </div>
+        </div>
+        <div class="card">
+            <h2 class="card__title">"History"</h2>
+            {if history.is_empty() { Some(view! { <p class="muted">"No changes yet."</p> }) } else { None }}
+            <ol class="timeline" data-testid="history">
+                {history.into_iter().map(|h| view! {
+                    <li class="timeline__item">
+                        <span class="timeline__when">{format::date_time(h.at)}</span>
+                        <span><strong>{h.who}</strong>{format!(" changed {} from {} to {}", h.field_name.replace('_', " "), h.old_value.unwrap_or_else(|| "—".into()), h.new_value.unwrap_or_else(|| "—".into()))}
+                            {(h.change_source != "user_action").then(|| view! { <span class="badge">{h.change_source.replace('_', " ")}</span> })}</span>
+                    </li>
+                }).collect_view()}
+            </ol>
+        </div>
+    }
+}
+
+#[component]
+fn SyncedRow(value: SyncedValue, pid: crate::ids::ProjectId, can_override: bool, save: ServerAction<OverrideField>, remove: ServerAction<RemoveOverride>) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let field = value.field;
+    let has_override = value.override_value.is_some();
+    let has_source = value.external.is_some();
+    view! {
+        <tr data-field=field.as_str()>
+            <td class="cell-title">{field.label()}</td>
+            <td data-testid="source-value">{value.external.clone().unwrap_or_else(|| "—".into())}</td>
+            <td>
+                {value.override_value.clone().map(|v| view! {
+                    <div data-testid="override-value"><strong>{v}</strong></div>
+                    <div class="cell-sub">{format!("{} · {} · {}", value.override_reason.clone().unwrap_or_default(), value.override_by.clone().unwrap_or_default(), value.override_at.map(format::date).unwrap_or_default())}</div>
+                })}
+                {move || editing.get().then(|| view! {
+                    <ActionForm action=save attr:class="form form--inline" on:submit=move |_| editing.set(false)>
+                        <input type="hidden" name="project_id" value=pid.to_string()/>
+                        <input type="hidden" name="field" value=field.as_str()/>
+                        <label class="field"><span class="field__label">"Value"</span><input class="input" name="value" required/></label>
+                        <label class="field"><span class="field__label">"Reason"</span><input class="input" name="reason" required/></label>
+                        <button class="button button--primary" type="submit">"Save override"</button>
+                    </ActionForm>
+                })}
+            </td>
+            <td>
+                {(can_override && has_source).then(|| view! {
+                    <div class="button-row">
+                        <button class="button button--ghost" type="button" on:click=move |_| editing.update(|e| *e = !*e)>"Override"</button>
+                        {has_override.then(|| view! {
+                            <ActionForm action=remove>
+                                <input type="hidden" name="project_id" value=pid.to_string()/>
+                                <input type="hidden" name="field" value=field.as_str()/>
+                                <button class="button button--ghost" type="submit">"Remove"</button>
+                            </ActionForm>
+                        })}
+                    </div>
+                })}
+            </td>
+        </tr>
+    }
+}
