@@ -19,6 +19,13 @@ pub fn money_compact(value: Decimal) -> String {
     if scaled >= 100.0 { format!("${scaled:.0}{suffix}") } else { format!("${scaled:.1}{suffix}") }
 }
 
+/// "$40,440,000" (whole dollars, grouped).
+pub fn money_full(value: Decimal) -> String {
+    let digits = value.round_dp(0).abs().to_string();
+    let grouped: Vec<String> = digits.as_bytes().rchunks(3).rev().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    format!("{}${}", if value.is_sign_negative() && !value.is_zero() { "-" } else { "" }, grouped.join(","))
+}
+
 /// "42%".
 pub fn percent(value: Decimal) -> String {
     format!("{}%", value.round_dp(0))
@@ -64,6 +71,13 @@ pub fn due_in(due: DateTime<Utc>, now: DateTime<Utc>) -> (String, Urgency) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn full_money_is_grouped() {
+        assert_eq!(money_full(Decimal::from_str("40440000.00").expect("n")), "$40,440,000");
+        assert_eq!(money_full(Decimal::from(950)), "$950");
+        assert_eq!(money_full(Decimal::ZERO), "$0");
+    }
     use chrono::TimeZone;
     use std::str::FromStr;
 

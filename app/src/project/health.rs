@@ -51,7 +51,7 @@ pub fn pursuit_health(h: &HealthInputs, now: DateTime<Utc>) -> Option<Health> {
         }
     }
     if h.overdue_activities > 0 {
-        minus((h.overdue_activities * 10).min(30), format!("{} overdue activities", h.overdue_activities));
+        minus((h.overdue_activities * 10).min(30), format!("{} overdue", crate::format::count(h.overdue_activities, "activity", "activities")));
     }
     let in_stage = (now - h.stage_entered_at).num_days();
     if in_stage > 120 {
@@ -60,7 +60,7 @@ pub fn pursuit_health(h: &HealthInputs, now: DateTime<Utc>) -> Option<Health> {
         minus(15, format!("{in_stage} days in {}", h.stage.label()));
     }
     if h.unacknowledged_changes > 0 {
-        minus((h.unacknowledged_changes * 5).min(20), format!("{} unacknowledged changes from the source", h.unacknowledged_changes));
+        minus((h.unacknowledged_changes * 5).min(20), format!("{} from the source not yet acknowledged", crate::format::count(h.unacknowledged_changes, "change", "changes")));
     }
     Some(Health { score: score.clamp(0, 100), reasons })
 }

@@ -44,6 +44,15 @@ impl SyncedField {
         }
     }
 
+    /// A stored value as people read it: amounts in dollars, dates as dates.
+    pub fn display(self, raw: &str) -> String {
+        match self {
+            Self::EstimatedValueMax => raw.parse::<Decimal>().map(crate::format::money_full).unwrap_or_else(|_| raw.to_string()),
+            Self::ResponseDueDate => raw.parse::<DateTime<Utc>>().map(crate::format::date_time).unwrap_or_else(|_| raw.to_string()),
+            _ => raw.to_string(),
+        }
+    }
+
     /// Reads a typed value from the override form, or says what to type.
     pub fn parse_value(self, raw: &str) -> Result<serde_json::Value, AppError> {
         let raw = raw.trim();

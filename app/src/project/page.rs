@@ -143,10 +143,10 @@ fn SyncedRow(value: SyncedValue, pid: crate::ids::ProjectId, can_override: bool,
     view! {
         <tr data-field=field.as_str()>
             <td class="cell-title">{field.label()}</td>
-            <td data-testid="source-value">{value.external.clone().unwrap_or_else(|| "—".into())}</td>
+            <td data-testid="source-value">{value.external.as_deref().map(|v| field.display(v)).unwrap_or_else(|| "—".into())}</td>
             <td>
                 {value.override_value.clone().map(|v| view! {
-                    <div data-testid="override-value"><strong>{v}</strong></div>
+                    <div data-testid="override-value"><strong>{field.display(&v)}</strong></div>
                     <div class="cell-sub">{format!("{} · {} · {}", value.override_reason.clone().unwrap_or_default(), value.override_by.clone().unwrap_or_default(), value.override_at.map(format::date).unwrap_or_default())}</div>
                 })}
                 {move || editing.get().then(|| view! {
