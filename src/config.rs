@@ -160,6 +160,7 @@ fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> 
         Some(other) => return Err(invalid("GWM_PUBLIC_SCHEME", other, "use \"https\" or \"http\"")),
     };
     auth.trust_forwarded_for = lookup("GWM_TRUST_FORWARDED_FOR").is_some_and(|v| v == "true" || v == "1");
+    auth.allow_private_fetches = !production;
     Ok(auth)
 }
 

@@ -278,7 +278,10 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     use app::auth::ssr::mfa;
     let app = TestApp::with_demo().await;
     let me = app.demo_user("priya.natarajan").await;
-    let started = me.ok("/api/account/mfa/start", &[]).await;
+    let (s, _) = status_and_message(me.call("/api/account/mfa/start", &[("current_password", "wrong one")]).await).await;
+    assert_eq!(s, 422, "a borrowed session alone cannot swap the authenticator");
+    let other_device = app.demo_user("priya.natarajan").await;
+    let started = me.ok("/api/account/mfa/start", &[("current_password", DEMO_PASSWORD)]).await;
     let secret = mfa::secret_from_base32(started["secret"].as_str().expect("secret")).expect("base32");
     let (s, m) = status_and_message(me.call("/api/account/mfa/confirm", &[("code", "12345")]).await).await;
     assert_eq!((s, m.contains("does not match")), (422, true), "{m}");
@@ -286,6 +289,7 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     let codes = me.ok("/api/account/mfa/confirm", &[("code", &code)]).await;
     assert_eq!(codes["codes"].as_array().map(Vec::len), Some(10));
     assert_eq!(me.ok("/api/account/overview", &[]).await["recovery_codes_left"], 10);
+    assert_eq!(other_device.call("/api/projects/list", &[]).await.status(), 401, "other sessions end with a new authenticator");
     // The next sign-in asks for a code.
     let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(step, "NeedsCode");
@@ -295,8 +299,37 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(step["SignedIn"]["next"], "/projects");
     // Where policy requires MFA, it cannot be turned off.
-    me.ok("/api/account/mfa/start", &[]).await;
+    me.ok("/api/account/mfa/start", &[("current_password", DEMO_PASSWORD)]).await;
     app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;
     let (s, m) = status_and_message(me.call("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await).await;
     assert_eq!((s, m.contains("requires two-step verification")), (422, true), "{m}");
+}
+
+#[tokio::test]
+async fn managing_users_is_no_path_to_more_permissions() {
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let mut form = vec![("name", "User manager".to_string())];
+    for (i, p) in ["admin.users", "projects.read", "documents.read", "contacts.read", "activities.read", "dashboard.read"].iter().enumerate() {
+        form.push((Box::leak(format!("permissions[{i}]").into_boxed_str()), p.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let manager_role = admin.ok("/api/admin/roles/save", &pairs).await.as_str().expect("id").to_string();
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &manager_role)]).await;
+
+    let sam_browser = app.demo_user("sam.okafor").await;
+    let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await.to_string();
+    let viewer = app.id_of("SELECT id FROM roles WHERE name = 'Viewer'").await.to_string();
+    let (s, m) = status_and_message(sam_browser.call("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &tenant_admin)]).await).await;
+    assert_eq!((s, m.contains("permissions you do not hold")), (403, true), "{m}");
+    let (s, m) = status_and_message(sam_browser.call("/api/admin/users/reset-password", &[("user_id", &me), ("password", "Take over the admin 1")]).await).await;
+    assert_eq!((s, m.contains("reset the password")), (403, true), "{m}");
+    // Within their own permissions they can work.
+    let taylor = app.id_of("SELECT id FROM users WHERE email = 'taylor.brooks@demo.gwm.test'").await.to_string();
+    let elena = app.id_of("SELECT id FROM users WHERE email = 'elena.fischer@demo.gwm.test'").await.to_string();
+    let (s, m) = status_and_message(sam_browser.call("/api/admin/users/assign-role", &[("user_id", &elena), ("role_id", &viewer)]).await).await;
+    assert_eq!(s, 200, "{m}");
+    sam_browser.ok("/api/admin/users/reset-password", &[("user_id", &taylor), ("password", "Viewer reset password 7")]).await;
 }

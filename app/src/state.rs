@@ -35,6 +35,9 @@ pub struct AuthSettings {
     pub trust_forwarded_for: bool,
     /// AES-256-GCM key that seals MFA secrets.
     pub secret_key: [u8; 32],
+    /// Outbound fetches an admin can point (IdP metadata URLs) may reach loopback/private addresses and
+    /// plain http: local runs and tests only, never in production.
+    pub allow_private_fetches: bool,
 }
 
 impl AuthSettings {
@@ -50,6 +53,7 @@ impl AuthSettings {
             https: false,
             trust_forwarded_for: false,
             secret_key,
+            allow_private_fetches: false,
         }
     }
 }

@@ -46,7 +46,8 @@ fn is_public_page(path: &str) -> bool {
 
 fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
     let forwarded = trust_forwarded_for
-        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.split(',').next()?.trim().parse().ok())
+        // The rightmost hop is the one our own proxy appended; earlier ones are the client's to invent.
+        .then(|| req.headers().get("x-forwarded-for")?.to_str().ok()?.rsplit(',').next()?.trim().parse().ok())
         .flatten();
     forwarded.or_else(|| req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ci| ci.0.ip()))
 }

@@ -112,12 +112,22 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     .await
 }
 
-/// Starts setting up an authenticator app (or replacing the current one).
+/// Starts setting up an authenticator app (or replacing the current one). The password is asked again:
+/// a borrowed session alone must not be able to swap the second factor.
 #[server(prefix = "/api", endpoint = "account/mfa/start")]
-pub async fn start_mfa_enrollment() -> Result<MfaEnrollment, AppError> {
-    use crate::{auth::ssr::{enrollment, Caller}, error::ssr::serve};
+pub async fn start_mfa_enrollment(current_password: String) -> Result<MfaEnrollment, AppError> {
+    use crate::{auth::ssr::{enrollment, password, queries, Caller}, error::ssr::serve};
     serve(async move {
         let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?.ok_or(AppError::Unauthenticated)?;
+        if user.is_saml_user {
+            return Err(AppError::Validation("You sign in through SSO: your identity provider handles the second factor.".into()));
+        }
+        drop(tx);
+        if !password::verify(user.password_hash.clone(), current_password).await {
+            return Err(AppError::Validation("Your current password is not correct.".into()));
+        }
         let mut tx = caller.begin().await?;
         let issuer = format!("GWM CRM ({})", caller.tenant.name);
         let enrollment = enrollment::start(&mut tx, &caller.state.settings.auth.secret_key, caller.user.id, &issuer, &caller.user.email)
@@ -137,6 +147,16 @@ pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppEr
         let mut tx = caller.begin().await?;
         let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?.ok_or(AppError::Unauthenticated)?;
         let codes = enrollment::confirm(&mut tx, &caller.state.settings.auth.secret_key, &user, &code).await?;
+        // A new authenticator ends every other session of the account.
+        let others: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM user_sessions WHERE user_id = $1 AND is_active AND id <> $2")
+            .bind(user.id)
+            .bind(caller.user_session_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(|e| caller.db_error(e))?;
+        for other in others {
+            queries::end_sessions(&mut tx, user.id, Some(other), "security_breach").await.map_err(|e| caller.db_error(e))?;
+        }
         let event = AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Set up an authenticator app (MFA on)")
             .after(serde_json::json!({ "mfa_enabled": true }))
             .risk(RiskLevel::Medium);

@@ -150,7 +150,9 @@ fn EnrollmentFlow(start: ServerAction<StartMfaEnrollment>, confirm: ServerAction
             }.into_any(),
             (None, Some(e)) => view! { <ScanAndConfirm enrollment=e confirm error=confirm_err/> }.into_any(),
             (None, None) => view! {
-                <ActionForm action=start>
+                <ActionForm action=start attr:class="form form--inline">
+                    <label class="field"><span class="field__label">"Your password"</span>
+                        <input class="input" type="password" name="current_password" autocomplete="current-password" required/></label>
                     <button class="button button--primary" type="submit">{if again { "Move to a new device" } else { "Set up an authenticator app" }}</button>
                 </ActionForm>
             }.into_any(),

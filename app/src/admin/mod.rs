@@ -92,6 +92,25 @@ pub struct RoleSummary {
     pub users: i64,
 }
 
+/// Refuses an action that would hand out (or take over) permissions the caller does not hold tenant-wide:
+/// `admin.users` alone must not be a path to every other admin permission.
+#[cfg(feature = "ssr")]
+pub async fn ensure_within_own_permissions(
+    caller: &crate::auth::ssr::Caller,
+    tx: &mut crate::db::Tx,
+    wanted: &[Permission],
+    action: &str,
+) -> Result<(), crate::error::AppError> {
+    let mine: Vec<Permission> = caller.permissions(tx, crate::auth::ssr::Resource::Tenant).await?.into_iter().flat_map(|(_, p)| p).collect();
+    match wanted.iter().find(|p| !mine.contains(p)) {
+        None => Ok(()),
+        Some(missing) => {
+            tracing::info!(permission = missing.as_str(), user = %caller.user.id, "escalation refused");
+            Err(crate::error::AppError::Forbidden(format!("{action} ({})", missing.as_str())))
+        }
+    }
+}
+
 /// Parses permission names from a form, saying which one is unknown.
 pub fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, crate::error::AppError> {
     let mut out = Vec::new();

@@ -73,6 +73,7 @@ pub async fn create_user(
             )));
         }
         let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
+        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &role.permissions, "give a role with permissions you do not hold yourself").await?;
         let hash = password::hash(password).await?;
         let new = queries::NewUser { email: &email, first_name: &first_name, last_name: &last_name, title: title.as_deref(), password_hash: &hash, created_by: caller.user.id };
         let id = queries::insert_user(&mut tx, new)
@@ -178,6 +179,13 @@ pub async fn reset_user_password(user_id: String, password: String) -> Result<()
         if user.is_saml_user {
             return Err(AppError::Validation(format!("{} signs in through SSO; their password is managed by your identity provider.", user.email)));
         }
+        let theirs: Vec<crate::auth::Permission> = crate::auth::ssr::queries::grants(&mut tx, id, None)
+            .await
+            .map_err(db)?
+            .iter()
+            .flat_map(|g| g.permissions.0.iter().filter_map(|p| p.parse().ok()).collect::<Vec<_>>())
+            .collect();
+        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &theirs, "reset the password of someone who holds permissions you do not").await?;
         pw::check_policy(&password, &user.email, caller.state.settings.auth.password_min_length)?;
         let hash = pw::hash(password).await?;
         queries::set_password(&mut tx, id, &hash).await.map_err(db)?;
@@ -215,6 +223,7 @@ pub async fn assign_role(user_id: String, role_id: String, project_id: Option<St
         let db = |e| caller.db_error(e);
         let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
         let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
+        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &role.permissions, "give a role with permissions you do not hold yourself").await?;
         if let Some(p) = project
             && !queries::project_exists(&mut tx, p).await.map_err(db)?
         {

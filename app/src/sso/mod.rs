@@ -101,12 +101,15 @@ pub async fn save_sso_settings(
             sso_only: sso_only.is_some(),
             is_enabled: is_enabled.is_some(),
         };
-        // Fetching metadata happens before the transaction: no connection is held during the download.
+        // Authorized first; the download then happens outside the transaction (no connection held).
+        let (caller, tx) = Caller::start(Permission::AdminSso, Resource::Tenant).await?;
+        caller.commit(tx).await?;
         let fetched = match (&form.metadata_xml, &form.metadata_url) {
-            (None, Some(url)) => Some(ssr::settings::fetch_metadata(url).await?),
+            (None, Some(url)) => Some(ssr::settings::fetch_metadata(url, caller.state.settings.auth.allow_private_fetches).await?),
             _ => None,
         };
-        let (caller, mut tx) = Caller::start(Permission::AdminSso, Resource::Tenant).await?;
+        let mut tx = caller.begin().await?;
+        caller.authorize(&mut tx, Permission::AdminSso, Resource::Tenant).await?;
         ssr::settings::save(&caller, &mut tx, form, fetched).await?;
         caller.commit(tx).await
     })

@@ -19,11 +19,33 @@ const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
 
 /// Where to go after signing in: a path on this site only (never another site).
 pub fn safe_next(next: Option<&str>) -> String {
-    match next.map(str::trim) {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') && !path.starts_with("/sign-in") => {
+    match next {
+        // Printable ASCII only (browsers drop tabs and newlines, turning "/\t/evil" into "//evil"), one
+        // leading slash, no backslash.
+        Some(path)
+            if path.starts_with('/')
+                && path.bytes().all(|b| b.is_ascii_graphic())
+                && !path[1..].starts_with(['/', '\\'])
+                && !path.contains('\\')
+                && !path.starts_with("/sign-in") =>
+        {
             path.to_string()
         }
         _ => "/projects".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/pipeline?manager=x")), "/pipeline?manager=x");
+        for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n/evil.com", "https://evil.com", "evil.com", "/sign-in", " /x", ""] {
+            assert_eq!(safe_next(Some(bad)), "/projects", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/projects");
     }
 }
 

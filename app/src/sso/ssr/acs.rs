@@ -132,7 +132,11 @@ pub async fn consume(
     .map_err(db)?;
     let Some((request_id, return_to, is_test)) = pending else { return Err(SsoError::UnknownRequest) };
     let actor = |user: Option<UserId>| Actor::of_request(tenant.id, user, None, request);
-    let config = settings::stored(&mut tx).await.map_err(db)?.ok_or_else(|| SsoError::NotConfigured(tenant.name.clone()))?;
+    let config = settings::stored(&mut tx)
+        .await
+        .map_err(db)?
+        .filter(|c| c.is_enabled || is_test)
+        .ok_or_else(|| SsoError::NotConfigured(tenant.name.clone()))?;
     let verdict = validate(&mut tx, &config, request, state.settings.auth.https, saml_response, &request_id).await?;
     let assertion = match verdict {
         Ok(a) => a,

@@ -89,25 +89,89 @@ pub async fn overview(caller: &Caller, tx: &mut Tx) -> Result<SsoOverview, AppEr
     })
 }
 
-/// Downloads IdP metadata (http or https, 10 s, 1 MiB at most).
-pub async fn fetch_metadata(url: &str) -> Result<String, AppError> {
-    let bad = |m: String| AppError::Validation(format!("The metadata could not be fetched from {url}: {m}"));
-    if !(url.starts_with("https://") || url.starts_with("http://")) {
-        return Err(AppError::Validation("The metadata URL must start with https:// (or http://).".into()));
+const MAX_METADATA_BYTES: usize = 1024 * 1024;
+
+/// Whether an address is one a tenant admin must not make the server reach (SSRF): loopback, private,
+/// link-local (cloud metadata), unspecified, multicast, documentation and CGNAT ranges.
+fn internal_address(ip: std::net::IpAddr) -> bool {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            let o = v4.octets();
+            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
+                || v4.is_multicast() || v4.is_documentation() || (o[0] == 100 && (64..128).contains(&o[1])) || o[0] == 0
+        }
+        std::net::IpAddr::V6(v6) => {
+            let s = v6.segments();
+            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
+                || v6.to_ipv4_mapped().is_some_and(|v4| internal_address(std::net::IpAddr::V4(v4)))
+        }
+    }
+}
+
+/// Downloads IdP metadata: https to a public address (http and internal addresses only in local runs and
+/// tests), no redirects, 10 s, 1 MiB at most. The address checked is the one connected to.
+pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, AppError> {
+    let bad = |m: &str| AppError::Validation(format!("The metadata could not be fetched from {url}: {m}."));
+    let parsed = reqwest::Url::parse(url).map_err(|_| AppError::Validation("The metadata URL is not a valid URL.".into()))?;
+    match parsed.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        _ => return Err(AppError::Validation("The metadata URL must start with https://.".into())),
+    }
+    let host = parsed.host_str().ok_or_else(|| bad("the URL has no host"))?.to_string();
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|_| bad("the host name does not resolve"))?
+        .collect();
+    let addr = *addrs.first().ok_or_else(|| bad("the host name does not resolve"))?;
+    if !allow_private && addrs.iter().any(|a| internal_address(a.ip())) {
+        return Err(AppError::Validation("The metadata URL points to an internal address, which is not allowed.".into()));
     }
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::limited(3))
+        .redirect(reqwest::redirect::Policy::none())
+        // Connect to the address that was checked, not to a second lookup's answer.
+        .resolve(&host, addr)
         .build()
-        .map_err(|e| bad(e.to_string()))?;
-    let res = client.get(url).send().await.map_err(|e| bad(e.without_url().to_string()))?;
+        .map_err(|_| bad("the request could not be prepared"))?;
+    let mut res = client.get(parsed).send().await.map_err(|_| bad("the server could not be reached"))?;
     if !res.status().is_success() {
-        return Err(bad(format!("the server answered {}", res.status())));
+        return Err(bad(&format!("the server answered {}", res.status().as_u16())));
     }
-    if res.content_length().is_some_and(|n| n > 1024 * 1024) {
-        return Err(bad("the document is larger than 1 MiB".into()));
+    let mut body = Vec::new();
+    while let Some(chunk) = res.chunk().await.map_err(|_| bad("the download was interrupted"))? {
+        body.extend_from_slice(&chunk);
+        if body.len() > MAX_METADATA_BYTES {
+            return Err(bad("the document is larger than 1 MiB"));
+        }
     }
-    res.text().await.map_err(|e| bad(e.without_url().to_string()))
+    String::from_utf8(body).map_err(|_| bad("the document is not UTF-8 text"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_address;
+
+    #[test]
+    fn internal_addresses_are_recognised() {
+        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
+            assert!(internal_address(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111"] {
+            assert!(!internal_address(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn production_refuses_http_and_internal_addresses() {
+        let err = super::fetch_metadata("http://idp.example.com/metadata", false).await.expect_err("must be refused").to_string();
+        assert!(err.contains("https://"), "{err}");
+        let err = super::fetch_metadata("https://127.0.0.1:9/metadata", false).await.expect_err("must be refused").to_string();
+        assert!(err.contains("internal address"), "{err}");
+        let err = super::fetch_metadata("https://169.254.169.254/latest/meta-data", false).await.expect_err("must be refused").to_string();
+        assert!(err.contains("internal address"), "{err}");
+    }
 }
 
 fn attribute(label: &str, value: &str) -> Result<String, AppError> {
