@@ -35,19 +35,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn next_stays_on_this_site() {
-        assert_eq!(safe_next(Some("/pipeline?manager=x")), "/pipeline?manager=x");
-        for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n/evil.com", "https://evil.com", "evil.com", "/sign-in", " /x", ""] {
-            assert_eq!(safe_next(Some(bad)), "/projects", "{bad:?}");
-        }
-        assert_eq!(safe_next(None), "/projects");
-    }
-}
 
 fn actor(scope: &Scope, tenant: &TenantRef, user: Option<UserId>) -> Actor {
     Actor::of_request(tenant.id, user, None, scope.request())
@@ -265,4 +252,18 @@ pub async fn complete(
         .after(json!({ "method": method, "mfa_verified": mfa_verified }));
     record(&mut tx, &actor, event).await.map_err(db)?;
     tx.commit().await.map_err(db)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_stays_on_this_site() {
+        assert_eq!(safe_next(Some("/pipeline?manager=x")), "/pipeline?manager=x");
+        for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n/evil.com", "https://evil.com", "evil.com", "/sign-in", " /x", ""] {
+            assert_eq!(safe_next(Some(bad)), "/projects", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/projects");
+    }
 }

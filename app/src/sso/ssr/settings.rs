@@ -149,30 +149,6 @@ pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, Ap
     String::from_utf8(body).map_err(|_| bad("the document is not UTF-8 text"))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::internal_address;
-
-    #[test]
-    fn internal_addresses_are_recognised() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
-            assert!(internal_address(ip.parse().expect("ip")), "{ip}");
-        }
-        for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111"] {
-            assert!(!internal_address(ip.parse().expect("ip")), "{ip}");
-        }
-    }
-
-    #[tokio::test]
-    async fn production_refuses_http_and_internal_addresses() {
-        let err = super::fetch_metadata("http://idp.example.com/metadata", false).await.expect_err("must be refused").to_string();
-        assert!(err.contains("https://"), "{err}");
-        let err = super::fetch_metadata("https://127.0.0.1:9/metadata", false).await.expect_err("must be refused").to_string();
-        assert!(err.contains("internal address"), "{err}");
-        let err = super::fetch_metadata("https://169.254.169.254/latest/meta-data", false).await.expect_err("must be refused").to_string();
-        assert!(err.contains("internal address"), "{err}");
-    }
-}
 
 fn attribute(label: &str, value: &str) -> Result<String, AppError> {
     crate::admin::required_text(label, value, 255)
@@ -264,4 +240,29 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
         event = event.before(snapshot(&b.idp_entity_id, b.sso_only, b.is_enabled, b.jit_provisioning));
     }
     caller.audit(tx, event).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::internal_address;
+
+    #[test]
+    fn internal_addresses_are_recognised() {
+        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
+            assert!(internal_address(ip.parse().expect("ip")), "{ip}");
+        }
+        for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111"] {
+            assert!(!internal_address(ip.parse().expect("ip")), "{ip}");
+        }
+    }
+
+    #[tokio::test]
+    async fn production_refuses_http_and_internal_addresses() {
+        let err = super::fetch_metadata("http://idp.example.com/metadata", false).await.expect_err("must be refused").to_string();
+        assert!(err.contains("https://"), "{err}");
+        let err = super::fetch_metadata("https://127.0.0.1:9/metadata", false).await.expect_err("must be refused").to_string();
+        assert!(err.contains("internal address"), "{err}");
+        let err = super::fetch_metadata("https://169.254.169.254/latest/meta-data", false).await.expect_err("must be refused").to_string();
+        assert!(err.contains("internal address"), "{err}");
+    }
 }
