@@ -114,3 +114,27 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
     let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[("filter[min_value]", "9"), ("filter[max_value]", "1")]).await).await;
     assert_eq!((s, m.contains("above the maximum")), (422, true), "{m}");
 }
+
+#[tokio::test]
+async fn saved_views_are_personal_checked_and_replaceable() {
+    let app = TestApp::with_demo().await;
+    let priya = app.demo_user("priya.natarajan").await;
+    let (s, _) = status_and_message(priya.call("/api/pipeline/save-view", &[("name", "  ")]).await).await;
+    assert_eq!(s, 422);
+    let (s, m) = status_and_message(priya.call("/api/pipeline/save-view", &[("name", "Bad"), ("filter[due_within]", "999")]).await).await;
+    assert_eq!((s, m.contains("1 to 365")), (422, true));
+    let view = priya.ok("/api/pipeline/save-view", &[("name", "Critical, mine"), ("filter[mine]", "true"), ("filter[priority]", "critical")]).await;
+    assert_eq!(view["query"], "?mine=1&priority=critical");
+    // The same name again replaces the filter.
+    priya.ok("/api/pipeline/save-view", &[("name", "Critical, mine"), ("filter[priority]", "critical")]).await;
+    let views = priya.ok("/api/pipeline/views", &[]).await;
+    assert_eq!(views.as_array().map(Vec::len), Some(1));
+    assert_eq!(views[0]["query"], "?priority=critical");
+    // Someone else sees none of them and cannot delete them.
+    let jordan = app.demo_user("jordan.reyes").await;
+    assert_eq!(jordan.ok("/api/pipeline/views", &[]).await, serde_json::json!([]));
+    let id = views[0]["id"].as_str().expect("id").to_string();
+    assert_eq!(status_and_message(jordan.call("/api/pipeline/delete-view", &[("view_id", &id)]).await).await, (404, "Saved view".into()));
+    priya.ok("/api/pipeline/delete-view", &[("view_id", &id)]).await;
+    assert_eq!(priya.ok("/api/pipeline/views", &[]).await, serde_json::json!([]));
+}

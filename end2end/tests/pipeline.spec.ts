@@ -57,6 +57,17 @@ test("filtering by capture manager changes the URL and the cards", async ({ page
   // The view survives a reload (bookmarkable).
   await page.reload();
   await expect(page.getByLabel("Capture manager")).toHaveValue(/[0-9a-f-]{36}/);
+  const url = page.url();
+
+  // Saved under a name, it comes back from the menu.
+  await page.getByLabel("Save this view as").fill("Priya's pursuits");
+  await page.getByRole("button", { name: "Save view" }).click();
+  await expect(page.getByLabel("Saved views")).toContainText("Priya's pursuits");
+  await page.goto("/pipeline");
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await page.getByLabel("Saved views").selectOption({ label: "Priya's pursuits" });
+  await expect(page).toHaveURL(url);
+  await expect(page.getByLabel("Capture manager")).toHaveValue(/[0-9a-f-]{36}/);
 });
 
 test("a viewer sees the board but cannot move cards", async ({ page }) => {

@@ -225,6 +225,57 @@ pub async fn move_project(project_id: String, stage: String, outcome: Option<Str
     .await
 }
 
+/// A view someone saved: its name and the URL query it stands for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct SavedView {
+    pub id: uuid::Uuid,
+    pub name: String,
+    pub query: String,
+}
+
+#[server(prefix = "/api", endpoint = "pipeline/views")]
+pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
+    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        let views = queries::views(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?;
+        caller.commit(tx).await?;
+        Ok(views)
+    })
+    .await
+}
+
+/// Saves the current filter under a name (the same name again replaces it).
+#[server(prefix = "/api", endpoint = "pipeline/save-view")]
+pub async fn save_view(name: String, #[server(default)] filter: BoardFilter) -> Result<SavedView, AppError> {
+    use crate::{admin::required_text, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let name = required_text("The view's name", &name, 100)?;
+        filter.check()?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        // Stored in its canonical form, rebuilt from the checked filter, never as typed.
+        let view = queries::save_view(&mut tx, caller.user.id, &name, &filter.to_query()).await.map_err(|e| caller.db_error(e))?;
+        caller.commit(tx).await?;
+        Ok(view)
+    })
+    .await
+}
+
+#[server(prefix = "/api", endpoint = "pipeline/delete-view")]
+pub async fn delete_view(view_id: String) -> Result<(), AppError> {
+    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let id: uuid::Uuid = parse_id("Saved view", &view_id)?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        if !queries::delete_view(&mut tx, caller.user.id, id).await.map_err(|e| caller.db_error(e))? {
+            return Err(AppError::NotFound("Saved view".into()));
+        }
+        caller.commit(tx).await
+    })
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,7 +1,7 @@
 //! /pipeline: the board. Cards move by drag and drop or by each card's "Move to" menu (keyboard); the
 //! board changes at once and rolls back with the server's message if the move is refused.
 
-use super::{load_board, move_project, more_cards, Board, BoardCard, BoardColumn, BoardFilter, CARDS_PER_PAGE};
+use super::{list_views, load_board, move_project, more_cards, Board, BoardCard, BoardColumn, BoardFilter, DeleteView, SaveView, CARDS_PER_PAGE};
 use crate::{
     domain::{PipelineStage, Priority},
     error::AppError,
@@ -28,6 +28,7 @@ pub fn PipelinePage() -> impl IntoView {
                     <p class="eyebrow">"Capture"</p>
                     <h1 class="page__title">"Pipeline"</h1>
                 </div>
+                <SavedViews filter/>
             </header>
             <Suspense fallback=|| view! { <p class="muted" role="status">"Loading the pipeline…"</p> }>
                 {move || Suspend::new(async move {
@@ -357,6 +358,58 @@ fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome
                     <button class="button button--ghost" type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
                 </div>
             </form>
+        </div>
+    }
+}
+
+/// The person's saved views: open one, save the current filter under a name, delete the one in use.
+#[component]
+fn SavedViews(filter: Memo<BoardFilter>) -> impl IntoView {
+    let save = ServerAction::<SaveView>::new();
+    let delete = ServerAction::<DeleteView>::new();
+    let views = Resource::new(move || (save.version().get(), delete.version().get()), |_| list_views());
+    let name = RwSignal::new(String::new());
+    let problem = RwSignal::new(None::<String>);
+    Effect::new(move |_| match save.value().get() {
+        Some(Ok(_)) => { name.set(String::new()); problem.set(None); }
+        Some(Err(e)) => problem.set(Some(e.to_string())),
+        None => {}
+    });
+    let navigate = use_navigate();
+    let open = move |ev: leptos::ev::Event| {
+        let q = event_target_value(&ev);
+        navigate(&format!("/pipeline{q}"), Default::default());
+    };
+    let on_save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        save.dispatch(SaveView { name: name.get_untracked(), filter: filter.get_untracked() });
+    };
+    view! {
+        <div class="views">
+            <Transition fallback=|| ()>
+                {move || views.get().and_then(Result::ok).map(|list| {
+                    let current = filter.get().to_query();
+                    let active = list.iter().find(|v| v.query == current).map(|v| v.id);
+                    view! {
+                        <label class="field">
+                            <span class="field__label">"Saved views"</span>
+                            <select class="input" name="view" on:change=open.clone()>
+                                <option value="" selected=active.is_none()>{if list.is_empty() { "None yet" } else { "Choose a view…" }}</option>
+                                {list.iter().map(|v| view! { <option value=v.query.clone() selected=Some(v.id) == active>{v.name.clone()}</option> }).collect_view()}
+                            </select>
+                        </label>
+                        {active.map(|id| view! {
+                            <button class="button button--ghost" type="button" on:click=move |_| { delete.dispatch(DeleteView { view_id: id.to_string() }); }>"Delete view"</button>
+                        })}
+                    }
+                })}
+            </Transition>
+            <form class="form form--inline" on:submit=on_save>
+                <label class="field"><span class="field__label">"Save this view as"</span>
+                    <input class="input" name="name" bind:value=name placeholder="My critical pursuits" required/></label>
+                <button class="button button--secondary" type="submit">"Save view"</button>
+            </form>
+            {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
         </div>
     }
 }

@@ -161,3 +161,27 @@ pub async fn filter_choices(tx: &mut Tx) -> Result<(Vec<String>, Vec<String>), s
     .await?;
     Ok((agencies, set_asides))
 }
+
+pub async fn views(tx: &mut Tx, user: UserId) -> Result<Vec<super::SavedView>, sqlx::Error> {
+    sqlx::query_as("SELECT id, name, query FROM saved_views WHERE user_id = $1 AND view_kind = 'pipeline' ORDER BY name")
+        .bind(user)
+        .fetch_all(&mut **tx)
+        .await
+}
+
+pub async fn save_view(tx: &mut Tx, user: UserId, name: &str, query: &str) -> Result<super::SavedView, sqlx::Error> {
+    sqlx::query_as(
+        "INSERT INTO saved_views (tenant_id, user_id, view_kind, name, query) VALUES (app_current_tenant_id(), $1, 'pipeline', $2, $3) \
+         ON CONFLICT (tenant_id, user_id, view_kind, name) DO UPDATE SET query = EXCLUDED.query RETURNING id, name, query",
+    )
+    .bind(user)
+    .bind(name)
+    .bind(query)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Deletes one of the user's own views; false when there is no such view of theirs.
+pub async fn delete_view(tx: &mut Tx, user: UserId, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
+    Ok(sqlx::query("DELETE FROM saved_views WHERE id = $1 AND user_id = $2").bind(id).bind(user).execute(&mut **tx).await?.rows_affected() == 1)
+}
