@@ -33,6 +33,9 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
     let nonce = csp.split("'nonce-").nth(1).and_then(|r| r.split('\'').next()).expect("a nonce in the CSP").to_string();
     assert_eq!(headers["x-frame-options"], "DENY");
     assert!(headers.contains_key("x-request-id"));
+    // The id is always the server's own, whatever the client sends.
+    let spoofed = reqwest::Client::new().get(app.url("/healthz")).header("x-request-id", "forged-id").send().await.expect("get");
+    assert_ne!(spoofed.headers()["x-request-id"], "forged-id");
     let html = res.text().await.expect("html");
     assert!(html.contains("Opportunity projects"), "{html}");
     assert!(html.contains("Demo Federal Solutions"));

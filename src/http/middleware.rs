@@ -5,8 +5,8 @@ use axum::{
     Router,
 };
 use tower_http::{
-    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    set_header::SetResponseHeaderLayer,
+    request_id::PropagateRequestIdLayer,
+    set_header::{SetRequestHeaderLayer, SetResponseHeaderLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
 use tracing::Level;
@@ -42,5 +42,8 @@ pub fn wrap<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
                 })
                 .on_response(DefaultOnResponse::new().level(Level::INFO)),
         )
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        // Always our own id: a client-sent x-request-id would otherwise be written into audit rows.
+        .layer(SetRequestHeaderLayer::overriding(REQUEST_ID, |_: &Request<_>| {
+            HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok()
+        }))
 }
