@@ -18,7 +18,10 @@ use leptos::server_fn::error::FromServerFnError;
 use std::net::{IpAddr, SocketAddr};
 use tower_sessions::{cookie::SameSite, Expiry, Session, SessionManagerLayer};
 
-use super::session_store::PgSessionStore;
+use super::{
+    page::{card_page, html_escape},
+    session_store::PgSessionStore,
+};
 
 pub const SESSION_COOKIE: &str = "gwm_session";
 
@@ -115,19 +118,8 @@ fn error_response(path: &str, err: AppError) -> Response {
     if path.starts_with("/api/") {
         return (status, [(header::CONTENT_TYPE, "application/json")], err.ser()).into_response();
     }
-    let body = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>GWM CRM</title>\
-         <link rel=\"stylesheet\" href=\"/pkg/{}.css\"></head><body><main class=\"auth-page\"><div class=\"auth-card\">\
-         <h1 class=\"auth-card__title\">{}</h1><p>{}</p></div></main></body></html>",
-        app::OUTPUT_NAME,
-        if status == StatusCode::NOT_FOUND { "Nothing here" } else { "Something went wrong" },
-        html_escape(&err.to_string())
-    );
-    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], body).into_response()
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    let title = if status == StatusCode::NOT_FOUND { "Nothing here" } else { "Something went wrong" };
+    card_page(status, title, &format!("<p>{}</p>", html_escape(&err.to_string())), false)
 }
 
 /// The origin (scheme://host[:port]) a request came from, by its Origin or else its Referer header.

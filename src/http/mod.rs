@@ -6,3 +6,4 @@ pub mod housekeeping;
 pub mod saml;
 pub mod session_store;
 pub mod middleware;
+pub mod page;

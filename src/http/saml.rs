@@ -19,7 +19,7 @@ use app::{
 use axum::{
     extract::{Query, State},
     http::{header, StatusCode},
-    response::{Html, IntoResponse, Redirect, Response},
+    response::{IntoResponse, Redirect, Response},
     Extension, Form,
 };
 use serde::Deserialize;
@@ -32,24 +32,7 @@ fn tenant(visitor: &Visitor) -> Result<&TenantRef, Box<Response>> {
     }
 }
 
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}
-
-fn page(status: StatusCode, title: &str, body: &str, back: bool) -> Response {
-    let link = if back { "<p><a class=\"button button--secondary\" href=\"/sign-in\">Back to sign-in</a></p>" } else { "" };
-    let html = format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{} · GWM CRM</title><link rel=\"stylesheet\" href=\"/pkg/{}.css\"><link rel=\"icon\" href=\"/favicon.svg\"></head>\
-         <body><main class=\"auth-page\"><div class=\"auth-card\"><h1 class=\"auth-card__title\">{}</h1>{}{}</div></main></body></html>",
-        html_escape(title),
-        app::OUTPUT_NAME,
-        html_escape(title),
-        body,
-        link
-    );
-    (status, Html(html)).into_response()
-}
+use super::page::{card_page as page, html_escape};
 
 fn failure(err: SsoError) -> Response {
     match err {

@@ -34,39 +34,40 @@ fn data(record: &Record) -> Result<serde_json::Value, session_store::Error> {
     serde_json::to_value(&record.data).map_err(|e| session_store::Error::Encode(e.to_string()))
 }
 
-#[async_trait]
-impl SessionStore for PgSessionStore {
-    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
-        // A fresh id until one is free (a collision of 128 random bits is not expected, but is handled).
-        loop {
-            let inserted = sqlx::query(
-                "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
-            )
-            .bind(token_hash(&record.id))
-            .bind(data(record)?)
-            .bind(expiry(record)?)
-            .execute(&self.pool)
-            .await
-            .map_err(backend)?;
-            if inserted.rows_affected() == 1 {
-                return Ok(());
-            }
-            record.id = Id::default();
-        }
-    }
-
-    async fn save(&self, record: &Record) -> session_store::Result<()> {
-        sqlx::query(
-            "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) \
-             ON CONFLICT (id_hash) DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at",
-        )
+impl PgSessionStore {
+    /// Writes the record; `replace` decides whether an existing row with the same id is overwritten
+    /// (save) or left alone (create, which then picks another id). True when the row was written.
+    async fn write(&self, record: &Record, replace: bool) -> session_store::Result<bool> {
+        let conflict = if replace {
+            "DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at"
+        } else {
+            "DO NOTHING"
+        };
+        let written = sqlx::query(&format!(
+            "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id_hash) {conflict}"
+        ))
         .bind(token_hash(&record.id))
         .bind(data(record)?)
         .bind(expiry(record)?)
         .execute(&self.pool)
         .await
         .map_err(backend)?;
+        Ok(written.rows_affected() == 1)
+    }
+}
+
+#[async_trait]
+impl SessionStore for PgSessionStore {
+    async fn create(&self, record: &mut Record) -> session_store::Result<()> {
+        // A fresh id until one is free (a collision of 128 random bits is not expected, but is handled).
+        while !self.write(record, false).await? {
+            record.id = Id::default();
+        }
         Ok(())
+    }
+
+    async fn save(&self, record: &Record) -> session_store::Result<()> {
+        self.write(record, true).await.map(|_| ())
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {

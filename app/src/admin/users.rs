@@ -179,12 +179,7 @@ pub async fn reset_user_password(user_id: String, password: String) -> Result<()
         if user.is_saml_user {
             return Err(AppError::Validation(format!("{} signs in through SSO; their password is managed by your identity provider.", user.email)));
         }
-        let theirs: Vec<crate::auth::Permission> = crate::auth::ssr::queries::grants(&mut tx, id, None)
-            .await
-            .map_err(db)?
-            .iter()
-            .flat_map(|g| g.permissions.0.iter().filter_map(|p| p.parse().ok()).collect::<Vec<_>>())
-            .collect();
+        let theirs = crate::auth::ssr::queries::tenant_permissions(&mut tx, id).await.map_err(db)?;
         crate::admin::ensure_within_own_permissions(&caller, &mut tx, &theirs, "reset the password of someone who holds permissions you do not").await?;
         pw::check_policy(&password, &user.email, caller.state.settings.auth.password_min_length)?;
         let hash = pw::hash(password).await?;

@@ -100,7 +100,7 @@ impl Caller {
         let grants = queries::grants(tx, self.user.id, project).await.map_err(|e| self.db_error(e))?;
         Ok(grants
             .into_iter()
-            .map(|g| (g.role_name, g.permissions.0.iter().filter_map(|p| p.parse().ok()).collect()))
+            .map(|g| { let parsed = g.parsed(); (g.role_name, parsed) })
             .collect())
     }
 

@@ -181,6 +181,18 @@ pub async fn grants(tx: &mut Tx, user: UserId, project: Option<ProjectId>) -> Re
     .await
 }
 
+/// The permissions `user` holds tenant-wide (unexpired roles only).
+pub async fn tenant_permissions(tx: &mut Tx, user: UserId) -> Result<Vec<crate::auth::Permission>, sqlx::Error> {
+    Ok(grants(tx, user, None).await?.iter().flat_map(Grant::parsed).collect())
+}
+
+impl Grant {
+    /// The role's permissions that are in the catalogue (unknown names grant nothing).
+    pub fn parsed(&self) -> Vec<crate::auth::Permission> {
+        self.permissions.0.iter().filter_map(|p| p.parse().ok()).collect()
+    }
+}
+
 pub async fn mfa_requirement(tx: &mut Tx) -> Result<String, sqlx::Error> {
     let row: Option<(String,)> = sqlx::query_as("SELECT mfa_required FROM tenant_security_policies")
         .fetch_optional(&mut **tx)

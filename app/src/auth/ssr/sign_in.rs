@@ -165,11 +165,7 @@ async fn mfa_required(scope: &Scope, tx: &mut Tx, user: UserId) -> Result<bool, 
     let policy = queries::mfa_requirement(tx).await.map_err(|e| scope.db_error(e))?;
     Ok(match policy.as_str() {
         "everyone" => true,
-        "admins" => queries::grants(tx, user, None)
-            .await
-            .map_err(|e| scope.db_error(e))?
-            .iter()
-            .any(|g| g.permissions.0.iter().any(|p| p.starts_with("admin."))),
+        "admins" => queries::tenant_permissions(tx, user).await.map_err(|e| scope.db_error(e))?.iter().any(|p| p.is_admin()),
         _ => false,
     })
 }
