@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Benchmarks against a private PostgreSQL, release build. Usage: scripts/bench.sh sign-in
+# Benchmarks against a private PostgreSQL, release build. Usage: scripts/bench.sh sign-in|pages
+#   sign-in  sign-in latency percentiles (benches/sign_in.rs)
+#   pages    board, table and project pages at 50 and 500 signed-in sessions, beside their own SQL under
+#            pgbench and the same bytes served by nginx (scripts/bench/pages.sh says how)
 source "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
   sign-in) ;;
-  *) echo "usage: scripts/bench.sh sign-in" >&2; exit 2 ;;
+  pages) exec bash "$ROOT/scripts/bench/pages.sh" ;;
+  *) echo "usage: scripts/bench.sh sign-in|pages" >&2; exit 2 ;;
 esac
 
 ensure_build_tools

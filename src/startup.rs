@@ -4,12 +4,12 @@ use crate::{
     config::{Config, SeedDemo},
     database::{self, DatabaseError},
     demo,
-    http::{auth, health::health, housekeeping, middleware, saml},
+    http::{auth, export, health::health, housekeeping, middleware, saml},
 };
 use app::{shell, state::{AppState, Settings}, App, OUTPUT_NAME};
-use axum::{middleware::from_fn_with_state, response::Redirect, routing::get, Router};
+use axum::{middleware::from_fn_with_state, routing::get, Router};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list_with_exclusions, LeptosRoutes};
+use leptos_axum::{generate_route_list, LeptosRoutes};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 
@@ -99,9 +99,7 @@ impl Application {
 }
 
 fn router(state: AppState) -> Router {
-    // "/" is a plain HTTP redirect (a streamed page can no longer change its status); the app's own
-    // route for "/" covers navigation inside the browser.
-    let routes = generate_route_list_with_exclusions(App, Some(vec!["/".to_string()]));
+    let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let router = Router::new()
@@ -109,7 +107,7 @@ fn router(state: AppState) -> Router {
         .route("/saml/metadata", get(saml::metadata))
         .route("/saml/login", get(saml::login))
         .route("/saml/acs", axum::routing::post(saml::consume))
-        .route("/", get(|| async { Redirect::to("/projects") }))
+        .route("/projects/export.csv", get(export::projects))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -212,7 +212,7 @@ async fn the_security_policy_makes_admins_enroll() {
     assert!(step.get("NeedsEnrollment").is_some(), "{step}");
     // Non-admins are not asked.
     let viewer = app.browser(None).ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
-    assert_eq!(viewer["SignedIn"]["next"], "/projects");
+    assert_eq!(viewer["SignedIn"]["next"], "/");
 }
 
 #[tokio::test]
@@ -232,12 +232,12 @@ async fn people_change_their_password_and_end_their_own_sessions_only() {
     let someone_else = app.demo_user("sam.okafor").await.ok("/api/account/overview", &[]).await["sessions"][0]["id"].as_str().expect("id").to_string();
     assert_eq!(status_and_message(laptop.call("/api/account/end-session", &[("session_id", &someone_else)]).await).await, (404, "Session".into()));
     laptop.ok("/api/account/end-session", &[("session_id", &other)]).await;
-    assert_eq!(phone.call("/api/projects/list", &[]).await.status(), 401);
+    assert_eq!(phone.call("/api/projects/table", &[]).await.status(), 401);
 
     let tablet = app.demo_user("elena.fischer").await;
     laptop.ok("/api/account/change-password", &[("current_password", DEMO_PASSWORD), ("new_password", "Fresh password 2026")]).await;
-    assert_eq!(tablet.call("/api/projects/list", &[]).await.status(), 401, "other sessions end");
-    assert_eq!(laptop.call("/api/projects/list", &[]).await.status(), 200, "this one stays");
+    assert_eq!(tablet.call("/api/projects/table", &[]).await.status(), 401, "other sessions end");
+    assert_eq!(laptop.call("/api/projects/table", &[]).await.status(), 200, "this one stays");
 }
 
 #[tokio::test]
@@ -289,7 +289,7 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     let codes = me.ok("/api/account/mfa/confirm", &[("code", &code)]).await;
     assert_eq!(codes["codes"].as_array().map(Vec::len), Some(10));
     assert_eq!(me.ok("/api/account/overview", &[]).await["recovery_codes_left"], 10);
-    assert_eq!(other_device.call("/api/projects/list", &[]).await.status(), 401, "other sessions end with a new authenticator");
+    assert_eq!(other_device.call("/api/projects/table", &[]).await.status(), 401, "other sessions end with a new authenticator");
     // The next sign-in asks for a code.
     let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(step, "NeedsCode");
@@ -297,7 +297,7 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     assert_eq!(s, 422);
     me.ok("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await;
     let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
-    assert_eq!(step["SignedIn"]["next"], "/projects");
+    assert_eq!(step["SignedIn"]["next"], "/");
     // Where policy requires MFA, it cannot be turned off.
     me.ok("/api/account/mfa/start", &[("current_password", DEMO_PASSWORD)]).await;
     app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;

@@ -96,7 +96,7 @@ async fn idle_and_expired_sessions_end_and_are_audited() {
     app.owner_exec("UPDATE user_sessions s SET last_activity_at = now() - interval '31 minutes' FROM users u WHERE u.id = s.user_id AND u.email LIKE 'priya%'").await;
     app.owner_exec("UPDATE user_sessions s SET expires_at = now() - interval '1 second', created_at = now() - interval '13 hours', last_activity_at = now() - interval '13 hours' FROM users u WHERE u.id = s.user_id AND u.email LIKE 'elena%'").await;
     assert_eq!(idle.get("/projects").await.status(), 303);
-    assert_eq!(old.call("/api/projects/list", &[]).await.status(), 401);
+    assert_eq!(old.call("/api/projects/table", &[]).await.status(), 401);
     assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE termination_reason = 'timeout'").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE termination_reason = 'expired'").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'session_end'").await, 2);
@@ -134,7 +134,7 @@ async fn deactivating_a_user_ends_their_sessions_at_once() {
 async fn cross_site_requests_are_refused() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("admin").await;
-    let evil = browser.call_from(Some("http://evil.example"), "/api/projects/list", &[]).await;
+    let evil = browser.call_from(Some("http://evil.example"), "/api/projects/table", &[]).await;
     assert_eq!(evil.status(), 403);
     assert!(message(evil).await.contains("outside GWM CRM"));
     let bare = browser.call_from(None, "/api/auth/sign-out", &[]).await;
@@ -143,7 +143,7 @@ async fn cross_site_requests_are_refused() {
     let lookalike = browser.call_from(Some(&format!("{}.evil.example", browser.origin())), "/api/auth/sign-out", &[]).await;
     assert_eq!(lookalike.status(), 403);
     // Still signed in after all of that.
-    assert_eq!(browser.call("/api/projects/list", &[("limit", "1")]).await.status(), 200);
+    assert_eq!(browser.call("/api/projects/table", &[("query[page]", "1")]).await.status(), 200);
 }
 
 #[tokio::test]
@@ -164,7 +164,7 @@ async fn a_user_without_the_permission_is_refused_and_it_is_recorded() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("taylor.brooks").await;
     app.owner_exec("DELETE FROM user_roles ur USING users u WHERE u.id = ur.user_id AND u.email = 'taylor.brooks@demo.gwm.test'").await;
-    let res = browser.call("/api/projects/list", &[]).await;
+    let res = browser.call("/api/projects/table", &[]).await;
     assert_eq!(res.status(), 403);
     assert_eq!(message(res).await, "see projects and the pipeline");
     assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.read' AND NOT permission_granted AND denial_reason = 'no role assigned'").await, 1);
@@ -197,13 +197,13 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let secret = enrollment["secret"].as_str().expect("secret shown once").to_string();
     assert!(enrollment["qr_svg"].as_str().expect("qr").contains("<svg"));
     // Not signed in yet.
-    assert_eq!(browser.call("/api/projects/list", &[]).await.status(), 401);
+    assert_eq!(browser.call("/api/projects/table", &[]).await.status(), 401);
     let wrong = browser.call("/api/auth/enroll", &[("code", "000000")]).await;
     assert_eq!(wrong.status(), 422);
     let codes = browser.ok("/api/auth/enroll", &[("code", &code_for(&secret))]).await;
     let recovery: Vec<String> = codes["codes"].as_array().expect("codes").iter().map(|c| c.as_str().expect("code").to_string()).collect();
     assert_eq!(recovery.len(), 10);
-    assert_eq!(browser.call("/api/projects/list", &[]).await.status(), 200);
+    assert_eq!(browser.call("/api/projects/table", &[]).await.status(), 200);
     assert_eq!(app.count("SELECT count(*) FROM users WHERE mfa_enabled AND mfa_secret_encrypted IS NOT NULL AND mfa_pending_secret_encrypted IS NULL").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE mfa_verified AND is_active").await, 1);
 
@@ -216,7 +216,7 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 1").await, 1);
     // A recovery code works once.
     let by_recovery = again.ok("/api/auth/code", &[("code", &recovery[0].to_uppercase())]).await;
-    assert_eq!(by_recovery["SignedIn"]["next"], "/projects");
+    assert_eq!(by_recovery["SignedIn"]["next"], "/");
     let third = app.browser(None);
     third.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(third.call("/api/auth/code", &[("code", &recovery[0])]).await.status(), 401);

@@ -39,8 +39,8 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
     let html = res.text().await.expect("html");
     assert!(html.contains("Opportunity projects"), "{html}");
     assert!(html.contains("Demo Federal Solutions"));
-    assert!(html.contains("60 open pursuits."));
-    assert_eq!(html.matches("<tr>").count(), 61, "60 rows plus the header");
+    assert!(html.contains("1–50 of 60 pursuits"), "the first page of the table");
+    assert_eq!(html.matches("<tr>").count(), 51, "50 rows plus the header");
     assert!(html.contains("/pkg/gwm_crm.js"), "hydration script missing");
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the hydration script must carry the CSP nonce");
     // Another page load, another nonce.
@@ -49,38 +49,35 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
 }
 
 #[tokio::test]
-async fn the_root_redirects_to_projects_and_unknown_pages_are_404() {
+async fn the_root_is_the_dashboard_and_unknown_pages_are_404() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("taylor.brooks").await;
     let res = browser.get("/").await;
-    assert!(res.status().is_redirection(), "{}", res.status());
-    assert_eq!(res.headers()["location"], "/projects");
+    assert_eq!(res.status(), 200);
+    assert!(res.text().await.expect("html").contains("Pipeline value by stage"));
     let res = browser.get("/no/such/page").await;
     assert_eq!(res.status(), 404);
     assert!(res.text().await.expect("html").contains("This page does not exist"));
 }
 
 #[tokio::test]
-async fn the_list_server_function_pages_and_validates() {
+async fn the_table_server_function_pages_and_validates() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("sam.okafor").await;
-    let res = browser.call("/api/projects/list", &[("limit", "5")]).await;
-    assert_eq!(res.status(), 200);
-    let body: Value = res.json().await.expect("json");
-    assert_eq!(body["projects"].as_array().map(Vec::len), Some(5));
+    let body = browser.ok("/api/projects/table", &[("query[page]", "2")]).await;
+    assert_eq!(body["rows"].as_array().map(Vec::len), Some(10));
     assert_eq!(body["total"], 60);
-    assert_eq!(body["tenant_name"], "Demo Federal Solutions");
 
-    for bad in ["0", "501", "-3"] {
-        let res = browser.call("/api/projects/list", &[("limit", bad)]).await;
+    for bad in ["0", "10001", "-3"] {
+        let res = browser.call("/api/projects/table", &[("query[page]", bad)]).await;
         let status = res.status();
         let body: Value = res.json().await.expect("json error");
-        assert_eq!(status, 422, "limit={bad}: {body}");
+        assert_eq!(status, 422, "page={bad}: {body}");
         let message = body["Validation"].as_str().unwrap_or_default();
-        assert!(message.contains("1 to 500"), "{body}");
+        assert!(message.contains("1 to 10000"), "{body}");
     }
     // Not a number at all: a clear client error, never a 500.
-    let res = browser.call("/api/projects/list", &[("limit", "lots")]).await;
+    let res = browser.call("/api/projects/table", &[("query[page]", "lots")]).await;
     assert_eq!(res.status(), 422);
     let body: Value = res.json().await.expect("json error");
     assert!(body["Validation"].as_str().unwrap_or_default().starts_with("The request was malformed"), "{body}");
@@ -93,14 +90,14 @@ async fn each_subdomain_sees_only_its_own_tenant() {
     app.add_tenant("gone", 2, false).await;
 
     let acme = app.signed_in(Some("acme"), "viewer@acme.test", common::TENANT_PASSWORD).await;
-    let body: Value = acme.ok("/api/projects/list", &[]).await;
-    assert_eq!(body["tenant_name"], "acme Corp");
+    let body: Value = acme.ok("/api/projects/table", &[]).await;
+    assert_eq!(acme.ok("/api/dashboard", &[]).await["tenant_name"], "acme Corp");
     assert_eq!(body["total"], 3);
-    let names: Vec<&str> = body["projects"].as_array().expect("array").iter().filter_map(|p| p["project_name"].as_str()).collect();
+    let names: Vec<&str> = body["rows"].as_array().expect("array").iter().filter_map(|p| p["project_name"].as_str()).collect();
     assert!(names.iter().all(|n| n.starts_with("acme pursuit")), "{names:?}");
 
     let demo_user = app.signed_in(Some("demo"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
-    let demo: Value = demo_user.ok("/api/projects/list", &[]).await;
+    let demo: Value = demo_user.ok("/api/projects/table", &[]).await;
     assert_eq!(demo["total"], 60);
     // acme's session cookie means nothing at demo's address, and acme's users do not exist there.
     let crossed = app.browser(Some("demo"));
@@ -108,7 +105,7 @@ async fn each_subdomain_sees_only_its_own_tenant() {
     assert_eq!(res.status(), 401);
 
     for missing in ["nope", "gone"] {
-        let res = app.call(Some(missing), "/api/projects/list", &[]).await;
+        let res = app.call(Some(missing), "/api/projects/table", &[]).await;
         assert_eq!(res.status(), 404, "{missing}");
         let body: Value = res.json().await.expect("json");
         assert_eq!(body["UnknownTenant"], missing);
@@ -121,7 +118,7 @@ async fn each_subdomain_sees_only_its_own_tenant() {
 async fn without_a_default_tenant_the_bare_address_serves_no_data() {
     let db = common::TestDb::new().await;
     let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_DEFAULT_TENANT", "-")]).await;
-    let res = app.call(None, "/api/projects/list", &[]).await;
+    let res = app.call(None, "/api/projects/table", &[]).await;
     assert_eq!(res.status(), 401);
     // Signing in at the bare address needs the organization field.
     let browser = app.browser(None);
@@ -133,7 +130,7 @@ async fn without_a_default_tenant_the_bare_address_serves_no_data() {
     assert!(res.text().await.expect("body").contains("No active organization"));
     let res = browser.sign_in(Some("demo"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
     assert_eq!(res.status(), 200);
-    let ok: Value = browser.ok("/api/projects/list", &[]).await;
+    let ok: Value = browser.ok("/api/projects/table", &[]).await;
     assert_eq!(ok["total"], 60);
 }
 

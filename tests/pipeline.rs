@@ -86,7 +86,7 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
     let cards = |board: &Value| board["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").clone()).collect::<Vec<_>>();
     let all = cm.ok("/api/pipeline/board", &[]).await;
     assert_eq!(total(&all), 60);
-    let agency = all["agencies"][0].as_str().expect("an agency").to_string();
+    let agency = all["choices"]["agencies"][0].as_str().expect("an agency").to_string();
     let by_agency = cm.ok("/api/pipeline/board", &[("filter[agency]", &agency)]).await;
     assert!(total(&by_agency) > 0 && total(&by_agency) < 60);
     assert!(cards(&by_agency).iter().all(|c| c["agency_name"] == agency.as_str()));
@@ -100,7 +100,7 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
     assert!(cards(&big).iter().all(|c| c["estimated_value"].as_str().expect("value").parse::<f64>().expect("n") >= 1e8));
     let small = cm.ok("/api/pipeline/board", &[("filter[max_value]", "100000000")]).await;
     assert!(total(&big) + total(&small) <= 60);
-    let set_aside = all["set_asides"][0].as_str().expect("a set-aside").to_string();
+    let set_aside = all["choices"]["set_asides"][0].as_str().expect("a set-aside").to_string();
     assert!(total(&cm.ok("/api/pipeline/board", &[("filter[set_aside]", &set_aside)]).await) > 0);
     assert_eq!(total(&cm.ok("/api/pipeline/board", &[("filter[naics]", "999999")]).await), 0);
     for (key, value, expected) in [

@@ -8,6 +8,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod closed_set;
+pub mod dashboard;
 pub mod domain;
 pub mod error;
 pub mod format;
@@ -30,7 +31,7 @@ pub mod state;
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
-    components::{ParentRoute, Redirect, Route, Router, Routes},
+    components::{ParentRoute, Route, Router, Routes},
     path, SsrMode,
 };
 
@@ -85,12 +86,14 @@ pub fn App() -> impl IntoView {
             <Routes fallback=|| view! { <shell::AppShell><NotFound/></shell::AppShell> }>
                 <Route path=path!("/sign-in") view=auth::SignInPage/>
                 <ParentRoute path=path!("") view=shell::AppShellOutlet>
-                    <Route path=path!("/") view=|| view! { <Redirect path="/projects"/> }/>
+                    <Route path=path!("/") view=dashboard::DashboardPage ssr=SsrMode::Async/>
                     // Async: the page is sent once its data is loaded, so its status code can still reflect
                     // errors (unknown tenant: 404) and a slow query never leaves a half-streamed page.
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=pipeline::PipelinePage/>
+                    <Route path=path!("/projects/new") view=projects::NewProjectPage/>
                     <Route path=path!("/projects/:id") view=project::ProjectPage/>
+                    <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/account") view=account::AccountPage/>
                     <Route path=path!("/settings") view=admin::SettingsHome/>
                     <Route path=path!("/settings/users") view=admin::UsersPage/>

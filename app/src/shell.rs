@@ -12,7 +12,7 @@ struct NavItem {
 }
 
 const NAV: &[NavItem] = &[
-    NavItem { label: "Dashboard", href: "/dashboard", available: false },
+    NavItem { label: "Dashboard", href: "/", available: true },
     NavItem { label: "Pipeline", href: "/pipeline", available: true },
     NavItem { label: "Projects", href: "/projects", available: true },
     NavItem { label: "Contacts", href: "/contacts", available: false },
@@ -63,7 +63,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <div class="shell">
             <aside class="shell__nav" aria-label="Main navigation">
-                <a class="brand" href="/projects">
+                <a class="brand" href="/">
                     <span class="brand__mark" aria-hidden="true">"G"</span>
                     <span class="brand__name">"GWM CRM"</span>
                 </a>
@@ -75,7 +75,8 @@ pub fn AppShell(children: Children) -> impl IntoView {
                                 if item.available {
                                     let href = item.href;
                                     let current = move || {
-                                        location.pathname.get().starts_with(href).then_some("page")
+                                        let path = location.pathname.get();
+                                        (if href == "/" { path == "/" } else { path.starts_with(href) }).then_some("page")
                                     };
                                     view! {
                                         <li>

@@ -108,12 +108,12 @@ pub async fn resolve_visitor(State(state): State<AppState>, session: Session, mu
         return Redirect::to(&format!("/sign-in?next={}", app::auth::urlencode(target))).into_response();
     }
     if is_page && signed_in_now && path == "/sign-in" {
-        return Redirect::to("/projects").into_response();
+        return Redirect::to("/").into_response();
     }
     next.run(req).await
 }
 
-fn error_response(path: &str, err: AppError) -> Response {
+pub(crate) fn error_response(path: &str, err: AppError) -> Response {
     let status = err.status();
     if path.starts_with("/api/") {
         return (status, [(header::CONTENT_TYPE, "application/json")], err.ser()).into_response();

@@ -87,7 +87,7 @@ pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<
             Err(e) => return failure(SsoError::App(e)),
         }
     }
-    match acs::start(&state, &visitor.request, &tenant, q.next.as_deref().unwrap_or("/projects"), is_test).await {
+    match acs::start(&state, &visitor.request, &tenant, q.next.as_deref().unwrap_or("/"), is_test).await {
         Ok(url) => Redirect::to(&url).into_response(),
         Err(e) => failure(e),
     }

@@ -8,9 +8,10 @@ pub mod queries;
 pub use page::PipelinePage;
 
 use crate::{
-    domain::{PipelineStage, Priority},
+    domain::PipelineStage,
     error::AppError,
-    ids::{ProjectId, UserId},
+    ids::ProjectId,
+    projects::{FilterChoices, ProjectFilter, ProjectRow},
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -20,23 +21,6 @@ use serde::{Deserialize, Serialize};
 /// Cards per column per page.
 pub const CARDS_PER_PAGE: i64 = 50;
 
-/// A pursuit as its card shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct BoardCard {
-    pub id: ProjectId,
-    pub project_name: String,
-    pub agency_name: Option<String>,
-    pub solicitation_number: Option<String>,
-    pub pipeline_stage: PipelineStage,
-    pub priority_level: Priority,
-    pub win_probability_score: Option<Decimal>,
-    pub estimated_value: Option<Decimal>,
-    pub response_due_date: Option<DateTime<Utc>>,
-    pub capture_manager_name: Option<String>,
-    pub unacknowledged_changes: i64,
-}
-
 /// One stage's column: totals over all its pursuits (matching the filter), and the first cards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardColumn {
@@ -44,7 +28,7 @@ pub struct BoardColumn {
     pub count: i64,
     pub total_value: Decimal,
     pub weighted_value: Decimal,
-    pub cards: Vec<BoardCard>,
+    pub cards: Vec<ProjectRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,124 +36,28 @@ pub struct Board {
     pub columns: Vec<BoardColumn>,
     pub can_move: bool,
     pub as_of: DateTime<Utc>,
-    pub managers: Vec<(UserId, String)>,
-    pub agencies: Vec<String>,
-    pub set_asides: Vec<String>,
-}
-
-/// The board's filters, as they appear in the URL.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct BoardFilter {
-    pub q: Option<String>,
-    pub manager: Option<UserId>,
-    pub mine: bool,
-    pub priority: Option<Priority>,
-    pub agency: Option<String>,
-    pub set_aside: Option<String>,
-    /// A NAICS code or its prefix, e.g. "5415".
-    pub naics: Option<String>,
-    /// Response due within this many days from today.
-    pub due_within: Option<i32>,
-    pub min_value: Option<Decimal>,
-    pub max_value: Option<Decimal>,
-}
-
-impl BoardFilter {
-    /// Reads the filter from URL query values; unknown values are ignored rather than failing the page.
-    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> BoardFilter {
-        let text = |k: &str| get(k).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-        BoardFilter {
-            q: text("q"),
-            manager: get("manager").and_then(|m| m.parse().ok()),
-            mine: get("mine").is_some_and(|m| m == "1" || m == "true"),
-            priority: get("priority").and_then(|p| p.parse().ok()),
-            agency: text("agency"),
-            set_aside: text("set_aside"),
-            naics: text("naics"),
-            due_within: get("due_within").and_then(|d| d.parse().ok()),
-            min_value: get("min_value").and_then(|v| v.parse().ok()),
-            max_value: get("max_value").and_then(|v| v.parse().ok()),
-        }
-    }
-
-    /// The URL query for this filter ("" when empty).
-    pub fn to_query(&self) -> String {
-        let mut parts = Vec::new();
-        if let Some(q) = &self.q {
-            parts.push(format!("q={}", crate::auth::urlencode(q)));
-        }
-        if let Some(m) = self.manager {
-            parts.push(format!("manager={m}"));
-        }
-        if self.mine {
-            parts.push("mine=1".to_string());
-        }
-        if let Some(p) = self.priority {
-            parts.push(format!("priority={p}"));
-        }
-        for (key, value) in [("agency", &self.agency), ("set_aside", &self.set_aside), ("naics", &self.naics)] {
-            if let Some(v) = value {
-                parts.push(format!("{key}={}", crate::auth::urlencode(v)));
-            }
-        }
-        if let Some(d) = self.due_within {
-            parts.push(format!("due_within={d}"));
-        }
-        if let Some(v) = self.min_value {
-            parts.push(format!("min_value={v}"));
-        }
-        if let Some(v) = self.max_value {
-            parts.push(format!("max_value={v}"));
-        }
-        if parts.is_empty() { String::new() } else { format!("?{}", parts.join("&")) }
-    }
-
-    /// What is wrong with the filter, said so the person can fix it.
-    pub fn check(&self) -> Result<(), AppError> {
-        let long = |v: &Option<String>, max: usize| v.as_ref().is_some_and(|v| v.chars().count() > max);
-        if long(&self.q, 200) || long(&self.agency, 255) || long(&self.set_aside, 100) || long(&self.naics, 20) {
-            return Err(AppError::Validation("A filter value is too long (search: at most 200 characters).".into()));
-        }
-        if self.naics.as_ref().is_some_and(|n| !n.chars().all(|c| c.is_ascii_digit())) {
-            return Err(AppError::Validation("A NAICS code has digits only, e.g. 541512 or 5415.".into()));
-        }
-        if self.due_within.is_some_and(|d| !(1..=365).contains(&d)) {
-            return Err(AppError::Validation("\"Due within\" must be 1 to 365 days.".into()));
-        }
-        if self.min_value.is_some_and(|v| v < Decimal::ZERO) || self.max_value.is_some_and(|v| v < Decimal::ZERO) {
-            return Err(AppError::Validation("Values cannot be negative.".into()));
-        }
-        if let (Some(min), Some(max)) = (self.min_value, self.max_value)
-            && min > max
-        {
-            return Err(AppError::Validation(format!("The minimum value ({min}) is above the maximum ({max}).")));
-        }
-        Ok(())
-    }
+    pub choices: FilterChoices,
 }
 
 #[server(prefix = "/api", endpoint = "pipeline/board")]
-pub async fn load_board(#[server(default)] filter: BoardFilter) -> Result<Board, AppError> {
+pub async fn load_board(#[server(default)] filter: ProjectFilter) -> Result<Board, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         filter.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
-        let manager = if filter.mine { Some(caller.user.id) } else { filter.manager };
-        let columns = queries::board(&mut tx, &filter, manager).await.map_err(db)?;
-        let managers = queries::capture_managers(&mut tx).await.map_err(db)?;
-        let (agencies, set_asides) = queries::filter_choices(&mut tx).await.map_err(db)?;
+        let columns = queries::board(&mut tx, &filter, filter.manager_for(caller.user.id)).await.map_err(db)?;
+        let choices = crate::projects::queries::choices(&mut tx).await.map_err(db)?;
         let can_move = caller.permissions(&mut tx, Resource::Tenant).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsMove));
         caller.commit(tx).await?;
-        Ok(Board { columns, can_move, as_of: Utc::now(), managers, agencies, set_asides })
+        Ok(Board { columns, can_move, as_of: Utc::now(), choices })
     })
     .await
 }
 
 /// The next page of one column's cards.
 #[server(prefix = "/api", endpoint = "pipeline/more")]
-pub async fn more_cards(#[server(default)] filter: BoardFilter, stage: PipelineStage, offset: i64) -> Result<Vec<BoardCard>, AppError> {
+pub async fn more_cards(#[server(default)] filter: ProjectFilter, stage: PipelineStage, offset: i64) -> Result<Vec<ProjectRow>, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         filter.check()?;
@@ -177,8 +65,7 @@ pub async fn more_cards(#[server(default)] filter: BoardFilter, stage: PipelineS
             return Err(AppError::Validation(format!("offset must be between 0 and 100000, not {offset}.")));
         }
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
-        let manager = if filter.mine { Some(caller.user.id) } else { filter.manager };
-        let cards = queries::cards(&mut tx, &filter, manager, stage, offset).await.map_err(|e| caller.db_error(e))?;
+        let cards = queries::cards(&mut tx, &filter, filter.manager_for(caller.user.id), stage, offset).await.map_err(|e| caller.db_error(e))?;
         caller.commit(tx).await?;
         Ok(cards)
     })
@@ -187,7 +74,7 @@ pub async fn more_cards(#[server(default)] filter: BoardFilter, stage: PipelineS
 
 /// Moves a pursuit to another stage. Awarded and lost need the outcome (what happened, in a sentence).
 #[server(prefix = "/api", endpoint = "pipeline/move")]
-pub async fn move_project(project_id: String, stage: String, outcome: Option<String>) -> Result<BoardCard, AppError> {
+pub async fn move_project(project_id: String, stage: String, outcome: Option<String>) -> Result<ProjectRow, AppError> {
     use crate::{
         admin::parse_id,
         audit::{AuditAction, AuditEvent},
@@ -248,7 +135,7 @@ pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
 
 /// Saves the current filter under a name (the same name again replaces it).
 #[server(prefix = "/api", endpoint = "pipeline/save-view")]
-pub async fn save_view(name: String, #[server(default)] filter: BoardFilter) -> Result<SavedView, AppError> {
+pub async fn save_view(name: String, #[server(default)] filter: ProjectFilter) -> Result<SavedView, AppError> {
     use crate::{admin::required_text, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         let name = required_text("The view's name", &name, 100)?;
@@ -274,47 +161,4 @@ pub async fn delete_view(view_id: String) -> Result<(), AppError> {
         caller.commit(tx).await
     })
     .await
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn filters_round_trip_through_the_url() {
-        let filter = BoardFilter { q: Some("cyber ops".into()), mine: true, priority: Some(Priority::High), ..Default::default() };
-        let query = filter.to_query();
-        assert_eq!(query, "?q=cyber%20ops&mine=1&priority=high");
-        let parsed: std::collections::HashMap<&str, String> =
-            [("q", "cyber ops".to_string()), ("mine", "1".into()), ("priority", "high".into())].into_iter().collect();
-        assert_eq!(BoardFilter::from_query(|k| parsed.get(k).cloned()), filter);
-        assert_eq!(BoardFilter::from_query(|k| (k == "priority").then(|| "urgent".to_string())), BoardFilter::default());
-        let all = BoardFilter {
-            agency: Some("Department of the Army".into()),
-            set_aside: Some("8(a)".into()),
-            naics: Some("5415".into()),
-            due_within: Some(30),
-            min_value: Some(Decimal::from(1_000_000)),
-            max_value: Some(Decimal::from(50_000_000)),
-            ..Default::default()
-        };
-        let query = all.to_query();
-        let pairs: std::collections::HashMap<String, String> = query
-            .trim_start_matches('?')
-            .split('&')
-            .filter_map(|kv| kv.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.replace("%20", " ").replace("%28", "(").replace("%29", ")")))
-            .collect();
-        assert_eq!(BoardFilter::from_query(|k| pairs.get(k).cloned()), all);
-    }
-
-    #[test]
-    fn bad_filters_say_what_to_fix() {
-        let check = |f: BoardFilter| f.check().err().map(|e| e.to_string()).unwrap_or_default();
-        assert!(check(BoardFilter { naics: Some("54x".into()), ..Default::default() }).contains("digits only"));
-        assert!(check(BoardFilter { due_within: Some(0), ..Default::default() }).contains("1 to 365"));
-        assert!(check(BoardFilter { min_value: Some(Decimal::from(5)), max_value: Some(Decimal::from(2)), ..Default::default() }).contains("above the maximum"));
-        assert!(check(BoardFilter { min_value: Some(Decimal::from(-1)), ..Default::default() }).contains("negative"));
-        assert_eq!(check(BoardFilter::default()), "");
-    }
 }

@@ -1,9 +1,10 @@
 //! /pipeline: the board. Cards move by drag and drop or by each card's "Move to" menu (keyboard); the
 //! board changes at once and rolls back with the server's message if the move is refused.
 
-use super::{list_views, load_board, move_project, more_cards, Board, BoardCard, BoardColumn, BoardFilter, DeleteView, SaveView, CARDS_PER_PAGE};
+use super::{list_views, load_board, move_project, more_cards, Board, BoardColumn, DeleteView, SaveView, CARDS_PER_PAGE};
 use crate::{
-    domain::{PipelineStage, Priority},
+    domain::PipelineStage,
+    projects::{FilterBar, ProjectFilter, ProjectRow},
     error::AppError,
     format::{self, Urgency},
 };
@@ -16,7 +17,7 @@ use rust_decimal::Decimal;
 #[component]
 pub fn PipelinePage() -> impl IntoView {
     let query = use_query_map();
-    let filter = Memo::new(move |_| query.with(|q| BoardFilter::from_query(|k| q.get(k))));
+    let filter = Memo::new(move |_| query.with(|q| ProjectFilter::from_query(|k| q.get(k))));
     let board = Resource::new(move || filter.get(), load_board);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -34,7 +35,7 @@ pub fn PipelinePage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match board.await {
                         Ok(b) => view! {
-                            <FilterBar filter=filter.get_untracked() managers=b.managers.clone() agencies=b.agencies.clone() set_asides=b.set_asides.clone()/>
+                            <FilterBar filter=filter.get_untracked() choices=b.choices.clone() href=Callback::new(|f: ProjectFilter| format!("/pipeline{}", f.to_query()))/>
                             <BoardView board=b filter=filter.get_untracked()/>
                         }.into_any(),
                         Err(e) => view! {
@@ -50,102 +51,24 @@ pub fn PipelinePage() -> impl IntoView {
     }
 }
 
-/// Filters live in the URL: a view can be bookmarked and shared.
-#[component]
-fn FilterBar(filter: BoardFilter, managers: Vec<(crate::ids::UserId, String)>, agencies: Vec<String>, set_asides: Vec<String>) -> impl IntoView {
-    let navigate = use_navigate();
-    let current = StoredValue::new(filter.clone());
-    let go = move |change: &dyn Fn(&mut BoardFilter)| {
-        let mut next = current.get_value();
-        change(&mut next);
-        navigate(&format!("/pipeline{}", next.to_query()), Default::default());
-    };
-    let go = StoredValue::new(go);
-    let manager_value = filter.manager.map(|m| m.to_string()).unwrap_or_default();
-    let priority_value = filter.priority.map(|p| p.to_string()).unwrap_or_default();
-    view! {
-        <form class="toolbar" role="search" on:submit=move |ev| ev.prevent_default()>
-            <label class="field">
-                <span class="field__label">"Search"</span>
-                <input class="input" type="search" name="q" value=filter.q.clone().unwrap_or_default() placeholder="Title, agency, solicitation"
-                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.q = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
-            </label>
-            <label class="field">
-                <span class="field__label">"Capture manager"</span>
-                <select class="input" name="manager" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| { f.manager = v.parse().ok(); f.mine = false; })); }>
-                    <option value="" selected=manager_value.is_empty()>"Anyone"</option>
-                    {managers.into_iter().map(|(id, name)| { let v = id.to_string(); view! { <option value=v.clone() selected=v == manager_value>{name}</option> } }).collect_view()}
-                </select>
-            </label>
-            <label class="field">
-                <span class="field__label">"Priority"</span>
-                <select class="input" name="priority" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.priority = v.parse().ok())); }>
-                    <option value="" selected=priority_value.is_empty()>"Any"</option>
-                    {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == priority_value>{p.as_str()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label class="field">
-                <span class="field__label">"Agency"</span>
-                <select class="input" name="agency" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.agency = Some(v.clone()).filter(|v| !v.is_empty()))); }>
-                    <option value="" selected=filter.agency.is_none()>"Any agency"</option>
-                    {agencies.into_iter().map(|a| { let selected = filter.agency.as_deref() == Some(a.as_str()); view! { <option value=a.clone() selected=selected>{a.clone()}</option> } }).collect_view()}
-                </select>
-            </label>
-            <label class="field">
-                <span class="field__label">"Set-aside"</span>
-                <select class="input" name="set_aside" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.set_aside = Some(v.clone()).filter(|v| !v.is_empty()))); }>
-                    <option value="" selected=filter.set_aside.is_none()>"Any"</option>
-                    {set_asides.into_iter().map(|a| { let selected = filter.set_aside.as_deref() == Some(a.as_str()); view! { <option value=a.clone() selected=selected>{a.clone()}</option> } }).collect_view()}
-                </select>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"NAICS"</span>
-                <input class="input" name="naics" inputmode="numeric" value=filter.naics.clone().unwrap_or_default() placeholder="5415"
-                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.naics = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"Due within"</span>
-                <select class="input" name="due_within" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.due_within = v.parse().ok())); }>
-                    <option value="" selected=filter.due_within.is_none()>"Any time"</option>
-                    {[7, 14, 30, 60, 90].into_iter().map(|d| view! { <option value=d.to_string() selected=filter.due_within == Some(d)>{format!("{d} days")}</option> }).collect_view()}
-                </select>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"Value from ($)"</span>
-                <input class="input" name="min_value" inputmode="numeric" value=filter.min_value.map(|v| v.to_string()).unwrap_or_default()
-                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.min_value = v.trim().replace(',', "").parse().ok())); }/>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"to ($)"</span>
-                <input class="input" name="max_value" inputmode="numeric" value=filter.max_value.map(|v| v.to_string()).unwrap_or_default()
-                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.max_value = v.trim().replace(',', "").parse().ok())); }/>
-            </label>
-            <label class="check check--inline">
-                <input type="checkbox" name="mine" checked=filter.mine on:change=move |ev| { let on = event_target_checked(&ev); go.with_value(|go| go(&|f| { f.mine = on; if on { f.manager = None; } })); }/>
-                <span>"My pursuits"</span>
-            </label>
-        </form>
-    }
-}
-
 /// A move waiting for its outcome (awarded / lost).
 #[derive(Clone, Debug, PartialEq)]
 struct PendingOutcome {
-    card: BoardCard,
+    card: ProjectRow,
     to: PipelineStage,
 }
 
 #[component]
-fn BoardView(board: Board, filter: BoardFilter) -> impl IntoView {
+fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
     let columns = RwSignal::new(board.columns);
     let can_move = board.can_move;
     let as_of = board.as_of;
     let error = RwSignal::new(None::<String>);
-    let dragging = RwSignal::new(None::<BoardCard>);
+    let dragging = RwSignal::new(None::<ProjectRow>);
     let asking = RwSignal::new(None::<PendingOutcome>);
     let filter = StoredValue::new(filter);
 
-    let mover = Action::new(move |(card, to, outcome): &(BoardCard, PipelineStage, Option<String>)| {
+    let mover = Action::new(move |(card, to, outcome): &(ProjectRow, PipelineStage, Option<String>)| {
         let (card, to, outcome) = (card.clone(), *to, outcome.clone());
         async move {
             let before = columns.get_untracked();
@@ -159,7 +82,7 @@ fn BoardView(board: Board, filter: BoardFilter) -> impl IntoView {
             }
         }
     });
-    let request_move = move |card: BoardCard, to: PipelineStage| {
+    let request_move = move |card: ProjectRow, to: PipelineStage| {
         if card.pipeline_stage == to {
             return;
         }
@@ -198,7 +121,7 @@ fn BoardView(board: Board, filter: BoardFilter) -> impl IntoView {
     }
 }
 
-fn place(cols: &mut [BoardColumn], card: &BoardCard, to: PipelineStage) {
+fn place(cols: &mut [BoardColumn], card: &ProjectRow, to: PipelineStage) {
     let value = card.estimated_value.unwrap_or_default();
     let weighted = value * card.win_probability_score.unwrap_or_default() / Decimal::from(100);
     for col in cols.iter_mut() {
@@ -219,7 +142,7 @@ fn place(cols: &mut [BoardColumn], card: &BoardCard, to: PipelineStage) {
     }
 }
 
-fn replace(cols: &mut [BoardColumn], saved: BoardCard) {
+fn replace(cols: &mut [BoardColumn], saved: ProjectRow) {
     for col in cols.iter_mut() {
         for card in col.cards.iter_mut().filter(|c| c.id == saved.id) {
             *card = saved.clone();
@@ -233,8 +156,8 @@ fn BoardColumnView(
     columns: RwSignal<Vec<BoardColumn>>,
     can_move: bool,
     as_of: DateTime<Utc>,
-    dragging: RwSignal<Option<BoardCard>>,
-    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
+    dragging: RwSignal<Option<ProjectRow>>,
+    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
     load_more: Action<PipelineStage, ()>,
 ) -> impl IntoView {
     let column = move || columns.with(|cols| cols.iter().find(|c| c.stage == stage).cloned());
@@ -278,11 +201,11 @@ fn BoardColumnView(
 
 #[component]
 fn Card(
-    card: BoardCard,
+    card: ProjectRow,
     can_move: bool,
     as_of: DateTime<Utc>,
-    dragging: RwSignal<Option<BoardCard>>,
-    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
+    dragging: RwSignal<Option<ProjectRow>>,
+    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let for_drag = card.clone();
     let for_menu = card.clone();
@@ -328,7 +251,7 @@ fn Card(
 }
 
 #[component]
-fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome>>, mover: Action<(BoardCard, PipelineStage, Option<String>), ()>) -> impl IntoView {
+fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome>>, mover: Action<(ProjectRow, PipelineStage, Option<String>), ()>) -> impl IntoView {
     let outcome = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let PendingOutcome { card, to } = pending;
@@ -364,7 +287,7 @@ fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome
 
 /// The person's saved views: open one, save the current filter under a name, delete the one in use.
 #[component]
-fn SavedViews(filter: Memo<BoardFilter>) -> impl IntoView {
+fn SavedViews(filter: Memo<ProjectFilter>) -> impl IntoView {
     let save = ServerAction::<SaveView>::new();
     let delete = ServerAction::<DeleteView>::new();
     let views = Resource::new(move || (save.version().get(), delete.version().get()), |_| list_views());

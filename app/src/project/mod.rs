@@ -72,6 +72,14 @@ impl SyncedField {
                 .and_then(|d| d.and_hms_opt(21, 0, 0))
                 .map(|t| serde_json::json!(t.and_utc()))
                 .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD."))),
+            Self::NaicsCodes => {
+                let codes: Vec<&str> = raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|c| !c.is_empty()).collect();
+                if codes.iter().all(|c| (2..=6).contains(&c.len()) && c.chars().all(|d| d.is_ascii_digit())) && codes.len() <= 20 {
+                    Ok(serde_json::json!(codes.join(", ")))
+                } else {
+                    Err(AppError::Validation(format!("\"{raw}\" is not a list of NAICS codes: use digits, e.g. 541512, 541519.")))
+                }
+            }
             _ if raw.chars().count() > 500 => Err(AppError::Validation("At most 500 characters.".into())),
             _ => Ok(serde_json::json!(raw)),
         }
@@ -140,6 +148,8 @@ pub struct ProjectDetail {
     pub history: Vec<HistoryEntry>,
     pub project_roles: Vec<(String, String, Option<DateTime<Utc>>)>,
     pub can_override: bool,
+    pub can_edit: bool,
+    pub can_archive: bool,
 }
 
 #[server(prefix = "/api", endpoint = "projects/detail")]
@@ -153,7 +163,9 @@ pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError>
         let synced = queries::synced_values(&mut tx, id).await.map_err(db)?;
         let history = queries::history(&mut tx, id).await.map_err(db)?;
         let project_roles = queries::project_roles(&mut tx, id).await.map_err(db)?;
-        let can_override = caller.permissions(&mut tx, Resource::Project(id)).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsOverride));
+        let granted = caller.permissions(&mut tx, Resource::Project(id)).await?;
+        let may = |wanted: Permission| granted.iter().any(|(_, p)| p.contains(&wanted));
+        let (can_override, can_edit, can_archive) = (may(Permission::ProjectsOverride), may(Permission::ProjectsUpdate), may(Permission::ProjectsArchive));
         caller.commit(tx).await?;
         let response_due = synced
             .iter()
@@ -170,7 +182,7 @@ pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError>
             },
             Utc::now(),
         );
-        Ok(ProjectDetail { facts, synced, health, history, project_roles, can_override })
+        Ok(ProjectDetail { facts, synced, health, history, project_roles, can_override, can_edit, can_archive })
     })
     .await
 }
@@ -245,5 +257,7 @@ mod tests {
         assert!(SyncedField::ResponseDueDate.parse_value("15/03/2027").expect_err("must be refused").to_string().contains("YYYY-MM-DD"));
         assert!(SyncedField::Title.parse_value("  ").expect_err("must be refused").to_string().contains("Enter the value"));
         assert_eq!(display_json(&serde_json::json!("8(a)")), "8(a)");
+        assert_eq!(SyncedField::NaicsCodes.parse_value("541512,541519 ").expect("codes"), serde_json::json!("541512, 541519"));
+        assert!(SyncedField::NaicsCodes.parse_value("54-15").expect_err("must be refused").to_string().contains("NAICS"));
     }
 }

@@ -1,9 +1,11 @@
 //! /projects/:id: the pursuit, its synced data beside the overrides, scores, team and history.
 
-use super::{load_project, OverrideField, ProjectDetail, RemoveOverride, SyncedValue};
+use super::{load_project, HistoryEntry, OverrideField, ProjectDetail, RemoveOverride, SyncedValue};
 use crate::{
     admin::pages::{outcome, ErrorNote, LoadError},
+    domain::{PipelineStage, ProjectStatus},
     format,
+    projects::{ArchiveProject, RestoreProject},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,7 +17,12 @@ pub fn ProjectPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let save = ServerAction::<OverrideField>::new();
     let remove = ServerAction::<RemoveOverride>::new();
-    let detail = Resource::new(move || (id(), save.version().get(), remove.version().get()), |(id, ..)| load_project(id));
+    let archive = ServerAction::<ArchiveProject>::new();
+    let restore = ServerAction::<RestoreProject>::new();
+    let detail = Resource::new(
+        move || (id(), save.version().get(), remove.version().get(), archive.version().get(), restore.version().get()),
+        |(id, ..)| load_project(id),
+    );
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
@@ -25,7 +32,7 @@ pub fn ProjectPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match detail.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(d) => view! { <ProjectView detail=d save remove/> }.into_any(),
+                        Ok(d) => view! { <ProjectView detail=d save remove archive restore/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -38,11 +45,21 @@ fn text(value: &Option<String>) -> String {
 }
 
 #[component]
-fn ProjectView(detail: ProjectDetail, save: ServerAction<OverrideField>, remove: ServerAction<RemoveOverride>) -> impl IntoView {
-    let ProjectDetail { facts: f, synced, health, history, project_roles, can_override } = detail;
+fn ProjectView(
+    detail: ProjectDetail,
+    save: ServerAction<OverrideField>,
+    remove: ServerAction<RemoveOverride>,
+    archive: ServerAction<ArchiveProject>,
+    restore: ServerAction<RestoreProject>,
+) -> impl IntoView {
+    let ProjectDetail { facts: f, synced, health, history, project_roles, can_override, can_edit, can_archive } = detail;
     let (save_err, _) = outcome(save.into(), "");
     let (remove_err, _) = outcome(remove.into(), "");
+    let (archive_err, _) = outcome(archive.into(), "");
+    let (restore_err, _) = outcome(restore.into(), "");
     let pid = f.id;
+    let archived = f.project_status == ProjectStatus::Archived;
+    let asking_reason = RwSignal::new(false);
     view! {
         <Title text=format!("{} · GWM CRM", f.project_name)/>
         <header class="page__header">
@@ -56,7 +73,32 @@ fn ProjectView(detail: ProjectDetail, save: ServerAction<OverrideField>, remove:
                     {format!(" · {}", f.project_status.label())}
                 </p>
             </div>
+            <div class="button-row">
+                {(can_edit && !archived).then(|| view! { <a class="button button--secondary" href=format!("/projects/{pid}/edit")>"Edit"</a> })}
+                {(can_archive && !archived).then(|| view! {
+                    <button class="button button--ghost" type="button" on:click=move |_| asking_reason.update(|a| *a = !*a)>"Archive…"</button>
+                })}
+                {(can_archive && archived).then(|| view! {
+                    <ActionForm action=restore>
+                        <input type="hidden" name="project_id" value=pid.to_string()/>
+                        <button class="button button--primary" type="submit">"Restore"</button>
+                    </ActionForm>
+                })}
+            </div>
         </header>
+        <ErrorNote error=archive_err/>
+        <ErrorNote error=restore_err/>
+        {archived.then(|| view! {
+            <div class="callout" role="status"><p>"This project is archived: it is kept with its history, but it is off the board, the table and the plan count."</p></div>
+        })}
+        {move || asking_reason.get().then(|| view! {
+            <ActionForm action=archive attr:class="card form form--inline" on:submit=move |_| asking_reason.set(false)>
+                <input type="hidden" name="project_id" value=pid.to_string()/>
+                <label class="field"><span class="field__label">"Why archive it?"</span>
+                    <input class="input" name="reason" required placeholder="No-bid: outside our NAICS; duplicate of …"/></label>
+                <button class="button button--primary" type="submit">"Archive project"</button>
+            </ActionForm>
+        })}
         <nav class="tabs" aria-label="Project sections">
             <span class="tabs__tab tabs__tab--current" aria-current="page">"Overview"</span>
             {["Contacts", "Documents", "Activities", "Capture plan", "Proposal"].into_iter().map(|t| view! {
@@ -125,7 +167,7 @@ fn ProjectView(detail: ProjectDetail, save: ServerAction<OverrideField>, remove:
                 {history.into_iter().map(|h| view! {
                     <li class="timeline__item">
                         <span class="timeline__when">{format::date_time(h.at)}</span>
-                        <span><strong>{h.who}</strong>{format!(" changed {} from {} to {}", h.field_name.replace('_', " "), h.old_value.unwrap_or_else(|| "—".into()), h.new_value.unwrap_or_else(|| "—".into()))}
+                        <span><strong>{h.who.clone()}</strong>{format!(" {}", describe(&h))}
                             {(h.change_source != "user_action").then(|| view! { <span class="badge">{h.change_source.replace('_', " ")}</span> })}</span>
                     </li>
                 }).collect_view()}
@@ -174,5 +216,29 @@ fn SyncedRow(value: SyncedValue, pid: crate::ids::ProjectId, can_override: bool,
                 })}
             </td>
         </tr>
+    }
+}
+
+/// One history entry as a sentence: "moved it from Phase 1 · Opportunity assessment to Phase 2 · Capture planning".
+fn describe(h: &HistoryEntry) -> String {
+    let stage = |v: &Option<String>| match v.as_deref().map(str::parse::<PipelineStage>) {
+        Some(Ok(s)) => format!("{} · {}", s.short_label(), s.label()),
+        _ => v.clone().unwrap_or_else(|| "—".into()),
+    };
+    let label = match h.field_name.as_str() {
+        "assigned_capture_manager" => "capture manager".to_string(),
+        "assigned_proposal_manager" => "proposal manager".to_string(),
+        "assigned_team_members" => "team".to_string(),
+        "win_probability_score" => "win probability".to_string(),
+        "strategic_value_score" => "strategic value".to_string(),
+        "estimated_value_max" => "estimated value".to_string(),
+        other => other.replace('_', " "),
+    };
+    match (h.field_name.as_str(), &h.old_value, &h.new_value) {
+        ("project", None, _) => "created this pursuit".into(),
+        ("pipeline_stage", _, _) => format!("moved it from {} to {}", stage(&h.old_value), stage(&h.new_value)),
+        (_, None, Some(new)) => format!("set {label} to {new}"),
+        (_, Some(_), None) => format!("cleared {label}"),
+        (_, old, new) => format!("changed {label} from {} to {}", old.clone().unwrap_or_else(|| "—".into()), new.clone().unwrap_or_else(|| "—".into())),
     }
 }

@@ -140,14 +140,29 @@ pub async fn record_override_history(tx: &mut Tx, id: ProjectId, field: SyncedFi
     Ok(())
 }
 
+/// A history value as people read it: people's names for assignments, the text of everything else.
+fn readable(column: &str) -> String {
+    format!(
+        "CASE WHEN jsonb_typeof(h.{column}) = 'array' THEN \
+                (SELECT coalesce(string_agg(concat_ws(' ', p.first_name, p.last_name), ', ' ORDER BY p.last_name), 'nobody') \
+                   FROM users p WHERE p.id::text IN (SELECT jsonb_array_elements_text(h.{column}))) \
+              WHEN h.field_name IN ('assigned_capture_manager', 'assigned_proposal_manager') THEN \
+                (SELECT concat_ws(' ', p.first_name, p.last_name) FROM users p WHERE p.id::text = h.{column} #>> '{{}}') \
+              ELSE h.{column} #>> '{{}}' END"
+    )
+}
+
 pub async fn history(tx: &mut Tx, id: ProjectId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
-    sqlx::query_as(
+    let sql = format!(
         "SELECT h.change_timestamp AS at, \
                 coalesce(nullif(concat_ws(' ', u.first_name, u.last_name), ''), replace(h.changed_by_system_process::text, '_', ' ')) AS who, \
-                h.field_name, h.old_value #>> '{}' AS old_value, h.new_value #>> '{}' AS new_value, h.change_source \
+                h.field_name, {} AS old_value, {} AS new_value, h.change_source \
            FROM change_history h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.changed_by_user_id \
-          WHERE h.entity_type = 'opportunity_project' AND h.entity_id = $1 ORDER BY h.change_timestamp DESC LIMIT 100",
-    )
+          WHERE h.entity_type = 'opportunity_project' AND h.entity_id = $1 ORDER BY h.change_timestamp DESC, h.id DESC LIMIT 100",
+        readable("old_value"),
+        readable("new_value")
+    );
+    sqlx::query_as(&sql)
     .bind(id)
     .fetch_all(&mut **tx)
     .await

@@ -1,12 +1,27 @@
-//! Opportunity projects: the pursuits a tenant is working.
+//! Opportunity projects: the pursuits a tenant is working. The table view (sorted and paged on the server,
+//! same filters as the board, CSV export), and creating, editing, archiving and restoring a pursuit.
 
+mod edit;
+#[cfg(feature = "ssr")]
+pub mod export;
+pub mod filter;
+mod form;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod writes;
 
+pub use edit::{
+    archive_project, create_project, load_project_form, restore_project, update_project, ArchiveProject, ProjectForm, ProjectInput,
+    RestoreProject,
+};
+pub use filter::{FilterBar, FilterChoices, ProjectFilter};
+pub use form::{EditProjectPage, NewProjectPage};
 pub use page::ProjectsPage;
 
 use crate::{
+    closed_set,
     domain::{PipelineStage, Priority, ProjectStatus},
     error::AppError,
     ids::ProjectId,
@@ -16,10 +31,11 @@ use leptos::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// One row of the project list.
+/// A pursuit as a board card, a table row and an export line show it; synced fields carry their effective
+/// value (a person's override, else the source's).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct ProjectSummary {
+pub struct ProjectRow {
     pub id: ProjectId,
     pub project_name: String,
     pub title: Option<String>,
@@ -29,49 +45,163 @@ pub struct ProjectSummary {
     pub project_status: ProjectStatus,
     pub priority_level: Priority,
     pub win_probability_score: Option<Decimal>,
-    pub estimated_value_max: Option<Decimal>,
+    pub estimated_value: Option<Decimal>,
     pub response_due_date: Option<DateTime<Utc>>,
     pub naics_codes: Option<String>,
     pub set_aside_type: Option<String>,
     pub capture_manager_name: Option<String>,
+    pub unacknowledged_changes: i64,
+    pub updated_at: DateTime<Utc>,
 }
 
-/// The tenant's open projects, with the server's clock so that "due in N days" renders the same on the
-/// server and in the browser.
+closed_set! {
+    /// The table's sortable columns.
+    pub enum TableSort: "sort column" {
+        Due = "due",
+        Name = "name",
+        Agency = "agency",
+        Stage = "stage",
+        Value = "value",
+        PWin = "pwin",
+        Priority = "priority",
+        Manager = "manager",
+        Updated = "updated",
+    }
+}
+
+impl TableSort {
+    /// The direction a first click sorts in: biggest, most urgent and newest first.
+    pub const fn starts_descending(self) -> bool {
+        matches!(self, Self::Value | Self::PWin | Self::Priority | Self::Updated)
+    }
+}
+
+/// Rows per table page.
+pub const TABLE_PAGE_SIZE: i64 = 50;
+/// Most rows one CSV export holds; above it the export asks for a narrower filter.
+pub const EXPORT_LIMIT: i64 = 20_000;
+
+/// The table's state in the URL: the filter plus sort, direction and page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ProjectList {
-    pub tenant_name: String,
-    pub projects: Vec<ProjectSummary>,
-    /// All matching projects, when more exist than were returned.
+#[serde(default)]
+pub struct TableQuery {
+    pub filter: ProjectFilter,
+    pub sort: TableSort,
+    pub descending: bool,
+    /// 1-based.
+    pub page: i64,
+}
+
+impl Default for TableQuery {
+    fn default() -> Self {
+        TableQuery { filter: ProjectFilter::default(), sort: TableSort::Due, descending: false, page: 1 }
+    }
+}
+
+impl TableQuery {
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> TableQuery {
+        let sort = get("sort").and_then(|s| s.parse().ok()).unwrap_or(TableSort::Due);
+        TableQuery {
+            descending: get("dir").map_or(false, |d| d == "desc"),
+            page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
+            filter: ProjectFilter::from_query(get),
+            sort,
+        }
+    }
+
+    /// The URL query: the filter's, then sort and page when they are not the defaults.
+    pub fn to_query(&self) -> String {
+        let mut query = self.filter.to_query();
+        let mut add = |part: String| {
+            query.push(if query.is_empty() { '?' } else { '&' });
+            query.push_str(&part);
+        };
+        if self.sort != TableSort::Due || self.descending {
+            add(format!("sort={}", self.sort));
+            add(format!("dir={}", if self.descending { "desc" } else { "asc" }));
+        }
+        if self.page != 1 {
+            add(format!("page={}", self.page));
+        }
+        query
+    }
+
+    /// The same view sorted by `sort`: flips the direction when it is already the sort column.
+    pub fn sorted_by(&self, sort: TableSort) -> TableQuery {
+        let descending = if self.sort == sort { !self.descending } else { sort.starts_descending() };
+        TableQuery { filter: self.filter.clone(), sort, descending, page: 1 }
+    }
+
+    pub fn check(&self) -> Result<(), AppError> {
+        self.filter.check()?;
+        if !(1..=10_000).contains(&self.page) {
+            return Err(AppError::Validation(format!("The page number must be 1 to 10000, not {}.", self.page)));
+        }
+        Ok(())
+    }
+}
+
+/// One page of the table.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProjectTable {
+    pub rows: Vec<ProjectRow>,
+    /// All pursuits matching the filter.
     pub total: i64,
+    pub choices: FilterChoices,
+    pub can_create: bool,
     pub as_of: DateTime<Utc>,
 }
 
-/// Most rows one page may ask for.
-pub const MAX_PAGE_SIZE: i64 = 500;
+impl ProjectTable {
+    pub fn pages(&self) -> i64 {
+        ((self.total + TABLE_PAGE_SIZE - 1) / TABLE_PAGE_SIZE).max(1)
+    }
+}
 
-/// Lists the current tenant's projects that are not archived, soonest response due first.
-#[server(prefix = "/api", endpoint = "projects/list")]
-pub async fn list_projects(limit: Option<i64>) -> Result<ProjectList, AppError> {
+#[server(prefix = "/api", endpoint = "projects/table")]
+pub async fn load_table(#[server(default)] query: TableQuery) -> Result<ProjectTable, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
-
     serve(async move {
-        let limit = match limit {
-            None => MAX_PAGE_SIZE,
-            Some(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-            Some(n) => {
-                return Err(AppError::Validation(format!(
-                    "A page holds 1 to {MAX_PAGE_SIZE} projects; {n} was asked for."
-                )));
-            }
-        };
-        let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
-        caller.authorize(&mut tx, Permission::ProjectsRead, Resource::Tenant).await?;
-        let projects = queries::list_open(&mut tx, caller.tenant.id, limit).await.map_err(|e| caller.db_error(e))?;
-        let total = queries::count_open(&mut tx, caller.tenant.id).await.map_err(|e| caller.db_error(e))?;
-        tx.commit().await.map_err(|e| caller.db_error(e))?;
-        Ok(ProjectList { tenant_name: caller.tenant.name.clone(), projects, total, as_of: Utc::now() })
+        query.check()?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        let db = |e| caller.db_error(e);
+        let manager = query.filter.manager_for(caller.user.id);
+        let rows = queries::table_page(&mut tx, &query, manager).await.map_err(db)?;
+        let total = queries::count(&mut tx, &query.filter, manager).await.map_err(db)?;
+        let choices = queries::choices(&mut tx).await.map_err(db)?;
+        let can_create = caller.permissions(&mut tx, Resource::Tenant).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsCreate));
+        caller.commit(tx).await?;
+        Ok(ProjectTable { rows, total, choices, can_create, as_of: Utc::now() })
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_state_round_trips_through_the_url() {
+        let q = TableQuery { filter: ProjectFilter { mine: true, ..Default::default() }, sort: TableSort::Value, descending: true, page: 3 };
+        assert_eq!(q.to_query(), "?mine=1&sort=value&dir=desc&page=3");
+        let pairs: std::collections::HashMap<&str, &str> = [("mine", "1"), ("sort", "value"), ("dir", "desc"), ("page", "3")].into_iter().collect();
+        assert_eq!(TableQuery::from_query(|k| pairs.get(k).map(|v| v.to_string())), q);
+        assert_eq!(TableQuery::default().to_query(), "");
+    }
+
+    #[test]
+    fn sorting_by_a_column_flips_and_starts_where_people_look_first() {
+        let q = TableQuery { page: 4, ..Default::default() };
+        let by_due = q.sorted_by(TableSort::Due);
+        assert!(by_due.descending, "already sorted by due ascending: flips");
+        assert_eq!(by_due.page, 1, "a new sort starts at the first page");
+        assert!(q.sorted_by(TableSort::Value).descending, "biggest first");
+        assert!(!q.sorted_by(TableSort::Name).descending, "A to Z first");
+    }
+
+    #[test]
+    fn a_page_out_of_range_says_what_to_fix() {
+        let err = TableQuery { page: 0, ..Default::default() }.check().expect_err("page 0");
+        assert!(err.to_string().contains("1 to 10000"));
+    }
 }

@@ -31,7 +31,7 @@ pub fn safe_next(next: Option<&str>) -> String {
         {
             path.to_string()
         }
-        _ => "/projects".to_string(),
+        _ => "/".to_string(),
     }
 }
 
@@ -258,8 +258,8 @@ mod tests {
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/pipeline?manager=x")), "/pipeline?manager=x");
         for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n/evil.com", "https://evil.com", "evil.com", "/sign-in", " /x", ""] {
-            assert_eq!(safe_next(Some(bad)), "/projects", "{bad:?}");
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
-        assert_eq!(safe_next(None), "/projects");
+        assert_eq!(safe_next(None), "/");
     }
 }

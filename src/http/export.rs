@@ -1,0 +1,38 @@
+//! GET /projects/export.csv?<table view>: the table's current view as a CSV download.
+
+use super::auth::error_response;
+use app::{
+    auth::ssr::{Caller, Visitor},
+    projects::{export::projects_csv, TableQuery},
+    state::AppState,
+};
+use axum::{
+    extract::{Query, State},
+    http::header,
+    response::{IntoResponse, Response},
+    Extension,
+};
+use std::collections::HashMap;
+
+pub async fn projects(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, Query(params): Query<HashMap<String, String>>) -> Response {
+    let query = TableQuery::from_query(|k| params.get(k).cloned());
+    let result = async {
+        let caller = Caller::of_visitor(state, visitor)?;
+        projects_csv(&caller, &query).await
+    };
+    match result.await {
+        Ok((csv, _)) => {
+            let name = format!("projects-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                csv,
+            )
+                .into_response()
+        }
+        Err(e) => error_response("/projects/export.csv", e),
+    }
+}
