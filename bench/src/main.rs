@@ -276,6 +276,10 @@ async fn visit(user: &mut GooseUser) -> TransactionResult {
     }
 }
 
+fn goose_error<T>(e: GooseError) -> T {
+    fail(&format!("goose: {e}"))
+}
+
 fn page_name(page: Page) -> &'static str {
     match page {
         Page::Board => "board",
@@ -310,7 +314,6 @@ async fn load(flags: &Flags) {
         fail("one attack per process");
     }
 
-    let goose_error = |e: GooseError| fail(&format!("goose: {e}"));
     let metrics = GooseAttack::initialize_with_config(GooseConfiguration::default())
         .unwrap_or_else(goose_error)
         .register_scenario(

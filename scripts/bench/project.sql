@@ -1,9 +1,9 @@
 -- The SQL of a project page (/projects/<id>) for pgbench, in the app's transaction shape (see board.sql):
 -- what `load_project` (app/src/project/mod.rs) runs: `grants` for the project (authorize), then
 -- app/src/project/queries.rs `facts`, `synced_values` (`snapshot`, then the active overrides), `history`,
--- `project_roles`, and `grants` again for can_override. The project is one of the tenant's, chosen at random
--- by its bench id md5(tenant || ':' || i) (scripts/bench/pages-data.sql). Keep in step with those functions.
--- Variables (-D): tenants, users, ntenants, projects (per tenant).
+-- `project_roles`, and `grants` again (can_override, can_edit, can_archive). The project is one of the
+-- tenant's, chosen at random by its bench id md5(tenant || ':' || i) (scripts/bench/pages-data.sql).
+-- Keep in step with those functions. Variables (-D): tenants, users, ntenants, projects (per tenant).
 \if :prepared = 0
 PREPARE grants(uuid, uuid) AS
     SELECT r.name AS role_name, r.permissions FROM user_roles ur
@@ -45,9 +45,20 @@ PREPARE overrides(uuid) AS
 PREPARE history(uuid) AS
     SELECT h.change_timestamp AS at,
            coalesce(nullif(concat_ws(' ', u.first_name, u.last_name), ''), replace(h.changed_by_system_process::text, '_', ' ')) AS who,
-           h.field_name, h.old_value #>> '{}' AS old_value, h.new_value #>> '{}' AS new_value, h.change_source
+           h.field_name, CASE WHEN jsonb_typeof(h.old_value) = 'array' THEN
+                (SELECT coalesce(string_agg(concat_ws(' ', p.first_name, p.last_name), ', ' ORDER BY p.last_name), 'nobody')
+                   FROM users p WHERE p.id::text IN (SELECT jsonb_array_elements_text(h.old_value)))
+              WHEN h.field_name IN ('assigned_capture_manager', 'assigned_proposal_manager') THEN
+                (SELECT concat_ws(' ', p.first_name, p.last_name) FROM users p WHERE p.id::text = h.old_value #>> '{}')
+              ELSE h.old_value #>> '{}' END AS old_value,
+           CASE WHEN jsonb_typeof(h.new_value) = 'array' THEN
+                (SELECT coalesce(string_agg(concat_ws(' ', p.first_name, p.last_name), ', ' ORDER BY p.last_name), 'nobody')
+                   FROM users p WHERE p.id::text IN (SELECT jsonb_array_elements_text(h.new_value)))
+              WHEN h.field_name IN ('assigned_capture_manager', 'assigned_proposal_manager') THEN
+                (SELECT concat_ws(' ', p.first_name, p.last_name) FROM users p WHERE p.id::text = h.new_value #>> '{}')
+              ELSE h.new_value #>> '{}' END AS new_value, h.change_source
       FROM change_history h LEFT JOIN users u ON u.tenant_id = h.tenant_id AND u.id = h.changed_by_user_id
-     WHERE h.entity_type = 'opportunity_project' AND h.entity_id = $1 ORDER BY h.change_timestamp DESC LIMIT 100;
+     WHERE h.entity_type = 'opportunity_project' AND h.entity_id = $1 ORDER BY h.change_timestamp DESC, h.id DESC LIMIT 100;
 PREPARE project_roles(uuid) AS
     SELECT concat_ws(' ', u.first_name, u.last_name), r.name, ur.expires_at FROM user_roles ur
       JOIN users u ON u.tenant_id = ur.tenant_id AND u.id = ur.user_id

@@ -1,7 +1,7 @@
 -- The SQL of the table page (/projects?sort=due&page=2) for pgbench, in the app's transaction shape (see
 -- board.sql): what `load_table` (app/src/projects/mod.rs) runs: `grants` (authorize), `queries::table_page`
--- (MATCHING, sorted by response due ascending, second page of TABLE_PAGE_SIZE = 50), `queries::count`,
--- `queries::choices`, and `grants` again for can_create. Keep in step with those functions.
+-- (MATCHING sorted by response due, deadlines ahead first; the second page of TABLE_PAGE_SIZE = 50),
+-- `queries::count`, `queries::choices`, and `grants` again for can_create. Keep in step with those functions.
 \if :prepared = 0
 PREPARE grants(uuid, uuid) AS
     SELECT r.name AS role_name, r.permissions FROM user_roles ur
@@ -34,7 +34,7 @@ PREPARE table_page(uuid, text, text, text, text, text, int, numeric, numeric, bi
     ) SELECT id, project_name, title, agency_name, solicitation_number, pipeline_stage, project_status,
      priority_level, win_probability_score, estimated_value, response_due_date, naics_codes, set_aside_type,
      capture_manager_name, unacknowledged_changes, updated_at FROM p
-     ORDER BY response_due_date ASC NULLS LAST, lower(project_name), id OFFSET $10 LIMIT $11;
+     ORDER BY response_due_date < now(), response_due_date ASC NULLS LAST, lower(project_name), id OFFSET $10 LIMIT $11;
 PREPARE table_count(uuid, text, text, text, text, text, int, numeric, numeric) AS
     WITH p AS (
         SELECT cur.id, cur.project_name, cur.title, cur.agency_name, cur.solicitation_number, cur.pipeline_stage,

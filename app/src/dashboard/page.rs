@@ -1,7 +1,7 @@
 //! /: the dashboard. Rendered on the server, then asked again every minute while the page is open.
 
 use super::{chart::PipelineChart, load_dashboard, Dashboard, Deadline, REFRESH_SECONDS, UPCOMING_DAYS};
-use crate::format::{self, Urgency};
+use crate::{domain::PipelineStage, format::{self, Urgency}};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -86,7 +86,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 {d.overdue.is_empty().then(|| view! { <p class="muted">"Nothing overdue."</p> })}
                 <ul class="list">
                     {d.overdue.into_iter().map(|a| view! {
-                        <li class="list__item">
+                        <li class="list__item list__item--stacked">
                             <a href=format!("/projects/{}", a.project_id)>{a.subject}</a>
                             <span class="cell-sub">{format!("{} · {} · due {}", a.project_name, a.assignee.unwrap_or_else(|| "unassigned".into()), format::due_in(a.due_date, as_of).0)}</span>
                         </li>
@@ -98,9 +98,11 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                 {d.changes.is_empty().then(|| view! { <p class="muted">"Every change from the sources has been acknowledged."</p> })}
                 <ul class="list">
                     {d.changes.into_iter().map(|c| view! {
-                        <li class="list__item">
-                            <a href=format!("/projects/{}", c.project_id)>{c.project_name}</a>
-                            <span class=format!("badge badge--{}", if c.impact_level == "critical" { "critical" } else if c.impact_level == "important" { "high" } else { "low" })>{c.impact_level.clone()}</span>
+                        <li class="list__item list__item--stacked">
+                            <div class="list__line">
+                                <a href=format!("/projects/{}", c.project_id)>{c.project_name}</a>
+                                <span class=format!("badge badge--{}", if c.impact_level == "critical" { "critical" } else if c.impact_level == "important" { "high" } else { "low" })>{c.impact_level.clone()}</span>
+                            </div>
                             <span class="cell-sub">{format!("{} · {} · {}", c.change_type.replace('_', " "), if c.fields.is_empty() { "details".to_string() } else { c.fields }, format::date_time(c.at))}</span>
                         </li>
                     }).collect_view()}
@@ -127,7 +129,10 @@ fn DeadlineList(items: Vec<Deadline>, as_of: DateTime<Utc>, empty: &'static str)
         {items.is_empty().then(|| view! { <p class="muted">{empty}</p> })}
         <ul class="list">
             {items.into_iter().map(|p| {
+                // From post-submittal on, the deadline was met: the date is history, not an alarm.
+                let submitted = p.pipeline_stage >= PipelineStage::Phase5;
                 let (class, due) = match p.response_due_date {
+                    Some(d) if submitted => ("due", format!("{} · submitted", format::date(d))),
                     Some(d) => {
                         let (text, urgency) = format::due_in(d, as_of);
                         let class = match urgency { Urgency::Overdue => "due due--overdue", Urgency::Soon => "due due--soon", Urgency::Later => "due" };
@@ -136,9 +141,11 @@ fn DeadlineList(items: Vec<Deadline>, as_of: DateTime<Utc>, empty: &'static str)
                     None => ("due", "no due date yet".to_string()),
                 };
                 view! {
-                    <li class="list__item">
-                        <a href=format!("/projects/{}", p.id)>{p.project_name}</a>
-                        <span class=format!("stage stage--{}", p.pipeline_stage.as_str())>{p.pipeline_stage.short_label()}</span>
+                    <li class="list__item list__item--stacked">
+                        <div class="list__line">
+                            <a href=format!("/projects/{}", p.id)>{p.project_name}</a>
+                            <span class=format!("stage stage--{}", p.pipeline_stage.as_str())>{p.pipeline_stage.short_label()}</span>
+                        </div>
                         <span class="cell-sub">
                             <span class=class>{due}</span>
                             {p.estimated_value.map(|v| format!(" · {}", format::money_compact(v)))}

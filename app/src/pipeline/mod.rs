@@ -10,7 +10,6 @@ pub use page::PipelinePage;
 use crate::{
     domain::PipelineStage,
     error::AppError,
-    ids::ProjectId,
     projects::{FilterChoices, ProjectFilter, ProjectRow},
 };
 use chrono::{DateTime, Utc};
@@ -82,7 +81,7 @@ pub async fn move_project(project_id: String, stage: String, outcome: Option<Str
         error::ssr::serve,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id: crate::ids::ProjectId = parse_id("Project", &project_id)?;
         let to: PipelineStage = stage.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
         let outcome = outcome.map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         if matches!(to, PipelineStage::Awarded | PipelineStage::Lost) && outcome.is_none() {

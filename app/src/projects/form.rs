@@ -81,7 +81,7 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
     let text = move |label: &'static str, name: &'static str, get: ReadField, set: WriteField, hint: &'static str| view! {
         <label class="field">
             <span class="field__label">{label}</span>
-            <input class="input" name=name prop:value=move || input.with(get)
+            <input class="input" name=name type=if name == "response_due_date" { "date" } else { "text" } prop:value=move || input.with(get)
                 on:input=move |ev| input.update(|i| set(i, event_target_value(&ev)))/>
             {(!hint.is_empty()).then(|| view! { <span class="field__hint">{hint}</span> })}
         </label>

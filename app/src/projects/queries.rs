@@ -70,7 +70,9 @@ fn order_by(sort: TableSort, descending: bool) -> String {
         TableSort::Updated => "updated_at",
     };
     let dir = if descending { "DESC" } else { "ASC" };
-    format!("ORDER BY {key} {dir} NULLS LAST, lower(project_name), id")
+    // Soonest due first means the deadlines still ahead; those already past follow.
+    let ahead = if sort == TableSort::Due && !descending { "response_due_date < now(), " } else { "" };
+    format!("ORDER BY {ahead}{key} {dir} NULLS LAST, lower(project_name), id")
 }
 
 pub async fn table_page(tx: &mut Tx, query: &TableQuery, manager: Option<UserId>) -> Result<Vec<ProjectRow>, sqlx::Error> {
