@@ -59,6 +59,7 @@ async fn with_no_tenant_set_the_app_role_sees_zero_rows_everywhere() {
     }
     assert_eq!(count(&mut conn, "SELECT count(*) FROM tenants").await, 0);
     assert_eq!(count(&mut conn, "SELECT count(*) FROM opportunity_project_dashboard").await, 0);
+    assert_eq!(count(&mut conn, "SELECT count(*) FROM opportunity_project_current").await, 0);
     // An empty setting is "no tenant" too, not an error.
     begin_as(&mut conn, None).await;
     conn.execute("SELECT set_config('app.current_tenant_id', '', true)").await.expect("set empty");
@@ -82,6 +83,9 @@ async fn tenant_a_sees_its_own_rows_and_never_tenant_bs() {
     let dashboard: Vec<Uuid> =
         sqlx::query_scalar("SELECT tenant_id FROM opportunity_project_dashboard").fetch_all(&mut conn).await.expect("view");
     assert_eq!(dashboard, vec![t.a]);
+    // The effective-values view (overrides over snapshots) runs under the caller's RLS as well.
+    let current: Vec<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM opportunity_project_current").fetch_all(&mut conn).await.expect("view");
+    assert_eq!(current, vec![t.a]);
     conn.execute("ROLLBACK").await.expect("rollback");
 }
 

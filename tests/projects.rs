@@ -213,7 +213,7 @@ async fn the_dashboard_adds_up_the_tenants_own_pipeline() {
         assert_eq!((&stage["stage"], &stage["count"], &stage["total_value"]), (&column["stage"], &column["count"], &column["total_value"]));
     }
     assert!(dashboard["won"].as_i64().expect("won") + dashboard["lost"].as_i64().expect("lost") > 0);
-    assert!(dashboard["mine"].as_array().expect("mine").len() > 0, "Jordan manages demo pursuits");
+    assert!(!dashboard["mine"].as_array().expect("mine").is_empty(), "Jordan manages demo pursuits");
 
     // A change shows on the next read: no refresh job in between.
     app.owner_exec("UPDATE opportunity_projects SET pipeline_stage = 'lost' WHERE pipeline_stage = 'phase_0'").await;

@@ -102,7 +102,7 @@ impl TableQuery {
     pub fn from_query(get: impl Fn(&str) -> Option<String>) -> TableQuery {
         let sort = get("sort").and_then(|s| s.parse().ok()).unwrap_or(TableSort::Due);
         TableQuery {
-            descending: get("dir").map_or(false, |d| d == "desc"),
+            descending: get("dir").is_some_and(|d| d == "desc"),
             page: get("page").and_then(|p| p.parse().ok()).unwrap_or(1),
             filter: ProjectFilter::from_query(get),
             sort,
