@@ -10,6 +10,7 @@ use crate::{
     error::AppError,
     ids::{ProjectId, UserId},
     project::{queries as overrides, SyncedField},
+    projects::queries::Query,
 };
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -103,41 +104,50 @@ pub async fn create(tx: &mut Tx, caller: &Caller, v: &ValidProject, source: Opti
     check_people(tx, caller, v).await?;
     check_plan_room(tx, caller).await?;
     let db = |e| caller.db_error(e);
-    let id: ProjectId = sqlx::query_scalar(
-        "INSERT INTO opportunity_projects (tenant_id, project_name, internal_reference_number, solicitation_number, agency_name, \
-            contracting_office, description, pipeline_stage, project_status, priority_level, win_probability_score, \
-            strategic_value_score, assigned_capture_manager, assigned_proposal_manager, assigned_team_members, \
-            external_source_id, external_opportunity_id, external_opportunity_url, created_by) \
-         VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
-         ON CONFLICT (tenant_id, external_source_id, external_opportunity_id) DO NOTHING RETURNING id",
+    let id: Option<(ProjectId,)> = bind_fields(
+        sqlx::query_as(
+            "INSERT INTO opportunity_projects (tenant_id, project_name, internal_reference_number, solicitation_number, agency_name, \
+                contracting_office, description, project_status, priority_level, win_probability_score, strategic_value_score, \
+                assigned_capture_manager, assigned_proposal_manager, assigned_team_members, pipeline_stage, \
+                external_source_id, external_opportunity_id, external_opportunity_url, created_by) \
+             VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+             ON CONFLICT (tenant_id, external_source_id, external_opportunity_id) DO NOTHING RETURNING id",
+        ),
+        v,
     )
-    .bind(&v.project_name)
-    .bind(&v.internal_reference_number)
-    .bind(&v.solicitation_number)
-    .bind(&v.agency_name)
-    .bind(&v.contracting_office)
-    .bind(&v.description)
     .bind(v.pipeline_stage)
-    .bind(v.project_status)
-    .bind(v.priority_level)
-    .bind(v.win_probability_score)
-    .bind(v.strategic_value_score)
-    .bind(v.capture_manager)
-    .bind(v.proposal_manager)
-    .bind(json!(v.team_members))
     .bind(source.map(|s| s.external_source_id))
     .bind(source.map(|s| s.external_opportunity_id.clone()))
     .bind(source.and_then(|s| s.external_opportunity_url.clone()))
     .bind(caller.user.id)
     .fetch_optional(&mut **tx)
     .await
-    .map_err(db)?
+    .map_err(db)?;
+    let (id,) = id
     .ok_or_else(|| AppError::Conflict("This opportunity is already a project: open it from the table instead.".into()))?;
     history(tx, id, "project", None, Some(&json!(v.project_name)), "data_update", caller.user.id).await.map_err(db)?;
     if source.is_none() {
         set_hand_values(tx, caller, id, &v.hand_values).await?;
     }
     Ok(id)
+}
+
+/// Binds $1..$13: the form's columns, in the order the INSERT and the UPDATE name them.
+fn bind_fields<'q, O>(query: Query<'q, O>, v: &'q ValidProject) -> Query<'q, O> {
+    query
+        .bind(&v.project_name)
+        .bind(&v.internal_reference_number)
+        .bind(&v.solicitation_number)
+        .bind(&v.agency_name)
+        .bind(&v.contracting_office)
+        .bind(&v.description)
+        .bind(v.project_status)
+        .bind(v.priority_level)
+        .bind(v.win_probability_score)
+        .bind(v.strategic_value_score)
+        .bind(v.capture_manager)
+        .bind(v.proposal_manager)
+        .bind(json!(v.team_members))
 }
 
 async fn history(tx: &mut Tx, id: ProjectId, field: &str, old: Option<&Value>, new: Option<&Value>, category: &str, by: UserId) -> Result<(), sqlx::Error> {
@@ -207,28 +217,18 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
     }
     check_people(tx, caller, v).await?;
     // Old and new rows both come back as PostgreSQL's JSON, so equal values compare equal (45 vs 45.00).
-    let (old, new): (Value, Value) = sqlx::query_as(
-        "WITH old AS (SELECT * FROM opportunity_projects WHERE id = $1), \
-              new AS (UPDATE opportunity_projects SET project_name = $2, internal_reference_number = $3, solicitation_number = $4, \
-                        agency_name = $5, contracting_office = $6, description = $7, project_status = $8, priority_level = $9, \
-                        win_probability_score = $10, strategic_value_score = $11, assigned_capture_manager = $12, \
-                        assigned_proposal_manager = $13, assigned_team_members = $14 WHERE id = $1 RETURNING *) \
-         SELECT to_jsonb(old), to_jsonb(new) FROM old, new",
+    let (old, new): (Value, Value) = bind_fields(
+        sqlx::query_as(
+            "WITH old AS (SELECT * FROM opportunity_projects WHERE id = $14), \
+                  new AS (UPDATE opportunity_projects SET project_name = $1, internal_reference_number = $2, solicitation_number = $3, \
+                            agency_name = $4, contracting_office = $5, description = $6, project_status = $7, priority_level = $8, \
+                            win_probability_score = $9, strategic_value_score = $10, assigned_capture_manager = $11, \
+                            assigned_proposal_manager = $12, assigned_team_members = $13 WHERE id = $14 RETURNING *) \
+             SELECT to_jsonb(old), to_jsonb(new) FROM old, new",
+        ),
+        v,
     )
     .bind(id)
-    .bind(&v.project_name)
-    .bind(&v.internal_reference_number)
-    .bind(&v.solicitation_number)
-    .bind(&v.agency_name)
-    .bind(&v.contracting_office)
-    .bind(&v.description)
-    .bind(v.project_status)
-    .bind(v.priority_level)
-    .bind(v.win_probability_score)
-    .bind(v.strategic_value_score)
-    .bind(v.capture_manager)
-    .bind(v.proposal_manager)
-    .bind(json!(v.team_members))
     .fetch_one(&mut **tx)
     .await
     .map_err(db)?;
@@ -258,14 +258,19 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
     caller.audit(tx, event).await
 }
 
-pub async fn archive(tx: &mut Tx, caller: &Caller, id: ProjectId, reason: &str) -> Result<(), AppError> {
-    let db = |e| caller.db_error(e);
-    let status: ProjectStatus = sqlx::query_scalar("SELECT project_status FROM opportunity_projects WHERE id = $1 FOR UPDATE")
+/// The project's status, its row locked for the change (another tenant's project: not found).
+async fn locked_status(tx: &mut Tx, caller: &Caller, id: ProjectId) -> Result<ProjectStatus, AppError> {
+    sqlx::query_scalar("SELECT project_status FROM opportunity_projects WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut **tx)
         .await
-        .map_err(db)?
-        .ok_or_else(not_found)?;
+        .map_err(|e| caller.db_error(e))?
+        .ok_or_else(not_found)
+}
+
+pub async fn archive(tx: &mut Tx, caller: &Caller, id: ProjectId, reason: &str) -> Result<(), AppError> {
+    let db = |e| caller.db_error(e);
+    let status = locked_status(tx, caller, id).await?;
     if status == ProjectStatus::Archived {
         return Err(AppError::Conflict("This project is already archived.".into()));
     }
@@ -283,12 +288,7 @@ pub async fn archive(tx: &mut Tx, caller: &Caller, id: ProjectId, reason: &str) 
 
 pub async fn restore(tx: &mut Tx, caller: &Caller, id: ProjectId) -> Result<(), AppError> {
     let db = |e| caller.db_error(e);
-    let status: ProjectStatus = sqlx::query_scalar("SELECT project_status FROM opportunity_projects WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?
-        .ok_or_else(not_found)?;
+    let status = locked_status(tx, caller, id).await?;
     if status != ProjectStatus::Archived {
         return Err(AppError::Conflict("This project is not archived.".into()));
     }
