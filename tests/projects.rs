@@ -24,6 +24,8 @@ async fn the_table_sorts_and_pages_on_the_server_with_the_boards_filters() {
     all.sort();
     all.dedup();
     assert_eq!(all.len(), 60, "pages neither repeat nor skip a pursuit");
+    let past_the_end = cm.ok("/api/projects/table", &[("query[page]", "7")]).await;
+    assert_eq!((past_the_end["rows"].as_array().map(Vec::len), &past_the_end["total"]), (Some(0), &Value::from(60)));
 
     let by_value = cm.ok("/api/projects/table", &[("query[sort]", "value"), ("query[descending]", "true")]).await;
     let values: Vec<f64> = by_value["rows"].as_array().expect("rows").iter().filter_map(|r| r["estimated_value"].as_str()).map(|v| v.parse().expect("number")).collect();

@@ -13,35 +13,37 @@ use crate::{
 };
 use rust_decimal::Decimal;
 
+/// A card with its column's totals (every matching pursuit of the stage, not only the cards sent).
+#[derive(sqlx::FromRow)]
+struct RankedCard {
+    #[sqlx(flatten)]
+    card: ProjectRow,
+    stage_count: i64,
+    stage_value: Decimal,
+    stage_weighted: Decimal,
+}
+
+/// Every column in one pass over the matching pursuits: the totals as window aggregates, and the first
+/// `CARDS_PER_PAGE` cards of each stage, soonest response due first.
 pub async fn board(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>) -> Result<Vec<BoardColumn>, sqlx::Error> {
-    let totals_sql = format!(
-        "{MATCHING} SELECT pipeline_stage, count(*), coalesce(sum(estimated_value), 0), \
-                coalesce(sum(estimated_value * coalesce(win_probability_score, 0) / 100), 0) FROM p GROUP BY 1"
+    let sql = format!(
+        "{MATCHING} SELECT {ROW_COLUMNS}, stage_count, stage_value, stage_weighted FROM ( \
+           SELECT p.*, count(*) OVER stage AS stage_count, coalesce(sum(estimated_value) OVER stage, 0) AS stage_value, \
+                  coalesce(sum(estimated_value * coalesce(win_probability_score, 0) / 100) OVER stage, 0) AS stage_weighted, \
+                  row_number() OVER (stage ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn \
+             FROM p WINDOW stage AS (PARTITION BY pipeline_stage)) ranked \
+          WHERE rn <= $10 ORDER BY pipeline_stage, rn"
     );
-    let totals: Vec<(PipelineStage, i64, Decimal, Decimal)> =
-        bind_filter(sqlx::query_as(&totals_sql), filter, manager).fetch_all(&mut **tx).await?;
-    let cards_sql = format!(
-        "{MATCHING} SELECT {ROW_COLUMNS} FROM (SELECT p.*, row_number() OVER (PARTITION BY pipeline_stage \
-           ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn FROM p) ranked WHERE rn <= $10 \
-         ORDER BY pipeline_stage, rn"
-    );
-    let cards: Vec<ProjectRow> =
-        bind_filter(sqlx::query_as(&cards_sql), filter, manager).bind(CARDS_PER_PAGE).fetch_all(&mut **tx).await?;
+    let ranked: Vec<RankedCard> = bind_filter(sqlx::query_as(&sql), filter, manager).bind(CARDS_PER_PAGE).fetch_all(&mut **tx).await?;
     Ok(PipelineStage::ALL
         .iter()
         .map(|stage| {
-            let (count, total_value, weighted_value) = totals
-                .iter()
-                .find(|t| t.0 == *stage)
-                .map(|t| (t.1, t.2.round_dp(2), t.3.round_dp(2)))
+            let in_stage: Vec<&RankedCard> = ranked.iter().filter(|r| r.card.pipeline_stage == *stage).collect();
+            let (count, total_value, weighted_value) = in_stage
+                .first()
+                .map(|r| (r.stage_count, r.stage_value.round_dp(2), r.stage_weighted.round_dp(2)))
                 .unwrap_or((0, Decimal::ZERO, Decimal::ZERO));
-            BoardColumn {
-                stage: *stage,
-                count,
-                total_value,
-                weighted_value,
-                cards: cards.iter().filter(|c| c.pipeline_stage == *stage).cloned().collect(),
-            }
+            BoardColumn { stage: *stage, count, total_value, weighted_value, cards: in_stage.into_iter().map(|r| r.card.clone()).collect() }
         })
         .collect())
 }

@@ -166,8 +166,7 @@ pub async fn load_table(#[server(default)] query: TableQuery) -> Result<ProjectT
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         let manager = query.filter.manager_for(caller.user.id);
-        let rows = queries::table_page(&mut tx, &query, manager).await.map_err(db)?;
-        let total = queries::count(&mut tx, &query.filter, manager).await.map_err(db)?;
+        let (rows, total) = queries::table_page(&mut tx, &query, manager).await.map_err(db)?;
         let choices = queries::choices(&mut tx).await.map_err(db)?;
         let can_create = caller.permissions(&mut tx, Resource::Tenant).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsCreate));
         caller.commit(tx).await?;

@@ -12,11 +12,12 @@ pub const MATCHING: &str = r#"
                cur.project_status, cur.priority_level, cur.win_probability_score, cur.estimated_value,
                cur.response_due_date, cur.naics_codes, cur.set_aside_type, cur.updated_at,
                nullif(concat_ws(' ', cm.first_name, cm.last_name), '') AS capture_manager_name,
-               (SELECT count(*) FROM external_data_changes c
-                 WHERE c.tenant_id = cur.tenant_id AND c.opportunity_project_id = cur.id AND c.acknowledged_at IS NULL)
-                   AS unacknowledged_changes
+               coalesce(chg.n, 0) AS unacknowledged_changes
           FROM opportunity_project_current cur
           LEFT JOIN users cm ON cm.tenant_id = cur.tenant_id AND cm.id = cur.assigned_capture_manager
+          LEFT JOIN (SELECT c.opportunity_project_id, count(*) AS n FROM external_data_changes c
+                      WHERE c.tenant_id = app_current_tenant_id() AND c.acknowledged_by IS NULL GROUP BY 1) chg
+                 ON chg.opportunity_project_id = cur.id
          WHERE cur.tenant_id = app_current_tenant_id() AND cur.project_status <> 'archived'
            AND ($1::uuid IS NULL OR cur.assigned_capture_manager = $1)
            AND ($2::text IS NULL OR cur.priority_level = $2)
@@ -75,13 +76,27 @@ fn order_by(sort: TableSort, descending: bool) -> String {
     format!("ORDER BY {ahead}{key} {dir} NULLS LAST, lower(project_name), id")
 }
 
-pub async fn table_page(tx: &mut Tx, query: &TableQuery, manager: Option<UserId>) -> Result<Vec<ProjectRow>, sqlx::Error> {
-    let sql = format!("{MATCHING} SELECT {ROW_COLUMNS} FROM p {} OFFSET $10 LIMIT $11", order_by(query.sort, query.descending));
-    bind_filter(sqlx::query_as(&sql), &query.filter, manager)
+#[derive(sqlx::FromRow)]
+struct CountedRow {
+    #[sqlx(flatten)]
+    row: ProjectRow,
+    total: i64,
+}
+
+/// One page of the table and the number of all matching pursuits, in one pass (a page past the end counts
+/// separately).
+pub async fn table_page(tx: &mut Tx, query: &TableQuery, manager: Option<UserId>) -> Result<(Vec<ProjectRow>, i64), sqlx::Error> {
+    let sql = format!("{MATCHING} SELECT {ROW_COLUMNS}, count(*) OVER () AS total FROM p {} OFFSET $10 LIMIT $11", order_by(query.sort, query.descending));
+    let rows: Vec<CountedRow> = bind_filter(sqlx::query_as(&sql), &query.filter, manager)
         .bind((query.page - 1) * TABLE_PAGE_SIZE)
         .bind(TABLE_PAGE_SIZE)
         .fetch_all(&mut **tx)
-        .await
+        .await?;
+    let total = match rows.first() {
+        Some(first) => first.total,
+        None => count(tx, &query.filter, manager).await?,
+    };
+    Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
 /// The whole view for the CSV export, in the table's order, at most `limit` rows.
@@ -110,9 +125,11 @@ pub async fn choices(tx: &mut Tx) -> Result<FilterChoices, sqlx::Error> {
     )
     .fetch_all(&mut **tx)
     .await?;
+    // The values in use in snapshots and in overrides (cheaper than every project's effective value).
     let set_asides = sqlx::query_scalar(
-        "SELECT DISTINCT set_aside_type FROM opportunity_project_current \
-          WHERE set_aside_type IS NOT NULL AND project_status <> 'archived' ORDER BY 1",
+        "SELECT set_aside_type FROM external_opportunity_data WHERE is_current_version AND set_aside_type IS NOT NULL \
+         UNION SELECT override_value #>> '{}' FROM opportunity_project_overrides WHERE is_active AND field_name = 'set_aside_type' \
+         ORDER BY 1",
     )
     .fetch_all(&mut **tx)
     .await?;
