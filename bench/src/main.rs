@@ -182,11 +182,13 @@ impl Page {
         }
     }
 
-    /// Text only the loaded page has: a stage heading or a synced field beside data from the bench set (an
-    /// agency only the data holds). Errors render a callout instead.
+    /// What only the loaded page has (the end-to-end tests' hooks): a pursuit's card, the table, the health
+    /// score. A page whose data failed to load shows an error callout instead.
     fn marker(self) -> &'static str {
         match self {
-            Page::Board | Page::Table | Page::Project => "Department of",
+            Page::Board => "class=\"card-item\"",
+            Page::Table => "data-testid=\"projects-table\"",
+            Page::Project => "data-testid=\"pursuit-health\"",
         }
     }
 }
@@ -211,6 +213,8 @@ struct Sample {
 /// Set once before the attack; goose transactions are plain functions.
 struct Attack {
     page: Page,
+    /// Where the first body that was not the page is kept.
+    failure_file: String,
     users: usize,
     sessions: Vec<(String, String)>,
     projects: HashMap<String, Arc<Vec<String>>>,
@@ -261,7 +265,10 @@ async fn visit(user: &mut GooseUser) -> TransactionResult {
             let status = res.status();
             match res.text().await {
                 Ok(body) if status == 200 && body.contains(page.marker()) && !body.contains("callout--error") => (Ok(()), body.len()),
-                Ok(body) => (Err(format!("{status}: not the page ({} bytes)", body.len())), body.len()),
+                Ok(body) => {
+                    keep_first_failure(&body);
+                    (Err(format!("{status}: not the page ({} bytes)", body.len())), body.len())
+                }
                 Err(e) => (Err(format!("reading the body: {e}")), 0),
             }
         }
@@ -274,6 +281,14 @@ async fn visit(user: &mut GooseUser) -> TransactionResult {
         Ok(()) => Ok(()),
         Err(tag) => user.set_failure(&tag, &mut goose.request, None, None),
     }
+}
+
+/// The first body that was not the page, kept beside the results for whoever reads the errors.
+fn keep_first_failure(body: &str) {
+    static KEPT: std::sync::Once = std::sync::Once::new();
+    KEPT.call_once(|| {
+        let _ = std::fs::write(&attack().failure_file, body);
+    });
 }
 
 fn goose_error<T>(e: GooseError) -> T {
@@ -310,7 +325,9 @@ async fn load(flags: &Flags) {
     }
     let page = Page::parse(&page_arg);
     let projects = projects.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
-    if ATTACK.set(Attack { page, users, sessions, projects }).is_err() {
+    let out = flags.get("out");
+    let failure_file = format!("{out}.failed-{target}-{page_arg}-{users}.html");
+    if ATTACK.set(Attack { page, failure_file, users, sessions, projects }).is_err() {
         fail("one attack per process");
     }
 
@@ -357,5 +374,5 @@ async fn load(flags: &Flags) {
         bytes,
     };
     eprintln!("{}", outcome.line());
-    outcome.append(&flags.get("out"));
+    outcome.append(&out);
 }

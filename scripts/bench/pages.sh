@@ -7,7 +7,7 @@
 # Knobs (defaults are the committed benchmark): BENCH_TENANTS=20 BENCH_PROJECTS=1000 (per tenant)
 # BENCH_CONCURRENCY="50 500" BENCH_SECONDS=10 (each measured phase, after a 2 s warm-up)
 # BENCH_PAGES="board table project" BENCH_DB_POOL (the server's GWM_DB_MAX_CONNECTIONS; default: its own)
-# BENCH_APP_PORT=38080 BENCH_STATIC_PORT=38081.
+# BENCH_APP_PORT=38080 BENCH_STATIC_PORT=38081; BENCH_NO_BUILD=1 uses the binaries already built.
 # Raw results (goose logs and reports, pgbench output and logs, the saved pages, the server log, results.jsonl
 # and summary.txt) go to target/bench-results/pages-<time>/.
 source "$(dirname "$0")/../lib.sh"
@@ -60,8 +60,10 @@ export DATABASE_URL="postgres://gwm_owner@localhost/gwm_bench?host=$SOCKET"
 
 # Only the server's HTML is measured: no wasm bundle is needed (pages reference /pkg/*, never fetched here).
 log "building the server and the load driver (release)"
-(cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-crm --bin gwm-crm)
-(cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-bench)
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  (cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-crm --bin gwm-crm)
+  (cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-bench)
+fi
 
 log "creating $TENANTS tenants with $PROJECTS projects and $USERS_PER_TENANT users each"
 RUST_LOG=warn "$BIN" migrate >/dev/null
@@ -89,7 +91,8 @@ for k in $(seq 1 "$USERS_PER_TENANT"); do
   while IFS=$'\t' read -r _ sub; do
     if [ "$k" = 1 ]; then printf '%s\tadmin@%s.gwm.test\n' "$sub" "$sub"; else printf '%s\tuser%02d@%s.gwm.test\n' "$sub" "$k" "$sub"; fi
   done <"$WORK/tenants.tsv"
-done | head -n "$MAX_CONCURRENCY" >"$WORK/users.tsv"
+done >"$WORK/all-users.tsv"
+head -n "$MAX_CONCURRENCY" "$WORK/all-users.tsv" >"$WORK/users.tsv"
 
 log "starting the server (release, production settings) on port $APP_PORT"
 # Sign-in throttling and lockout raised: 500 sign-ins come from one address within seconds.

@@ -17,8 +17,8 @@ use leptos::prelude::*;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-/// Cards per column per page.
-pub const CARDS_PER_PAGE: i64 = 50;
+/// Cards per column per page: a screenful or two; the column header counts them all.
+pub const CARDS_PER_PAGE: i64 = 25;
 
 /// One stage's column: totals over all its pursuits (matching the filter), and the first cards.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
