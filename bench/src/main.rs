@@ -13,6 +13,8 @@
 //! of our own: goose times a request until its response headers arrive, but Leptos streams /pipeline and
 //! /projects/:id (out-of-order streaming: the shell first, the data when it is loaded), so here each sample
 //! runs until the whole body has been read. Goose's own report (time to headers) goes to the raw log.
+//! Sessions sign in once, before the first phase, rather than in each GooseUser's on_start: 500 Argon2
+//! hashes per phase would only add minutes, and every phase then uses the same 500 sessions.
 #![deny(clippy::unwrap_used)]
 
 mod report;
@@ -40,7 +42,10 @@ fn main() {
     match command.as_str() {
         "sign-in" => runtime.block_on(sign_in_all(&flags)),
         "load" => runtime.block_on(load(&flags)),
-        "pgbench" => report::pgbench(&flags.get("page"), flags.number("clients"), &flags.get("output"), &flags.get("log-prefix"), &flags.get("out")),
+        "pgbench" => {
+            let (page, output, log_prefix, out) = (flags.get("page"), flags.get("output"), flags.get("log-prefix"), flags.get("out"));
+            report::pgbench(&page, flags.number("clients"), &output, &log_prefix, &out)
+        }
         "report" => report::print(rest.first().map(String::as_str).unwrap_or_else(|| fail(USAGE))),
         _ => fail(USAGE),
     }
@@ -182,11 +187,11 @@ impl Page {
         }
     }
 
-    /// What only the loaded page has (the end-to-end tests' hooks): a pursuit's card, the table, the health
-    /// score. A page whose data failed to load shows an error callout instead.
+    /// What only the loaded page has (the end-to-end tests' hooks): the board's columns, the table, the
+    /// health score. A page whose data failed to load shows an error callout instead.
     fn marker(self) -> &'static str {
         match self {
-            Page::Board => "class=\"card-item\"",
+            Page::Board => "data-testid=\"board\"",
             Page::Table => "data-testid=\"projects-table\"",
             Page::Project => "data-testid=\"pursuit-health\"",
         }
@@ -264,7 +269,9 @@ async fn visit(user: &mut GooseUser) -> TransactionResult {
         Ok(res) => {
             let status = res.status();
             match res.text().await {
-                Ok(body) if status == 200 && body.contains(page.marker()) && !body.contains("callout--error") => (Ok(()), body.len()),
+                Ok(body) if status == 200 && body.contains(page.marker()) && !body.contains("callout--error") => {
+                    (Ok(()), body.len())
+                }
                 Ok(body) => {
                     keep_first_failure(&body);
                     (Err(format!("{status}: not the page ({} bytes)", body.len())), body.len())
@@ -334,7 +341,9 @@ async fn load(flags: &Flags) {
     let metrics = GooseAttack::initialize_with_config(GooseConfiguration::default())
         .unwrap_or_else(goose_error)
         .register_scenario(
-            scenario!("SignedInSession").register_transaction(transaction!(start).set_on_start()).register_transaction(transaction!(visit)),
+            scenario!("SignedInSession")
+                .register_transaction(transaction!(start).set_on_start())
+                .register_transaction(transaction!(visit)),
         )
         .set_default(GooseDefault::Host, base.as_str())
         .and_then(|g| g.set_default(GooseDefault::Users, users))
@@ -348,7 +357,8 @@ async fn load(flags: &Flags) {
         .execute()
         .await
         .unwrap_or_else(goose_error);
-    println!("goose: {} requests counted by goose (time to headers; see its report above)", metrics.requests.values().map(|r| r.success_count + r.fail_count).sum::<usize>());
+    let counted: usize = metrics.requests.values().map(|r| r.success_count + r.fail_count).sum();
+    println!("goose: {counted} requests counted by goose (time to headers; see its report above)");
 
     let all_started = *ALL_STARTED.get().unwrap_or_else(|| fail("not every user started"));
     let from = all_started + Duration::from_secs(warmup as u64);

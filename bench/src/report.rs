@@ -17,16 +17,21 @@ pub struct Outcome {
     pub mean_ms: f64,
     /// Successful page loads (or SQL transactions) per second.
     pub per_second: f64,
+    /// Successful loads (transactions) in the measured window.
     pub count: usize,
+    /// Loads that were not the page, over the whole run (warm-up included); pgbench: failed transactions.
     pub errors: usize,
     pub bytes: usize,
 }
 
 impl Outcome {
     pub fn line(&self) -> String {
+        let (kind, page, c) = (&self.kind, &self.page, self.concurrency);
+        let (p50, p95, p99, mean) = (self.p50_ms, self.p95_ms, self.p99_ms, self.mean_ms);
         format!(
-            "{:<6} {:<7} c={:<3} p50={:>8.2} ms p95={:>8.2} ms p99={:>8.2} ms mean={:>8.2} ms {:>8.1}/s n={} errors={}",
-            self.kind, self.page, self.concurrency, self.p50_ms, self.p95_ms, self.p99_ms, self.mean_ms, self.per_second, self.count, self.errors
+            "{kind:<6} {page:<7} c={c:<3} p50={p50:>8.2} ms p95={p95:>8.2} ms p99={p99:>8.2} ms mean={mean:>8.2} ms \
+             {:>8.1}/s n={} errors={}",
+            self.per_second, self.count, self.errors
         )
     }
 
@@ -57,7 +62,8 @@ pub fn percentiles(micros: &mut [u64]) -> (f64, f64, f64, f64) {
 pub fn pgbench(page: &str, clients: usize, output: &str, log_prefix: &str, out: &str) {
     let text = std::fs::read_to_string(output).unwrap_or_else(|e| fail(&format!("reading {output}: {e}")));
     let value = |key: &str| -> Option<f64> {
-        text.lines().find_map(|l| l.trim().strip_prefix(key)).and_then(|v| v.split_whitespace().next()).and_then(|v| v.parse().ok())
+        let rest = text.lines().find_map(|l| l.trim().strip_prefix(key))?;
+        rest.split_whitespace().next()?.parse().ok()
     };
     let tps = value("tps = ").unwrap_or_else(|| fail(&format!("no tps in {output}: did pgbench fail?")));
     let failed = value("number of failed transactions: ").unwrap_or(0.0) as usize;
@@ -114,14 +120,17 @@ pub fn print(path: &str) {
         let sql = find("sql", page, c);
         let st = find("static", page, c);
         let num = |v: Option<f64>, width: usize| v.map_or(format!("{:>width$}", "-"), |v| format!("{v:>width$.1}"));
+        // Fewer page loads than sessions in the window: every session waited on the first load most of the run.
+        let unsteady = app.count < c;
         println!(
-            "{:<8}{:>5} | {:>7.1} {:>7.1} {:>7.1} {:>8.1} {:>8} {:>6} | {} {} {} {} | {} {} {} {} | {:>6} {:>6} {:>6} | {:>6} {:>6} {:>6}",
+            "{:<8}{:>5} | {:>7.1} {:>7.1} {:>7.1} {:>7.1}{} {:>8} {:>6} | {} {} {} {} | {} {} {} {} | {:>6} {:>6} {:>6} | {:>6} {:>6} {:>6}",
             page,
             c,
             app.p50_ms,
             app.p95_ms,
             app.p99_ms,
             app.per_second,
+            if unsteady { "*" } else { " " },
             app.bytes / 1024,
             app.errors + st.map_or(0, |s| s.errors),
             num(sql.map(|s| s.mean_ms), 7),
@@ -143,4 +152,6 @@ pub fn print(path: &str) {
     println!();
     println!("Latency ratios are app over static (or SQL): how many times slower the page is. rps ratios are static");
     println!("(or SQL) throughput over the app's: how many times more the cheaper path serves. errors: app + static.");
+    println!("* fewer page loads than sessions in the window: the server never caught up, so the latencies are a lower");
+    println!("  bound of a steady state (each session would wait about sessions / req/s).");
 }

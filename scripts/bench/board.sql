@@ -1,10 +1,11 @@
 -- The SQL of the board page (/pipeline) for pgbench, as gwm_app, in the app's transaction shape: the tenant
 -- (and user) set transaction-locally, then what `load_board` (app/src/pipeline/mod.rs) runs in its
--- transaction: `Caller::authorize` (auth/ssr/queries.rs `grants`), `pipeline::queries::board` (totals, then
--- cards: the MATCHING CTE of projects/queries.rs), `projects::queries::choices`, and `grants` again for
--- can_move. Statements are prepared once per connection and executed with NULL filters, as sqlx does
--- (same custom/generic plan choices). Not included: the per-request work before the page (tenant by
--- subdomain, session load and check), which is part of what the app/SQL ratio shows.
+-- transaction: `Caller::authorize` (auth/ssr/queries.rs `grants`), `pipeline::queries::board` (one pass over
+-- the MATCHING CTE of projects/queries.rs: stage totals as window aggregates and the first CARDS_PER_PAGE = 25
+-- cards of each stage), `projects::queries::choices`, and `grants` again for can_move. Statements are
+-- prepared once per connection and executed with NULL filters, as sqlx does (same custom/generic plan
+-- choices). Not included: the work before the page (tenant by subdomain, session load and check, the user
+-- menu's own transaction), which is part of what the app/SQL ratio shows.
 -- Keep in step with those functions. Variables (-D): tenants, users (arrays, one per tenant), ntenants.
 \if :prepared = 0
 PREPARE grants(uuid, uuid) AS
@@ -13,41 +14,18 @@ PREPARE grants(uuid, uuid) AS
      WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > now())
        AND (ur.opportunity_project_id IS NULL OR ur.opportunity_project_id = $2)
      ORDER BY ur.opportunity_project_id NULLS FIRST, r.name;
-PREPARE totals(uuid, text, text, text, text, text, int, numeric, numeric) AS
+PREPARE board(uuid, text, text, text, text, text, int, numeric, numeric, bigint) AS
     WITH p AS (
         SELECT cur.id, cur.project_name, cur.title, cur.agency_name, cur.solicitation_number, cur.pipeline_stage,
                cur.project_status, cur.priority_level, cur.win_probability_score, cur.estimated_value,
                cur.response_due_date, cur.naics_codes, cur.set_aside_type, cur.updated_at,
                nullif(concat_ws(' ', cm.first_name, cm.last_name), '') AS capture_manager_name,
-               (SELECT count(*) FROM external_data_changes c
-                 WHERE c.tenant_id = cur.tenant_id AND c.opportunity_project_id = cur.id AND c.acknowledged_at IS NULL)
-                   AS unacknowledged_changes
+               coalesce(chg.n, 0) AS unacknowledged_changes
           FROM opportunity_project_current cur
           LEFT JOIN users cm ON cm.tenant_id = cur.tenant_id AND cm.id = cur.assigned_capture_manager
-         WHERE cur.tenant_id = app_current_tenant_id() AND cur.project_status <> 'archived'
-           AND ($1::uuid IS NULL OR cur.assigned_capture_manager = $1)
-           AND ($2::text IS NULL OR cur.priority_level = $2)
-           AND ($3::text IS NULL OR cur.project_name ILIKE $3 OR cur.solicitation_number ILIKE $3
-                OR cur.agency_name ILIKE $3 OR cur.title ILIKE $3)
-           AND ($4::text IS NULL OR cur.agency_name = $4)
-           AND ($5::text IS NULL OR cur.set_aside_type = $5)
-           AND ($6::text IS NULL OR cur.naics_codes LIKE $6)
-           AND ($7::int IS NULL OR cur.response_due_date BETWEEN now() AND now() + make_interval(days => $7))
-           AND ($8::numeric IS NULL OR cur.estimated_value >= $8)
-           AND ($9::numeric IS NULL OR cur.estimated_value <= $9)
-    ) SELECT pipeline_stage, count(*), coalesce(sum(estimated_value), 0),
-           coalesce(sum(estimated_value * coalesce(win_probability_score, 0) / 100), 0) FROM p GROUP BY 1;
-PREPARE cards(uuid, text, text, text, text, text, int, numeric, numeric, bigint) AS
-    WITH p AS (
-        SELECT cur.id, cur.project_name, cur.title, cur.agency_name, cur.solicitation_number, cur.pipeline_stage,
-               cur.project_status, cur.priority_level, cur.win_probability_score, cur.estimated_value,
-               cur.response_due_date, cur.naics_codes, cur.set_aside_type, cur.updated_at,
-               nullif(concat_ws(' ', cm.first_name, cm.last_name), '') AS capture_manager_name,
-               (SELECT count(*) FROM external_data_changes c
-                 WHERE c.tenant_id = cur.tenant_id AND c.opportunity_project_id = cur.id AND c.acknowledged_at IS NULL)
-                   AS unacknowledged_changes
-          FROM opportunity_project_current cur
-          LEFT JOIN users cm ON cm.tenant_id = cur.tenant_id AND cm.id = cur.assigned_capture_manager
+          LEFT JOIN (SELECT c.opportunity_project_id, count(*) AS n FROM external_data_changes c
+                      WHERE c.tenant_id = app_current_tenant_id() AND c.acknowledged_by IS NULL GROUP BY 1) chg
+                 ON chg.opportunity_project_id = cur.id
          WHERE cur.tenant_id = app_current_tenant_id() AND cur.project_status <> 'archived'
            AND ($1::uuid IS NULL OR cur.assigned_capture_manager = $1)
            AND ($2::text IS NULL OR cur.priority_level = $2)
@@ -61,9 +39,12 @@ PREPARE cards(uuid, text, text, text, text, text, int, numeric, numeric, bigint)
            AND ($9::numeric IS NULL OR cur.estimated_value <= $9)
     ) SELECT id, project_name, title, agency_name, solicitation_number, pipeline_stage, project_status,
      priority_level, win_probability_score, estimated_value, response_due_date, naics_codes, set_aside_type,
-     capture_manager_name, unacknowledged_changes, updated_at FROM (SELECT p.*, row_number() OVER (PARTITION BY pipeline_stage
-           ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn FROM p) ranked WHERE rn <= $10
-         ORDER BY pipeline_stage, rn;
+     capture_manager_name, unacknowledged_changes, updated_at, stage_count, stage_value, stage_weighted FROM (
+           SELECT p.*, count(*) OVER stage AS stage_count, coalesce(sum(estimated_value) OVER stage, 0) AS stage_value,
+                  coalesce(sum(estimated_value * coalesce(win_probability_score, 0) / 100) OVER stage, 0) AS stage_weighted,
+                  row_number() OVER (stage ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn
+             FROM p WINDOW stage AS (PARTITION BY pipeline_stage)) ranked
+          WHERE rn <= $10 ORDER BY pipeline_stage, rn;
 PREPARE choice_managers AS
     SELECT u.id, concat_ws(' ', u.first_name, u.last_name) FROM users u
      WHERE u.is_active AND EXISTS (SELECT 1 FROM opportunity_projects op WHERE op.assigned_capture_manager = u.id)
@@ -71,16 +52,16 @@ PREPARE choice_managers AS
 PREPARE choice_agencies AS
     SELECT DISTINCT agency_name FROM opportunity_projects WHERE agency_name IS NOT NULL AND project_status <> 'archived' ORDER BY 1;
 PREPARE choice_set_asides AS
-    SELECT DISTINCT set_aside_type FROM opportunity_project_current
-     WHERE set_aside_type IS NOT NULL AND project_status <> 'archived' ORDER BY 1;
+    SELECT set_aside_type FROM external_opportunity_data WHERE is_current_version AND set_aside_type IS NOT NULL
+    UNION SELECT override_value #>> '{}' FROM opportunity_project_overrides WHERE is_active AND field_name = 'set_aside_type'
+    ORDER BY 1;
 \set prepared 1
 \endif
 \set t random(1, :ntenants)
 BEGIN;
 SELECT set_config('app.current_tenant_id', (:tenants::text[])[:t], true), set_config('app.current_user_id', (:users::text[])[:t], true);
 EXECUTE grants((:users::uuid[])[:t], NULL);
-EXECUTE totals(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
-EXECUTE cards(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50);
+EXECUTE board(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 25);
 EXECUTE choice_managers;
 EXECUTE choice_agencies;
 EXECUTE choice_set_asides;

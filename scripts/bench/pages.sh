@@ -6,7 +6,7 @@
 #
 # Knobs (defaults are the committed benchmark): BENCH_TENANTS=20 BENCH_PROJECTS=1000 (per tenant)
 # BENCH_CONCURRENCY="50 500" BENCH_SECONDS=10 (each measured phase, after a 2 s warm-up)
-# BENCH_PAGES="board table project" BENCH_DB_POOL (the server's GWM_DB_MAX_CONNECTIONS; default: its own)
+# BENCH_PAGES="board table project" BENCH_DB_POOL (the server's GWM_DB_MAX_CONNECTIONS; unset: its default)
 # BENCH_APP_PORT=38080 BENCH_STATIC_PORT=38081; BENCH_NO_BUILD=1 uses the binaries already built.
 # Raw results (goose logs and reports, pgbench output and logs, the saved pages, the server log, results.jsonl
 # and summary.txt) go to target/bench-results/pages-<time>/.
@@ -38,6 +38,13 @@ apt_install nginx
 # 500 sessions hold 500 sockets in the driver, the server and nginx each.
 ulimit -n "$(ulimit -Hn)"
 
+# Only the server's HTML is measured: no wasm bundle is needed (pages reference /pkg/*, never fetched here).
+if [ -z "${BENCH_NO_BUILD:-}" ]; then
+  log "building the server and the load driver (release)"
+  (cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-crm --bin gwm-crm)
+  (cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-bench)
+fi
+
 WORK="$(mktemp -d /tmp/gwm-bench-pages.XXXXXX)"
 chmod 755 "$WORK" # nginx's workers (nobody) read the saved pages; postgres owns its cluster folder
 SOCKET="$WORK/socket"
@@ -53,17 +60,10 @@ trap 'exit 130' INT TERM
 mkdir -p "$RESULTS"/{pgbench,pages} "$WORK"/{site/pkg,files,static,nginx/tmp}
 
 log "starting a private PostgreSQL cluster (fsync on)"
-# Room for pgbench's clients at the highest concurrency beside the server's pool.
-pg_start "$WORK/pg" "$SOCKET" max_connections=$((MAX_CONCURRENCY + 100)) shared_buffers=512MB
+# Room for pgbench's clients at the highest concurrency beside the server's pool (20 unless BENCH_DB_POOL).
+pg_start "$WORK/pg" "$SOCKET" max_connections=$((MAX_CONCURRENCY + ${BENCH_DB_POOL:-20} + 50)) shared_buffers=512MB
 pg_prepare "$SOCKET" gwm_bench
 export DATABASE_URL="postgres://gwm_owner@localhost/gwm_bench?host=$SOCKET"
-
-# Only the server's HTML is measured: no wasm bundle is needed (pages reference /pkg/*, never fetched here).
-log "building the server and the load driver (release)"
-if [ -z "${BENCH_NO_BUILD:-}" ]; then
-  (cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-crm --bin gwm-crm)
-  (cd "$ROOT" && nice -n 10 cargo build --release --locked -p gwm-bench)
-fi
 
 log "creating $TENANTS tenants with $PROJECTS projects and $USERS_PER_TENANT users each"
 RUST_LOG=warn "$BIN" migrate >/dev/null
@@ -71,8 +71,8 @@ for i in $(seq -f '%02g' 1 "$TENANTS"); do
   GWM_ADMIN_PASSWORD="$PASSWORD" RUST_LOG=warn "$BIN" create-tenant --name "Bench Federal $i" --id "bench-$i" \
     --admin-email "admin@bench-$i.gwm.test" --admin-first-name Avery --admin-last-name Morgan --plan enterprise >/dev/null
 done
-psql -h "$SOCKET" -U gwm_owner -d gwm_bench -q -v ON_ERROR_STOP=1 -v projects="$PROJECTS" \
-  -f "$ROOT/scripts/bench/pages-data.sql" 2>&1 | grep -v NOTICE || true
+PGOPTIONS="-c client_min_messages=warning" psql -h "$SOCKET" -U gwm_owner -d gwm_bench -q -v ON_ERROR_STOP=1 \
+  -v projects="$PROJECTS" -f "$ROOT/scripts/bench/pages-data.sql"
 
 # Each tenant's id, its admin (the user pgbench acts as) and its projects (what sessions open). Tenant tables
 # are readable per tenant only, even by the owner (forced RLS).
@@ -99,10 +99,9 @@ log "starting the server (release, production settings) on port $APP_PORT"
 LEPTOS_ENV=PROD GWM_SECRET_KEY="$(openssl rand -base64 32)" GWM_PUBLIC_SCHEME=http \
   LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" LEPTOS_SITE_ROOT="$WORK/site" GWM_FILES_DIR="$WORK/files" \
   GWM_SEED_DEMO=never RUST_LOG=warn GWM_SIGN_IN_RATE_PER_MINUTE=100000 GWM_LOCKOUT_THRESHOLD=100 \
-  ${BENCH_DB_POOL:+GWM_DB_MAX_CONNECTIONS=$BENCH_DB_POOL} \
-  "$BIN" serve >"$RESULTS/server.log" 2>&1 &
+  GWM_DB_MAX_CONNECTIONS="${BENCH_DB_POOL:-}" "$BIN" serve >"$RESULTS/server.log" 2>&1 &
 SERVER_PID=$!
-wait_for_http "http://127.0.0.1:$APP_PORT/healthz" 60
+wait_for_http "http://127.0.0.1:$APP_PORT/healthz" 60 || { tail -n 20 "$RESULTS/server.log" >&2; exit 1; }
 
 log "signing in $(wc -l <"$WORK/users.tsv") sessions over HTTP"
 BENCH_PASSWORD="$PASSWORD" "$DRIVER" sign-in --base "http://127.0.0.1:$APP_PORT" --users "$WORK/users.tsv" \
@@ -110,7 +109,7 @@ BENCH_PASSWORD="$PASSWORD" "$DRIVER" sign-in --base "http://127.0.0.1:$APP_PORT"
 
 # The same bytes, served statically: each page saved once (by the first session) for nginx.
 IFS=$'\t' read -r HOST COOKIE <"$WORK/sessions.tsv"
-PROJECT_ID=$(grep "^${HOST%%.*}"$'\t' "$WORK/projects.tsv" | head -1 | cut -f2)
+PROJECT_ID=$(grep -m1 "^${HOST%%.*}"$'\t' "$WORK/projects.tsv" | cut -f2)
 declare -A PATHS=([board]="/pipeline" [table]="/projects?sort=due&page=2" [project]="/projects/$PROJECT_ID")
 for page in board table project; do
   curl -fsS -H "Host: $HOST" -H "Cookie: $COOKIE" "http://127.0.0.1:$APP_PORT${PATHS[$page]}" -o "$WORK/static/$page.html"
@@ -175,6 +174,11 @@ for page in $PAGES; do
   done
 done
 
-"$DRIVER" report "$RESULTS/results.jsonl" | tee "$RESULTS/summary.txt"
-log "server warnings and errors logged: $(grep -c -E '"level":"(ERROR|WARN)"' "$RESULTS/server.log" || true)"
+{
+  echo "GWM CRM pages, release build at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores:" \
+    "$TENANTS tenants x $PROJECTS projects, $MEASURE_SECONDS s per phase; latencies of whole pages, errors apart"
+  "$DRIVER" report "$RESULTS/results.jsonl"
+  echo "Server warnings and errors, by message (all of them in $RESULTS/server.log):"
+  grep -o -E '"level":"(WARN|ERROR)","message":"[^"]*"' "$RESULTS/server.log" | sort | uniq -c | sort -rn || echo "  none"
+} | tee "$RESULTS/summary.txt"
 log "done in $((SECONDS - STARTED_AT)) s; raw results in $RESULTS"

@@ -1,7 +1,7 @@
 -- The SQL of the table page (/projects?sort=due&page=2) for pgbench, in the app's transaction shape (see
 -- board.sql): what `load_table` (app/src/projects/mod.rs) runs: `grants` (authorize), `queries::table_page`
--- (MATCHING sorted by response due, deadlines ahead first; the second page of TABLE_PAGE_SIZE = 50),
--- `queries::count`, `queries::choices`, and `grants` again for can_create. Keep in step with those functions.
+-- (MATCHING sorted by response due, deadlines ahead first; the second page of TABLE_PAGE_SIZE = 50, with the
+-- total as a window count), `queries::choices`, and `grants` again for can_create. Keep in step with those.
 \if :prepared = 0
 PREPARE grants(uuid, uuid) AS
     SELECT r.name AS role_name, r.permissions FROM user_roles ur
@@ -15,11 +15,12 @@ PREPARE table_page(uuid, text, text, text, text, text, int, numeric, numeric, bi
                cur.project_status, cur.priority_level, cur.win_probability_score, cur.estimated_value,
                cur.response_due_date, cur.naics_codes, cur.set_aside_type, cur.updated_at,
                nullif(concat_ws(' ', cm.first_name, cm.last_name), '') AS capture_manager_name,
-               (SELECT count(*) FROM external_data_changes c
-                 WHERE c.tenant_id = cur.tenant_id AND c.opportunity_project_id = cur.id AND c.acknowledged_at IS NULL)
-                   AS unacknowledged_changes
+               coalesce(chg.n, 0) AS unacknowledged_changes
           FROM opportunity_project_current cur
           LEFT JOIN users cm ON cm.tenant_id = cur.tenant_id AND cm.id = cur.assigned_capture_manager
+          LEFT JOIN (SELECT c.opportunity_project_id, count(*) AS n FROM external_data_changes c
+                      WHERE c.tenant_id = app_current_tenant_id() AND c.acknowledged_by IS NULL GROUP BY 1) chg
+                 ON chg.opportunity_project_id = cur.id
          WHERE cur.tenant_id = app_current_tenant_id() AND cur.project_status <> 'archived'
            AND ($1::uuid IS NULL OR cur.assigned_capture_manager = $1)
            AND ($2::text IS NULL OR cur.priority_level = $2)
@@ -33,31 +34,8 @@ PREPARE table_page(uuid, text, text, text, text, text, int, numeric, numeric, bi
            AND ($9::numeric IS NULL OR cur.estimated_value <= $9)
     ) SELECT id, project_name, title, agency_name, solicitation_number, pipeline_stage, project_status,
      priority_level, win_probability_score, estimated_value, response_due_date, naics_codes, set_aside_type,
-     capture_manager_name, unacknowledged_changes, updated_at FROM p
+     capture_manager_name, unacknowledged_changes, updated_at, count(*) OVER () AS total FROM p
      ORDER BY response_due_date < now(), response_due_date ASC NULLS LAST, lower(project_name), id OFFSET $10 LIMIT $11;
-PREPARE table_count(uuid, text, text, text, text, text, int, numeric, numeric) AS
-    WITH p AS (
-        SELECT cur.id, cur.project_name, cur.title, cur.agency_name, cur.solicitation_number, cur.pipeline_stage,
-               cur.project_status, cur.priority_level, cur.win_probability_score, cur.estimated_value,
-               cur.response_due_date, cur.naics_codes, cur.set_aside_type, cur.updated_at,
-               nullif(concat_ws(' ', cm.first_name, cm.last_name), '') AS capture_manager_name,
-               (SELECT count(*) FROM external_data_changes c
-                 WHERE c.tenant_id = cur.tenant_id AND c.opportunity_project_id = cur.id AND c.acknowledged_at IS NULL)
-                   AS unacknowledged_changes
-          FROM opportunity_project_current cur
-          LEFT JOIN users cm ON cm.tenant_id = cur.tenant_id AND cm.id = cur.assigned_capture_manager
-         WHERE cur.tenant_id = app_current_tenant_id() AND cur.project_status <> 'archived'
-           AND ($1::uuid IS NULL OR cur.assigned_capture_manager = $1)
-           AND ($2::text IS NULL OR cur.priority_level = $2)
-           AND ($3::text IS NULL OR cur.project_name ILIKE $3 OR cur.solicitation_number ILIKE $3
-                OR cur.agency_name ILIKE $3 OR cur.title ILIKE $3)
-           AND ($4::text IS NULL OR cur.agency_name = $4)
-           AND ($5::text IS NULL OR cur.set_aside_type = $5)
-           AND ($6::text IS NULL OR cur.naics_codes LIKE $6)
-           AND ($7::int IS NULL OR cur.response_due_date BETWEEN now() AND now() + make_interval(days => $7))
-           AND ($8::numeric IS NULL OR cur.estimated_value >= $8)
-           AND ($9::numeric IS NULL OR cur.estimated_value <= $9)
-    ) SELECT count(*) FROM p;
 PREPARE choice_managers AS
     SELECT u.id, concat_ws(' ', u.first_name, u.last_name) FROM users u
      WHERE u.is_active AND EXISTS (SELECT 1 FROM opportunity_projects op WHERE op.assigned_capture_manager = u.id)
@@ -65,8 +43,9 @@ PREPARE choice_managers AS
 PREPARE choice_agencies AS
     SELECT DISTINCT agency_name FROM opportunity_projects WHERE agency_name IS NOT NULL AND project_status <> 'archived' ORDER BY 1;
 PREPARE choice_set_asides AS
-    SELECT DISTINCT set_aside_type FROM opportunity_project_current
-     WHERE set_aside_type IS NOT NULL AND project_status <> 'archived' ORDER BY 1;
+    SELECT set_aside_type FROM external_opportunity_data WHERE is_current_version AND set_aside_type IS NOT NULL
+    UNION SELECT override_value #>> '{}' FROM opportunity_project_overrides WHERE is_active AND field_name = 'set_aside_type'
+    ORDER BY 1;
 \set prepared 1
 \endif
 \set t random(1, :ntenants)
@@ -74,7 +53,6 @@ BEGIN;
 SELECT set_config('app.current_tenant_id', (:tenants::text[])[:t], true), set_config('app.current_user_id', (:users::text[])[:t], true);
 EXECUTE grants((:users::uuid[])[:t], NULL);
 EXECUTE table_page(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 50, 50);
-EXECUTE table_count(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
 EXECUTE choice_managers;
 EXECUTE choice_agencies;
 EXECUTE choice_set_asides;
