@@ -174,3 +174,11 @@ async fn the_demo_tenant_is_complete_and_created_once() {
     let tenants: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants").fetch_one(&owner).await.expect("tenants");
     assert_eq!(tenants, 1);
 }
+
+#[tokio::test]
+async fn the_user_menu_is_answered_from_the_session() {
+    let app = TestApp::with_demo().await;
+    let me = app.demo_user("jordan.reyes").await.ok("/api/auth/signed-in-as", &[]).await;
+    assert_eq!((me["name"].as_str(), me["organization"].as_str()), (Some("Jordan Reyes"), Some("Demo Federal Solutions")));
+    assert_eq!(app.call(Some("demo"), "/api/auth/signed-in-as", &[]).await.status(), 401, "signed out: nobody");
+}

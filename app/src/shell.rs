@@ -1,6 +1,6 @@
 //! The frame around every page: navigation for each area of the product.
 
-use crate::auth::{sign_out, who_am_i};
+use crate::auth::{sign_out, signed_in_as};
 use leptos::prelude::*;
 use leptos_router::{components::Outlet, hooks::use_location};
 
@@ -29,7 +29,7 @@ pub fn AppShellOutlet() -> impl IntoView {
 /// Who is signed in, and the way out.
 #[component]
 fn UserMenu() -> impl IntoView {
-    let me = Resource::new(|| (), |_| who_am_i());
+    let me = Resource::new(|| (), |_| signed_in_as());
     let leave = Action::new(|_: &()| sign_out());
     Effect::new(move |_| {
         if leave.value().get().is_some() {

@@ -141,6 +141,25 @@ pub async fn sign_out() -> Result<(), AppError> {
     .await
 }
 
+/// Who is signed in, for the shell's user menu.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MenuUser {
+    pub name: String,
+    pub organization: String,
+}
+
+/// The shell's user menu on every page: answered from the request's resolved session, without a database
+/// round trip (each one waits for a pooled connection under load).
+#[server(prefix = "/api", endpoint = "auth/signed-in-as")]
+pub async fn signed_in_as() -> Result<MenuUser, AppError> {
+    use crate::error::ssr::serve;
+    serve(async move {
+        let caller = ssr::Caller::current().await?;
+        Ok(MenuUser { name: caller.user.name, organization: caller.tenant.name })
+    })
+    .await
+}
+
 #[server(prefix = "/api", endpoint = "auth/me")]
 pub async fn who_am_i() -> Result<Me, AppError> {
     use crate::error::ssr::serve;
