@@ -53,6 +53,12 @@ impl PipelineStage {
     pub const fn is_closed(self) -> bool {
         matches!(self, Self::Awarded | Self::Lost)
     }
+
+    /// Phases 0–4: the response is still being written, so its due date is a deadline. From post-submittal
+    /// on it is history, not an alarm.
+    pub const fn awaits_response(self) -> bool {
+        matches!(self, Self::Phase0 | Self::Phase1 | Self::Phase2 | Self::Phase3 | Self::Phase4)
+    }
 }
 
 closed_set! {
@@ -222,6 +228,8 @@ mod tests {
         assert!(PipelineStage::Phase0 < PipelineStage::Phase6);
         assert_eq!(PipelineStage::ALL.len(), 9);
         assert!(PipelineStage::ALL.iter().filter(|s| s.is_closed()).eq([PipelineStage::Awarded, PipelineStage::Lost].iter()));
+        assert_eq!(PipelineStage::ALL.iter().filter(|s| s.awaits_response()).count(), 5, "phases 0 to 4 write the response");
+        assert!(!PipelineStage::Phase5.awaits_response() && !PipelineStage::Awarded.awaits_response());
     }
 
     #[test]

@@ -55,6 +55,17 @@ pub enum Urgency {
     Later,
 }
 
+impl Urgency {
+    /// The CSS modifier of a due date: `due--overdue`, `card-due--soon` ...
+    pub const fn modifier(self) -> &'static str {
+        match self {
+            Self::Overdue => "overdue",
+            Self::Soon => "soon",
+            Self::Later => "later",
+        }
+    }
+}
+
 /// "due today", "in 5 days", "3 days ago", with its urgency, relative to `now`.
 pub fn due_in(due: DateTime<Utc>, now: DateTime<Utc>) -> (String, Urgency) {
     let days = (due.date_naive() - now.date_naive()).num_days();

@@ -1,7 +1,7 @@
 //! /: the dashboard. Rendered on the server, then asked again every minute while the page is open.
 
 use super::{chart::PipelineChart, load_dashboard, Dashboard, Deadline, REFRESH_SECONDS, UPCOMING_DAYS};
-use crate::{domain::PipelineStage, format::{self, Urgency}};
+use crate::format::{self, Urgency};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -129,17 +129,15 @@ fn DeadlineList(items: Vec<Deadline>, as_of: DateTime<Utc>, empty: &'static str)
         {items.is_empty().then(|| view! { <p class="muted">{empty}</p> })}
         <ul class="list">
             {items.into_iter().map(|p| {
-                // From post-submittal on, the deadline was met: the date is history, not an alarm.
-                let submitted = p.pipeline_stage >= PipelineStage::Phase5;
-                let (class, due) = match p.response_due_date {
-                    Some(d) if submitted => ("due", format!("{} · submitted", format::date(d))),
+                let (urgency, due) = match p.response_due_date {
+                    Some(d) if !p.pipeline_stage.awaits_response() => (Urgency::Later, format!("{} · submitted", format::date(d))),
                     Some(d) => {
                         let (text, urgency) = format::due_in(d, as_of);
-                        let class = match urgency { Urgency::Overdue => "due due--overdue", Urgency::Soon => "due due--soon", Urgency::Later => "due" };
-                        (class, format!("{} · {text}", format::date(d)))
+                        (urgency, format!("{} · {text}", format::date(d)))
                     }
-                    None => ("due", "no due date yet".to_string()),
+                    None => (Urgency::Later, "no due date yet".to_string()),
                 };
+                let class = format!("due due--{}", urgency.modifier());
                 view! {
                     <li class="list__item list__item--stacked">
                         <div class="list__line">

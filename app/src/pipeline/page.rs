@@ -6,7 +6,7 @@ use crate::{
     domain::PipelineStage,
     projects::{FilterBar, ProjectFilter, ProjectRow},
     error::AppError,
-    format::{self, Urgency},
+    format,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -209,7 +209,7 @@ fn Card(
 ) -> impl IntoView {
     let for_drag = card.clone();
     let for_menu = card.clone();
-    let due = card.response_due_date.filter(|_| !card.pipeline_stage.is_closed() && !matches!(card.pipeline_stage, PipelineStage::Phase5 | PipelineStage::Phase6)).map(|d| format::due_in(d, as_of));
+    let due = card.response_due_date.filter(|_| card.pipeline_stage.awaits_response()).map(|d| format::due_in(d, as_of));
     view! {
         <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=card.id.to_string()
             on:dragstart=move |_| dragging.set(Some(for_drag.clone()))>
@@ -223,8 +223,7 @@ fn Card(
                 {card.estimated_value.map(|v| view! { <span>{format::money_compact(v)}</span> })}
                 {card.win_probability_score.map(|p| view! { <span title="Win probability">{format!("PWin {}", format::percent(p))}</span> })}
                 {due.map(|(text, urgency)| {
-                    let class = match urgency { Urgency::Overdue => "card-due card-due--overdue", Urgency::Soon => "card-due card-due--soon", Urgency::Later => "card-due" };
-                    view! { <span class=class>{text}</span> }
+                    view! { <span class=format!("card-due card-due--{}", urgency.modifier())>{text}</span> }
                 })}
             </div>
             <div class="card-item__foot">

@@ -39,7 +39,7 @@ pub fn pursuit_health(h: &HealthInputs, now: DateTime<Utc>) -> Option<Health> {
         score -= points;
         reasons.push(format!("−{points}: {why}"));
     };
-    let responding = matches!(h.stage, PipelineStage::Phase0 | PipelineStage::Phase1 | PipelineStage::Phase2 | PipelineStage::Phase3 | PipelineStage::Phase4);
+    let responding = h.stage.awaits_response();
     if let (true, Some(due)) = (responding, h.response_due) {
         let days = (due - now).num_days();
         if due < now {

@@ -1,6 +1,6 @@
 //! /projects/:id: the pursuit, its synced data beside the overrides, scores, team and history.
 
-use super::{load_project, HistoryEntry, OverrideField, ProjectDetail, RemoveOverride, SyncedValue};
+use super::{load_project, HistoryEntry, OverrideField, ProjectDetail, RemoveOverride, SyncedField, SyncedValue};
 use crate::{
     admin::pages::{outcome, ErrorNote, LoadError},
     domain::{PipelineStage, ProjectStatus},
@@ -231,8 +231,7 @@ fn describe(h: &HistoryEntry) -> String {
         "assigned_team_members" => "team".to_string(),
         "win_probability_score" => "win probability".to_string(),
         "strategic_value_score" => "strategic value".to_string(),
-        "estimated_value_max" => "estimated value".to_string(),
-        other => other.replace('_', " "),
+        other => other.parse::<SyncedField>().map(|f| f.label().to_lowercase()).unwrap_or_else(|_| other.replace('_', " ")),
     };
     match (h.field_name.as_str(), &h.old_value, &h.new_value) {
         ("project", None, _) => "created this pursuit".into(),

@@ -78,14 +78,15 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
         save.dispatch((id, input.get_untracked()));
     };
     let cancel = id.map(|id| format!("/projects/{id}")).unwrap_or_else(|| "/projects".into());
-    let text = move |label: &'static str, name: &'static str, get: ReadField, set: WriteField, hint: &'static str| view! {
+    let input_of = move |kind: &'static str, label: &'static str, name: &'static str, get: ReadField, set: WriteField, hint: &'static str| view! {
         <label class="field">
             <span class="field__label">{label}</span>
-            <input class="input" name=name type=if name == "response_due_date" { "date" } else { "text" } prop:value=move || input.with(get)
+            <input class="input" name=name type=kind prop:value=move || input.with(get)
                 on:input=move |ev| input.update(|i| set(i, event_target_value(&ev)))/>
             {(!hint.is_empty()).then(|| view! { <span class="field__hint">{hint}</span> })}
         </label>
     };
+    let text = move |label, name, get, set, hint| input_of("text", label, name, get, set, hint);
     let person = move |label: &'static str, name: &'static str, get: ReadField, set: WriteField| view! {
         <label class="field">
             <span class="field__label">{label}</span>
@@ -181,7 +182,7 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
                         <p class="field__hint">"No source is linked, so type what a sync would bring. Linking a source later keeps these as your values."</p>
                         <div class="form-grid">
                             {text("Estimated value ($)", "estimated_value", |i| i.estimated_value.clone(), |i, v| i.estimated_value = v, "e.g. 12500000")}
-                            {text("Response due", "response_due_date", |i| i.response_due_date.clone(), |i, v| i.response_due_date = v, "YYYY-MM-DD")}
+                            {input_of("date", "Response due", "response_due_date", |i| i.response_due_date.clone(), |i, v| i.response_due_date = v, "YYYY-MM-DD")}
                             {text("NAICS codes", "naics_codes", |i| i.naics_codes.clone(), |i, v| i.naics_codes = v, "e.g. 541512, 541519")}
                             {text("Set-aside", "set_aside_type", |i| i.set_aside_type.clone(), |i, v| i.set_aside_type = v, "e.g. 8(a), SDVOSB, none")}
                         </div>

@@ -3,7 +3,7 @@
 
 use super::{load_table, ProjectRow, ProjectTable, TableQuery, TableSort, TABLE_PAGE_SIZE};
 use crate::{
-    domain::{PipelineStage, Priority},
+    domain::Priority,
     format::{self, Urgency},
     projects::{FilterBar, ProjectFilter},
 };
@@ -132,15 +132,9 @@ fn Pager(state: TableQuery, pages: i64) -> impl IntoView {
 
 #[component]
 fn Row(project: ProjectRow, as_of: DateTime<Utc>) -> impl IntoView {
-    // From post-submittal on, the response deadline has been met: a past date is history, not an alarm.
-    let submitted = project.pipeline_stage >= PipelineStage::Phase5;
     let due = project.response_due_date.map(|d| {
-        let (relative, urgency) = if submitted { (String::new(), Urgency::Later) } else { format::due_in(d, as_of) };
-        let class = match urgency {
-            Urgency::Overdue => "due due--overdue",
-            Urgency::Soon => "due due--soon",
-            Urgency::Later => "due",
-        };
+        let (relative, urgency) = if project.pipeline_stage.awaits_response() { format::due_in(d, as_of) } else { (String::new(), Urgency::Later) };
+        let class = format!("due due--{}", urgency.modifier());
         view! {
             <span class=class>
                 <time datetime=d.to_rfc3339()>{format::date(d)}</time>
