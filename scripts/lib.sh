@@ -177,3 +177,37 @@ idp_stop() { # WORKDIR
   kill -9 -- "-$pgid" 2>/dev/null || true
   rm -f "$pidfile"
 }
+
+# A real S3-protocol server for the S3 backend's tests: s3s-fs serves a folder, one subfolder per bucket, and
+# checks SigV4 signatures (TOOLCHAIN.md: 0.14.1 is the version this toolchain builds).
+S3S_FS_VERSION=0.14.1
+ensure_s3s_fs() {
+  if command -v s3s-fs >/dev/null && s3s-fs --version 2>/dev/null | grep -q "$S3S_FS_VERSION"; then return 0; fi
+  log "installing s3s-fs $S3S_FS_VERSION (cargo install, a few minutes once)"
+  cargo install "s3s-fs@$S3S_FS_VERSION" --locked --features binary
+}
+s3_start() { # PORT WORKDIR ACCESS_KEY SECRET_KEY BUCKET
+  local port="$1" workdir="$2" key="$3" secret="$4" bucket="$5"
+  mkdir -p "$workdir/root/$bucket"
+  setsid sh -c 'echo $$ >"$1"; shift; exec "$@"' sh "$workdir/s3.pid" \
+    s3s-fs --host 127.0.0.1 --port "$port" --access-key "$key" --secret-key "$secret" "$workdir/root" \
+    >"$workdir/s3s-fs.log" 2>&1 </dev/null &
+  # Anonymous requests are refused (403), which still says it is listening.
+  local deadline=$((SECONDS + 30))
+  until [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/" 2>/dev/null)" != 000 ]; do
+    if [ $SECONDS -ge $deadline ]; then
+      echo "s3s-fs on port $port did not start" >&2; tail -n 20 "$workdir/s3s-fs.log" >&2 || true
+      s3_stop "$workdir"; return 1
+    fi
+    sleep 0.2
+  done
+}
+s3_stop() { # WORKDIR
+  local pidfile="$1/s3.pid" pgid
+  [ -s "$pidfile" ] || return 0
+  pgid="$(cat "$pidfile")"
+  kill -- "-$pgid" 2>/dev/null || true
+  for _ in $(seq 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 -- "-$pgid" 2>/dev/null || true
+  rm -f "$pidfile"
+}

@@ -6,6 +6,7 @@ source "$(dirname "$0")/lib.sh"
 ensure_build_tools
 ensure_browser
 ensure_saml_idp
+ensure_s3s_fs
 
 WORK="$(mktemp -d /tmp/gwm-test.XXXXXX)"
 chmod 755 "$WORK"
@@ -15,6 +16,7 @@ SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   idp_stop "$WORK/idp"
+  s3_stop "$WORK/s3"
   pg_stop "$PG_DATA"
   rm -rf "$WORK"
 }
@@ -26,6 +28,13 @@ pg_prepare "$PG_SOCKET" gwm_e2e
 
 # Integration tests create one fresh database per test through the superuser, owned by gwm_owner.
 export TEST_PG_SOCKET="$PG_SOCKET"
+
+# The S3 backend's tests run against s3s-fs; each test uses its own key prefix in the one bucket.
+S3_PORT=$((20000 + RANDOM % 20000))
+log "starting s3s-fs (S3 protocol) on port $S3_PORT"
+export TEST_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" TEST_S3_BUCKET=gwm-test
+export TEST_S3_ACCESS_KEY="gwm-test-$(openssl rand -hex 4)" TEST_S3_SECRET_KEY="$(openssl rand -hex 20)"
+s3_start "$S3_PORT" "$WORK/s3" "$TEST_S3_ACCESS_KEY" "$TEST_S3_SECRET_KEY" "$TEST_S3_BUCKET"
 
 build_site debug
 

@@ -1,6 +1,6 @@
 //! Configuration from environment variables, with defaults that work for a local run.
 
-use app::state::AuthSettings;
+use app::{documents::storage::S3Settings, state::AuthSettings};
 use base64::Engine;
 use sqlx::postgres::PgConnectOptions;
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
@@ -26,6 +26,15 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where document files are kept.
+#[derive(Debug, Clone)]
+pub enum StorageConfig {
+    /// Files under this folder (the embedded default: `GWM_FILES_DIR`).
+    Local(PathBuf),
+    /// An S3-protocol bucket.
+    S3(S3Settings),
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     /// The owner's connection: migrations and platform work (creating tenants).
@@ -38,6 +47,9 @@ pub struct Config {
     pub base_domain: String,
     pub default_tenant: Option<String>,
     pub files_dir: PathBuf,
+    pub storage: StorageConfig,
+    /// The largest file an upload may carry.
+    pub upload_max_bytes: u64,
     pub seed_demo: SeedDemo,
     pub demo_password: String,
     pub log_format: LogFormat,
@@ -97,6 +109,16 @@ impl Config {
             None => Some("demo".to_string()),
         };
         let auth = auth_settings(&lookup, production)?;
+        let files_dir = PathBuf::from(lookup("GWM_FILES_DIR").unwrap_or_else(|| "data/files".to_string()));
+        let storage = storage_config(&lookup, &files_dir)?;
+        let upload_max_raw = lookup("GWM_UPLOAD_MAX_MB").unwrap_or_else(|| "2048".to_string());
+        let upload_max_bytes = upload_max_raw
+            .trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|mb| (1..=102_400).contains(mb))
+            .map(|mb| mb * 1024 * 1024)
+            .ok_or_else(|| invalid("GWM_UPLOAD_MAX_MB", &upload_max_raw, "expected megabytes, a whole number from 1 to 102400"))?;
         Ok(Config {
             auth,
             owner_db,
@@ -106,7 +128,9 @@ impl Config {
             site_root: PathBuf::from(lookup("LEPTOS_SITE_ROOT").unwrap_or_else(|| "target/site".to_string())),
             base_domain,
             default_tenant,
-            files_dir: PathBuf::from(lookup("GWM_FILES_DIR").unwrap_or_else(|| "data/files".to_string())),
+            files_dir,
+            storage,
+            upload_max_bytes,
             seed_demo,
             demo_password: lookup("GWM_DEMO_PASSWORD").unwrap_or_else(|| "Capture-Demo-2026!".to_string()),
             log_format,
@@ -162,6 +186,35 @@ fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> 
     auth.trust_forwarded_for = lookup("GWM_TRUST_FORWARDED_FOR").is_some_and(|v| v == "true" || v == "1");
     auth.allow_private_fetches = !production;
     Ok(auth)
+}
+
+/// `GWM_STORAGE=local` (the default: files under `GWM_FILES_DIR`) or `s3`, which needs the bucket's
+/// endpoint, name and keys.
+fn storage_config(lookup: &impl Fn(&str) -> Option<String>, files_dir: &std::path::Path) -> Result<StorageConfig, ConfigError> {
+    match lookup("GWM_STORAGE").as_deref() {
+        None | Some("local") => Ok(StorageConfig::Local(files_dir.to_path_buf())),
+        Some("s3") => {
+            let required = |name: &'static str, hint: &'static str| lookup(name).ok_or(ConfigError::Missing { name, hint });
+            let endpoint = required("GWM_S3_ENDPOINT", "GWM_STORAGE=s3 needs the S3 endpoint URL, e.g. https://s3.us-gov-west-1.amazonaws.com.")?;
+            if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
+                return Err(invalid("GWM_S3_ENDPOINT", &endpoint, "expected an http:// or https:// URL"));
+            }
+            let force_path_style = match lookup("GWM_S3_FORCE_PATH_STYLE").as_deref() {
+                None | Some("true") | Some("1") => true,
+                Some("false") | Some("0") => false,
+                Some(other) => return Err(invalid("GWM_S3_FORCE_PATH_STYLE", other, "use \"true\" or \"false\"")),
+            };
+            Ok(StorageConfig::S3(S3Settings {
+                endpoint,
+                region: lookup("GWM_S3_REGION").unwrap_or_else(|| "us-east-1".to_string()),
+                bucket: required("GWM_S3_BUCKET", "GWM_STORAGE=s3 needs the bucket that holds document files.")?,
+                access_key_id: required("GWM_S3_ACCESS_KEY_ID", "GWM_STORAGE=s3 needs the access key id of a key that may read and write the bucket.")?,
+                secret_access_key: required("GWM_S3_SECRET_ACCESS_KEY", "GWM_STORAGE=s3 needs the secret of that access key.")?,
+                force_path_style,
+            }))
+        }
+        Some(other) => Err(invalid("GWM_STORAGE", other, "use \"local\" or \"s3\"")),
+    }
 }
 
 fn parse_db_url(name: &'static str, url: &str) -> Result<PgConnectOptions, ConfigError> {
@@ -237,6 +290,31 @@ mod tests {
         assert!(!c.auth.https);
         let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_LOCKOUT_THRESHOLD", "0")]).expect_err("must be refused").to_string();
         assert!(err.contains("GWM_LOCKOUT_THRESHOLD") && err.contains("1 to 100"), "{err}");
+    }
+
+    #[test]
+    fn storage_is_local_by_default_and_s3_needs_its_settings() {
+        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm")]).expect("config");
+        assert!(matches!(&c.storage, StorageConfig::Local(dir) if dir == &PathBuf::from("data/files")));
+        assert_eq!(c.upload_max_bytes, 2048 * 1024 * 1024);
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_STORAGE", "s3")]).expect_err("must be refused").to_string();
+        assert!(err.contains("GWM_S3_ENDPOINT"), "{err}");
+        let s3 = [
+            ("DATABASE_URL", "postgres://o@db/gwm"),
+            ("GWM_STORAGE", "s3"),
+            ("GWM_S3_ENDPOINT", "http://127.0.0.1:9000"),
+            ("GWM_S3_BUCKET", "docs"),
+            ("GWM_S3_ACCESS_KEY_ID", "AKIA1"),
+            ("GWM_S3_SECRET_ACCESS_KEY", "hunter2-secret"),
+        ];
+        let c = config(&s3).expect("config");
+        let StorageConfig::S3(settings) = &c.storage else { panic!("expected S3") };
+        assert_eq!((settings.bucket.as_str(), settings.region.as_str(), settings.force_path_style), ("docs", "us-east-1", true));
+        assert!(!format!("{c:?}").contains("hunter2-secret"), "the secret must not be printable");
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_STORAGE", "ftp")]).expect_err("must be refused").to_string();
+        assert!(err.contains("GWM_STORAGE"), "{err}");
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_UPLOAD_MAX_MB", "0")]).expect_err("must be refused").to_string();
+        assert!(err.contains("GWM_UPLOAD_MAX_MB"), "{err}");
     }
 
     #[test]

@@ -1,12 +1,17 @@
 //! Builds the application from configuration and serves it until a shutdown signal.
 
 use crate::{
-    config::{Config, SeedDemo},
+    config::{Config, SeedDemo, StorageConfig},
     database::{self, DatabaseError},
     demo,
-    http::{auth, export, health::health, housekeeping, middleware, saml},
+    http::{auth, documents, export, health::health, housekeeping, middleware, saml},
 };
-use app::{shell, state::{AppState, Settings}, App, OUTPUT_NAME};
+use app::{
+    documents::storage::{LocalDisk, ObjectStore, S3Store, StorageError},
+    shell,
+    state::{AppState, Settings},
+    App, OUTPUT_NAME,
+};
 use axum::{middleware::from_fn_with_state, routing::get, Router};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -24,6 +29,12 @@ pub enum StartupError {
         path: String,
         #[source]
         source: std::io::Error,
+    },
+    #[error("document storage ({place}) cannot be used: check that it is reachable and that the configured keys may write to it")]
+    Storage {
+        place: String,
+        #[source]
+        source: StorageError,
     },
     #[error("could not listen on {addr}")]
     Bind {
@@ -61,6 +72,12 @@ impl Application {
             source,
         })?;
 
+        let (storage, place): (Arc<dyn ObjectStore>, String) = match &config.storage {
+            StorageConfig::Local(dir) => (Arc::new(LocalDisk::new(dir)), format!("folder {}", dir.display())),
+            StorageConfig::S3(s3) => (Arc::new(S3Store::new(s3)), format!("bucket {} at {}", s3.bucket, s3.endpoint)),
+        };
+        storage.check().await.map_err(|source| StartupError::Storage { place, source })?;
+
         let listener = TcpListener::bind(config.bind).await.map_err(|source| StartupError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind, source })?;
         let leptos_options = LeptosOptions::builder()
@@ -75,9 +92,13 @@ impl Application {
                 base_domain: config.base_domain.clone(),
                 default_tenant: config.default_tenant.clone(),
                 files_dir: config.files_dir.clone(),
+                upload_max_bytes: config.upload_max_bytes,
                 auth: config.auth.clone(),
             }),
             leptos_options,
+            tenants: Arc::default(),
+            filter_choices: Arc::new(app::cache::TtlCache::new(std::time::Duration::from_secs(30), 100_000)),
+            storage,
         };
         let router = router(state.clone());
         Ok(Application { listener, router, addr, state })
@@ -108,6 +129,8 @@ fn router(state: AppState) -> Router {
         .route("/saml/login", get(saml::login))
         .route("/saml/acs", axum::routing::post(saml::consume))
         .route("/projects/export.csv", get(export::projects))
+        .route("/documents/upload", axum::routing::post(documents::upload))
+        .route("/documents/{id}/download", get(documents::download))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -13,7 +13,7 @@ async fn health_reports_the_database() {
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key("x-request-id"));
     let body: Value = res.json().await.expect("json");
-    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "ok" }));
+    assert_eq!(body, serde_json::json!({ "status": "ok", "database": "ok", "storage": "ok" }));
 }
 
 #[tokio::test]

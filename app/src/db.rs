@@ -8,11 +8,16 @@ use sqlx::{PgPool, Postgres, Transaction};
 
 pub type Tx = Transaction<'static, Postgres>;
 
-/// Begins a transaction scoped to `tenant` (and `user`, if a person is acting).
+/// Begins a transaction scoped to `tenant` (and `user`, if a person is acting), in one round trip: BEGIN and
+/// the settings go as one simple-protocol query. Only UUIDs are written into its text (hex digits and
+/// dashes, by their type), so nothing a user typed can reach it.
 pub async fn begin_tenant_tx(pool: &PgPool, tenant: TenantId, user: Option<UserId>) -> Result<Tx, sqlx::Error> {
-    let mut tx = pool.begin().await?;
-    set_tenant(&mut tx, tenant, user).await?;
-    Ok(tx)
+    let user = user.map(|u| u.as_uuid().hyphenated().to_string()).unwrap_or_default();
+    pool.begin_with(format!(
+        "BEGIN; SELECT set_config('app.current_tenant_id', '{}', true), set_config('app.current_user_id', '{user}', true)",
+        tenant.as_uuid().hyphenated()
+    ))
+    .await
 }
 
 /// Scopes an already open transaction (used by work that visits several tenants, one at a time).

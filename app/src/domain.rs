@@ -49,6 +49,15 @@ impl PipelineStage {
         }
     }
 
+    /// Where a pursuit usually goes from here: the next phase (Phase 6 → Awarded); closed pursuits stay.
+    pub fn next(self) -> PipelineStage {
+        match self {
+            Self::Phase6 | Self::Awarded => Self::Awarded,
+            Self::Lost => Self::Lost,
+            _ => Self::ALL.iter().skip_while(|s| **s != self).nth(1).copied().unwrap_or(self),
+        }
+    }
+
     /// Awarded and lost pursuits are closed: they no longer move through the phases.
     pub const fn is_closed(self) -> bool {
         matches!(self, Self::Awarded | Self::Lost)
@@ -195,6 +204,14 @@ mod tests {
     fn stages_parse_from_their_stored_spelling_in_any_case() {
         assert_eq!("phase_3".parse::<PipelineStage>(), Ok(PipelineStage::Phase3));
         assert_eq!(" AWARDED ".parse::<PipelineStage>(), Ok(PipelineStage::Awarded));
+    }
+
+    #[test]
+    fn the_next_stage_follows_the_phases_and_closed_pursuits_stay() {
+        assert_eq!(PipelineStage::Phase0.next(), PipelineStage::Phase1);
+        assert_eq!(PipelineStage::Phase5.next(), PipelineStage::Phase6);
+        assert_eq!(PipelineStage::Phase6.next(), PipelineStage::Awarded);
+        assert_eq!(PipelineStage::Lost.next(), PipelineStage::Lost);
     }
 
     #[test]

@@ -32,6 +32,14 @@ pub enum AppError {
     UnknownTenant(String),
     #[error("The service is busy or restarting. Please try again in a moment.")]
     Unavailable,
+    /// An upload past the configured size limit; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
+    /// A file whose bytes are not of an accepted type (or not what its name says); the message says why.
+    #[error("{0}")]
+    UnsupportedFile(String),
+    #[error("File storage is unavailable right now, so nothing was saved. Please try again in a few minutes.")]
+    StorageUnavailable,
     /// Something failed on the server; the reference finds the full story in the log.
     #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
     Internal(String),
@@ -73,7 +81,9 @@ pub mod ssr {
                 AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Unavailable | AppError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+                AppError::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
             }
         }

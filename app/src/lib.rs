@@ -9,6 +9,7 @@ pub mod audit;
 pub mod auth;
 pub mod closed_set;
 pub mod dashboard;
+pub mod documents;
 pub mod domain;
 pub mod error;
 pub mod format;
@@ -21,6 +22,8 @@ pub mod shell;
 pub mod sso;
 pub mod tenancy;
 
+#[cfg(feature = "ssr")]
+pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
@@ -94,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/new") view=projects::NewProjectPage/>
                     <Route path=path!("/projects/:id") view=project::ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
+                    <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
                     <Route path=path!("/account") view=account::AccountPage/>
                     <Route path=path!("/settings") view=admin::SettingsHome/>
                     <Route path=path!("/settings/users") view=admin::UsersPage/>

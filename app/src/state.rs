@@ -13,6 +13,8 @@ pub struct Settings {
     pub default_tenant: Option<String>,
     /// Root folder of the local-disk file store.
     pub files_dir: PathBuf,
+    /// The largest file an upload may carry, in bytes.
+    pub upload_max_bytes: u64,
     pub auth: AuthSettings,
 }
 
@@ -64,6 +66,12 @@ pub struct AppState {
     pub pool: PgPool,
     pub settings: Arc<Settings>,
     pub leptos_options: LeptosOptions,
+    /// Which tenant each address is (remembered for a few seconds).
+    pub tenants: Arc<crate::tenancy::ssr::TenantDirectory>,
+    /// Each tenant's filter menus (capture managers, agencies, set-asides), for a few seconds.
+    pub filter_choices: Arc<crate::cache::TtlCache<crate::ids::TenantId, crate::projects::FilterChoices>>,
+    /// Where document files are kept (local disk or S3).
+    pub storage: Arc<dyn crate::documents::storage::ObjectStore>,
 }
 
 impl AppState {

@@ -38,6 +38,8 @@ pub mod ssr {
     use super::TenantRef;
     use crate::ids::TenantId;
     use sqlx::PgPool;
+    use crate::cache::TtlCache;
+    use std::time::Duration;
 
     #[derive(sqlx::FromRow)]
     struct TenantRow {
@@ -58,6 +60,32 @@ pub mod ssr {
         Ok(row
             .filter(|t| t.is_active && matches!(t.subscription_status.as_str(), "trial" | "active"))
             .map(|t| TenantRef { id: t.id, name: t.name, subdomain }))
+    }
+
+    /// Tenants by subdomain, remembered for a few seconds. Every request first asks which tenant its address
+    /// is, and the answer almost never changes. Signed-in requests check their tenant's status again with
+    /// the session on every request, so a suspension still ends sessions at once; only a just-suspended
+    /// tenant's sign-in page can show for a few seconds more (and signing in there ends on the next request).
+    pub struct TenantDirectory(TtlCache<String, Option<TenantRef>>);
+
+    impl Default for TenantDirectory {
+        fn default() -> TenantDirectory {
+            // Unknown subdomains are remembered too, within the bound.
+            TenantDirectory(TtlCache::new(Duration::from_secs(5), 10_000))
+        }
+    }
+
+    impl TenantDirectory {
+        /// `active_tenant`, answered from memory when asked within the last few seconds.
+        pub async fn active(&self, pool: &PgPool, subdomain: &str) -> Result<Option<TenantRef>, sqlx::Error> {
+            let key = subdomain.trim().to_ascii_lowercase();
+            if let Some(known) = self.0.get(&key) {
+                return Ok(known);
+            }
+            let found = active_tenant(pool, &key).await?;
+            self.0.insert(key, found.clone());
+            Ok(found)
+        }
     }
 
     /// The active tenant with this id (its own row is the only one the app role can see once scoped).

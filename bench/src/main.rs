@@ -4,7 +4,9 @@
 //! - `sign-in`: signs every bench user in over HTTP, as a browser would, and writes one session a line.
 //! - `load`: goose, one GooseUser per signed-in session, each sending its own cookie and its tenant's Host,
 //!   requesting one page back to back (closed loop, so the users are the concurrency). The same run against
-//!   nginx serving the saved HTML measures the same bytes served statically.
+//!   nginx serving the saved HTML measures the same bytes served statically. With `--think MIN-MAX` each
+//!   session instead waits a random MIN..MAX seconds after each page, as a person reading it would (open
+//!   loop per person; the first visits are spread over MAX seconds so they do not arrive as one burst).
 //! - `pgbench`: reads a pgbench run (its output and per-transaction log) into the same results file.
 //! - `report`: the summary table, with the ratios app/static and app/SQL.
 //!
@@ -30,7 +32,7 @@ use std::{
 const USAGE: &str = "usage:
   gwm-bench sign-in --base URL --users FILE --out FILE          (password in BENCH_PASSWORD)
   gwm-bench load --target app|static --base URL --page board|table|project --users N --seconds S \\
-                 --sessions FILE --projects FILE --out RESULTS.jsonl [--warmup S]
+                 --sessions FILE --projects FILE --out RESULTS.jsonl [--warmup S] [--think MIN-MAX]
   gwm-bench pgbench --page P --clients N --output FILE --log-prefix PREFIX --out RESULTS.jsonl
   gwm-bench report RESULTS.jsonl";
 
@@ -223,6 +225,8 @@ struct Attack {
     users: usize,
     sessions: Vec<(String, String)>,
     projects: HashMap<String, Arc<Vec<String>>>,
+    /// Seconds a person reads a page before the next (None: back to back).
+    think: Option<(u64, u64)>,
 }
 
 static ATTACK: OnceLock<Attack> = OnceLock::new();
@@ -247,6 +251,11 @@ async fn start(user: &mut GooseUser) -> TransactionResult {
     )
     .await?;
     user.set_session_data(Session { host, cookie, projects, offset: index * 31, visits: 0 });
+    if let Some((_, max)) = a.think {
+        // Spread the first visits evenly over one longest think time.
+        let stagger_ms = (index as u64 * 7919) % (max * 1000).max(1);
+        tokio::time::sleep(Duration::from_millis(stagger_ms)).await;
+    }
     if STARTED_USERS.fetch_add(1, Ordering::SeqCst) + 1 == a.users {
         let _ = ALL_STARTED.set(Instant::now());
     }
@@ -298,6 +307,15 @@ fn keep_first_failure(body: &str) {
     });
 }
 
+/// "5-15" → (5, 15) seconds.
+fn parse_think(text: &str) -> (u64, u64) {
+    let parsed = text.split_once('-').and_then(|(a, b)| Some((a.trim().parse().ok()?, b.trim().parse().ok()?)));
+    match parsed {
+        Some((min, max)) if min <= max && max > 0 => (min, max),
+        _ => fail(&format!("--think {text:?}: expected MIN-MAX seconds, e.g. 5-15")),
+    }
+}
+
 fn goose_error<T>(e: GooseError) -> T {
     fail(&format!("goose: {e}"))
 }
@@ -331,25 +349,30 @@ async fn load(flags: &Flags) {
         }
     }
     let page = Page::parse(&page_arg);
+    let think = flags.0.get("think").map(|t| parse_think(t));
     let projects = projects.into_iter().map(|(k, v)| (k, Arc::new(v))).collect();
     let out = flags.get("out");
     let failure_file = format!("{out}.failed-{target}-{page_arg}-{users}.html");
-    if ATTACK.set(Attack { page, failure_file, users, sessions, projects }).is_err() {
+    if ATTACK.set(Attack { page, failure_file, users, sessions, projects, think }).is_err() {
         fail("one attack per process");
+    }
+    let stagger = think.map_or(0, |(_, max)| max as usize);
+    let mut scenario = scenario!("SignedInSession")
+        .register_transaction(transaction!(start).set_on_start())
+        .register_transaction(transaction!(visit));
+    if let Some((min, max)) = think {
+        scenario = scenario.set_wait_time(Duration::from_secs(min), Duration::from_secs(max)).unwrap_or_else(goose_error);
     }
 
     let metrics = GooseAttack::initialize_with_config(GooseConfiguration::default())
         .unwrap_or_else(goose_error)
-        .register_scenario(
-            scenario!("SignedInSession")
-                .register_transaction(transaction!(start).set_on_start())
-                .register_transaction(transaction!(visit)),
-        )
+        .register_scenario(scenario)
         .set_default(GooseDefault::Host, base.as_str())
         .and_then(|g| g.set_default(GooseDefault::Users, users))
         // Every user within about a second; the warm-up then lets connections and caches settle.
         .and_then(|g| g.set_default(GooseDefault::HatchRate, users.to_string().as_str()))
-        .and_then(|g| g.set_default(GooseDefault::RunTime, warmup + seconds + 1))
+        // With think time the first visits are spread over the longest think (see `start`) before the warm-up.
+        .and_then(|g| g.set_default(GooseDefault::RunTime, stagger + warmup + seconds + 1))
         .and_then(|g| g.set_default(GooseDefault::NoTelnet, true))
         .and_then(|g| g.set_default(GooseDefault::NoWebSocket, true))
         .and_then(|g| g.set_default(GooseDefault::NoGzip, true))
@@ -374,6 +397,7 @@ async fn load(flags: &Flags) {
         kind: target,
         page: page_arg,
         concurrency: users,
+        think: think.map(|(min, max)| format!("{min}-{max}")),
         p50_ms: p50,
         p95_ms: p95,
         p99_ms: p99,

@@ -11,6 +11,9 @@ pub struct Outcome {
     pub kind: String,
     pub page: String,
     pub concurrency: usize,
+    /// Seconds of think time between a session's pages ("5-15"); None: closed loop, back to back.
+    #[serde(default)]
+    pub think: Option<String>,
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub p99_ms: f64,
@@ -27,9 +30,10 @@ pub struct Outcome {
 impl Outcome {
     pub fn line(&self) -> String {
         let (kind, page, c) = (&self.kind, &self.page, self.concurrency);
+        let think = self.think.as_deref().map(|t| format!(" think={t}s")).unwrap_or_default();
         let (p50, p95, p99, mean) = (self.p50_ms, self.p95_ms, self.p99_ms, self.mean_ms);
         format!(
-            "{kind:<6} {page:<7} c={c:<3} p50={p50:>8.2} ms p95={p95:>8.2} ms p99={p99:>8.2} ms mean={mean:>8.2} ms \
+            "{kind:<6} {page:<7} c={c:<3}{think} p50={p50:>8.2} ms p95={p95:>8.2} ms p99={p99:>8.2} ms mean={mean:>8.2} ms \
              {:>8.1}/s n={} errors={}",
             self.per_second, self.count, self.errors
         )
@@ -84,6 +88,7 @@ pub fn pgbench(page: &str, clients: usize, output: &str, log_prefix: &str, out: 
         kind: "sql".into(),
         page: page.into(),
         concurrency: clients,
+        think: None,
         p50_ms: p50,
         p95_ms: p95,
         p99_ms: p99,
@@ -101,6 +106,7 @@ pub fn pgbench(page: &str, clients: usize, output: &str, log_prefix: &str, out: 
 pub fn print(path: &str) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("reading {path}: {e}")));
     let results: Vec<Outcome> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let (think_runs, results): (Vec<Outcome>, Vec<Outcome>) = results.into_iter().partition(|r| r.think.is_some());
     let find = |kind: &str, page: &str, c: usize| results.iter().find(|r| r.kind == kind && r.page == page && r.concurrency == c);
     let ratio = |a: f64, b: f64| if b > 0.0 { format!("{:.1}x", a / b) } else { "-".into() };
     println!();
@@ -154,4 +160,11 @@ pub fn print(path: &str) {
     println!("(or SQL) throughput over the app's: how many times more the cheaper path serves. errors: app + static.");
     println!("* fewer page loads than sessions in the window: the server never caught up, so the latencies are a lower");
     println!("  bound of a steady state (each session would wait about sessions / req/s).");
+    if !think_runs.is_empty() {
+        println!();
+        println!("With think time (each session reads a page for a random MIN..MAX seconds before the next):");
+        for run in &think_runs {
+            println!("  {}", run.line());
+        }
+    }
 }

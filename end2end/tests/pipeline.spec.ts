@@ -36,7 +36,10 @@ test("a capture manager drags a card to the next stage and it stays there after 
 
   // By keyboard/menu: moving to Lost asks for the outcome first.
   const moved = column(page, "phase_1").locator(`li[data-project='${id}']`);
-  await moved.getByRole("combobox").selectOption("lost");
+  await moved.getByRole("button", { name: /^Move .* to another stage$/ }).click();
+  const menu = page.getByTestId("move-menu");
+  await expect(menu.locator("button[data-stage='phase_1']")).toBeDisabled();
+  await menu.locator("button[data-stage='lost']").click();
   await expect(page.getByRole("dialog")).toBeVisible();
   await page.getByLabel("Outcome").fill("Lost on price; debrief scheduled");
   await page.getByRole("button", { name: "Save outcome" }).click();
@@ -75,7 +78,7 @@ test("a viewer sees the board but cannot move cards", async ({ page }) => {
   await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
   await expect(page.locator("li.card-item").first()).toBeVisible();
   await expect(page.locator("li.card-item[draggable='true']")).toHaveCount(0);
-  await expect(page.locator("li.card-item select")).toHaveCount(0);
+  await expect(page.locator("li.card-item .card-item__move")).toHaveCount(0);
 });
 
 test("a refused move rolls back with the reason", async ({ page, browser, baseURL }) => {

@@ -3,7 +3,7 @@
 -- transaction: `Caller::authorize` (auth/ssr/queries.rs `grants`), `pipeline::queries::board` (one pass over
 -- the MATCHING CTE of projects/queries.rs: stage totals as window aggregates and the first CARDS_PER_PAGE = 25
 -- cards of each stage), `projects::queries::choices`, and `grants` again for can_move. Statements are
--- prepared once per connection and executed with NULL filters, as sqlx does (same custom/generic plan
+-- prepared once per connection and executed with no filter (the app writes only active conditions into the SQL), as sqlx does (same custom/generic plan
 -- choices). Not included: the work before the page (tenant by subdomain, session load and check, the user
 -- menu's own transaction), which is part of what the app/SQL ratio shows.
 -- Keep in step with those functions. Variables (-D): tenants, users (arrays, one per tenant), ntenants.
@@ -14,7 +14,7 @@ PREPARE grants(uuid, uuid) AS
      WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > now())
        AND (ur.opportunity_project_id IS NULL OR ur.opportunity_project_id = $2)
      ORDER BY ur.opportunity_project_id NULLS FIRST, r.name;
-PREPARE board(uuid, text, text, text, text, text, int, numeric, numeric, bigint) AS
+PREPARE board(bigint) AS
     WITH p AS (
         SELECT cur.id, cur.project_name, cur.title, cur.agency_name, cur.solicitation_number, cur.pipeline_stage,
                cur.project_status, cur.priority_level, cur.win_probability_score, cur.estimated_value,
@@ -27,16 +27,6 @@ PREPARE board(uuid, text, text, text, text, text, int, numeric, numeric, bigint)
                       WHERE c.tenant_id = app_current_tenant_id() AND c.acknowledged_by IS NULL GROUP BY 1) chg
                  ON chg.opportunity_project_id = cur.id
          WHERE cur.tenant_id = app_current_tenant_id() AND cur.project_status <> 'archived'
-           AND ($1::uuid IS NULL OR cur.assigned_capture_manager = $1)
-           AND ($2::text IS NULL OR cur.priority_level = $2)
-           AND ($3::text IS NULL OR cur.project_name ILIKE $3 OR cur.solicitation_number ILIKE $3
-                OR cur.agency_name ILIKE $3 OR cur.title ILIKE $3)
-           AND ($4::text IS NULL OR cur.agency_name = $4)
-           AND ($5::text IS NULL OR cur.set_aside_type = $5)
-           AND ($6::text IS NULL OR cur.naics_codes LIKE $6)
-           AND ($7::int IS NULL OR cur.response_due_date BETWEEN now() AND now() + make_interval(days => $7))
-           AND ($8::numeric IS NULL OR cur.estimated_value >= $8)
-           AND ($9::numeric IS NULL OR cur.estimated_value <= $9)
     ) SELECT id, project_name, title, agency_name, solicitation_number, pipeline_stage, project_status,
      priority_level, win_probability_score, estimated_value, response_due_date, naics_codes, set_aside_type,
      capture_manager_name, unacknowledged_changes, updated_at, stage_count, stage_value, stage_weighted FROM (
@@ -44,7 +34,7 @@ PREPARE board(uuid, text, text, text, text, text, int, numeric, numeric, bigint)
                   coalesce(sum(estimated_value * coalesce(win_probability_score, 0) / 100) OVER stage, 0) AS stage_weighted,
                   row_number() OVER (stage ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn
              FROM p WINDOW stage AS (PARTITION BY pipeline_stage)) ranked
-          WHERE rn <= $10 ORDER BY pipeline_stage, rn;
+          WHERE rn <= $1 ORDER BY pipeline_stage, rn;
 PREPARE choice_managers AS
     SELECT u.id, concat_ws(' ', u.first_name, u.last_name) FROM users u
      WHERE u.is_active AND EXISTS (SELECT 1 FROM opportunity_projects op WHERE op.assigned_capture_manager = u.id)
@@ -61,7 +51,7 @@ PREPARE choice_set_asides AS
 BEGIN;
 SELECT set_config('app.current_tenant_id', (:tenants::text[])[:t], true), set_config('app.current_user_id', (:users::text[])[:t], true);
 EXECUTE grants((:users::uuid[])[:t], NULL);
-EXECUTE board(NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 25);
+EXECUTE board(25);
 EXECUTE choice_managers;
 EXECUTE choice_agencies;
 EXECUTE choice_set_asides;

@@ -6,7 +6,8 @@
 #
 # Knobs (defaults are the committed benchmark): BENCH_TENANTS=20 BENCH_PROJECTS=1000 (per tenant)
 # BENCH_CONCURRENCY="50 500" BENCH_SECONDS=10 (each measured phase, after a 2 s warm-up)
-# BENCH_PAGES="board table project" BENCH_DB_POOL (the server's GWM_DB_MAX_CONNECTIONS; unset: its default)
+# BENCH_PAGES="board table project" BENCH_THINK=5-15 (seconds a person reads a page, for the think-time runs
+# at the highest concurrency; "" skips them) BENCH_THINK_SECONDS=30 BENCH_DB_POOL (the server's GWM_DB_MAX_CONNECTIONS; unset: its default)
 # BENCH_APP_PORT=38080 BENCH_STATIC_PORT=38081; BENCH_NO_BUILD=1 uses the binaries already built.
 # Raw results (goose logs and reports, pgbench output and logs, the saved pages, the server log, results.jsonl
 # and summary.txt) go to target/bench-results/pages-<time>/.
@@ -17,6 +18,8 @@ PROJECTS="${BENCH_PROJECTS:-1000}"
 CONCURRENCY="${BENCH_CONCURRENCY:-50 500}"
 MEASURE_SECONDS="${BENCH_SECONDS:-10}"
 PAGES="${BENCH_PAGES:-board table project}"
+THINK="${BENCH_THINK-5-15}"
+THINK_SECONDS="${BENCH_THINK_SECONDS:-30}"
 APP_PORT="${BENCH_APP_PORT:-38080}"
 STATIC_PORT="${BENCH_STATIC_PORT:-38081}"
 USERS_PER_TENANT=25
@@ -148,11 +151,11 @@ nginx -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" 2>"$WORK/nginx/start.log" &
 NGINX_PID=$!
 wait_for_http "http://127.0.0.1:$STATIC_PORT/pipeline" 10
 
-# One page at one concurrency through goose: TARGET (app|static) BASE PAGE CONCURRENCY
+# One page at one concurrency through goose: TARGET (app|static) BASE PAGE CONCURRENCY [extra driver flags]
 load() {
-  local log_file="$RESULTS/goose-$3-$4-$1.log"
+  local log_file="$RESULTS/goose-$3-$4-$1${5:+-think}.log"
   "$DRIVER" load --target "$1" --base "$2" --page "$3" --users "$4" --seconds "$MEASURE_SECONDS" \
-    --sessions "$WORK/sessions.tsv" --projects "$WORK/projects.tsv" --out "$RESULTS/results.jsonl" >"$log_file" 2>&1 ||
+    --sessions "$WORK/sessions.tsv" --projects "$WORK/projects.tsv" --out "$RESULTS/results.jsonl" "${@:5}" >"$log_file" 2>&1 ||
     { tail -n 20 "$log_file" >&2; return 1; }
   tail -n 1 "$log_file"
 }
@@ -172,6 +175,15 @@ for page in $PAGES; do
     log "$page page, $c sessions: the same bytes from nginx"
     load static "http://127.0.0.1:$STATIC_PORT" "$page" "$c"
   done
+  if [ -n "$THINK" ]; then
+    # People read what they opened: the same sessions, each loading a page every few seconds. The warm-up is
+    # one longest think time, so every session has made its first visit before the window opens.
+    log "$page page, $MAX_CONCURRENCY sessions thinking ${THINK} s between pages: the app, then nginx"
+    for target in app static; do
+      base="http://127.0.0.1:$APP_PORT"; [ "$target" = app ] || base="http://127.0.0.1:$STATIC_PORT"
+      MEASURE_SECONDS="$THINK_SECONDS" load "$target" "$base" "$page" "$MAX_CONCURRENCY" --think "$THINK" --warmup "${THINK#*-}"
+    done
+  fi
 done
 
 {

@@ -6,7 +6,7 @@ use app::{
     error::AppError,
     scope::RequestContext,
     state::AppState,
-    tenancy::{ssr::active_tenant, subdomain_of},
+    tenancy::subdomain_of,
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
@@ -57,7 +57,7 @@ fn client_ip(req: &Request, trust_forwarded_for: bool) -> Option<IpAddr> {
 
 async fn tenant_at(state: &AppState, host: &str) -> Result<Option<TenantAtAddress>, sqlx::Error> {
     match subdomain_of(host, &state.settings.base_domain) {
-        Some(sub) => Ok(Some(match active_tenant(&state.pool, &sub).await? {
+        Some(sub) => Ok(Some(match state.tenants.active(&state.pool, &sub).await? {
             Some(t) => TenantAtAddress::Known(t),
             None => TenantAtAddress::Unknown(sub),
         })),
@@ -92,7 +92,7 @@ pub async fn resolve_visitor(State(state): State<AppState>, session: Session, mu
         (Some(known), _) => known,
         (None, Some(s)) => TenantAtAddress::Known(s.tenant.clone()),
         (None, None) => match &state.settings.default_tenant {
-            Some(default) => match active_tenant(&state.pool, default).await {
+            Some(default) => match state.tenants.active(&state.pool, default).await {
                 Ok(Some(t)) => TenantAtAddress::Known(t),
                 Ok(None) => TenantAtAddress::Unspecified,
                 Err(e) => return error_response(&path, AppError::from_db(e, &request.request_id)),

@@ -1,9 +1,19 @@
-//! Background upkeep of authentication state, every minute: idle and expired sessions end (with audit
-//! rows), and stale session records, sign-in attempts and SAML requests are dropped.
+//! Background upkeep, every minute: idle and expired sessions end (with audit rows); stale session records,
+//! sign-in attempts and SAML requests are dropped; and files announced for uploads that never recorded a
+//! document (the server died, or the database failed, after the write) are deleted.
 
-use app::state::AppState;
+use app::{
+    db::begin_tenant_tx,
+    documents::{queries, storage::StorageKey},
+    ids::TenantId,
+    state::AppState,
+};
 use std::time::Duration;
 use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// An upload still unrecorded after this long has failed (the largest allowed file at a crawl takes less).
+pub const ABANDONED_UPLOAD: Duration = Duration::from_secs(6 * 60 * 60);
 
 pub fn spawn(state: AppState) -> JoinHandle<()> {
     tokio::spawn(async move {
@@ -14,6 +24,11 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                 Ok(0) => {}
                 Ok(ended) => tracing::info!(ended, "ended idle or expired sessions"),
                 Err(e) => tracing::warn!(error = %e, "auth housekeeping failed; retrying in a minute"),
+            }
+            match sweep_abandoned_uploads(&state, ABANDONED_UPLOAD).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed the files of abandoned uploads"),
+                Err(e) => tracing::warn!(error = %e, "the abandoned-upload sweep failed; retrying in a minute"),
             }
         }
     })
@@ -28,4 +43,32 @@ pub async fn run_once(state: &AppState) -> Result<i32, sqlx::Error> {
             .fetch_one(&state.pool)
             .await?;
     Ok(ended)
+}
+
+/// Deletes the objects of uploads announced more than `older_than` ago and never linked to a document, then
+/// their announcements. An object that cannot be deleted now keeps its row and is tried again next time.
+pub async fn sweep_abandoned_uploads(state: &AppState, older_than: Duration) -> Result<usize, sqlx::Error> {
+    let stale: Vec<(TenantId, Uuid, String, String)> =
+        sqlx::query_as("SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(make_interval(secs => $1), 100)")
+            .bind(older_than.as_secs_f64())
+            .fetch_all(&state.pool)
+            .await?;
+    let mut removed = 0;
+    for (tenant, id, provider, key) in stale {
+        if provider != state.storage.provider().as_str() {
+            // Written to the other backend (the configuration changed since): not ours to delete.
+            continue;
+        }
+        if let Ok(key) = StorageKey::parse(&key)
+            && let Err(e) = state.storage.delete(&key).await
+        {
+            tracing::warn!(error = ?e, %key, "could not delete the file of an abandoned upload");
+            continue;
+        }
+        let mut tx = begin_tenant_tx(&state.pool, tenant, None).await?;
+        queries::forget_object(&mut tx, id).await?;
+        tx.commit().await?;
+        removed += 1;
+    }
+    Ok(removed)
 }

@@ -1,6 +1,7 @@
 //! Routes that are not server functions, and the middleware around everything.
 
 pub mod auth;
+pub mod documents;
 pub mod export;
 pub mod health;
 pub mod housekeeping;

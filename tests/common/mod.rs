@@ -125,6 +125,20 @@ impl Browser {
         req.send().await.expect("request")
     }
 
+    /// Uploads `body` as a page of this site would (POST /documents/upload?<query>, the file as the body).
+    pub async fn upload(&self, query: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.client
+            .post(format!("{}/documents/upload?{query}", self.base))
+            .header("host", &self.host)
+            .header("origin", self.origin())
+            .header("accept", "application/json")
+            .header("content-type", "application/octet-stream")
+            .body(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     pub async fn sign_in(&self, organization: Option<&str>, email: &str, password: &str) -> reqwest::Response {
         let mut form = vec![("email", email), ("password", password)];
         if let Some(org) = organization {
@@ -161,6 +175,8 @@ fn server_runtime() -> &'static tokio::runtime::Runtime {
 /// The real server, on the shared server runtime.
 pub struct TestApp {
     pub addr: std::net::SocketAddr,
+    /// The server's own state (its pool, storage and settings), for tests that drive background jobs.
+    pub state: app::state::AppState,
     pub db: TestDb,
     pub client: reqwest::Client,
 }
@@ -175,16 +191,16 @@ impl TestApp {
         let config = db.config(extra);
         // Servers run on one runtime that lives as long as the test process, as in production: each
         // #[tokio::test] has its own runtime, which ends with its test, and Leptos' task spawner is global.
-        let addr = server_runtime()
+        let (addr, state) = server_runtime()
             .spawn(async move {
                 let app = Application::build(config).await.expect("build app");
-                let addr = app.addr;
+                let (addr, state) = (app.addr, app.state.clone());
                 tokio::spawn(app.run_until_stopped());
-                addr
+                (addr, state)
             })
             .await
             .expect("server task");
-        TestApp { addr, db, client: new_client() }
+        TestApp { addr, state, db, client: new_client() }
     }
 
     pub fn url(&self, path: &str) -> String {

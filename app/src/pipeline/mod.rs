@@ -36,6 +36,8 @@ pub struct Board {
     pub can_move: bool,
     pub as_of: DateTime<Utc>,
     pub choices: FilterChoices,
+    /// The caller's saved views, loaded with the board (one transaction for the whole page).
+    pub views: Vec<SavedView>,
 }
 
 #[server(prefix = "/api", endpoint = "pipeline/board")]
@@ -43,13 +45,13 @@ pub async fn load_board(#[server(default)] filter: ProjectFilter) -> Result<Boar
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         filter.check()?;
-        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         let columns = queries::board(&mut tx, &filter, filter.manager_for(caller.user.id)).await.map_err(db)?;
-        let choices = crate::projects::queries::choices(&mut tx).await.map_err(db)?;
-        let can_move = caller.permissions(&mut tx, Resource::Tenant).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsMove));
+        let choices = crate::projects::queries::cached_choices(&mut tx, &caller).await.map_err(db)?;
+        let views = queries::views(&mut tx, caller.user.id).await.map_err(db)?;
         caller.commit(tx).await?;
-        Ok(Board { columns, can_move, as_of: Utc::now(), choices })
+        Ok(Board { columns, can_move: held.allows(Permission::ProjectsMove), as_of: Utc::now(), choices, views })
     })
     .await
 }

@@ -1,7 +1,7 @@
 //! /pipeline: the board. Cards move by drag and drop or by each card's "Move to" menu (keyboard); the
 //! board changes at once and rolls back with the server's message if the move is refused.
 
-use super::{list_views, load_board, move_project, more_cards, Board, BoardColumn, DeleteView, SaveView, CARDS_PER_PAGE};
+use super::{delete_view, load_board, move_project, more_cards, Board, BoardColumn, SaveView, SavedView, CARDS_PER_PAGE};
 use crate::{
     domain::PipelineStage,
     projects::{FilterBar, ProjectFilter, ProjectRow},
@@ -29,7 +29,9 @@ pub fn PipelinePage() -> impl IntoView {
                     <p class="eyebrow">"Capture"</p>
                     <h1 class="page__title">"Pipeline"</h1>
                 </div>
-                <SavedViews filter/>
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move { board.await.ok().map(|b| view! { <SavedViews filter initial=b.views/> }) })}
+                </Suspense>
             </header>
             <Suspense fallback=|| view! { <p class="muted" role="status">"Loading the pipeline…"</p> }>
                 {move || Suspend::new(async move {
@@ -66,6 +68,7 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     let dragging = RwSignal::new(None::<ProjectRow>);
     let asking = RwSignal::new(None::<PendingOutcome>);
+    let choosing = RwSignal::new(None::<ProjectRow>);
     let filter = StoredValue::new(filter);
 
     let mover = Action::new(move |(card, to, outcome): &(ProjectRow, PipelineStage, Option<String>)| {
@@ -113,9 +116,10 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
     view! {
         {move || error.get().map(|m| view! { <p class="form-error" role="alert" data-testid="board-error">{m}</p> })}
         {move || asking.get().map(|p| view! { <OutcomeDialog pending=p asking mover/> })}
+        {move || choosing.get().map(|card| view! { <MoveMenu card choosing request_move/> })}
         <div class="board" data-testid="board">
             <For each=move || PipelineStage::ALL.to_vec() key=|s| *s let:stage>
-                <BoardColumnView stage columns can_move as_of dragging request_move load_more/>
+                <BoardColumnView stage columns can_move as_of dragging choosing request_move load_more/>
             </For>
         </div>
     }
@@ -157,6 +161,7 @@ fn BoardColumnView(
     can_move: bool,
     as_of: DateTime<Utc>,
     dragging: RwSignal<Option<ProjectRow>>,
+    choosing: RwSignal<Option<ProjectRow>>,
     request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
     load_more: Action<PipelineStage, ()>,
 ) -> impl IntoView {
@@ -185,7 +190,7 @@ fn BoardColumnView(
             </header>
             {move || column().filter(|c| c.count == 0).map(|_| view! { <p class="muted board__empty">"No pursuits here"</p> })}
             <ol class="board__cards">
-                {move || column().map(|c| c.cards.into_iter().map(|card| view! { <Card card can_move as_of dragging request_move/> }).collect_view())}
+                {move || column().map(|c| c.cards.into_iter().map(|card| view! { <Card card can_move as_of dragging choosing/> }).collect_view())}
             </ol>
             {move || column().filter(|c| (c.cards.len() as i64) < c.count).map(|c| {
                 let left = c.count - c.cards.len() as i64;
@@ -205,7 +210,7 @@ fn Card(
     can_move: bool,
     as_of: DateTime<Utc>,
     dragging: RwSignal<Option<ProjectRow>>,
-    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
+    choosing: RwSignal<Option<ProjectRow>>,
 ) -> impl IntoView {
     let for_drag = card.clone();
     let for_menu = card.clone();
@@ -233,19 +238,51 @@ fn Card(
                 })}
             </div>
             {can_move.then(|| view! {
-                <label class="card-item__move">
-                    <span class="sr-only">{format!("Move {} to", card.project_name)}</span>
-                    <select class="input input--small" aria-label=format!("Move {} to stage", card.project_name)
-                        on:change=move |ev| {
-                            if let Ok(to) = event_target_value(&ev).parse::<PipelineStage>() { request_move(for_menu.clone(), to); }
-                        }>
-                        {PipelineStage::ALL.iter().map(|s| view! {
-                            <option value=s.as_str() selected=*s == card.pipeline_stage>{if *s == card.pipeline_stage { format!("{} (here)", s.short_label()) } else { format!("Move to {} · {}", s.short_label(), s.label()) }}</option>
-                        }).collect_view()}
-                    </select>
-                </label>
+                <button class="button button--secondary card-item__move" type="button" aria-haspopup="dialog"
+                    aria-label=format!("Move {} to another stage", card.project_name)
+                    on:click=move |_| choosing.set(Some(for_menu.clone()))>"Move…"</button>
             })}
         </li>
+    }
+}
+
+/// The keyboard and menu way to move a card: one dialog for the whole board (a menu on every card would
+/// repeat the nine stages 225 times in the page), listing the stages as buttons.
+#[component]
+fn MoveMenu(
+    card: ProjectRow,
+    choosing: RwSignal<Option<ProjectRow>>,
+    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let title = format!("Move \u{201c}{}\u{201d} to", card.project_name);
+    let label = title.clone();
+    let close = move || choosing.set(None);
+    let here = card.pipeline_stage;
+    view! {
+        <div class="dialog-backdrop" on:click=move |_| close()>
+            <div class="card dialog move-menu" role="dialog" aria-modal="true" aria-label=label data-testid="move-menu"
+                on:click=|ev| ev.stop_propagation()
+                on:keydown=move |ev| if ev.key() == "Escape" { close() }>
+                <h2 class="card__title">{title}</h2>
+                <ul class="move-menu__stages">
+                    {PipelineStage::ALL.iter().map(|stage| {
+                        let (stage, card) = (*stage, card.clone());
+                        view! {
+                            <li><button class="button button--ghost move-menu__stage" type="button" data-stage=stage.as_str()
+                                disabled=stage == here autofocus=stage == here.next()
+                                on:click=move |_| { close(); request_move(card.clone(), stage); }>
+                                <span class="move-menu__short">{stage.short_label()}</span>
+                                <span>{stage.label()}</span>
+                                {(stage == here).then(|| view! { <span class="muted">" (here)"</span> })}
+                            </button></li>
+                        }
+                    }).collect_view()}
+                </ul>
+                <div class="button-row">
+                    <button class="button button--ghost" type="button" on:click=move |_| close()>"Cancel"</button>
+                </div>
+            </div>
+        </div>
     }
 }
 
@@ -284,16 +321,34 @@ fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome
     }
 }
 
-/// The person's saved views: open one, save the current filter under a name, delete the one in use.
+/// The person's saved views (loaded with the board): open one, save the current filter under a name, delete
+/// the one in use.
 #[component]
-fn SavedViews(filter: Memo<ProjectFilter>) -> impl IntoView {
+fn SavedViews(filter: Memo<ProjectFilter>, initial: Vec<SavedView>) -> impl IntoView {
+    let views = RwSignal::new(initial);
     let save = ServerAction::<SaveView>::new();
-    let delete = ServerAction::<DeleteView>::new();
-    let views = Resource::new(move || (save.version().get(), delete.version().get()), |_| list_views());
+    let delete = Action::new(move |id: &uuid::Uuid| {
+        let id = *id;
+        async move { delete_view(id.to_string()).await.map(|()| id) }
+    });
     let name = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     Effect::new(move |_| match save.value().get() {
-        Some(Ok(_)) => { name.set(String::new()); problem.set(None); }
+        Some(Ok(saved)) => {
+            // The same name again replaces that view.
+            views.update(|list| {
+                list.retain(|v| v.name != saved.name);
+                list.push(saved);
+                list.sort_by(|a, b| a.name.cmp(&b.name));
+            });
+            name.set(String::new());
+            problem.set(None);
+        }
+        Some(Err(e)) => problem.set(Some(e.to_string())),
+        None => {}
+    });
+    Effect::new(move |_| match delete.value().get() {
+        Some(Ok(id)) => views.update(|list| list.retain(|v| v.id != id)),
         Some(Err(e)) => problem.set(Some(e.to_string())),
         None => {}
     });
@@ -308,8 +363,7 @@ fn SavedViews(filter: Memo<ProjectFilter>) -> impl IntoView {
     };
     view! {
         <div class="views">
-            <Transition fallback=|| ()>
-                {move || views.get().and_then(Result::ok).map(|list| {
+            {move || views.with(|list| {
                     let current = filter.get().to_query();
                     let active = list.iter().find(|v| v.query == current).map(|v| v.id);
                     view! {
@@ -321,11 +375,10 @@ fn SavedViews(filter: Memo<ProjectFilter>) -> impl IntoView {
                             </select>
                         </label>
                         {active.map(|id| view! {
-                            <button class="button button--ghost" type="button" on:click=move |_| { delete.dispatch(DeleteView { view_id: id.to_string() }); }>"Delete view"</button>
+                            <button class="button button--ghost" type="button" on:click=move |_| { delete.dispatch(id); }>"Delete view"</button>
                         })}
                     }
                 })}
-            </Transition>
             <form class="form form--inline" on:submit=on_save>
                 <label class="field"><span class="field__label">"Save this view as"</span>
                     <input class="input" name="name" bind:value=name placeholder="My critical pursuits" required/></label>

@@ -1,4 +1,4 @@
-//! SQL of the board, on the pursuits matching its filter (`projects::queries::MATCHING`). Totals cover every pursuit that matches the filter; cards come a page at a time, soonest
+//! SQL of the board, on the pursuits matching its filter (`projects::queries::matching`). Totals cover every pursuit that matches the filter; cards come a page at a time, soonest
 //! response due first.
 
 use super::{BoardColumn, CARDS_PER_PAGE};
@@ -7,7 +7,7 @@ use crate::{
     domain::PipelineStage,
     ids::{ProjectId, UserId},
     projects::{
-        queries::{bind_filter, MATCHING, ROW_COLUMNS},
+        queries::{matching, ROW_COLUMNS},
         ProjectFilter, ProjectRow,
     },
 };
@@ -26,15 +26,18 @@ struct RankedCard {
 /// Every column in one pass over the matching pursuits: the totals as window aggregates, and the first
 /// `CARDS_PER_PAGE` cards of each stage, soonest response due first.
 pub async fn board(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>) -> Result<Vec<BoardColumn>, sqlx::Error> {
-    let sql = format!(
-        "{MATCHING} SELECT {ROW_COLUMNS}, stage_count, stage_value, stage_weighted FROM ( \
+    let mut q = matching(filter, manager);
+    q.push(format_args!(
+        " SELECT {ROW_COLUMNS}, stage_count, stage_value, stage_weighted FROM ( \
            SELECT p.*, count(*) OVER stage AS stage_count, coalesce(sum(estimated_value) OVER stage, 0) AS stage_value, \
                   coalesce(sum(estimated_value * coalesce(win_probability_score, 0) / 100) OVER stage, 0) AS stage_weighted, \
                   row_number() OVER (stage ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn \
              FROM p WINDOW stage AS (PARTITION BY pipeline_stage)) ranked \
-          WHERE rn <= $10 ORDER BY pipeline_stage, rn"
-    );
-    let ranked: Vec<RankedCard> = bind_filter(sqlx::query_as(&sql), filter, manager).bind(CARDS_PER_PAGE).fetch_all(&mut **tx).await?;
+          WHERE rn <= "
+    ))
+    .push_bind(CARDS_PER_PAGE)
+    .push(" ORDER BY pipeline_stage, rn");
+    let ranked: Vec<RankedCard> = q.build_query_as().fetch_all(&mut **tx).await?;
     Ok(PipelineStage::ALL
         .iter()
         .map(|stage| {
@@ -49,16 +52,20 @@ pub async fn board(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>)
 }
 
 pub async fn cards(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>, stage: PipelineStage, offset: i64) -> Result<Vec<ProjectRow>, sqlx::Error> {
-    let sql = format!(
-        "{MATCHING} SELECT {ROW_COLUMNS} FROM p WHERE pipeline_stage = $10 \
-         ORDER BY response_due_date ASC NULLS LAST, project_name, id OFFSET $11 LIMIT $12"
-    );
-    bind_filter(sqlx::query_as(&sql), filter, manager).bind(stage).bind(offset).bind(CARDS_PER_PAGE).fetch_all(&mut **tx).await
+    let mut q = matching(filter, manager);
+    q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p WHERE pipeline_stage = "))
+        .push_bind(stage)
+        .push(" ORDER BY response_due_date ASC NULLS LAST, project_name, id OFFSET ")
+        .push_bind(offset)
+        .push(" LIMIT ")
+        .push_bind(CARDS_PER_PAGE);
+    q.build_query_as().fetch_all(&mut **tx).await
 }
 
 pub async fn card(tx: &mut Tx, id: ProjectId) -> Result<Option<ProjectRow>, sqlx::Error> {
-    let sql = format!("{MATCHING} SELECT {ROW_COLUMNS} FROM p WHERE id = $10");
-    bind_filter(sqlx::query_as(&sql), &ProjectFilter::default(), None).bind(id).fetch_optional(&mut **tx).await
+    let mut q = matching(&ProjectFilter::default(), None);
+    q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p WHERE id = ")).push_bind(id);
+    q.build_query_as().fetch_optional(&mut **tx).await
 }
 
 /// The project's stage, locking the row for the move (another tenant's or an archived project: None).

@@ -157,14 +157,13 @@ pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError>
     use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
-        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Project(id)).await?;
+        let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Project(id)).await?;
         let db = |e| caller.db_error(e);
         let facts = queries::facts(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         let synced = queries::synced_values(&mut tx, id).await.map_err(db)?;
         let history = queries::history(&mut tx, id).await.map_err(db)?;
         let project_roles = queries::project_roles(&mut tx, id).await.map_err(db)?;
-        let granted = caller.permissions(&mut tx, Resource::Project(id)).await?;
-        let may = |wanted: Permission| granted.iter().any(|(_, p)| p.contains(&wanted));
+        let may = |wanted: Permission| held.allows(wanted);
         let (can_override, can_edit, can_archive) = (may(Permission::ProjectsOverride), may(Permission::ProjectsUpdate), may(Permission::ProjectsArchive));
         caller.commit(tx).await?;
         let response_due = synced
@@ -209,7 +208,9 @@ pub async fn override_field(project_id: String, field: String, value: String, re
             .before(serde_json::json!({ field.as_str(): previous.unwrap_or(external) }))
             .after(serde_json::json!({ field.as_str(): value }));
         caller.audit(&mut tx, event).await?;
-        caller.commit(tx).await
+        caller.commit(tx).await?;
+        crate::projects::queries::forget_choices(&caller);
+        Ok(())
     })
     .await
 }
@@ -231,7 +232,9 @@ pub async fn remove_override(project_id: String, field: String) -> Result<(), Ap
             .before(serde_json::json!({ field.as_str(): removed }))
             .after(serde_json::json!({ field.as_str(): external }));
         caller.audit(&mut tx, event).await?;
-        caller.commit(tx).await
+        caller.commit(tx).await?;
+        crate::projects::queries::forget_choices(&caller);
+        Ok(())
     })
     .await
 }

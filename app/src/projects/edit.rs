@@ -242,6 +242,7 @@ pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> 
             .after(writes::snapshot_json(&valid));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await?;
+        super::queries::forget_choices(&caller);
         Ok(id)
     })
     .await
@@ -256,7 +257,9 @@ pub async fn update_project(project_id: String, input: ProjectInput) -> Result<(
         let valid = input.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsUpdate, Resource::Project(id)).await?;
         writes::update(&mut tx, &caller, id, &valid).await?;
-        caller.commit(tx).await
+        caller.commit(tx).await?;
+        super::queries::forget_choices(&caller);
+        Ok(())
     })
     .await
 }
@@ -271,7 +274,9 @@ pub async fn archive_project(project_id: String, reason: String) -> Result<(), A
         let reason = required_text("The reason for archiving", &reason, 500)?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsArchive, Resource::Project(id)).await?;
         writes::archive(&mut tx, &caller, id, &reason).await?;
-        caller.commit(tx).await
+        caller.commit(tx).await?;
+        super::queries::forget_choices(&caller);
+        Ok(())
     })
     .await
 }
@@ -285,7 +290,9 @@ pub async fn restore_project(project_id: String) -> Result<(), AppError> {
         let id: ProjectId = parse_id("Project", &project_id)?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsArchive, Resource::Project(id)).await?;
         writes::restore(&mut tx, &caller, id).await?;
-        caller.commit(tx).await
+        caller.commit(tx).await?;
+        super::queries::forget_choices(&caller);
+        Ok(())
     })
     .await
 }

@@ -163,12 +163,12 @@ pub async fn load_table(#[server(default)] query: TableQuery) -> Result<ProjectT
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         query.check()?;
-        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         let manager = query.filter.manager_for(caller.user.id);
         let (rows, total) = queries::table_page(&mut tx, &query, manager).await.map_err(db)?;
-        let choices = queries::choices(&mut tx).await.map_err(db)?;
-        let can_create = caller.permissions(&mut tx, Resource::Tenant).await?.iter().any(|(_, p)| p.contains(&Permission::ProjectsCreate));
+        let choices = queries::cached_choices(&mut tx, &caller).await.map_err(db)?;
+        let can_create = held.allows(Permission::ProjectsCreate);
         caller.commit(tx).await?;
         Ok(ProjectTable { rows, total, choices, can_create, as_of: Utc::now() })
     })

@@ -30,6 +30,16 @@ impl Resource {
     }
 }
 
+/// The permissions a caller holds on one resource, as found by an authorization check.
+#[derive(Debug, Clone)]
+pub struct Held(Vec<Permission>);
+
+impl Held {
+    pub fn allows(&self, permission: Permission) -> bool {
+        self.0.contains(&permission)
+    }
+}
+
 /// A signed-in user calling a server function.
 #[derive(Clone)]
 pub struct Caller {
@@ -65,6 +75,15 @@ impl Caller {
         let mut tx = caller.begin().await?;
         caller.authorize(&mut tx, permission, resource).await?;
         Ok((caller, tx))
+    }
+
+    /// `start`, also handing back what the caller holds on `resource` (from the same lookup as the check),
+    /// for pages that show or hide actions.
+    pub async fn start_holding(permission: Permission, resource: Resource) -> Result<(Caller, Tx, Held), AppError> {
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let held = caller.authorize(&mut tx, permission, resource).await?;
+        Ok((caller, tx, held))
     }
 
     pub async fn commit(&self, tx: Tx) -> Result<(), AppError> {
@@ -107,10 +126,10 @@ impl Caller {
     /// The one authorization check. Allowed: Ok. Refused: the refusal is recorded in permission_audit and
     /// audit_logs (in a transaction of its own, so it survives the caller's rollback) and the caller gets
     /// Forbidden with what they tried to do.
-    pub async fn authorize(&self, tx: &mut Tx, permission: Permission, resource: Resource) -> Result<(), AppError> {
+    pub async fn authorize(&self, tx: &mut Tx, permission: Permission, resource: Resource) -> Result<Held, AppError> {
         let grants = self.permissions(tx, resource).await?;
         if grants.iter().any(|(_, perms)| perms.contains(&permission)) {
-            return Ok(());
+            return Ok(Held(grants.into_iter().flat_map(|(_, perms)| perms).collect()));
         }
         let roles: Vec<&str> = grants.iter().map(|(name, _)| name.as_str()).collect();
         let reason = if roles.is_empty() {

@@ -8,7 +8,7 @@ pub mod session;
 pub mod throttle;
 pub mod visitor;
 
-pub use caller::{Caller, Resource};
+pub use caller::{Caller, Held, Resource};
 pub use visitor::{SignedIn, TenantAtAddress, UserRef, Visitor};
 pub mod enrollment;
 pub mod sign_in;

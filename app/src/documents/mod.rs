@@ -1,0 +1,207 @@
+//! Documents: solicitations, amendments, Q&A responses, capture plans and proposals, kept as files with every
+//! version. Uploads and downloads stream through the server's own routes (src/http/documents.rs, which uses
+//! `upload`); listing, versions, delete and restore are server functions here.
+
+pub mod kinds;
+pub mod names;
+mod page;
+#[cfg(feature = "ssr")]
+pub mod queries;
+#[cfg(feature = "ssr")]
+pub mod storage;
+#[cfg(feature = "ssr")]
+pub mod upload;
+
+pub use page::ProjectDocumentsPage;
+
+use crate::{closed_set, domain::AccessLevel, error::AppError, ids::ProjectId};
+use chrono::{DateTime, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+closed_set! {
+    /// What a document is, for filing and search.
+    pub enum DocumentType: "document type" {
+        Solicitation = "solicitation",
+        Amendment = "amendment",
+        QnaResponse = "qna_response",
+        Proposal = "proposal",
+        CapturePlan = "capture_plan",
+        Presentation = "presentation",
+        Contract = "contract",
+        Correspondence = "correspondence",
+        Pricing = "pricing",
+        PastPerformance = "past_performance",
+        Other = "other",
+    }
+}
+
+impl DocumentType {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Solicitation => "Solicitation",
+            Self::Amendment => "Amendment",
+            Self::QnaResponse => "Q&A response",
+            Self::Proposal => "Proposal",
+            Self::CapturePlan => "Capture plan",
+            Self::Presentation => "Presentation",
+            Self::Contract => "Contract",
+            Self::Correspondence => "Correspondence",
+            Self::Pricing => "Pricing",
+            Self::PastPerformance => "Past performance",
+            Self::Other => "Other",
+        }
+    }
+}
+
+closed_set! {
+    /// Where text extraction stands.
+    pub enum ProcessingStatus: "processing status" {
+        Pending = "pending",
+        Processing = "processing",
+        Ready = "ready",
+        Error = "error",
+    }
+}
+
+/// One version of a document, as lists and version histories show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DocumentRow {
+    pub id: Uuid,
+    /// The first version's id: what every version of this document shares.
+    pub root_id: Uuid,
+    pub project_id: Option<ProjectId>,
+    pub name: String,
+    pub original_filename: String,
+    pub mime_type: String,
+    pub file_size_bytes: i64,
+    pub document_type: Option<DocumentType>,
+    pub access_level: AccessLevel,
+    pub version_number: i32,
+    pub is_current_version: bool,
+    pub is_deleted: bool,
+    pub processing_status: ProcessingStatus,
+    pub file_hash_sha256: Option<String>,
+    pub uploaded_by_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A project's documents page: the current version of each document the caller may see (deleted ones too
+/// when asked, for people who may restore them), and what the caller may do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentList {
+    pub project_name: String,
+    pub archived: bool,
+    pub can_upload: bool,
+    pub can_delete: bool,
+    pub documents: Vec<DocumentRow>,
+}
+
+#[server(prefix = "/api", endpoint = "documents/project")]
+pub async fn project_documents(project_id: String, #[server(default)] include_deleted: bool) -> Result<DocumentList, AppError> {
+    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    serve(async move {
+        let id: ProjectId = parse_id("Project", &project_id)?;
+        let (caller, mut tx, held) = Caller::start_holding(Permission::DocumentsRead, Resource::Project(id)).await?;
+        let db = |e| caller.db_error(e);
+        let (project_name, archived) = queries::project_name(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let can_delete = held.allows(Permission::DocumentsDelete);
+        let documents = queries::current_versions(&mut tx, id, include_deleted && can_delete).await.map_err(db)?;
+        caller.commit(tx).await?;
+        Ok(DocumentList { project_name, archived, can_upload: held.allows(Permission::DocumentsUpload), can_delete, documents })
+    })
+    .await
+}
+
+/// Every version of a document, newest first.
+#[server(prefix = "/api", endpoint = "documents/versions")]
+pub async fn document_versions(document_id: String) -> Result<Vec<DocumentRow>, AppError> {
+    use crate::{admin::parse_id, auth::{ssr::Caller, Permission}, error::ssr::serve};
+    serve(async move {
+        let id: Uuid = parse_id("Document", &document_id)?;
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let db = |e| caller.db_error(e);
+        let doc = queries::visible(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Document".into()))?;
+        caller.authorize(&mut tx, Permission::DocumentsRead, resource_of(&doc)).await?;
+        let versions = queries::versions(&mut tx, doc.root_id).await.map_err(db)?;
+        caller.commit(tx).await?;
+        Ok(versions)
+    })
+    .await
+}
+
+/// Deletes a document (every version) softly: it leaves lists and search, and can be restored.
+#[server(prefix = "/api", endpoint = "documents/delete")]
+pub async fn delete_document(document_id: String) -> Result<(), AppError> {
+    set_deleted(document_id, true).await
+}
+
+#[server(prefix = "/api", endpoint = "documents/restore")]
+pub async fn restore_document(document_id: String) -> Result<(), AppError> {
+    set_deleted(document_id, false).await
+}
+
+#[cfg(feature = "ssr")]
+fn resource_of(doc: &DocumentRow) -> crate::auth::ssr::Resource {
+    use crate::auth::ssr::Resource;
+    doc.project_id.map_or(Resource::Tenant, Resource::Project)
+}
+
+#[cfg(feature = "ssr")]
+async fn set_deleted(document_id: String, deleted: bool) -> Result<(), AppError> {
+    use crate::{
+        admin::parse_id,
+        audit::{AuditAction, AuditEvent},
+        auth::{ssr::Caller, Permission},
+        error::ssr::serve,
+    };
+    serve(async move {
+        let id: Uuid = parse_id("Document", &document_id)?;
+        let caller = Caller::current().await?;
+        let mut tx = caller.begin().await?;
+        let db = |e| caller.db_error(e);
+        let doc = queries::visible(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Document".into()))?;
+        caller.authorize(&mut tx, Permission::DocumentsDelete, resource_of(&doc)).await?;
+        if doc.is_deleted == deleted {
+            return Err(AppError::Conflict(if deleted { "This document is already deleted." } else { "This document is not deleted." }.into()));
+        }
+        queries::set_deleted(&mut tx, doc.root_id, deleted, caller.user.id).await.map_err(db)?;
+        let (action, access, verb) =
+            if deleted { (AuditAction::Delete, "delete", "Deleted") } else { (AuditAction::Restore, "restore", "Restored") };
+        queries::log_access(&mut tx, &caller, queries::Logged::Document(doc.id), access, None).await.map_err(db)?;
+        let event = AuditEvent::new(action, "document", Some(doc.root_id), format!("{verb} \u{201c}{}\u{201d} (every version)", doc.name));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
+    })
+    .await
+}
+
+/// A file size as people read it.
+pub fn describe_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::describe_size;
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(describe_size(512), "512 B");
+        assert_eq!(describe_size(1536), "1.5 KB");
+        assert_eq!(describe_size(5 * 1024 * 1024), "5.0 MB");
+    }
+}

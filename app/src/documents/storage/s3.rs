@@ -1,0 +1,192 @@
+//! Any S3-protocol service (AWS S3, MinIO, s3s-fs ...), through aws-sdk-s3 with explicit settings: endpoint,
+//! region, bucket, keys, path-style addressing. Bodies of unknown length go up as a multipart upload, one
+//! part buffered at a time, so memory stays flat whatever the file's size; a failed upload is aborted.
+
+use super::{ByteStream, Digests, ObjectStore, Provider, StorageError, StorageKey, StoredObject};
+use aws_sdk_s3::{
+    config::{
+        timeout::TimeoutConfig, BehaviorVersion, Credentials, Region, RequestChecksumCalculation,
+        ResponseChecksumValidation,
+    },
+    primitives::ByteStream as S3Body,
+    types::{CompletedMultipartUpload, CompletedPart},
+    Client,
+};
+use bytes::{Bytes, BytesMut};
+use futures::StreamExt;
+use std::{fmt, time::Duration};
+use tokio_util::io::ReaderStream;
+
+/// Parts of a multipart upload (S3 wants at least 5 MiB for every part but the last).
+const PART_SIZE: usize = 8 * 1024 * 1024;
+
+/// Where and how to reach the bucket.
+#[derive(Clone)]
+pub struct S3Settings {
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    pub access_key_id: String,
+    pub secret_access_key: String,
+    /// `endpoint/bucket/key` rather than `bucket.endpoint/key` (MinIO, s3s-fs and most self-hosted services).
+    pub force_path_style: bool,
+}
+
+impl fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("bucket", &self.bucket)
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"<redacted>")
+            .field("force_path_style", &self.force_path_style)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct S3Store {
+    client: Client,
+    bucket: String,
+}
+
+impl S3Store {
+    pub fn new(settings: &S3Settings) -> S3Store {
+        use aws_smithy_http_client::{tls, Builder};
+        let http = Builder::new().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)).build_https();
+        let credentials = Credentials::new(&settings.access_key_id, &settings.secret_access_key, None, None, "gwm-crm settings");
+        let config = aws_sdk_s3::Config::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(settings.region.clone()))
+            .endpoint_url(&settings.endpoint)
+            .force_path_style(settings.force_path_style)
+            .credentials_provider(credentials)
+            .http_client(http)
+            // Storage that is down should say so within seconds, not hang an upload.
+            .timeout_config(TimeoutConfig::builder().connect_timeout(Duration::from_secs(3)).build())
+            // Checksums only where S3 requires them: not every S3-protocol service takes the trailing kind.
+            .request_checksum_calculation(RequestChecksumCalculation::WhenRequired)
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
+            .build();
+        S3Store { client: Client::from_conf(config), bucket: settings.bucket.clone() }
+    }
+
+    async fn exists(&self, key: &StorageKey) -> Result<bool, StorageError> {
+        match self.client.head_object().bucket(&self.bucket).key(key.as_str()).send().await {
+            Ok(_) => Ok(true),
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_not_found()) => Ok(false),
+            Err(e) => Err(StorageError::unavailable(e)),
+        }
+    }
+
+    async fn start_multipart(&self, key: &StorageKey) -> Result<String, StorageError> {
+        let created = self.client.create_multipart_upload().bucket(&self.bucket).key(key.as_str()).send().await;
+        created.map_err(StorageError::unavailable)?.upload_id.ok_or_else(|| missing("an upload id"))
+    }
+
+    async fn upload_part(&self, key: &StorageKey, upload_id: &str, number: i32, part: Bytes) -> Result<CompletedPart, StorageError> {
+        let sent = self
+            .client
+            .upload_part()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(upload_id)
+            .part_number(number)
+            .body(S3Body::from(part))
+            .send()
+            .await
+            .map_err(StorageError::unavailable)?;
+        Ok(CompletedPart::builder().part_number(number).set_e_tag(sent.e_tag).build())
+    }
+
+    /// Streams the body up: a single PUT when it fits in one part, else a multipart upload.
+    async fn upload(&self, key: &StorageKey, body: &mut ByteStream, digests: &mut Digests, upload_id: &mut Option<String>) -> Result<(), StorageError> {
+        let mut buffer = BytesMut::with_capacity(PART_SIZE);
+        let mut parts = Vec::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(StorageError::Body)?;
+            digests.update(&chunk)?;
+            buffer.extend_from_slice(&chunk);
+            while buffer.len() >= PART_SIZE {
+                let part = buffer.split_to(PART_SIZE).freeze();
+                let id = match upload_id {
+                    Some(id) => id.clone(),
+                    None => upload_id.insert(self.start_multipart(key).await?).clone(),
+                };
+                parts.push(self.upload_part(key, &id, parts.len() as i32 + 1, part).await?);
+            }
+        }
+        let Some(id) = upload_id.clone() else {
+            let put = self.client.put_object().bucket(&self.bucket).key(key.as_str()).body(S3Body::from(buffer.freeze()));
+            put.send().await.map_err(StorageError::unavailable)?;
+            return Ok(());
+        };
+        if !buffer.is_empty() {
+            parts.push(self.upload_part(key, &id, parts.len() as i32 + 1, buffer.freeze()).await?);
+        }
+        self.client
+            .complete_multipart_upload()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .upload_id(&id)
+            .multipart_upload(CompletedMultipartUpload::builder().set_parts(Some(parts)).build())
+            .send()
+            .await
+            .map_err(StorageError::unavailable)?;
+        Ok(())
+    }
+}
+
+fn missing(what: &str) -> StorageError {
+    StorageError::Unavailable(format!("the storage service's answer lacked {what}").into())
+}
+
+#[async_trait::async_trait]
+impl ObjectStore for S3Store {
+    fn provider(&self) -> Provider {
+        Provider::S3
+    }
+
+    fn bucket(&self) -> Option<&str> {
+        Some(&self.bucket)
+    }
+
+    async fn put(&self, key: &StorageKey, mut body: ByteStream, limit: u64) -> Result<StoredObject, StorageError> {
+        if self.exists(key).await? {
+            return Err(StorageError::AlreadyExists);
+        }
+        let mut digests = Digests::new(limit);
+        let mut upload_id = None;
+        let uploaded = self.upload(key, &mut body, &mut digests, &mut upload_id).await;
+        if uploaded.is_err()
+            && let Some(id) = upload_id
+        {
+            let abort = self.client.abort_multipart_upload().bucket(&self.bucket).key(key.as_str()).upload_id(id).send().await;
+            if let Err(e) = abort {
+                tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), %key, "could not abort a failed multipart upload");
+            }
+        }
+        uploaded.map(|()| digests.finish())
+    }
+
+    async fn get(&self, key: &StorageKey) -> Result<(u64, ByteStream), StorageError> {
+        let object = match self.client.get_object().bucket(&self.bucket).key(key.as_str()).send().await {
+            Ok(object) => object,
+            Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Err(StorageError::NotFound),
+            Err(e) => return Err(StorageError::unavailable(e)),
+        };
+        let size = object.content_length.and_then(|n| u64::try_from(n).ok()).ok_or_else(|| missing("the object's length"))?;
+        Ok((size, Box::pin(ReaderStream::with_capacity(object.body.into_async_read(), 64 * 1024))))
+    }
+
+    async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
+        self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(StorageError::unavailable)?;
+        Ok(())
+    }
+
+    async fn check(&self) -> Result<(), StorageError> {
+        self.client.head_bucket().bucket(&self.bucket).send().await.map_err(StorageError::unavailable)?;
+        Ok(())
+    }
+}
