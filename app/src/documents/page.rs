@@ -62,13 +62,22 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
     );
     let (delete_err, _) = outcome(delete.into(), "");
     let (restore_err, _) = outcome(restore.into(), "");
+    // Above the list's Suspense: reloading the list after an upload must not forget the uploads shown.
+    let uploads = UploaderState {
+        owner: Owner::current().unwrap_or_default(),
+        entries: RwSignal::new(Vec::new()),
+        document_type: RwSignal::new(DocumentType::Other),
+        access: RwSignal::new(AccessLevel::ProjectTeam),
+    };
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
         <Title text="Documents · GWM CRM"/>
         <section class="page" data-hydrated=move || hydrated.get().to_string()>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
+                {move || {
+                    let uploads = uploads.clone();
+                    Suspend::new(async move {
                     match listing.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
                         Ok(page) => {
@@ -93,23 +102,36 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
                                 </nav>
                                 <ErrorNote error=delete_err/>
                                 <ErrorNote error=restore_err/>
-                                {(page.can_upload && !page.archived).then(|| view! { <Uploader project=project.clone() refresh/> })}
+                                {(page.can_upload && !page.archived).then(|| view! { <Uploader project=project.clone() refresh state=uploads.clone()/> })}
                                 <DocumentTable documents=page.documents can_upload=page.can_upload && !page.archived can_delete=page.can_delete project refresh delete restore/>
                             }.into_any()
                         }
                     }
-                })}
+                    })
+                }}
             </Suspense>
         </section>
     }
 }
 
+/// What the uploader shows and was set to, kept by the page.
+#[derive(Clone)]
+struct UploaderState {
+    /// The page's reactive owner: uploads outlive the list (and the uploader) being re-rendered.
+    owner: Owner,
+    entries: RwSignal<Vec<UploadEntry>>,
+    document_type: RwSignal<DocumentType>,
+    access: RwSignal<AccessLevel>,
+}
+
 /// The drop zone and file picker, the filing choices, and the uploads in progress.
 #[component]
-fn Uploader(project: String, refresh: RwSignal<u32>) -> impl IntoView {
-    let entries = RwSignal::new(Vec::<UploadEntry>::new());
-    let document_type = RwSignal::new(DocumentType::Other);
-    let access = RwSignal::new(AccessLevel::ProjectTeam);
+fn Uploader(project: String, refresh: RwSignal<u32>, state: UploaderState) -> impl IntoView {
+    let UploaderState { owner, entries, document_type, access } = state;
+    #[cfg(not(feature = "hydrate"))]
+    let _ = owner;
+    #[cfg(feature = "hydrate")]
+    let owner = StoredValue::new(owner);
     let over = RwSignal::new(false);
     #[cfg(not(feature = "hydrate"))]
     let _ = (project, refresh);
@@ -125,7 +147,8 @@ fn Uploader(project: String, refresh: RwSignal<u32>) -> impl IntoView {
                     document_type.get_untracked().as_str(),
                     access.get_untracked().as_str()
                 );
-                let entry = xhr::start(&query, file, refresh, entries.with_untracked(Vec::len) as u32);
+                let key = entries.with_untracked(Vec::len) as u32;
+                let entry = owner.with_value(|owner| owner.with(|| xhr::start(&query, file, refresh, key)));
                 entries.update(|list| list.insert(0, entry));
             }
         }
@@ -143,12 +166,12 @@ fn Uploader(project: String, refresh: RwSignal<u32>) -> impl IntoView {
             <div class="dropzone__choices">
                 <label class="field"><span class="field__label">"Type"</span>
                     <select class="input" on:change=move |ev| if let Ok(t) = event_target_value(&ev).parse() { document_type.set(t) }>
-                        {DocumentType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=*t == DocumentType::Other>{t.label()}</option> }).collect_view()}
+                        {DocumentType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=*t == document_type.get_untracked()>{t.label()}</option> }).collect_view()}
                     </select>
                 </label>
                 <label class="field"><span class="field__label">"Who may see it"</span>
                     <select class="input" on:change=move |ev| if let Ok(a) = event_target_value(&ev).parse() { access.set(a) }>
-                        {AccessLevel::ALL.iter().map(|a| view! { <option value=a.as_str() selected=*a == AccessLevel::ProjectTeam>{access_label(*a)}</option> }).collect_view()}
+                        {AccessLevel::ALL.iter().map(|a| view! { <option value=a.as_str() selected=*a == access.get_untracked()>{access_label(*a)}</option> }).collect_view()}
                     </select>
                 </label>
             </div>
@@ -266,14 +289,8 @@ fn DocumentRowView(
     view! {
         <tr class=if doc.is_deleted { "row--deleted" } else { "" } data-document=id.clone()>
             <td>
-                <a href=format!("/documents/{id}/download") data-testid="document-link">{doc.name.clone()}</a>
+                <a href=format!("/documents/{id}/download") rel="external" download=doc.name.clone() data-testid="document-link">{doc.name.clone()}</a>
                 {doc.is_deleted.then(|| view! { <span class="badge badge--muted">"Deleted"</span> })}
-                {(doc.processing_status != super::ProcessingStatus::Ready).then(|| view! {
-                    <div class="cell-sub">{match doc.processing_status {
-                        super::ProcessingStatus::Error => "The text could not be read; the file is kept.",
-                        _ => "Reading the text for search…",
-                    }}</div>
-                })}
             </td>
             <td>{doc.document_type.map(|t| t.label()).unwrap_or("—")}</td>
             <td>
@@ -284,7 +301,7 @@ fn DocumentRowView(
             <td>{access_label(doc.access_level)}</td>
             <td>{format::date_time(doc.created_at)}<div class="cell-sub">{doc.uploaded_by_name.clone().unwrap_or_default()}</div></td>
             <td class="cell-actions">
-                <a class="button button--ghost" href=format!("/documents/{id}/download?inline=1") target="_blank" rel="noopener">"View"</a>
+                <a class="button button--ghost" href=format!("/documents/{id}/download?inline=1") target="_blank" rel="external noopener">"View"</a>
                 {(can_upload && !doc.is_deleted).then(|| view! {
                     <label class="button button--ghost">"New version"
                         <input class="sr-only" type="file" aria-label=format!("Upload a new version of {}", doc.name)
@@ -322,7 +339,7 @@ fn DocumentRowView(
                                 <ol class="versions" data-testid="versions">
                                     {list.into_iter().map(|v| view! {
                                         <li>
-                                            <a href=format!("/documents/{}/download", v.id)>{format!("Version {} · {}", v.version_number, v.name)}</a>
+                                            <a href=format!("/documents/{}/download", v.id) rel="external" download=v.name.clone()>{format!("Version {} · {}", v.version_number, v.name)}</a>
                                             <span class="muted">{format!(" · {} · {} · {}", describe_size(v.file_size_bytes), format::date_time(v.created_at), v.uploaded_by_name.unwrap_or_default())}</span>
                                             {v.is_current_version.then(|| view! { <span class="badge badge--low">"Current"</span> })}
                                         </li>
@@ -360,7 +377,10 @@ mod xhr {
             state: RwSignal::new(UploadState::Sending),
             request: StoredValue::new_local(None),
         };
-        let fail = move |message: String| entry.state.set(UploadState::Failed(message));
+        // The row that started an upload may be gone when it ends (the list reloaded): try_ setters.
+        let fail = move |message: String| {
+            entry.state.try_set(UploadState::Failed(message));
+        };
         let Ok(request) = XmlHttpRequest::new() else {
             fail("This browser cannot upload files.".into());
             return entry;
@@ -374,7 +394,7 @@ mod xhr {
         if let Ok(upload) = request.upload() {
             let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |ev: ProgressEvent| {
                 if ev.length_computable() && ev.total() > 0.0 {
-                    entry.progress.set(ev.loaded() / ev.total());
+                    entry.progress.try_set(ev.loaded() / ev.total());
                 }
             });
             upload.set_onprogress(Some(on_progress.into_js_value().unchecked_ref()));
@@ -383,9 +403,9 @@ mod xhr {
         let on_load = Closure::<dyn FnMut()>::new(move || {
             let status = done.status().unwrap_or(0);
             if status == 201 {
-                entry.progress.set(1.0);
-                entry.state.set(UploadState::Done);
-                refresh.update(|n| *n += 1);
+                entry.progress.try_set(1.0);
+                entry.state.try_set(UploadState::Done);
+                refresh.try_update(|n| *n += 1);
             } else {
                 let body = done.response_text().ok().flatten().unwrap_or_default();
                 let message = serde_json::from_str::<AppError>(&body)
@@ -397,7 +417,9 @@ mod xhr {
         request.set_onload(Some(on_load.into_js_value().unchecked_ref()));
         let on_error = Closure::<dyn FnMut()>::new(move || fail("The connection broke during the upload; nothing was saved. Try again.".into()));
         request.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
-        let on_abort = Closure::<dyn FnMut()>::new(move || entry.state.set(UploadState::Cancelled));
+        let on_abort = Closure::<dyn FnMut()>::new(move || {
+            entry.state.try_set(UploadState::Cancelled);
+        });
         request.set_onabort(Some(on_abort.into_js_value().unchecked_ref()));
         if request.send_with_opt_blob(Some(&file)).is_err() {
             fail("The upload could not start.".into());
