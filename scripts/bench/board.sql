@@ -2,10 +2,11 @@
 -- (and user) set transaction-locally, then what `load_board` (app/src/pipeline/mod.rs) runs in its
 -- transaction: `Caller::authorize` (auth/ssr/queries.rs `grants`), `pipeline::queries::board` (one pass over
 -- the MATCHING CTE of projects/queries.rs: stage totals as window aggregates and the first CARDS_PER_PAGE = 25
--- cards of each stage), `projects::queries::choices`, and `grants` again for can_move. Statements are
--- prepared once per connection and executed with no filter (the app writes only active conditions into the SQL), as sqlx does (same custom/generic plan
--- choices). Not included: the work before the page (tenant by subdomain, session load and check, the user
--- menu's own transaction), which is part of what the app/SQL ratio shows.
+-- cards of each stage) and the caller's saved views. Statements are prepared once per connection and executed
+-- with no filter (the app writes only a filter's active conditions into the SQL), as sqlx does (same
+-- custom/generic plan choices). Not included: the filter menus (`projects::queries::choices`, served from a
+-- 30 s per-tenant cache, so about one page in a hundred runs them here), and the work before the page (tenant
+-- by address, session load and check), which is part of what the app/SQL ratio shows.
 -- Keep in step with those functions. Variables (-D): tenants, users (arrays, one per tenant), ntenants.
 \if :prepared = 0
 PREPARE grants(uuid, uuid) AS
@@ -35,16 +36,8 @@ PREPARE board(bigint) AS
                   row_number() OVER (stage ORDER BY response_due_date ASC NULLS LAST, project_name, id) AS rn
              FROM p WINDOW stage AS (PARTITION BY pipeline_stage)) ranked
           WHERE rn <= $1 ORDER BY pipeline_stage, rn;
-PREPARE choice_managers AS
-    SELECT u.id, concat_ws(' ', u.first_name, u.last_name) FROM users u
-     WHERE u.is_active AND EXISTS (SELECT 1 FROM opportunity_projects op WHERE op.assigned_capture_manager = u.id)
-     ORDER BY u.last_name, u.first_name;
-PREPARE choice_agencies AS
-    SELECT DISTINCT agency_name FROM opportunity_projects WHERE agency_name IS NOT NULL AND project_status <> 'archived' ORDER BY 1;
-PREPARE choice_set_asides AS
-    SELECT set_aside_type FROM external_opportunity_data WHERE is_current_version AND set_aside_type IS NOT NULL
-    UNION SELECT override_value #>> '{}' FROM opportunity_project_overrides WHERE is_active AND field_name = 'set_aside_type'
-    ORDER BY 1;
+PREPARE saved_views(uuid) AS
+    SELECT id, name, query FROM saved_views WHERE user_id = $1 AND view_kind = 'pipeline' ORDER BY name;
 \set prepared 1
 \endif
 \set t random(1, :ntenants)
@@ -52,8 +45,5 @@ BEGIN;
 SELECT set_config('app.current_tenant_id', (:tenants::text[])[:t], true), set_config('app.current_user_id', (:users::text[])[:t], true);
 EXECUTE grants((:users::uuid[])[:t], NULL);
 EXECUTE board(25);
-EXECUTE choice_managers;
-EXECUTE choice_agencies;
-EXECUTE choice_set_asides;
-EXECUTE grants((:users::uuid[])[:t], NULL);
+EXECUTE saved_views((:users::uuid[])[:t]);
 COMMIT;

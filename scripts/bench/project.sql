@@ -76,5 +76,4 @@ EXECUTE snapshot(md5((:tenants::text[])[:t] || ':' || :p)::uuid);
 EXECUTE overrides(md5((:tenants::text[])[:t] || ':' || :p)::uuid);
 EXECUTE history(md5((:tenants::text[])[:t] || ':' || :p)::uuid);
 EXECUTE project_roles(md5((:tenants::text[])[:t] || ':' || :p)::uuid);
-EXECUTE grants((:users::uuid[])[:t], md5((:tenants::text[])[:t] || ':' || :p)::uuid);
 COMMIT;
