@@ -1,7 +1,7 @@
 -- The SQL of a project page (/projects/<id>) for pgbench, in the app's transaction shape (see board.sql):
 -- what `load_project` (app/src/project/mod.rs) runs: `grants` for the project (authorize), then
 -- app/src/project/queries.rs `facts`, `synced_values` (`snapshot`, then the active overrides), `history`,
--- `project_roles`, and `grants` again (can_override, can_edit, can_archive). The project is one of the
+-- and `project_roles` (can_override, can_edit and can_archive come from the first grants). The project is one of the
 -- tenant's, chosen at random by its bench id md5(tenant || ':' || i) (scripts/bench/pages-data.sql).
 -- Keep in step with those functions. Variables (-D): tenants, users, ntenants, projects (per tenant).
 \if :prepared = 0
