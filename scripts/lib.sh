@@ -168,8 +168,9 @@ idp_start() {
   fi
 }
 
-idp_stop() { # WORKDIR
-  local pidfile="$1/idp.pid" pgid
+# Stops the process group whose leader wrote PIDFILE (SIGTERM, then SIGKILL after 5 s) and removes the file.
+stop_process_group() { # PIDFILE
+  local pidfile="$1" pgid
   [ -s "$pidfile" ] || return 0
   pgid="$(cat "$pidfile")"
   kill -- "-$pgid" 2>/dev/null || true
@@ -177,6 +178,7 @@ idp_stop() { # WORKDIR
   kill -9 -- "-$pgid" 2>/dev/null || true
   rm -f "$pidfile"
 }
+idp_stop() { stop_process_group "$1/idp.pid"; } # WORKDIR
 
 # A real S3-protocol server for the S3 backend's tests: s3s-fs serves a folder, one subfolder per bucket, and
 # checks SigV4 signatures (TOOLCHAIN.md: 0.14.1 is the version this toolchain builds).
@@ -202,12 +204,4 @@ s3_start() { # PORT WORKDIR ACCESS_KEY SECRET_KEY BUCKET
     sleep 0.2
   done
 }
-s3_stop() { # WORKDIR
-  local pidfile="$1/s3.pid" pgid
-  [ -s "$pidfile" ] || return 0
-  pgid="$(cat "$pidfile")"
-  kill -- "-$pgid" 2>/dev/null || true
-  for _ in $(seq 50); do kill -0 -- "-$pgid" 2>/dev/null || break; sleep 0.1; done
-  kill -9 -- "-$pgid" 2>/dev/null || true
-  rm -f "$pidfile"
-}
+s3_stop() { stop_process_group "$1/s3.pid"; } # WORKDIR

@@ -118,15 +118,10 @@ pub async fn project_documents(project_id: String, #[server(default)] include_de
 /// Every version of a document, newest first.
 #[server(prefix = "/api", endpoint = "documents/versions")]
 pub async fn document_versions(document_id: String) -> Result<Vec<DocumentRow>, AppError> {
-    use crate::{admin::parse_id, auth::{ssr::Caller, Permission}, error::ssr::serve};
+    use crate::{auth::Permission, error::ssr::serve};
     serve(async move {
-        let id: Uuid = parse_id("Document", &document_id)?;
-        let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
-        let db = |e| caller.db_error(e);
-        let doc = queries::visible(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Document".into()))?;
-        caller.authorize(&mut tx, Permission::DocumentsRead, resource_of(&doc)).await?;
-        let versions = queries::versions(&mut tx, doc.root_id).await.map_err(db)?;
+        let (caller, mut tx, doc) = open_document(&document_id, Permission::DocumentsRead).await?;
+        let versions = queries::versions(&mut tx, doc.root_id).await.map_err(|e| caller.db_error(e))?;
         caller.commit(tx).await?;
         Ok(versions)
     })
@@ -144,27 +139,32 @@ pub async fn restore_document(document_id: String) -> Result<(), AppError> {
     set_deleted(document_id, false).await
 }
 
+/// The signed-in caller, a transaction, and the document (any version the caller may see) checked for
+/// `permission` on its project (or the tenant, for the library).
 #[cfg(feature = "ssr")]
-fn resource_of(doc: &DocumentRow) -> crate::auth::ssr::Resource {
-    use crate::auth::ssr::Resource;
-    doc.project_id.map_or(Resource::Tenant, Resource::Project)
+async fn open_document(
+    document_id: &str,
+    permission: crate::auth::Permission,
+) -> Result<(crate::auth::ssr::Caller, crate::db::Tx, DocumentRow), AppError> {
+    use crate::auth::ssr::{Caller, Resource};
+    let id: Uuid = crate::admin::parse_id("Document", document_id)?;
+    let caller = Caller::current().await?;
+    let mut tx = caller.begin().await?;
+    let doc = queries::visible(&mut tx, id).await.map_err(|e| caller.db_error(e))?.ok_or_else(|| AppError::NotFound("Document".into()))?;
+    caller.authorize(&mut tx, permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
+    Ok((caller, tx, doc))
 }
 
 #[cfg(feature = "ssr")]
 async fn set_deleted(document_id: String, deleted: bool) -> Result<(), AppError> {
     use crate::{
-        admin::parse_id,
         audit::{AuditAction, AuditEvent},
-        auth::{ssr::Caller, Permission},
+        auth::Permission,
         error::ssr::serve,
     };
     serve(async move {
-        let id: Uuid = parse_id("Document", &document_id)?;
-        let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
+        let (caller, mut tx, doc) = open_document(&document_id, Permission::DocumentsDelete).await?;
         let db = |e| caller.db_error(e);
-        let doc = queries::visible(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Document".into()))?;
-        caller.authorize(&mut tx, Permission::DocumentsDelete, resource_of(&doc)).await?;
         if doc.is_deleted == deleted {
             return Err(AppError::Conflict(if deleted { "This document is already deleted." } else { "This document is not deleted." }.into()));
         }

@@ -103,7 +103,7 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
                                 <ErrorNote error=delete_err/>
                                 <ErrorNote error=restore_err/>
                                 {(page.can_upload && !page.archived).then(|| view! { <Uploader project=project.clone() refresh state=uploads.clone()/> })}
-                                <DocumentTable documents=page.documents can_upload=page.can_upload && !page.archived can_delete=page.can_delete project refresh delete restore/>
+                                <DocumentTable documents=page.documents actions=RowActions { can_upload: page.can_upload && !page.archived, can_delete: page.can_delete, project, refresh, delete, restore }/>
                             }.into_any()
                         }
                     }
@@ -237,20 +237,22 @@ fn access_label(level: AccessLevel) -> &'static str {
     }
 }
 
-#[component]
-fn DocumentTable(
-    documents: Vec<DocumentRow>,
+/// What a document row may offer, and what it acts with.
+#[derive(Clone)]
+struct RowActions {
     can_upload: bool,
     can_delete: bool,
     project: String,
     refresh: RwSignal<u32>,
     delete: ServerAction<DeleteDocument>,
     restore: ServerAction<RestoreDocument>,
-) -> impl IntoView {
+}
+
+#[component]
+fn DocumentTable(documents: Vec<DocumentRow>, actions: RowActions) -> impl IntoView {
     if documents.is_empty() {
         return view! { <p class="muted card" data-testid="no-documents">"No documents yet. Solicitations, amendments, Q&A responses and drafts belong here."</p> }.into_any();
     }
-    let project = StoredValue::new(project);
     view! {
         <div class="table-wrap card">
             <table class="table" data-testid="documents">
@@ -259,7 +261,7 @@ fn DocumentTable(
                     <th scope="col">"Who may see it"</th><th scope="col">"Uploaded"</th><th scope="col"><span class="sr-only">"Actions"</span></th>
                 </tr></thead>
                 <tbody>
-                    {documents.into_iter().map(|doc| view! { <DocumentRowView doc can_upload can_delete project=project.get_value() refresh delete restore/> }).collect_view()}
+                    {documents.into_iter().map(|doc| view! { <DocumentRowView doc actions=actions.clone()/> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -268,15 +270,8 @@ fn DocumentTable(
 }
 
 #[component]
-fn DocumentRowView(
-    doc: DocumentRow,
-    can_upload: bool,
-    can_delete: bool,
-    project: String,
-    refresh: RwSignal<u32>,
-    delete: ServerAction<DeleteDocument>,
-    restore: ServerAction<RestoreDocument>,
-) -> impl IntoView {
+fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
+    let RowActions { can_upload, can_delete, project, refresh, delete, restore } = actions;
     let open = RwSignal::new(false);
     let versions = Resource::new(move || (open.get(), doc.id), |(open, id)| async move {
         if open { Some(document_versions(id.to_string()).await) } else { None }
