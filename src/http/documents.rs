@@ -49,7 +49,7 @@ pub async fn upload(
     // A declared length past the limit is refused before any of it is read.
     let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        let err = upload::storage_error(app::documents::storage::StorageError::TooLarge { limit }, &caller.request.request_id);
+        let err = app::documents::storage::StorageError::TooLarge { limit }.user_error(&caller.request.request_id);
         return json_error(err);
     }
     let stream = body.into_data_stream().map_err(std::io::Error::other);
@@ -97,7 +97,7 @@ async fn serve_file(state: AppState, visitor: Visitor, id: &str, inline: bool) -
         return Err(refused);
     }
     let key = StorageKey::parse(&file.storage_key).map_err(|e| AppError::internal(&e, &caller.request.request_id))?;
-    let (size, bytes) = caller.state.storage.get(&key).await.map_err(|e| upload::storage_error(e, &caller.request.request_id))?;
+    let (size, bytes) = caller.state.storage.get(&key).await.map_err(|e| e.user_error(&caller.request.request_id))?;
     queries::log_access(&mut tx, &caller, Logged::Document(id), access, None).await.map_err(db)?;
     caller.commit(tx).await?;
 

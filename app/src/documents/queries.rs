@@ -11,14 +11,6 @@ const ROW: &str = "SELECT d.id, coalesce(d.parent_document_id, d.id) AS root_id,
         nullif(concat_ws(' ', u.first_name, u.last_name), '') AS uploaded_by_name, d.created_at \
    FROM documents d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.uploaded_by";
 
-/// Whether the project exists in the tenant, and whether it is archived.
-pub async fn project_state(tx: &mut Tx, id: ProjectId) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar("SELECT project_status = 'archived' FROM opportunity_projects WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-}
-
 /// The project's name and whether it is archived.
 pub async fn project_name(tx: &mut Tx, id: ProjectId) -> Result<Option<(String, bool)>, sqlx::Error> {
     sqlx::query_as("SELECT project_name, project_status = 'archived' FROM opportunity_projects WHERE id = $1")

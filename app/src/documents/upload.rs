@@ -61,26 +61,6 @@ impl UploadRequest {
     }
 }
 
-/// The user-facing error of a storage failure.
-pub fn storage_error(err: StorageError, request_id: &str) -> AppError {
-    match err {
-        StorageError::TooLarge { limit } => AppError::TooLarge(format!(
-            "The file is larger than the limit of {}. Split it, or ask your administrator about the limit.",
-            super::describe_size(limit as i64)
-        )),
-        StorageError::Body(e) => {
-            tracing::info!(request_id, error = %e, "upload body ended early");
-            AppError::Validation("The upload was interrupted before the whole file arrived, so nothing was saved. Try again.".into())
-        }
-        StorageError::NotFound => AppError::NotFound("The document's file".into()),
-        StorageError::AlreadyExists => AppError::Conflict("A file is already stored under this name; try the upload again.".into()),
-        StorageError::Unavailable(source) => {
-            tracing::error!(request_id, error = %source, "document storage failed");
-            AppError::StorageUnavailable
-        }
-    }
-}
-
 /// Reads until `HEAD_BYTES` have arrived (or the body ends), and gives back those bytes and the whole body.
 async fn split_head(mut body: ByteStream) -> Result<(Bytes, ByteStream), StorageError> {
     let mut head = BytesMut::new();
@@ -122,10 +102,10 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream) -
     let mut tx = caller.begin().await?;
     caller.authorize(&mut tx, Permission::DocumentsUpload, resource).await?;
     if let Some(project) = request.project {
-        match queries::project_state(&mut tx, project).await.map_err(db)? {
+        match queries::project_name(&mut tx, project).await.map_err(db)? {
             None => return Err(AppError::NotFound("Project".into())),
-            Some(true) => return Err(AppError::Conflict("This project is archived: restore it before adding documents.".into())),
-            Some(false) => {}
+            Some((_, true)) => return Err(AppError::Conflict("This project is archived: restore it before adding documents.".into())),
+            Some((_, false)) => {}
         }
     }
     let previous = match request.replaces {
@@ -141,7 +121,7 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream) -
     };
     caller.commit(tx).await?;
 
-    let (head, body) = split_head(body).await.map_err(|e| storage_error(e, &caller.request.request_id))?;
+    let (head, body) = split_head(body).await.map_err(|e| e.user_error(&caller.request.request_id))?;
     request.name.kind.check_head(&head).map_err(AppError::UnsupportedFile)?;
 
     let id = Uuid::new_v4();
@@ -162,7 +142,7 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream) -
             {
                 let _ = tx.commit().await;
             }
-            return Err(storage_error(e, &caller.request.request_id));
+            return Err(e.user_error(&caller.request.request_id));
         }
     };
 

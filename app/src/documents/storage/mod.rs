@@ -11,6 +11,7 @@ pub use key::StorageKey;
 pub use local::LocalDisk;
 pub use s3::{S3Settings, S3Store};
 
+use crate::error::AppError;
 use bytes::Bytes;
 use futures::Stream;
 use md5::Md5;
@@ -63,6 +64,26 @@ pub enum StorageError {
 }
 
 impl StorageError {
+    /// What the person is told (the backend's own error goes to the log).
+    pub fn user_error(self, request_id: &str) -> AppError {
+        match self {
+            StorageError::TooLarge { limit } => AppError::TooLarge(format!(
+                "The file is larger than the limit of {}. Split it, or ask your administrator about the limit.",
+                crate::documents::describe_size(limit as i64)
+            )),
+            StorageError::Body(e) => {
+                tracing::info!(request_id, error = %e, "upload body ended early");
+                AppError::Validation("The upload was interrupted before the whole file arrived, so nothing was saved. Try again.".into())
+            }
+            StorageError::NotFound => AppError::NotFound("The document's file".into()),
+            StorageError::AlreadyExists => AppError::Conflict("A file is already stored under this name; try the upload again.".into()),
+            StorageError::Unavailable(source) => {
+                tracing::error!(request_id, error = %source, "document storage failed");
+                AppError::StorageUnavailable
+            }
+        }
+    }
+
     pub(crate) fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> StorageError {
         StorageError::Unavailable(Box::new(err))
     }
