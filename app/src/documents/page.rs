@@ -219,7 +219,10 @@ fn UploadRow(entry: UploadEntry) -> impl IntoView {
                     UploadState::Failed(_) => view! { <span class="badge badge--critical">"Failed"</span> }.into_any(),
                 }}
             </div>
-            <progress class="upload__bar" max="100" value=move || percent().to_string() aria-label=move || format!("{} uploaded: {}%", entry.name.get_value(), percent())></progress>
+            // A failed or cancelled upload shows its outcome, not a bar that looks finished.
+            {move || matches!(entry.state.get(), UploadState::Sending | UploadState::Done).then(|| view! {
+                <progress class="upload__bar" max="100" value=move || percent().to_string() aria-label=move || format!("{} uploaded: {}%", entry.name.get_value(), percent())></progress>
+            })}
             {move || match entry.state.get() {
                 UploadState::Failed(message) => Some(view! { <p class="form-error" role="alert">{message}</p> }),
                 _ => None,
@@ -336,7 +339,7 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
                                         <li>
                                             <a href=format!("/documents/{}/download", v.id) rel="external" download=v.name.clone()>{format!("Version {} · {}", v.version_number, v.name)}</a>
                                             <span class="muted">{format!(" · {} · {} · {}", describe_size(v.file_size_bytes), format::date_time(v.created_at), v.uploaded_by_name.unwrap_or_default())}</span>
-                                            {v.is_current_version.then(|| view! { <span class="badge badge--low">"Current"</span> })}
+                                            {v.is_current_version.then(|| view! { " " <span class="badge badge--low">"Current"</span> })}
                                         </li>
                                     }).collect_view()}
                                 </ol>
