@@ -238,8 +238,8 @@ async fn the_files_of_abandoned_uploads_are_removed_by_the_cleanup_job() {
           WHERE app_current_tenant_id() = '{tenant}'"
     ))
     .await;
-    let removed = gwm_crm::http::housekeeping::sweep_abandoned_uploads(&state, gwm_crm::http::housekeeping::ABANDONED_UPLOAD).await.expect("sweep");
-    assert_eq!(removed, 1);
+    // The server's own minute-by-minute job may get there first; either way the outcome is the same.
+    gwm_crm::http::housekeeping::sweep_abandoned_uploads(&state, gwm_crm::http::housekeeping::ABANDONED_UPLOAD).await.expect("sweep");
     assert!(matches!(state.storage.get(&key).await, Err(app::documents::storage::StorageError::NotFound)));
     assert_eq!(app.count("SELECT count(*) FROM storage_objects").await, 1, "the in-flight upload stays");
 }
