@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Benchmarks against a private PostgreSQL, release build. Usage: scripts/bench.sh sign-in|pages
-#   sign-in  sign-in latency percentiles (benches/sign_in.rs)
-#   pages    board, table and project pages at 50 and 500 signed-in sessions, beside their own SQL under
-#            pgbench and the same bytes served by nginx (scripts/bench/pages.sh says how)
+# Benchmarks against a private PostgreSQL, release build. Usage: scripts/bench.sh sign-in|pages|documents
+#   sign-in    sign-in latency percentiles (benches/sign_in.rs)
+#   pages      board, table and project pages at 50 and 500 signed-in sessions, beside their own SQL under
+#              pgbench and the same bytes served by nginx (scripts/bench/pages.sh says how)
+#   documents  a 1 GiB upload and download through the server to local disk and to s3s-fs, beside the same
+#              file written straight to each, and the server's peak memory (scripts/bench/documents.sh says how)
 source "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
   sign-in) ;;
   pages) exec bash "$ROOT/scripts/bench/pages.sh" ;;
-  *) echo "usage: scripts/bench.sh sign-in|pages" >&2; exit 2 ;;
+  documents) exec bash "$ROOT/scripts/bench/documents.sh" ;;
+  *) echo "usage: scripts/bench.sh sign-in|pages|documents" >&2; exit 2 ;;
 esac
 
 ensure_build_tools

@@ -1,6 +1,7 @@
 //! Configuration from environment variables, with defaults that work for a local run.
 
-use app::{documents::storage::S3Settings, state::AuthSettings};
+use crate::extract::Extractor;
+use app::{documents::{kinds::FileKind, storage::S3Settings}, state::AuthSettings};
 use base64::Engine;
 use sqlx::postgres::PgConnectOptions;
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
@@ -50,6 +51,10 @@ pub struct Config {
     pub storage: StorageConfig,
     /// The largest file an upload may carry.
     pub upload_max_bytes: u64,
+    /// The kinds of file uploads may carry (all that GWM CRM knows, unless narrowed).
+    pub upload_kinds: Vec<FileKind>,
+    /// The program that extracts documents' text for search, in a child process.
+    pub extractor: Extractor,
     pub seed_demo: SeedDemo,
     pub demo_password: String,
     pub log_format: LogFormat,
@@ -119,7 +124,18 @@ impl Config {
             .filter(|mb| (1..=102_400).contains(mb))
             .map(|mb| mb * 1024 * 1024)
             .ok_or_else(|| invalid("GWM_UPLOAD_MAX_MB", &upload_max_raw, "expected megabytes, a whole number from 1 to 102400"))?;
+        let upload_kinds = upload_kinds(lookup("GWM_UPLOAD_TYPES"))?;
+        let extractor = Extractor {
+            program: lookup("GWM_EXTRACTOR")
+                .map(PathBuf::from)
+                .or_else(|| std::env::current_exe().ok())
+                .unwrap_or_else(|| PathBuf::from("gwm-crm")),
+            timeout: std::time::Duration::from_secs(120),
+            memory_limit_bytes: 2 * 1024 * 1024 * 1024,
+        };
         Ok(Config {
+            upload_kinds,
+            extractor,
             auth,
             owner_db,
             app_db,
@@ -190,6 +206,28 @@ fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> 
 
 /// `GWM_STORAGE=local` (the default: files under `GWM_FILES_DIR`) or `s3`, which needs the bucket's
 /// endpoint, name and keys.
+/// `GWM_UPLOAD_TYPES`: the extensions uploads may carry, comma-separated (`pdf,docx,xlsx`); every kind
+/// GWM CRM knows when unset.
+fn upload_kinds(raw: Option<String>) -> Result<Vec<FileKind>, ConfigError> {
+    let Some(raw) = raw else {
+        return Ok(FileKind::ALL.to_vec());
+    };
+    let mut kinds = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let kind = FileKind::of_extension(part.trim_start_matches('.')).ok_or_else(|| {
+            let known: Vec<&str> = FileKind::ALL.iter().map(|k| k.as_str()).collect();
+            invalid("GWM_UPLOAD_TYPES", &raw, &format!("{part:?} is not a kind GWM CRM accepts; choose from {}", known.join(", ")))
+        })?;
+        if !kinds.contains(&kind) {
+            kinds.push(kind);
+        }
+    }
+    if kinds.is_empty() {
+        return Err(invalid("GWM_UPLOAD_TYPES", &raw, "name at least one extension, like pdf,docx,xlsx"));
+    }
+    Ok(kinds)
+}
+
 fn storage_config(lookup: &impl Fn(&str) -> Option<String>, files_dir: &std::path::Path) -> Result<StorageConfig, ConfigError> {
     match lookup("GWM_STORAGE").as_deref() {
         None | Some("local") => Ok(StorageConfig::Local(files_dir.to_path_buf())),

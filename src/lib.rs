@@ -4,6 +4,7 @@
 pub mod config;
 pub mod database;
 pub mod demo;
+pub mod extract;
 pub mod http;
 pub mod platform;
 pub mod startup;

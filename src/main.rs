@@ -17,6 +17,10 @@ const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | create-tenant
 #[tokio::main]
 async fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_string());
+    if command == "extract-text" {
+        // The server's extraction child (src/extract): no configuration, no database, only stdin and stdout.
+        return gwm_crm::extract::run_child(&std::env::args().nth(2).unwrap_or_default());
+    }
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {

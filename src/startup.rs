@@ -4,6 +4,7 @@ use crate::{
     config::{Config, SeedDemo, StorageConfig},
     database::{self, DatabaseError},
     demo,
+    extract::{self, Extractor},
     http::{auth, documents, export, health::health, housekeeping, middleware, saml},
 };
 use app::{
@@ -52,6 +53,7 @@ pub struct Application {
     router: Router,
     pub addr: SocketAddr,
     pub state: AppState,
+    extractor: Extractor,
 }
 
 impl Application {
@@ -93,6 +95,7 @@ impl Application {
                 default_tenant: config.default_tenant.clone(),
                 files_dir: config.files_dir.clone(),
                 upload_max_bytes: config.upload_max_bytes,
+                upload_kinds: config.upload_kinds.clone(),
                 auth: config.auth.clone(),
             }),
             leptos_options,
@@ -101,18 +104,20 @@ impl Application {
             storage,
         };
         let router = router(state.clone());
-        Ok(Application { listener, router, addr, state })
+        Ok(Application { listener, router, addr, state, extractor: config.extractor.clone() })
     }
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and closes the pool.
     pub async fn run_until_stopped(self) -> Result<(), StartupError> {
         let pool = self.state.pool.clone();
         let housekeeping = housekeeping::spawn(self.state.clone());
+        let extraction = extract::worker::spawn(self.state.clone(), self.extractor);
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartupError::Serve)?;
         housekeeping.abort();
+        extraction.abort();
         pool.close().await;
         tracing::info!("stopped cleanly");
         Ok(())

@@ -98,6 +98,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id") view=project::ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
+                    <Route path=path!("/documents") view=documents::LibraryPage/>
+                    <Route path=path!("/documents/:id") view=documents::DocumentPage/>
                     <Route path=path!("/account") view=account::AccountPage/>
                     <Route path=path!("/settings") view=admin::SettingsHome/>
                     <Route path=path!("/settings/users") view=admin::UsersPage/>

@@ -16,7 +16,7 @@ const NAV: &[NavItem] = &[
     NavItem { label: "Pipeline", href: "/pipeline", available: true },
     NavItem { label: "Projects", href: "/projects", available: true },
     NavItem { label: "Contacts", href: "/contacts", available: false },
-    NavItem { label: "Documents", href: "/documents", available: false },
+    NavItem { label: "Documents", href: "/documents", available: true },
     NavItem { label: "Settings", href: "/settings", available: true },
 ];
 

@@ -15,6 +15,8 @@ pub struct Settings {
     pub files_dir: PathBuf,
     /// The largest file an upload may carry, in bytes.
     pub upload_max_bytes: u64,
+    /// The kinds of file uploads may carry (`GWM_UPLOAD_TYPES`).
+    pub upload_kinds: Vec<crate::documents::kinds::FileKind>,
     pub auth: AuthSettings,
 }
 

@@ -69,6 +69,8 @@ impl TestDb {
             ("DATABASE_URL".to_string(), self.owner_url()),
             ("LEPTOS_SITE_ADDR".to_string(), "127.0.0.1:0".to_string()),
             ("GWM_FILES_DIR".to_string(), std::env::temp_dir().join(&self.name).display().to_string()),
+            // The real extraction child: this package's server binary.
+            ("GWM_EXTRACTOR".to_string(), env!("CARGO_BIN_EXE_gwm-crm").to_string()),
         ]);
         for (k, v) in extra {
             vars.insert(k.to_string(), v.to_string());

@@ -2,16 +2,26 @@
 //! version. Uploads and downloads stream through the server's own routes (src/http/documents.rs, which uses
 //! `upload`); listing, versions, delete and restore are server functions here.
 
+mod detail_page;
+pub mod filing;
+#[cfg(feature = "ssr")]
+mod filing_queries;
 pub mod kinds;
+mod library_page;
 pub mod names;
 mod page;
 #[cfg(feature = "ssr")]
 pub mod queries;
+pub mod search;
+#[cfg(feature = "ssr")]
+mod search_queries;
 #[cfg(feature = "ssr")]
 pub mod storage;
 #[cfg(feature = "ssr")]
 pub mod upload;
 
+pub use detail_page::DocumentPage;
+pub use library_page::LibraryPage;
 pub use page::ProjectDocumentsPage;
 
 use crate::{closed_set, domain::AccessLevel, error::AppError, ids::ProjectId};
@@ -65,6 +75,13 @@ closed_set! {
     }
 }
 
+impl ProcessingStatus {
+    /// Whether the text is still to be read.
+    pub const fn is_waiting(self) -> bool {
+        matches!(self, Self::Pending | Self::Processing)
+    }
+}
+
 /// One version of a document, as lists and version histories show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -83,6 +100,8 @@ pub struct DocumentRow {
     pub is_current_version: bool,
     pub is_deleted: bool,
     pub processing_status: ProcessingStatus,
+    /// Why the text could not be read, when processing_status is Error.
+    pub processing_error: Option<String>,
     pub file_hash_sha256: Option<String>,
     pub uploaded_by_name: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -120,7 +139,7 @@ pub async fn project_documents(project_id: String, #[server(default)] include_de
 pub async fn document_versions(document_id: String) -> Result<Vec<DocumentRow>, AppError> {
     use crate::{auth::Permission, error::ssr::serve};
     serve(async move {
-        let (caller, mut tx, doc) = open_document(&document_id, Permission::DocumentsRead).await?;
+        let (caller, mut tx, doc, _) = open_document(&document_id, Permission::DocumentsRead).await?;
         let versions = queries::versions(&mut tx, doc.root_id).await.map_err(|e| caller.db_error(e))?;
         caller.commit(tx).await?;
         Ok(versions)
@@ -140,19 +159,19 @@ pub async fn restore_document(document_id: String) -> Result<(), AppError> {
 }
 
 /// The signed-in caller, a transaction, and the document (any version the caller may see) checked for
-/// `permission` on its project (or the tenant, for the library).
+/// `permission` on its project (or the tenant, for the library), with what the caller holds there.
 #[cfg(feature = "ssr")]
 async fn open_document(
     document_id: &str,
     permission: crate::auth::Permission,
-) -> Result<(crate::auth::ssr::Caller, crate::db::Tx, DocumentRow), AppError> {
+) -> Result<(crate::auth::ssr::Caller, crate::db::Tx, DocumentRow, crate::auth::ssr::Held), AppError> {
     use crate::auth::ssr::{Caller, Resource};
     let id: Uuid = crate::admin::parse_id("Document", document_id)?;
     let caller = Caller::current().await?;
     let mut tx = caller.begin().await?;
     let doc = queries::visible(&mut tx, id).await.map_err(|e| caller.db_error(e))?.ok_or_else(|| AppError::NotFound("Document".into()))?;
-    caller.authorize(&mut tx, permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
-    Ok((caller, tx, doc))
+    let held = caller.authorize(&mut tx, permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
+    Ok((caller, tx, doc, held))
 }
 
 #[cfg(feature = "ssr")]
@@ -163,7 +182,7 @@ async fn set_deleted(document_id: String, deleted: bool) -> Result<(), AppError>
         error::ssr::serve,
     };
     serve(async move {
-        let (caller, mut tx, doc) = open_document(&document_id, Permission::DocumentsDelete).await?;
+        let (caller, mut tx, doc, _) = open_document(&document_id, Permission::DocumentsDelete).await?;
         let db = |e| caller.db_error(e);
         if doc.is_deleted == deleted {
             return Err(AppError::Conflict(if deleted { "This document is already deleted." } else { "This document is not deleted." }.into()));

@@ -3,7 +3,7 @@
 //! who may delete see deleted documents on request and restore them.
 
 use super::{
-    describe_size, document_versions, project_documents, DeleteDocument, DocumentRow, DocumentType, RestoreDocument,
+    describe_size, document_versions, project_documents, DeleteDocument, DocumentRow, DocumentType, ProcessingStatus, RestoreDocument,
 };
 use crate::{
     admin::pages::{outcome, ErrorNote, LoadError},
@@ -63,18 +63,18 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
     let (delete_err, _) = outcome(delete.into(), "");
     let (restore_err, _) = outcome(restore.into(), "");
     // Above the list's Suspense: reloading the list after an upload must not forget the uploads shown.
-    let uploads = UploaderState {
-        owner: Owner::current().unwrap_or_default(),
-        entries: RwSignal::new(Vec::new()),
-        document_type: RwSignal::new(DocumentType::Other),
-        access: RwSignal::new(AccessLevel::ProjectTeam),
-    };
+    let uploads = UploaderState::new(AccessLevel::ProjectTeam);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
+    refresh_while_reading(
+        Signal::derive(move || listing.get().and_then(Result::ok).is_some_and(|page| page.documents.iter().any(|d| d.processing_status.is_waiting()))),
+        refresh,
+    );
     view! {
         <Title text="Documents · GWM CRM"/>
         <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            // A transition, not a suspense: the list refreshes in place while text is being read.
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || {
                     let uploads = uploads.clone();
                     Suspend::new(async move {
@@ -102,21 +102,21 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
                                 </nav>
                                 <ErrorNote error=delete_err/>
                                 <ErrorNote error=restore_err/>
-                                {(page.can_upload && !page.archived).then(|| view! { <Uploader project=project.clone() refresh state=uploads.clone()/> })}
+                                {(page.can_upload && !page.archived).then(|| view! { <Uploader project=Some(project.clone()) refresh state=uploads.clone()/> })}
                                 <DocumentTable documents=page.documents actions=RowActions { can_upload: page.can_upload && !page.archived, can_delete: page.can_delete, project, refresh, delete, restore }/>
                             }.into_any()
                         }
                     }
                     })
                 }}
-            </Suspense>
+            </Transition>
         </section>
     }
 }
 
 /// What the uploader shows and was set to, kept by the page.
 #[derive(Clone)]
-struct UploaderState {
+pub(super) struct UploaderState {
     /// The page's reactive owner: uploads outlive the list (and the uploader) being re-rendered.
     owner: Owner,
     entries: RwSignal<Vec<UploadEntry>>,
@@ -124,9 +124,23 @@ struct UploaderState {
     access: RwSignal<AccessLevel>,
 }
 
+impl UploaderState {
+    /// Made in the page's component, above anything that re-renders.
+    pub(super) fn new(access: AccessLevel) -> UploaderState {
+        UploaderState {
+            owner: Owner::current().unwrap_or_default(),
+            entries: RwSignal::new(Vec::new()),
+            document_type: RwSignal::new(DocumentType::Other),
+            access: RwSignal::new(access),
+        }
+    }
+}
+
 /// The drop zone and file picker, the filing choices, and the uploads in progress.
+/// Uploads go to `project`, or to the tenant's library when it is None.
 #[component]
-fn Uploader(project: String, refresh: RwSignal<u32>, state: UploaderState) -> impl IntoView {
+pub(super) fn Uploader(project: Option<String>, refresh: RwSignal<u32>, state: UploaderState) -> impl IntoView {
+    let for_project = project.is_some();
     let UploaderState { owner, entries, document_type, access } = state;
     #[cfg(not(feature = "hydrate"))]
     let _ = owner;
@@ -141,12 +155,8 @@ fn Uploader(project: String, refresh: RwSignal<u32>, state: UploaderState) -> im
     let send = move |files: web_sys::FileList| {
         for i in 0..files.length() {
             if let Some(file) = files.get(i) {
-                let query = format!(
-                    "project={}&type={}&access={}",
-                    project.get_value(),
-                    document_type.get_untracked().as_str(),
-                    access.get_untracked().as_str()
-                );
+                let place = project.with_value(|p| p.as_ref().map(|p| format!("project={p}&")).unwrap_or_default());
+                let query = format!("{place}type={}&access={}", document_type.get_untracked().as_str(), access.get_untracked().as_str());
                 let key = entries.with_untracked(Vec::len) as u32;
                 let entry = owner.with_value(|owner| owner.with(|| xhr::start(&query, file, refresh, key)));
                 entries.update(|list| list.insert(0, entry));
@@ -171,7 +181,8 @@ fn Uploader(project: String, refresh: RwSignal<u32>, state: UploaderState) -> im
                 </label>
                 <label class="field"><span class="field__label">"Who may see it"</span>
                     <select class="input" on:change=move |ev| if let Ok(a) = event_target_value(&ev).parse() { access.set(a) }>
-                        {AccessLevel::ALL.iter().map(|a| view! { <option value=a.as_str() selected=*a == access.get_untracked()>{access_label(*a)}</option> }).collect_view()}
+                        {AccessLevel::ALL.iter().filter(|a| for_project || **a != AccessLevel::ProjectTeam)
+                            .map(|a| view! { <option value=a.as_str() selected=*a == access.get_untracked()>{access_label(*a)}</option> }).collect_view()}
                     </select>
                 </label>
             </div>
@@ -231,12 +242,39 @@ fn UploadRow(entry: UploadEntry) -> impl IntoView {
     }
 }
 
-fn access_label(level: AccessLevel) -> &'static str {
+pub(super) fn access_label(level: AccessLevel) -> &'static str {
     match level {
         AccessLevel::Public => "Everyone in the organization",
         AccessLevel::ProjectTeam => "The project team",
         AccessLevel::Restricted => "Capture and proposal managers",
         AccessLevel::Confidential => "Only me and document managers",
+    }
+}
+
+/// While `waiting` holds (some document's text is still being read), moves `refresh` on every 2 seconds.
+pub(super) fn refresh_while_reading(waiting: Signal<bool>, refresh: RwSignal<u32>) {
+    Effect::new(move |_| {
+        if waiting.get() {
+            set_timeout(move || refresh.try_update(|n| *n += 1).unwrap_or_default(), std::time::Duration::from_secs(2));
+        }
+    });
+}
+
+/// Whether a document's text can be searched, in a few words.
+#[component]
+pub(super) fn TextStatus(status: ProcessingStatus, error: Option<String>) -> impl IntoView {
+    match status {
+        ProcessingStatus::Pending | ProcessingStatus::Processing => {
+            view! { <span class="status status--waiting" data-testid="text-status">"Reading text for search…"</span> }.into_any()
+        }
+        ProcessingStatus::Ready => view! { <span class="status status--ready" data-testid="text-status">"Searchable"</span> }.into_any(),
+        ProcessingStatus::Error => {
+            let reason = error.unwrap_or_else(|| "The text could not be read.".into());
+            view! {
+                <span class="status status--error" data-testid="text-status" title=reason.clone()>{format!("Not searchable by content. {reason}")}</span>
+            }
+            .into_any()
+        }
     }
 }
 
@@ -289,6 +327,7 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
             <td>
                 <a href=format!("/documents/{id}/download") rel="external" download=doc.name.clone() data-testid="document-link">{doc.name.clone()}</a>
                 {doc.is_deleted.then(|| view! { <span class="badge badge--muted">"Deleted"</span> })}
+                <div class="cell-sub"><TextStatus status=doc.processing_status error=doc.processing_error.clone()/></div>
             </td>
             <td>{doc.document_type.map(|t| t.label()).unwrap_or("—")}</td>
             <td>
@@ -299,6 +338,7 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
             <td>{access_label(doc.access_level)}</td>
             <td>{format::date_time(doc.created_at)}<div class="cell-sub">{doc.uploaded_by_name.clone().unwrap_or_default()}</div></td>
             <td class="cell-actions">
+                <a class="button button--ghost" href=format!("/documents/{id}") aria-label=format!("Details of {}", doc.name)>"Details"</a>
                 <a class="button button--ghost" href=format!("/documents/{id}/download?inline=1") target="_blank" rel="external noopener">"View"</a>
                 {(can_upload && !doc.is_deleted).then(|| view! {
                     <label class="button button--ghost">"New version"

@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 const ROW: &str = "SELECT d.id, coalesce(d.parent_document_id, d.id) AS root_id, d.opportunity_project_id AS project_id, \
         d.name, d.original_filename, d.mime_type, d.file_size_bytes, d.document_type, d.access_level, d.version_number, \
-        d.is_current_version, d.is_deleted, d.processing_status, d.file_hash_sha256::text AS file_hash_sha256, \
+        d.is_current_version, d.is_deleted, d.processing_status, d.processing_error, d.file_hash_sha256::text AS file_hash_sha256, \
         nullif(concat_ws(' ', u.first_name, u.last_name), '') AS uploaded_by_name, d.created_at \
    FROM documents d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.uploaded_by";
 
@@ -175,8 +175,9 @@ pub async fn insert(tx: &mut Tx, d: &NewDocument<'_>) -> Result<(), sqlx::Error>
     sqlx::query(
         "INSERT INTO documents (id, tenant_id, opportunity_project_id, name, original_filename, file_extension, mime_type, \
             file_size_bytes, storage_provider, storage_bucket, storage_key, file_hash_md5, file_hash_sha256, document_type, \
-            access_level, version_number, parent_document_id, uploaded_by) \
-         VALUES ($1, app_current_tenant_id(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)",
+            access_level, version_number, parent_document_id, uploaded_by, category_id, tags) \
+         VALUES ($1, app_current_tenant_id(), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+                 (SELECT category_id FROM documents WHERE id = $16), coalesce((SELECT tags FROM documents WHERE id = $16), '[]'))",
     )
     .bind(d.id)
     .bind(d.project)

@@ -97,6 +97,15 @@ fn storage_key(caller: &Caller, request: &UploadRequest, id: Uuid) -> Result<Sto
 
 pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream) -> Result<DocumentRow, AppError> {
     let db = |e| caller.db_error(e);
+    let allowed = &caller.state.settings.upload_kinds;
+    if !allowed.contains(&request.name.kind) {
+        let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
+        return Err(AppError::UnsupportedFile(format!(
+            "{} files are not accepted here; this workspace accepts {}.",
+            request.name.kind.as_str().to_uppercase(),
+            names.join(", ")
+        )));
+    }
     let resource = request.project.map_or(Resource::Tenant, Resource::Project);
 
     let mut tx = caller.begin().await?;

@@ -1,0 +1,195 @@
+//! The extraction worker: claims documents waiting for text extraction (any tenant, one claim per
+//! document: `claim_document_extractions`, migration 0015), streams each stored file into an extraction
+//! child, and records the text, preview and page count, or why there is none. Files always stay stored.
+
+use super::{bytes_to_read, child::{ChildError, Extractor, Outcome}, preview, ExtractError, Extracted};
+use app::{
+    db::begin_tenant_tx,
+    documents::{kinds::FileKind, storage::{ByteStream, StorageKey}},
+    ids::TenantId,
+    state::AppState,
+};
+use futures::StreamExt;
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use uuid::Uuid;
+
+/// How long a claim holds before another worker may take the document again (its worker died).
+const LEASE: Duration = Duration::from_secs(120);
+const BATCH: i32 = 4;
+
+#[derive(Debug, sqlx::FromRow)]
+struct Job {
+    tenant_id: TenantId,
+    id: Uuid,
+    storage_provider: String,
+    storage_key: String,
+    file_extension: Option<String>,
+    file_size_bytes: i64,
+}
+
+/// What became of one document.
+#[derive(Debug)]
+enum Finding {
+    Text(Extracted),
+    NoText,
+    /// Marked 'error' with this message: the file is stored but not searchable by its content.
+    Failed(String),
+    /// Could not be tried now (storage unreachable): left claimed, so it is tried again when the lease ends.
+    Retry(String),
+}
+
+pub fn spawn(state: AppState, extractor: Extractor) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        loop {
+            let pause = match run_once(&state, &extractor).await {
+                Ok(0) => Duration::from_secs(2),
+                Ok(_) => Duration::ZERO,
+                Err(e) => {
+                    tracing::warn!(error = %e, "document text extraction failed; retrying in 10 seconds");
+                    Duration::from_secs(10)
+                }
+            };
+            tokio::time::sleep(pause).await;
+        }
+    })
+}
+
+/// Claims and processes one batch; returns how many documents it claimed.
+pub async fn run_once(state: &AppState, extractor: &Extractor) -> Result<usize, sqlx::Error> {
+    let jobs: Vec<Job> = sqlx::query_as("SELECT * FROM claim_document_extractions($1, make_interval(secs => $2))")
+        .bind(BATCH)
+        .bind(LEASE.as_secs_f64())
+        .fetch_all(&state.pool)
+        .await?;
+    for job in &jobs {
+        let finding = examine(state, extractor, job).await;
+        tracing::info!(document = %job.id, outcome = finding.label(), "document text extraction");
+        record(state, job, finding).await?;
+    }
+    Ok(jobs.len())
+}
+
+impl Finding {
+    fn label(&self) -> &'static str {
+        match self {
+            Finding::Text(_) => "text",
+            Finding::NoText => "no text",
+            Finding::Failed(_) => "failed",
+            Finding::Retry(_) => "retry later",
+        }
+    }
+}
+
+async fn examine(state: &AppState, extractor: &Extractor, job: &Job) -> Finding {
+    let Some(kind) = job.file_extension.as_deref().and_then(FileKind::of_extension) else {
+        return Finding::NoText;
+    };
+    if job.storage_provider != state.storage.provider().as_str() {
+        return Finding::Retry(format!("stored on {}, which this server does not use", job.storage_provider));
+    }
+    let wanted = match bytes_to_read(kind, u64::try_from(job.file_size_bytes).unwrap_or(0)) {
+        Ok(wanted) => wanted,
+        Err(ExtractError::NoText) => return Finding::NoText,
+        Err(e) => return Finding::Failed(capitalized(&e.to_string())),
+    };
+    let Ok(key) = StorageKey::parse(&job.storage_key) else {
+        return Finding::Failed("The file's storage key is not valid.".into());
+    };
+    let bytes = match state.storage.get(&key).await {
+        Ok((_, bytes)) => bytes,
+        Err(app::documents::storage::StorageError::NotFound) => return Finding::Failed("The stored file is missing.".into()),
+        Err(e) => return Finding::Retry(e.to_string()),
+    };
+    match extractor.run(kind, first_bytes(bytes, wanted)).await {
+        Ok(Outcome::Text(extracted)) => Finding::Text(extracted),
+        Ok(Outcome::NoText) => Finding::NoText,
+        Ok(Outcome::Unreadable(reason)) => Finding::Failed(capitalized(&reason)),
+        Err(e @ (ChildError::Storage(_) | ChildError::Spawn { .. })) => Finding::Retry(e.to_string()),
+        Err(e) => Finding::Failed(format!("The text could not be read: {e}.")),
+    }
+}
+
+fn capitalized(message: &str) -> String {
+    let mut chars = message.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
+}
+
+/// The stream cut after `limit` bytes.
+fn first_bytes(stream: ByteStream, limit: u64) -> ByteStream {
+    Box::pin(
+        stream
+            .scan(limit, |left, chunk| {
+                let out = match chunk {
+                    _ if *left == 0 => None,
+                    Ok(mut bytes) => {
+                        let keep = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+                        bytes.truncate(keep);
+                        *left -= keep as u64;
+                        Some(Ok(bytes))
+                    }
+                    Err(e) => Some(Err(e)),
+                };
+                futures::future::ready(out)
+            }),
+    )
+}
+
+async fn record(state: &AppState, job: &Job, finding: Finding) -> Result<(), sqlx::Error> {
+    let mut tx = begin_tenant_tx(&state.pool, job.tenant_id, None).await?;
+    match finding {
+        Finding::Text(extracted) => {
+            let mut text = extracted.text;
+            loop {
+                let done = sqlx::query(
+                    "UPDATE documents SET extracted_text = $2, content_preview = $3, page_count = $4, processing_status = 'ready', \
+                        processing_error = NULL, processing_claimed_until = NULL, processed_at = now() \
+                      WHERE id = $1 AND processing_status = 'processing'",
+                )
+                .bind(job.id)
+                .bind(&text)
+                .bind(preview(&text))
+                .bind(extracted.pages)
+                .execute(&mut *tx)
+                .await;
+                match done {
+                    // PostgreSQL caps a tsvector at 1 MB: text of many distinct words can pass it. Keep less.
+                    Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("54000") && text.len() > 1024 => {
+                        tx.rollback().await?;
+                        tx = begin_tenant_tx(&state.pool, job.tenant_id, None).await?;
+                        let cut = (0..=text.len() / 4).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
+                        text.truncate(cut);
+                    }
+                    done => {
+                        done?;
+                        break;
+                    }
+                }
+            }
+        }
+        Finding::NoText => {
+            sqlx::query(
+                "UPDATE documents SET processing_status = 'ready', processing_error = NULL, processing_claimed_until = NULL, \
+                    processed_at = now() WHERE id = $1 AND processing_status = 'processing'",
+            )
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Finding::Failed(reason) => {
+            sqlx::query(
+                "UPDATE documents SET processing_status = 'error', processing_error = $2, processing_claimed_until = NULL, \
+                    processed_at = now() WHERE id = $1 AND processing_status = 'processing'",
+            )
+            .bind(job.id)
+            .bind(reason)
+            .execute(&mut *tx)
+            .await?;
+        }
+        Finding::Retry(reason) => {
+            tracing::warn!(document = %job.id, %reason, "text extraction will be tried again");
+        }
+    }
+    tx.commit().await
+}
