@@ -5,12 +5,21 @@
 --    three times; after that it is marked 'error' and stays stored and downloadable.
 -- 2. Categories form a tree per tenant: a parent may not be a descendant (no cycles), and a category is
 --    archived rather than deleted, so documents filed under it keep their filing.
--- 3. Indexes for the library's filters: category, tags, and the tenant's current documents by date.
+-- 3. Names are indexed by their words (the search column is rebuilt), and indexes serve the library's filters: category, tags, and the tenant's current documents by date.
 
 ALTER TABLE documents
     ADD COLUMN processing_attempts     integer NOT NULL DEFAULT 0 CHECK (processing_attempts >= 0),
     ADD COLUMN processing_claimed_until timestamptz,
     ADD COLUMN processed_at            timestamptz;
+
+-- File names are searchable by their words: "section-m_rev2.docx" is found by "section" and "rev2". The
+-- parser alone reads such a name as one file-name token.
+DROP INDEX documents_search;
+ALTER TABLE documents DROP COLUMN search_vector;
+ALTER TABLE documents ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (
+    setweight(to_tsvector('english', translate(coalesce(name, ''), '._-/\', '     ')), 'A') ||
+    setweight(to_tsvector('english', coalesce(extracted_text, '')), 'B')) STORED;
+CREATE INDEX documents_search ON documents USING gin (search_vector) WHERE is_searchable AND NOT is_deleted;
 
 CREATE INDEX documents_category ON documents (tenant_id, category_id) WHERE NOT is_deleted AND category_id IS NOT NULL;
 CREATE INDEX documents_tags ON documents USING gin (tags jsonb_path_ops) WHERE NOT is_deleted;

@@ -64,11 +64,12 @@ done
 for backend in $BACKENDS; do [[ "$backend" == local || "$backend" == s3 ]] || fail "BENCH_BACKENDS: local and/or s3, not $backend"; done
 [[ "$PLACE" == library || "$PLACE" == project ]] || fail "BENCH_PLACE: library or project, not $PLACE"
 
-# The file, the direct copy and the server's copy exist together (each repeat's copies are removed after it).
+# Up to four copies at once: the file, the direct copy, the server's copy and a hashed download (or, in s3s-fs,
+# the server's parts beside the object they are joined into). Each repeat's copies are removed after it.
 mkdir -p "$BENCH_DIR"
 free_mib=$(( $(df -Pk "$BENCH_DIR" | awk 'NR == 2 { print $4 }') / 1024 ))
-[ "$free_mib" -ge $((3 * SIZE_MIB + 1024)) ] ||
-  fail "$BENCH_DIR has $free_mib MiB free; this needs $((3 * SIZE_MIB + 1024)) (BENCH_DIR to put it elsewhere)"
+[ "$free_mib" -ge $((4 * SIZE_MIB + 1024)) ] ||
+  fail "$BENCH_DIR has $free_mib MiB free; this needs $((4 * SIZE_MIB + 1024)) (BENCH_DIR to put it elsewhere)"
 [ "$(df --output=fstype "$BENCH_DIR" | tail -1)" != tmpfs ] || log "warning: $BENCH_DIR is a tmpfs: the disk numbers are memory numbers"
 
 # The server only: no page is rendered, so no wasm bundle is needed (the site root is an empty folder).
@@ -85,10 +86,11 @@ fi
 WORK="$(mktemp -d "$BENCH_DIR/gwm-bench-documents.XXXXXX")"
 chmod 755 "$WORK" # postgres owns its cluster folder inside
 SOCKET="$WORK/socket"
-SERVER_PID=""
+SERVER_PID="" WATCH_PID=""
 stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  SERVER_PID=""
+  if [ -n "$WATCH_PID" ]; then kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; fi
+  SERVER_PID="" WATCH_PID=""
 }
 cleanup() {
   local status=$? log_file
@@ -155,6 +157,21 @@ start_server() { # BACKEND
   wait_for_http "$BASE/healthz" 60 || { tail -n 20 "$WORK/server-$1.log" >&2; exit 1; }
 }
 
+# Text extraction runs in child processes of the server (`gwm-crm extract-text`), whose memory is not in the
+# server's VmRSS: every 0.1 s, the largest VmHWM any child of the server has reached goes to OUT (KiB).
+watch_children() { # SERVER_PID OUT
+  local peak=0 kid key value _
+  echo 0 >"$2"
+  while kill -0 "$1" 2>/dev/null; do
+    for kid in $(pgrep -P "$1" || true); do
+      while read -r key value _; do
+        if [ "$key" = VmHWM: ] && [ "$value" -gt "$peak" ]; then peak=$value; echo "$peak" >"$2"; fi
+      done 2>/dev/null <"/proc/$kid/status" || true
+    done
+    sleep 0.1
+  done
+}
+
 sign_in() {
   local headers
   headers=$(curl -sS -o "$WORK/sign-in.json" -D - -H "Host: $HOST" -H "Origin: http://$HOST" -H "Accept: application/json" \
@@ -215,7 +232,7 @@ record() { # BACKEND PATH OP REPEAT
     "$(awk -v s="$ELAPSED" -v m="$SIZE_MIB" 'BEGIN { printf "%.1f", m / s }')" "$(mib "$rss")" "$(mib "$hwm")" >&2
 }
 
-declare -A IDLE_RSS PEAK_HWM SETTLED_RSS SETTLED_HWM HWM_RESET
+declare -A IDLE_RSS PEAK_HWM SETTLED_RSS SETTLED_HWM HWM_RESET CHILD_HWM
 for backend in $BACKENDS; do
   if [ "$backend" = s3 ]; then
     log "starting s3s-fs on port $S3_PORT (bucket in $WORK/s3/root)"
@@ -223,6 +240,8 @@ for backend in $BACKENDS; do
   fi
   log "$backend: starting the server (release, production settings, GWM_STORAGE=$backend) on port $APP_PORT"
   start_server "$backend"
+  watch_children "$SERVER_PID" "$WORK/children-$backend" &
+  WATCH_PID=$!
   sign_in
   # Warm-up: the first upload and download (connections, the session, the backend's first write) and, for
   # s3s-fs, one direct PUT and GET.
@@ -263,6 +282,7 @@ for backend in $BACKENDS; do
   read -r _ PEAK_HWM[$backend] < <(mem)
   sleep "$SETTLE"
   read -r SETTLED_RSS[$backend] SETTLED_HWM[$backend] < <(mem)
+  CHILD_HWM[$backend]=$(cat "$WORK/children-$backend")
   grep -q -E '"level":"(WARN|ERROR)"' "$WORK/server-$backend.log" && { log "$backend: server warnings:"; grep -E '"level":"(WARN|ERROR)"' "$WORK/server-$backend.log" | tail -n 5 >&2; }
   stop_server
   if [ "$backend" = s3 ]; then s3_stop "$WORK/s3"; fi
@@ -288,15 +308,16 @@ median_mibps() { # BACKEND PATH OP
   echo
   echo "Server memory (MiB, /proc/<pid>/status): idle = VmRSS after start-up, sign-in and a 1 MiB warm-up, when VmHWM is reset"
   echo "to it (clear_refs); peak = VmHWM at the end of the transfers; +${SETTLE}s = VmRSS and VmHWM after ${SETTLE} s more idle (background"
-  echo "work an upload starts); peak - idle uses the later VmHWM. Flat means peak - idle under $FLAT_LIMIT_MIB MiB."
-  printf '%-12s %9s %9s %9s %9s %12s  %s\n' backend "idle RSS" "peak HWM" "RSS +${SETTLE}s" "HWM +${SETTLE}s" "peak - idle" flat
+  echo "work an upload starts); peak - idle uses the later VmHWM. Flat means peak - idle under $FLAT_LIMIT_MIB MiB. child = the"
+  echo "largest VmHWM of any child process of the server (text extraction), sampled every 0.1 s; 0 if none was seen."
+  printf '%-12s %9s %9s %9s %9s %12s %7s  %s\n' backend "idle RSS" "peak HWM" "RSS +${SETTLE}s" "HWM +${SETTLE}s" "peak - idle" child flat
   for backend in $BACKENDS; do
     label=$([ "$backend" = local ] && echo "local disk" || echo "s3s-fs")
     grow=$(( ${SETTLED_HWM[$backend]} - ${IDLE_RSS[$backend]} ))
     verdict=$([ "$grow" -lt $((FLAT_LIMIT_MIB * 1024)) ] && echo yes || echo NO)
     [ "${HWM_RESET[$backend]}" = yes ] || verdict="$verdict (HWM not reset: includes start-up)"
-    printf '%-12s %9s %9s %9s %9s %12s  %s\n' "$label" "$(mib "${IDLE_RSS[$backend]}")" "$(mib "${PEAK_HWM[$backend]}")" \
-      "$(mib "${SETTLED_RSS[$backend]}")" "$(mib "${SETTLED_HWM[$backend]}")" "$(mib "$grow")" "$verdict"
+    printf '%-12s %9s %9s %9s %9s %12s %7s  %s\n' "$label" "$(mib "${IDLE_RSS[$backend]}")" "$(mib "${PEAK_HWM[$backend]}")" \
+      "$(mib "${SETTLED_RSS[$backend]}")" "$(mib "${SETTLED_HWM[$backend]}")" "$(mib "$grow")" "$(mib "${CHILD_HWM[$backend]}")" "$verdict"
   done
   echo
   echo "Every transfer, in the order run (the server's VmRSS and VmHWM in MiB right after it):"

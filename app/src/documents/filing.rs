@@ -2,8 +2,8 @@
 //! level, and its links to contacts, activities, capture plans and proposals. Filing belongs to the
 //! document, so it applies to every version, and links are kept on the first version's id.
 
-use super::{DocumentRow, DocumentType};
-use crate::{closed_set, domain::AccessLevel, error::AppError};
+use super::DocumentRow;
+use crate::{closed_set, error::AppError};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -180,7 +180,8 @@ pub async fn file_document(
     #[server(default)] tags: String,
     access_level: String,
 ) -> Result<(), AppError> {
-    use crate::{audit::{AuditAction, AuditEvent}, auth::Permission, error::ssr::serve};
+    use super::DocumentType;
+    use crate::{audit::{AuditAction, AuditEvent}, auth::Permission, domain::AccessLevel, error::ssr::serve};
     serve(async move {
         let kind: DocumentType = document_type.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
         let access: AccessLevel = access_level.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;

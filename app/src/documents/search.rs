@@ -116,7 +116,7 @@ pub fn snippet_parts(headline: &str) -> Vec<SnippetPart> {
 }
 
 #[server(prefix = "/api", endpoint = "documents/search")]
-pub async fn search_documents(query: DocumentQuery) -> Result<SearchResults, AppError> {
+pub async fn search_documents(#[server(default)] query: DocumentQuery) -> Result<SearchResults, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
         if let (Some(from), Some(to)) = (query.from, query.to)
