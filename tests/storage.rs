@@ -107,6 +107,12 @@ async fn the_local_disk_keeps_no_partial_files_after_a_failure() {
     let partial: Vec<_> = std::fs::read_dir(root.join(".partial")).expect("the partial folder").collect();
     assert!(partial.is_empty(), "partial files were left: {partial:?}");
     assert!(!root.join("t").join("x.bin").exists());
+
+    // What a crash mid-write leaves is swept once it is old enough, and a write in progress is not.
+    std::fs::write(root.join(".partial").join("crashed"), b"half a file").expect("partial");
+    assert_eq!(store.sweep_incomplete(std::time::Duration::from_secs(3600)).await.expect("sweep"), 0, "too young to sweep");
+    assert_eq!(store.sweep_incomplete(std::time::Duration::ZERO).await.expect("sweep"), 1);
+    assert_eq!(std::fs::read_dir(root.join(".partial")).expect("the partial folder").count(), 0);
 }
 
 #[tokio::test]

@@ -6,7 +6,7 @@ function file(name: string, text: string) {
   return { name, mimeType: "text/plain", buffer: Buffer.from(text) };
 }
 
-test("a proposal manager uploads two files with progress, opens one and adds a version", async ({ page }) => {
+test("a proposal manager uploads two files with progress, finds one by a word inside it, and adds a version", async ({ page }) => {
   const problems = watchConsole(page);
   await signIn(page, "elena.fischer@demo.gwm.test", undefined, "/projects");
   await page.locator("[data-testid='projects-table'] tbody tr a").first().click();
@@ -16,9 +16,11 @@ test("a proposal manager uploads two files with progress, opens one and adds a v
   await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
 
   const stamp = Date.now();
+  // A word of letters only, found nowhere else: it is in the second file's text, not in any name.
+  const word = "zq" + stamp.toString().replace(/\d/g, (d) => "abcdefghij"[Number(d)]);
   // Big enough that the progress bar has something to show.
   const big = `Section M evaluation factors ${stamp}\n` + "Technical approach outweighs price. ".repeat(60000);
-  await page.getByTestId("file-input").setInputFiles([file(`section-m-${stamp}.txt`, big), file(`qa-${stamp}.md`, `# Questions ${stamp}\nIs the incumbent eligible?`)]);
+  await page.getByTestId("file-input").setInputFiles([file(`section-m-${stamp}.txt`, big), file(`qa-${stamp}.md`, `# Questions ${stamp}\nIs the ${word} incumbent eligible?`)]);
   const uploads = page.getByTestId("upload");
   await expect(uploads).toHaveCount(2);
   await expect(uploads.locator("progress").first()).toBeVisible();
@@ -28,6 +30,27 @@ test("a proposal manager uploads two files with progress, opens one and adds a v
   const table = page.getByTestId("documents");
   await expect(table.getByRole("link", { name: `section-m-${stamp}.txt` })).toBeVisible();
   await expect(table.getByRole("link", { name: `qa-${stamp}.md` })).toBeVisible();
+
+  // Its text becomes searchable in the background, and the list says so.
+  const qaRow = table.locator("tr", { has: page.getByRole("link", { name: `qa-${stamp}.md` }) });
+  await expect(qaRow.getByTestId("text-status")).toHaveText("Searchable", { timeout: 30_000 });
+
+  // The library finds it by the word inside it, with the passage highlighted, and opens it.
+  await page.getByLabel("Main navigation").getByRole("link", { name: "Documents" }).click();
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await page.getByTestId("search-input").fill(word);
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${word}`));
+  const hits = page.getByTestId("search-hit");
+  await expect(hits).toHaveCount(1);
+  await expect(hits.first().getByRole("link", { name: `qa-${stamp}.md` })).toBeVisible();
+  await expect(hits.first().locator("mark")).toHaveText(word);
+  await hits.first().getByRole("link", { name: `qa-${stamp}.md` }).click();
+  await expect(page.getByRole("heading", { name: `qa-${stamp}.md` })).toBeVisible();
+  await expect(page.getByTestId("preview")).toContainText(`Is the ${word} incumbent eligible?`);
+  await page.goBack();
+  await page.goBack();
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
 
   // The file comes back as it went.
   const download = page.waitForEvent("download");

@@ -1,6 +1,7 @@
 //! Background upkeep, every minute: idle and expired sessions end (with audit rows); stale session records,
-//! sign-in attempts and SAML requests are dropped; and files announced for uploads that never recorded a
-//! document (the server died, or the database failed, after the write) are deleted.
+//! sign-in attempts and SAML requests are dropped; files announced for uploads that never recorded a
+//! document (the server died, or the database failed, after the write) are deleted, and so are partial
+//! files of writes a crash cut short.
 
 use app::{
     db::begin_tenant_tx,
@@ -29,6 +30,11 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
                 Ok(0) => {}
                 Ok(removed) => tracing::info!(removed, "removed the files of abandoned uploads"),
                 Err(e) => tracing::warn!(error = %e, "the abandoned-upload sweep failed; retrying in a minute"),
+            }
+            match state.storage.sweep_incomplete(ABANDONED_UPLOAD).await {
+                Ok(0) => {}
+                Ok(removed) => tracing::info!(removed, "removed partial files of interrupted writes"),
+                Err(e) => tracing::warn!(error = %e, "the partial-file sweep failed; retrying in a minute"),
             }
         }
     })

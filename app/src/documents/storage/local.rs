@@ -89,6 +89,23 @@ impl ObjectStore for LocalDisk {
         }
     }
 
+    /// Partial files of writes cut short by a crash (a failed write removes its own).
+    async fn sweep_incomplete(&self, older_than: std::time::Duration) -> Result<usize, StorageError> {
+        let mut entries = match fs::read_dir(self.root.join(PARTIAL_DIR)).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+            Err(e) => return Err(StorageError::unavailable(e)),
+        };
+        let mut removed = 0;
+        while let Some(entry) = entries.next_entry().await.map_err(StorageError::unavailable)? {
+            let modified = entry.metadata().await.and_then(|m| m.modified()).map_err(StorageError::unavailable)?;
+            if modified.elapsed().is_ok_and(|age| age >= older_than) && fs::remove_file(entry.path()).await.is_ok() {
+                removed += 1;
+            }
+        }
+        Ok(removed)
+    }
+
     async fn check(&self) -> Result<(), StorageError> {
         let partial_dir = self.root.join(PARTIAL_DIR);
         fs::create_dir_all(&partial_dir).await.map_err(StorageError::unavailable)?;

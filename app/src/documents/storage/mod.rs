@@ -109,6 +109,9 @@ pub trait ObjectStore: Send + Sync {
 
     /// Whether the backend answers and can be written (for start-up and the health check).
     async fn check(&self) -> Result<(), StorageError>;
+
+    /// Removes what writes cut short by a crash left behind, older than `older_than`; returns how many.
+    async fn sweep_incomplete(&self, older_than: std::time::Duration) -> Result<usize, StorageError>;
 }
 
 /// Size and digests of a body, fed chunk by chunk as it streams past.

@@ -185,6 +185,13 @@ impl ObjectStore for S3Store {
         Ok(())
     }
 
+    /// Multipart uploads are aborted when they fail; those of a server that died are the bucket's to expire
+    /// (an AbortIncompleteMultipartUpload lifecycle rule, README), since not every S3-protocol service lists
+    /// them (s3s-fs does not).
+    async fn sweep_incomplete(&self, _older_than: Duration) -> Result<usize, StorageError> {
+        Ok(0)
+    }
+
     async fn check(&self) -> Result<(), StorageError> {
         self.client.head_bucket().bucket(&self.bucket).send().await.map_err(StorageError::unavailable)?;
         Ok(())
