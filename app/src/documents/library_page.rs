@@ -222,7 +222,7 @@ fn CategoryTree(library: Library, query: DocumentQuery, create: ServerAction<Cre
                     let href = format!("/documents?{}", DocumentQuery { category: Some(c.id), page: 0, ..query.clone() }.to_query(0));
                     let id = c.id.to_string();
                     view! {
-                        <li class="category-tree__item" style=format!("padding-left: {}rem", depth as f32 * 1.0)>
+                        <li class="category-tree__item" data-depth=depth.min(4).to_string()>
                             <a href=href aria-current=current.then_some("true") class=if c.archived { "muted" } else { "" }>{c.name.clone()}</a>
                             <span class="muted">{format!(" {}", c.document_count)}</span>
                             {c.archived.then(|| view! { " " <span class="badge badge--muted">"Archived"</span> })}
