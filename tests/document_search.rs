@@ -9,16 +9,6 @@ use common::{status_and_message, Browser, TestApp, TestDb};
 use serde_json::Value;
 use std::time::Duration;
 
-fn s3_vars() -> Vec<(&'static str, String)> {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh"));
-    vec![
-        ("GWM_STORAGE", "s3".to_string()),
-        ("GWM_S3_ENDPOINT", var("TEST_S3_ENDPOINT")),
-        ("GWM_S3_BUCKET", var("TEST_S3_BUCKET")),
-        ("GWM_S3_ACCESS_KEY_ID", var("TEST_S3_ACCESS_KEY")),
-        ("GWM_S3_SECRET_ACCESS_KEY", var("TEST_S3_SECRET_KEY")),
-    ]
-}
 
 async fn demo_project(app: &TestApp, nth: i64) -> String {
     app.id_of(&format!("SELECT id FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name OFFSET {nth} LIMIT 1"))
@@ -78,7 +68,7 @@ fn names(results: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_format_is_extracted_and_found_by_a_word_inside_on_both_backends() {
-    let s3 = s3_vars();
+    let s3 = common::s3_vars();
     let mut on_s3: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
     on_s3.push(("GWM_SEED_DEMO", "if-empty"));
     for (backend, app) in [("local", TestApp::with_demo().await), ("s3", TestApp::spawn(TestDb::new().await, &on_s3).await)] {

@@ -7,23 +7,12 @@ use common::{status_and_message, Browser, TestApp, TestDb};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-/// The server's settings for the S3 test bucket (s3s-fs, started by scripts/test.sh).
-fn s3_vars() -> Vec<(&'static str, String)> {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh"));
-    vec![
-        ("GWM_STORAGE", "s3".to_string()),
-        ("GWM_S3_ENDPOINT", var("TEST_S3_ENDPOINT")),
-        ("GWM_S3_BUCKET", var("TEST_S3_BUCKET")),
-        ("GWM_S3_ACCESS_KEY_ID", var("TEST_S3_ACCESS_KEY")),
-        ("GWM_S3_SECRET_ACCESS_KEY", var("TEST_S3_SECRET_KEY")),
-    ]
-}
 
 /// A demo server on local disk, then one on S3, each with `extra` settings.
 async fn both_backends(extra: &[(&'static str, &str)]) -> Vec<(&'static str, TestApp)> {
     let mut local: Vec<(&str, &str)> = vec![("GWM_SEED_DEMO", "if-empty")];
     local.extend_from_slice(extra);
-    let s3 = s3_vars();
+    let s3 = common::s3_vars();
     let mut on_s3: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
     on_s3.extend_from_slice(&local);
     vec![
@@ -138,8 +127,9 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing() {
         let (status, doc) = json_of(pm.upload(&q("..%2F..%2Fetc%2Fpasswd.txt"), "root:x:0:0").await).await;
         assert_eq!(status, 201, "{backend}: {doc}");
         assert_eq!(doc["name"], "passwd.txt");
-        let id = doc["id"].as_str().expect("id").replace('-', "");
-        let layout = format!("^[0-9a-f]{{32}}/opportunity_projects/{}/documents/internal/other/{id}\\.txt$", project.replace('-', ""));
+        let id: uuid::Uuid = doc["id"].as_str().expect("id").parse().expect("uuid");
+        let version = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id.as_bytes());
+        let layout = format!("^[0-9a-f]{{32}}/opportunity_projects/{}/documents/internal/other/{version}\\.txt$", project.replace('-', ""));
         let key = app.count(&format!("SELECT count(*) FROM documents WHERE storage_key ~ '{layout}'")).await;
         assert_eq!(key, 1, "{backend}: the storage key follows the layout, without the name");
 
@@ -226,7 +216,7 @@ async fn the_files_of_abandoned_uploads_are_removed_by_the_cleanup_job() {
     let tenant = app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await;
     // An upload whose server died after writing the file: announced, written, never linked.
     let key = app::documents::storage::StorageKey::parse(&format!("{tenant}/library/documents/internal/other/x/y/orphan.txt")).expect("key");
-    state.storage.put(&key, Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"orphan"))])), 100).await.expect("put");
+    state.storage.put(&key, Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"orphan"))])), 100, None).await.expect("put");
     app.owner_exec(&format!(
         "INSERT INTO storage_objects (tenant_id, provider, storage_key, created_at) \
          SELECT app_current_tenant_id(), 'local', '{key}', now() - interval '7 hours' WHERE app_current_tenant_id() = '{tenant}'"

@@ -60,7 +60,7 @@ async fn a_stored_file_comes_back_byte_for_byte_with_its_digests() {
         // 20 MiB in 64 KiB chunks: S3 gets a multipart upload of three parts.
         let (body, bytes) = body_of(20 * 1024 * 1024 + 123, 64 * 1024);
         let k = key(&prefix, "opportunity_projects/p1/documents/internal/proposal/d1/v1/volume-1.pdf");
-        let stored = store.put(&k, body, 1 << 30).await.unwrap_or_else(|e| panic!("{name}: put failed: {e:?}"));
+        let stored = store.put(&k, body, 1 << 30, None).await.unwrap_or_else(|e| panic!("{name}: put failed: {e:?}"));
         assert_eq!(stored.size, bytes.len() as u64, "{name}");
         assert_eq!(stored.sha256, hex::encode(Sha256::digest(&bytes)), "{name}");
         assert_eq!(stored.md5.len(), 32, "{name}");
@@ -71,7 +71,7 @@ async fn a_stored_file_comes_back_byte_for_byte_with_its_digests() {
         // A small file is one plain write.
         let (body, small) = body_of(10, 3);
         let k2 = key(&prefix, "library/documents/d2/v1/notes.txt");
-        assert_eq!(store.put(&k2, body, 10).await.expect("a file exactly at the limit").size, 10, "{name}");
+        assert_eq!(store.put(&k2, body, 10, None).await.expect("a file exactly at the limit").size, 10, "{name}");
         assert!(read_all(store.get(&k2).await.expect("stored").1).await == small, "{name}");
     }
 }
@@ -83,7 +83,7 @@ async fn a_file_over_the_limit_or_cut_short_leaves_nothing_behind() {
         // Over the limit after two parts' worth: the S3 multipart upload is aborted.
         let (body, _) = body_of(17 * 1024 * 1024, 1024 * 1024);
         let k = key(&prefix, "big.bin");
-        match store.put(&k, body, 16 * 1024 * 1024).await {
+        match store.put(&k, body, 16 * 1024 * 1024, None).await {
             Err(StorageError::TooLarge { limit }) => assert_eq!(limit, 16 * 1024 * 1024, "{name}"),
             other => panic!("{name}: expected TooLarge, got {other:?}"),
         }
@@ -93,8 +93,32 @@ async fn a_file_over_the_limit_or_cut_short_leaves_nothing_behind() {
         let chunks: Vec<Result<Bytes, std::io::Error>> =
             vec![Ok(Bytes::from(vec![7u8; 1024])), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client left"))];
         let k = key(&prefix, "cut.bin");
-        assert!(matches!(store.put(&k, Box::pin(stream::iter(chunks)), 1 << 20).await, Err(StorageError::Body(_))), "{name}");
+        assert!(matches!(store.put(&k, Box::pin(stream::iter(chunks)), 1 << 20, None).await, Err(StorageError::Body(_))), "{name}");
         assert!(matches!(store.get(&k).await, Err(StorageError::NotFound)), "{name}: an object was left");
+
+        // A body that announced its length and ends short, or that announced more than the limit.
+        let (body, _) = body_of(9 * 1024 * 1024, 256 * 1024);
+        let k = key(&prefix, "short.bin");
+        assert!(matches!(store.put(&k, body, 1 << 30, Some(10 * 1024 * 1024)).await, Err(StorageError::Body(_))), "{name}");
+        assert!(matches!(store.get(&k).await, Err(StorageError::NotFound)), "{name}: an object was left");
+        let (body, _) = body_of(10, 10);
+        assert!(matches!(store.put(&k, body, 1024 * 1024, Some(20 * 1024 * 1024)).await, Err(StorageError::TooLarge { .. })), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn a_large_upload_of_known_length_under_a_long_organized_key_is_stored_whole() {
+    for (store, prefix) in backends() {
+        let name = store.provider().as_str();
+        // The length of the keys uploads make (tenant, project and version ids, the longest type): s3s-fs
+        // cannot hold a multipart upload under such a key, so a known length goes up as one streamed PUT.
+        let (project, version) = (uuid::Uuid::new_v4().simple(), "AbCdEfGhIjKlMnOpQrStUv");
+        let k = key(&prefix, &format!("opportunity_projects/{project}/documents/internal/past_performance/{version}.docx"));
+        assert!(k.as_str().len() >= 150, "{}", k.as_str().len());
+        let (body, bytes) = body_of(12 * 1024 * 1024 + 5, 64 * 1024);
+        let stored = store.put(&k, body, 1 << 30, Some(bytes.len() as u64)).await.unwrap_or_else(|e| panic!("{name}: put failed: {e:?}"));
+        assert_eq!((stored.size, stored.sha256), (bytes.len() as u64, hex::encode(Sha256::digest(&bytes))), "{name}");
+        assert!(read_all(store.get(&k).await.expect("stored").1).await == bytes, "{name}: the bytes differ");
     }
 }
 
@@ -103,7 +127,7 @@ async fn the_local_disk_keeps_no_partial_files_after_a_failure() {
     let root = local_root();
     let store = LocalDisk::new(&root);
     let (body, _) = body_of(4096, 1024);
-    assert!(store.put(&key("t", "x.bin"), body, 100).await.is_err());
+    assert!(store.put(&key("t", "x.bin"), body, 100, None).await.is_err());
     let partial: Vec<_> = std::fs::read_dir(root.join(".partial")).expect("the partial folder").collect();
     assert!(partial.is_empty(), "partial files were left: {partial:?}");
     assert!(!root.join("t").join("x.bin").exists());
@@ -121,9 +145,9 @@ async fn an_existing_object_is_never_replaced_and_delete_is_idempotent() {
         let name = store.provider().as_str();
         let k = key(&prefix, "v1/a.txt");
         let (body, first) = body_of(100, 100);
-        store.put(&k, body, 1000).await.expect("the first write");
+        store.put(&k, body, 1000, None).await.expect("the first write");
         let (body, _) = body_of(50, 50);
-        assert!(matches!(store.put(&k, body, 1000).await, Err(StorageError::AlreadyExists)), "{name}");
+        assert!(matches!(store.put(&k, body, 1000, None).await, Err(StorageError::AlreadyExists)), "{name}");
         assert!(read_all(store.get(&k).await.expect("still there").1).await == first, "{name}: the object changed");
         store.delete(&k).await.expect("delete");
         assert!(matches!(store.get(&k).await, Err(StorageError::NotFound)), "{name}");
@@ -144,7 +168,7 @@ async fn storage_that_is_down_or_refuses_the_keys_says_unavailable() {
     for (name, store) in stores {
         assert!(matches!(store.check().await, Err(StorageError::Unavailable(_))), "{name}: check");
         let (body, _) = body_of(10, 10);
-        assert!(matches!(store.put(&key("t", "a.txt"), body, 100).await, Err(StorageError::Unavailable(_))), "{name}: put");
+        assert!(matches!(store.put(&key("t", "a.txt"), body, 100, None).await, Err(StorageError::Unavailable(_))), "{name}: put");
         assert!(matches!(store.get(&key("t", "a.txt")).await, Err(StorageError::Unavailable(_))), "{name}: get");
     }
     assert_eq!(down.provider(), Provider::S3);

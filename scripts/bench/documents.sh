@@ -18,13 +18,13 @@
 # Checks: each upload's recorded SHA-256 (the server hashes on the way) equals the source's; once per backend
 # a download through the server, and the direct copy, are hashed too. Reads may come from the page cache on
 # both paths alike (caches cannot be dropped here): just-written files are read back.
+# On builds with background text extraction, each stored copy is kept until its extraction is done, and the
+# extraction children (separate processes) are measured apart: GWM_EXTRACTOR runs them under GNU time.
 #
-# The documents go to the tenant's library, not a project: a project document's storage key (~150 bytes) makes
-# s3s-fs's multipart metadata file name (".bucket-<base64>.object-<base64 of the key>.upload-<id>.metadata.json")
-# longer than 255 bytes, so every project upload past one 8 MiB part fails there with "File name too long".
-# BENCH_PLACE=project uploads into a project of the demo tenant instead.
+# The documents go to a project of the demo tenant (BENCH_PLACE=library: the tenant's library). An upload
+# declares its length, so the server streams it to S3 as one PUT.
 #
-# Knobs (defaults are the committed benchmark): BENCH_SIZE_MIB=1024 BENCH_REPEATS=3 BENCH_PLACE=library
+# Knobs (defaults are the committed benchmark): BENCH_SIZE_MIB=1024 BENCH_REPEATS=3 BENCH_PLACE=project
 # BENCH_BACKENDS="local s3" BENCH_SETTLE_SECONDS=5 (memory is read again after this idle pause, for background
 # jobs a finished upload starts) BENCH_DIR=/var/tmp (where the file, PostgreSQL, the files folder and the
 # bucket live: one filesystem, a real disk) BENCH_APP_PORT=38090 BENCH_S3_PORT=38091; BENCH_NO_BUILD=1 uses
@@ -35,7 +35,7 @@ SIZE_MIB="${BENCH_SIZE_MIB:-1024}"
 REPEATS="${BENCH_REPEATS:-3}"
 BACKENDS="${BENCH_BACKENDS:-local s3}"
 SETTLE="${BENCH_SETTLE_SECONDS:-5}"
-PLACE="${BENCH_PLACE:-library}"
+PLACE="${BENCH_PLACE:-project}"
 BENCH_DIR="${BENCH_DIR:-/var/tmp}"
 APP_PORT="${BENCH_APP_PORT:-38090}"
 S3_PORT="${BENCH_S3_PORT:-38091}"
@@ -74,7 +74,7 @@ free_mib=$(( $(df -Pk "$BENCH_DIR" | awk 'NR == 2 { print $4 }') / 1024 ))
 
 # The server only: no page is rendered, so no wasm bundle is needed (the site root is an empty folder).
 [ -x "$PG_BIN/initdb" ] || apt_install postgresql-15
-apt_install jq
+apt_install jq time
 if [[ " $BACKENDS " == *" s3 "* ]]; then ensure_s3s_fs; fi
 if [ -z "${BENCH_NO_BUILD:-}" ]; then
   apt_install libxmlsec1-dev pkg-config libclang-dev
@@ -86,11 +86,10 @@ fi
 WORK="$(mktemp -d "$BENCH_DIR/gwm-bench-documents.XXXXXX")"
 chmod 755 "$WORK" # postgres owns its cluster folder inside
 SOCKET="$WORK/socket"
-SERVER_PID="" WATCH_PID=""
+SERVER_PID=""
 stop_server() {
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  if [ -n "$WATCH_PID" ]; then kill "$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; fi
-  SERVER_PID="" WATCH_PID=""
+  SERVER_PID=""
 }
 cleanup() {
   local status=$? log_file
@@ -126,14 +125,16 @@ pg_start "$WORK/pg" "$SOCKET"
 pg_prepare "$SOCKET" gwm_bench
 export DATABASE_URL="postgres://gwm_owner@localhost/gwm_bench?host=$SOCKET"
 RUST_LOG=warn "$BIN" seed-demo >/dev/null
+TENANT_ID=$(psql -h "$SOCKET" -U gwm_owner -d gwm_bench -At -v ON_ERROR_STOP=1 -c "SELECT id FROM tenants WHERE subdomain = 'demo'")
+demo_sql() { # SQL: run as the owner in the demo tenant (tenant tables are readable per tenant only, even by the owner)
+  printf "SELECT set_config('app.current_tenant_id', '%s', false) \\g /dev/null\n%s\n" "$TENANT_ID" "$1" |
+    psql -h "$SOCKET" -U gwm_owner -d gwm_bench -At -F ' ' -v ON_ERROR_STOP=1
+}
+# Builds with background text extraction (migration 0015) read each upload's text soon after it is stored.
+EXTRACTS=$(psql -h "$SOCKET" -U gwm_owner -d gwm_bench -At -c "SELECT to_regproc('claim_document_extractions') IS NOT NULL")
 PLACE_QUERY=""
 if [ "$PLACE" = project ]; then
-  # A project of the demo tenant (tenant tables are readable per tenant only, even by the owner).
-  PROJECT=$(psql -h "$SOCKET" -U gwm_owner -d gwm_bench -At -v ON_ERROR_STOP=1 <<'SQL'
-SELECT set_config('app.current_tenant_id', (SELECT id::text FROM tenants WHERE subdomain = 'demo'), false) \g /dev/null
-SELECT id FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY id LIMIT 1;
-SQL
-  )
+  PROJECT=$(demo_sql "SELECT id FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY id LIMIT 1")
   [ -n "$PROJECT" ] || fail "the demo tenant has no open project"
   PLACE_QUERY="project=$PROJECT&"
 fi
@@ -149,27 +150,17 @@ start_server() { # BACKEND
     storage=(GWM_STORAGE=s3 GWM_S3_ENDPOINT="http://127.0.0.1:$S3_PORT" GWM_S3_REGION=us-east-1 GWM_S3_BUCKET="$S3_BUCKET"
       GWM_S3_ACCESS_KEY_ID="$S3_KEY" GWM_S3_SECRET_ACCESS_KEY="$S3_SECRET" GWM_S3_FORCE_PATH_STYLE=true)
   fi
+  # Text extraction runs in child processes (`gwm-crm extract-text`, or GWM_EXTRACTOR), whose memory is not the
+  # server's: this one runs the same program under GNU time, which appends each child's maximum RSS to a file.
+  printf '#!/bin/sh\nexec /usr/bin/time -a -o %s -f %%M %s "$@"\n' "$WORK/extractor-$1" "$BIN" >"$WORK/extractor.sh"
+  chmod 755 "$WORK/extractor.sh"
+  : >"$WORK/extractor-$1"
   # `env` execs the server: $! is the server's own PID.
   env LEPTOS_ENV=PROD GWM_SECRET_KEY="$SECRET_KEY" GWM_PUBLIC_SCHEME=http LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" \
-    LEPTOS_SITE_ROOT="$WORK/site" GWM_FILES_DIR="$FILES" GWM_SEED_DEMO=never RUST_LOG=warn "${storage[@]}" \
+    GWM_EXTRACTOR="$WORK/extractor.sh" LEPTOS_SITE_ROOT="$WORK/site" GWM_FILES_DIR="$FILES" GWM_SEED_DEMO=never RUST_LOG=warn "${storage[@]}" \
     "$BIN" serve >"$WORK/server-$1.log" 2>&1 &
   SERVER_PID=$!
   wait_for_http "$BASE/healthz" 60 || { tail -n 20 "$WORK/server-$1.log" >&2; exit 1; }
-}
-
-# Text extraction runs in child processes of the server (`gwm-crm extract-text`), whose memory is not in the
-# server's VmRSS: every 0.1 s, the largest VmHWM any child of the server has reached goes to OUT (KiB).
-watch_children() { # SERVER_PID OUT
-  local peak=0 kid key value _
-  echo 0 >"$2"
-  while kill -0 "$1" 2>/dev/null; do
-    for kid in $(pgrep -P "$1" || true); do
-      while read -r key value _; do
-        if [ "$key" = VmHWM: ] && [ "$value" -gt "$peak" ]; then peak=$value; echo "$peak" >"$2"; fi
-      done 2>/dev/null <"/proc/$kid/status" || true
-    done
-    sleep 0.1
-  done
 }
 
 sign_in() {
@@ -214,8 +205,19 @@ direct_download() { # BACKEND NAME OUT
     timed curl -sS -f -o "$3" "${S3_AUTH[@]}" "$S3_BASE/direct/$2" || fail "GET of direct/$2 from s3s-fs failed"
   fi
 }
+# Where the server extracts text, its stored copy stays until the extraction is done with it (60 s at most), so
+# that the memory readings include the extraction of every upload and no extraction fails for a removed file.
+wait_for_extraction() { # DOC_ID
+  [ "$EXTRACTS" = t ] || return 0
+  local deadline=$((SECONDS + 60)) status
+  while status=$(demo_sql "SELECT processing_status FROM documents WHERE id = '$1'") && [[ "$status" == pending || "$status" == processing ]]; do
+    [ $SECONDS -lt $deadline ] || { log "warning: document $1 is still $status after 60 s"; return 0; }
+    sleep 0.5
+  done
+}
 remove_copies() { # BACKEND NAME DOC_ID: the direct copy and the server's (its row stays; it is not read again)
   local stored="${3//-/}"
+  wait_for_extraction "$3"
   if [ "$1" = local ]; then
     rm -f "$FILES/$2"
     find "$FILES" -type f -name "$stored.*" -delete
@@ -232,7 +234,7 @@ record() { # BACKEND PATH OP REPEAT
     "$(awk -v s="$ELAPSED" -v m="$SIZE_MIB" 'BEGIN { printf "%.1f", m / s }')" "$(mib "$rss")" "$(mib "$hwm")" >&2
 }
 
-declare -A IDLE_RSS PEAK_HWM SETTLED_RSS SETTLED_HWM HWM_RESET CHILD_HWM
+declare -A IDLE_RSS PEAK_HWM SETTLED_RSS SETTLED_HWM HWM_RESET CHILD_HWM CHILDREN
 for backend in $BACKENDS; do
   if [ "$backend" = s3 ]; then
     log "starting s3s-fs on port $S3_PORT (bucket in $WORK/s3/root)"
@@ -240,8 +242,6 @@ for backend in $BACKENDS; do
   fi
   log "$backend: starting the server (release, production settings, GWM_STORAGE=$backend) on port $APP_PORT"
   start_server "$backend"
-  watch_children "$SERVER_PID" "$WORK/children-$backend" &
-  WATCH_PID=$!
   sign_in
   # Warm-up: the first upload and download (connections, the session, the backend's first write) and, for
   # s3s-fs, one direct PUT and GET.
@@ -282,11 +282,16 @@ for backend in $BACKENDS; do
   read -r _ PEAK_HWM[$backend] < <(mem)
   sleep "$SETTLE"
   read -r SETTLED_RSS[$backend] SETTLED_HWM[$backend] < <(mem)
-  CHILD_HWM[$backend]=$(cat "$WORK/children-$backend")
+  # The extraction children's maximum RSS (KiB), one line each, and how many ran.
+  read -r CHILD_HWM[$backend] CHILDREN[$backend] < <(awk '$1 ~ /^[0-9]+$/ { n++; if ($1 > m) m = $1 } END { print m + 0, n + 0 }' "$WORK/extractor-$backend")
   grep -q -E '"level":"(WARN|ERROR)"' "$WORK/server-$backend.log" && { log "$backend: server warnings:"; grep -E '"level":"(WARN|ERROR)"' "$WORK/server-$backend.log" | tail -n 5 >&2; }
   stop_server
   if [ "$backend" = s3 ]; then s3_stop "$WORK/s3"; fi
 done
+
+# Whether the background text extraction ran on the uploads while memory was watched (on builds that have it).
+EXTRACTION=$(demo_sql "SELECT storage_provider || ' ' || processing_status, count(*) FROM documents GROUP BY 1 ORDER BY 1" |
+  paste -sd, | sed 's/,/, /g')
 
 median_mibps() { # BACKEND PATH OP
   awk -F'\t' -v b="$1" -v p="$2" -v o="$3" -v m="$SIZE_MIB" '$1 == b && $2 == p && $3 == o { print m / $5 }' "$RUNS" | sort -g |
@@ -309,15 +314,17 @@ median_mibps() { # BACKEND PATH OP
   echo "Server memory (MiB, /proc/<pid>/status): idle = VmRSS after start-up, sign-in and a 1 MiB warm-up, when VmHWM is reset"
   echo "to it (clear_refs); peak = VmHWM at the end of the transfers; +${SETTLE}s = VmRSS and VmHWM after ${SETTLE} s more idle (background"
   echo "work an upload starts); peak - idle uses the later VmHWM. Flat means peak - idle under $FLAT_LIMIT_MIB MiB. child = the"
-  echo "largest VmHWM of any child process of the server (text extraction), sampled every 0.1 s; 0 if none was seen."
-  printf '%-12s %9s %9s %9s %9s %12s %7s  %s\n' backend "idle RSS" "peak HWM" "RSS +${SETTLE}s" "HWM +${SETTLE}s" "peak - idle" child flat
+  echo "largest maximum RSS of the server's text-extraction child processes (GNU time), and how many ran. The uploaded"
+  echo "documents' processing status at the end, by backend: ${EXTRACTION:-none}."
+  printf '%-12s %9s %9s %9s %9s %12s %12s  %s\n' backend "idle RSS" "peak HWM" "RSS +${SETTLE}s" "HWM +${SETTLE}s" "peak - idle" "child (n)" flat
   for backend in $BACKENDS; do
     label=$([ "$backend" = local ] && echo "local disk" || echo "s3s-fs")
     grow=$(( ${SETTLED_HWM[$backend]} - ${IDLE_RSS[$backend]} ))
     verdict=$([ "$grow" -lt $((FLAT_LIMIT_MIB * 1024)) ] && echo yes || echo NO)
     [ "${HWM_RESET[$backend]}" = yes ] || verdict="$verdict (HWM not reset: includes start-up)"
-    printf '%-12s %9s %9s %9s %9s %12s %7s  %s\n' "$label" "$(mib "${IDLE_RSS[$backend]}")" "$(mib "${PEAK_HWM[$backend]}")" \
-      "$(mib "${SETTLED_RSS[$backend]}")" "$(mib "${SETTLED_HWM[$backend]}")" "$(mib "$grow")" "$(mib "${CHILD_HWM[$backend]}")" "$verdict"
+    printf '%-12s %9s %9s %9s %9s %12s %12s  %s\n' "$label" "$(mib "${IDLE_RSS[$backend]}")" "$(mib "${PEAK_HWM[$backend]}")" \
+      "$(mib "${SETTLED_RSS[$backend]}")" "$(mib "${SETTLED_HWM[$backend]}")" "$(mib "$grow")" \
+      "$(mib "${CHILD_HWM[$backend]}") (${CHILDREN[$backend]})" "$verdict"
   done
   echo
   echo "Every transfer, in the order run (the server's VmRSS and VmHWM in MiB right after it):"

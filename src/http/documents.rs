@@ -53,7 +53,7 @@ pub async fn upload(
         return json_error(err);
     }
     let stream = body.into_data_stream().map_err(std::io::Error::other);
-    match upload::upload(&caller, request, Box::pin(stream)).await {
+    match upload::upload(&caller, request, Box::pin(stream), declared).await {
         Ok(row) => (StatusCode::CREATED, Json(row)).into_response(),
         Err(e) => json_error(e),
     }

@@ -339,3 +339,15 @@ impl TestApp {
         id
     }
 }
+
+/// The server's settings for the S3 test bucket (s3s-fs, started by scripts/test.sh).
+pub fn s3_vars() -> Vec<(&'static str, String)> {
+    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh"));
+    vec![
+        ("GWM_STORAGE", "s3".to_string()),
+        ("GWM_S3_ENDPOINT", var("TEST_S3_ENDPOINT")),
+        ("GWM_S3_BUCKET", var("TEST_S3_BUCKET")),
+        ("GWM_S3_ACCESS_KEY_ID", var("TEST_S3_ACCESS_KEY")),
+        ("GWM_S3_SECRET_ACCESS_KEY", var("TEST_S3_SECRET_KEY")),
+    ]
+}

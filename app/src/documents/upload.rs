@@ -75,11 +75,12 @@ async fn split_head(mut body: ByteStream) -> Result<(Bytes, ByteStream), Storage
     Ok((head, Box::pin(whole)))
 }
 
-/// The organized key: `tenant/opportunity_projects/project/documents/internal/type/id.ext`, or
-/// `tenant/library/documents/internal/type/id.ext` for documents of no project. Each version has its own id,
-/// so nothing is ever overwritten. The person's file name is not in the key (it lives in the row): nothing
-/// typed by a user reaches a storage path, and keys stay short (some S3-protocol stores keep a key's
-/// metadata in a file named after it).
+/// The organized key: `tenant/opportunity_projects/project/documents/internal/type/version.ext`, or
+/// `tenant/library/documents/internal/type/version.ext` for documents of no project. Each version has its
+/// own id, so nothing is ever overwritten. The person's file name is not in the key (it lives in the row):
+/// nothing typed by a user reaches a storage path. Keys stay short: the version id is written in 22
+/// characters (base64url), because some S3-protocol stores name a file after the key's base64 (s3s-fs,
+/// whose file names stop at 255 bytes).
 fn storage_key(caller: &Caller, request: &UploadRequest, id: Uuid) -> Result<StorageKey, AppError> {
     let place = match request.project {
         Some(project) => format!("opportunity_projects/{}", project.as_uuid().simple()),
@@ -89,13 +90,19 @@ fn storage_key(caller: &Caller, request: &UploadRequest, id: Uuid) -> Result<Sto
         "{}/{place}/documents/internal/{}/{}.{}",
         caller.tenant.id.as_uuid().simple(),
         request.document_type.as_str(),
-        id.simple(),
+        compact(id),
         request.name.kind.as_str()
     );
     StorageKey::parse(&key).map_err(|e| AppError::internal(&e, &caller.request.request_id))
 }
 
-pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream) -> Result<DocumentRow, AppError> {
+/// A version id in 22 URL- and path-safe characters.
+fn compact(id: Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
+}
+
+pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, length: Option<u64>) -> Result<DocumentRow, AppError> {
     let db = |e| caller.db_error(e);
     let allowed = &caller.state.settings.upload_kinds;
     if !allowed.contains(&request.name.kind) {
@@ -142,7 +149,7 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream) -
     let object = queries::announce_object(&mut tx, provider, bucket, key.as_str()).await.map_err(db)?;
     caller.commit(tx).await?;
 
-    let stored = match store.put(&key, body, caller.state.settings.upload_max_bytes).await {
+    let stored = match store.put(&key, body, caller.state.settings.upload_max_bytes, length).await {
         Ok(stored) => stored,
         Err(e) => {
             // Nothing was written: the announcement goes too (else the cleanup job finds it later).

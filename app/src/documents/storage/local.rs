@@ -51,7 +51,10 @@ impl ObjectStore for LocalDisk {
         None
     }
 
-    async fn put(&self, key: &StorageKey, body: ByteStream, limit: u64) -> Result<StoredObject, StorageError> {
+    async fn put(&self, key: &StorageKey, body: ByteStream, limit: u64, length: Option<u64>) -> Result<StoredObject, StorageError> {
+        if length.is_some_and(|n| n > limit) {
+            return Err(StorageError::TooLarge { limit });
+        }
         let target = self.path_of(key);
         if fs::try_exists(&target).await.map_err(StorageError::unavailable)? {
             return Err(StorageError::AlreadyExists);
@@ -60,7 +63,7 @@ impl ObjectStore for LocalDisk {
         fs::create_dir_all(&partial_dir).await.map_err(StorageError::unavailable)?;
         let partial = partial_dir.join(uuid::Uuid::new_v4().to_string());
         let written = async {
-            let stored = self.write_partial(&partial, body, limit).await?;
+            let stored = super::whole(self.write_partial(&partial, body, limit).await?, length)?;
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).await.map_err(StorageError::unavailable)?;
             }

@@ -98,8 +98,9 @@ pub trait ObjectStore: Send + Sync {
     fn bucket(&self) -> Option<&str>;
 
     /// Streams `body` to a new object at `key`. More than `limit` bytes, a body error or a backend failure
-    /// leaves no object behind. An existing object is never replaced.
-    async fn put(&self, key: &StorageKey, body: ByteStream, limit: u64) -> Result<StoredObject, StorageError>;
+    /// leaves no object behind. An existing object is never replaced. `length` is the body's length when it
+    /// is known beforehand (an upload's Content-Length): a body that ends short of it is refused.
+    async fn put(&self, key: &StorageKey, body: ByteStream, limit: u64, length: Option<u64>) -> Result<StoredObject, StorageError>;
 
     /// The object's size and a stream of its bytes.
     async fn get(&self, key: &StorageKey) -> Result<(u64, ByteStream), StorageError>;
@@ -112,6 +113,17 @@ pub trait ObjectStore: Send + Sync {
 
     /// Removes what writes cut short by a crash left behind, older than `older_than`; returns how many.
     async fn sweep_incomplete(&self, older_than: std::time::Duration) -> Result<usize, StorageError>;
+}
+
+/// The stored object, if the body was as long as it said it would be.
+pub(crate) fn whole(stored: StoredObject, length: Option<u64>) -> Result<StoredObject, StorageError> {
+    match length {
+        Some(expected) if stored.size != expected => Err(StorageError::Body(std::io::Error::new(
+            std::io::ErrorKind::UnexpectedEof,
+            format!("{} of the {expected} bytes announced arrived", stored.size),
+        ))),
+        _ => Ok(stored),
+    }
 }
 
 /// Size and digests of a body, fed chunk by chunk as it streams past.
@@ -136,6 +148,10 @@ impl Digests {
         self.sha256.update(chunk);
         self.md5.update(chunk);
         Ok(())
+    }
+
+    pub(crate) fn size(&self) -> u64 {
+        self.size
     }
 
     pub(crate) fn finish(self) -> StoredObject {

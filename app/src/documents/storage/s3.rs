@@ -19,6 +19,8 @@ use tokio_util::io::ReaderStream;
 
 /// Parts of a multipart upload (S3 wants at least 5 MiB for every part but the last).
 const PART_SIZE: usize = 8 * 1024 * 1024;
+/// S3's limit for one PUT; longer bodies always go up in parts.
+const MAX_SINGLE_PUT: u64 = 5 * 1024 * 1024 * 1024;
 
 /// Where and how to reach the bucket.
 #[derive(Clone)]
@@ -100,6 +102,66 @@ impl S3Store {
         Ok(CompletedPart::builder().part_number(number).set_e_tag(sent.e_tag).build())
     }
 
+    /// A body of known length streams up as one PUT, hashed on the way: no part is buffered, and nothing is
+    /// stored unless the whole body arrived (S3 keeps no partial PUT). Some S3-protocol services also limit
+    /// multipart uploads more than single ones (s3s-fs names its files after the key and the upload id).
+    async fn put_streamed(&self, key: &StorageKey, body: ByteStream, length: u64) -> Result<StoredObject, StorageError> {
+        use http_body::Frame;
+        use std::sync::{Arc, Mutex};
+        let digests = Arc::new(Mutex::new((Digests::new(length), None::<StorageError>)));
+        let seen = digests.clone();
+        let at_end = digests.clone();
+        // A body that ends short of its length fails here, so the person hears that the upload was cut.
+        let short = futures::stream::once(async move {
+            let mut state = at_end.lock().ok()?;
+            let stored = state.0.size();
+            (stored != length).then(|| {
+                let cut = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("{stored} of the {length} bytes announced arrived"));
+                let message = cut.to_string();
+                state.1 = Some(StorageError::Body(cut));
+                Err(std::io::Error::other(message))
+            })
+        })
+        .filter_map(futures::future::ready);
+        let frames = body.map(move |chunk| {
+            let mut state = seen.lock().map_err(|_| std::io::Error::other("digest state poisoned"))?;
+            let outcome = chunk.map_err(StorageError::Body).and_then(|chunk| state.0.update(&chunk).map(|()| chunk));
+            match outcome {
+                Ok(chunk) => Ok(Frame::data(chunk)),
+                Err(e) => {
+                    let message = e.to_string();
+                    state.1 = Some(e);
+                    Err(std::io::Error::other(message))
+                }
+            }
+        })
+        .chain(short);
+        // The SDK's body must be Sync; the stream is only ever polled by one task.
+        let sdk_body = aws_sdk_s3::primitives::SdkBody::from_body_1_x(http_body_util::StreamBody::new(sync_wrapper::SyncStream::new(frames)));
+        let sent = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .content_length(i64::try_from(length).unwrap_or(i64::MAX))
+            .body(S3Body::new(sdk_body))
+            .send()
+            .await;
+        let (digests, failure) = {
+            let mut state = digests.lock().map_err(|_| missing("a consistent digest state"))?;
+            (std::mem::replace(&mut state.0, Digests::new(0)), state.1.take())
+        };
+        match (sent, failure) {
+            (_, Some(failure)) => {
+                // The body failed on its way up; S3 stored nothing, but a service that did is cleaned anyway.
+                let _ = self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await;
+                Err(failure)
+            }
+            (Err(e), None) => Err(StorageError::unavailable(e)),
+            (Ok(_), None) => super::whole(digests.finish(), Some(length)),
+        }
+    }
+
     /// Streams the body up: a single PUT when it fits in one part, else a multipart upload.
     async fn upload(&self, key: &StorageKey, body: &mut ByteStream, digests: &mut Digests, upload_id: &mut Option<String>) -> Result<(), StorageError> {
         let mut buffer = BytesMut::with_capacity(PART_SIZE);
@@ -152,9 +214,15 @@ impl ObjectStore for S3Store {
         Some(&self.bucket)
     }
 
-    async fn put(&self, key: &StorageKey, mut body: ByteStream, limit: u64) -> Result<StoredObject, StorageError> {
+    async fn put(&self, key: &StorageKey, mut body: ByteStream, limit: u64, length: Option<u64>) -> Result<StoredObject, StorageError> {
         if self.exists(key).await? {
             return Err(StorageError::AlreadyExists);
+        }
+        if length.is_some_and(|n| n > limit) {
+            return Err(StorageError::TooLarge { limit });
+        }
+        if let Some(length) = length.filter(|n| *n > PART_SIZE as u64 && *n <= MAX_SINGLE_PUT) {
+            return self.put_streamed(key, body, length).await;
         }
         let mut digests = Digests::new(limit);
         let mut upload_id = None;
@@ -167,7 +235,7 @@ impl ObjectStore for S3Store {
                 tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), %key, "could not abort a failed multipart upload");
             }
         }
-        uploaded.map(|()| digests.finish())
+        uploaded.and_then(|()| super::whole(digests.finish(), length))
     }
 
     async fn get(&self, key: &StorageKey) -> Result<(u64, ByteStream), StorageError> {
