@@ -60,6 +60,7 @@ test("filtering by capture manager changes the URL and the cards", async ({ page
   // The view survives a reload (bookmarkable).
   await page.reload();
   await expect(page.getByLabel("Capture manager")).toHaveValue(/[0-9a-f-]{36}/);
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
   const url = page.url();
 
   // Saved under a name, it comes back from the menu.

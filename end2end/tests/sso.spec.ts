@@ -16,7 +16,8 @@ test("an admin connects the SAML IdP, then a new person signs in through it and 
 
   // The admin configures SSO from the settings page.
   await signIn(page, "admin@demo.gwm.test", undefined, "/settings/sso");
-  await expect(page.locator("section[data-hydrated='true'], main")).toBeVisible();
+  // Typing before the page is interactive would post the form natively and lose the confirmation.
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
   await page.getByLabel("Metadata URL").fill(IDP_METADATA_URL);
   await page.getByLabel("Group to role mapping").fill("capture-team = Capture manager");
   await page.getByRole("button", { name: "Save" }).click();

@@ -106,7 +106,7 @@ pub async fn entity_label(tx: &mut Tx, kind: LinkedKind, id: Uuid) -> Result<Opt
 }
 
 /// What a document of `project` is usually linked to: the project's contacts, activities, capture plans
-/// and proposals (for a library document, the tenant's most recent ones).
+/// and proposals (for a library document, the tenant's, the first 400 by name).
 pub async fn link_choices(tx: &mut Tx, project: Option<ProjectId>) -> Result<Vec<LinkChoice>, sqlx::Error> {
     sqlx::query_as(&format!(
         "SELECT e.kind, e.id, e.label FROM ({LABELS}) e \

@@ -10,9 +10,12 @@ pub fn SsoPage() -> impl IntoView {
     let save = ServerAction::<SaveSsoSettings>::new();
     let overview = Resource::new(move || save.version().get(), |_| load_sso_settings());
     let (error, done) = outcome(save.into(), "Saved. Use \u{201c}Test sign-in\u{201d} to check it before people rely on it.");
+    // Set only in the browser, once the page is interactive: the end-to-end tests wait for it.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     view! {
         <Title text="Single sign-on · Settings · GWM CRM"/>
-        <section class="page">
+        <section class="page" data-hydrated=move || hydrated.get().to_string()>
             <header class="page__header">
                 <div>
                     <p class="eyebrow"><a href="/settings">"Settings"</a></p>
