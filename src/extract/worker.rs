@@ -14,9 +14,11 @@ use std::time::Duration;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
 
-/// How long a claim holds before another worker may take the document again (its worker died).
-const LEASE: Duration = Duration::from_secs(120);
-const BATCH: i32 = 4;
+/// How long a claim holds before another worker may take the document again (its worker died): longer
+/// than reading the file and the child's own time limit.
+const LEASE: Duration = Duration::from_secs(300);
+/// One document per claim, so a claim is never waiting behind another one's extraction.
+const BATCH: i32 = 1;
 
 #[derive(Debug, sqlx::FromRow)]
 struct Job {
