@@ -212,6 +212,16 @@ fn CategoryTree(library: Library, query: DocumentQuery, create: ServerAction<Cre
     let ordered = tree_order(&library.categories);
     let choices: Vec<(usize, Category)> = ordered.iter().filter(|(_, c)| !c.archived).cloned().collect();
     let can_manage = library.can_manage;
+    // A category added empties the form for the next one.
+    let new_category = NodeRef::<leptos::html::Form>::new();
+    let added = create.value();
+    Effect::new(move |_| {
+        if added.get().is_some_and(|r| r.is_ok())
+            && let Some(form) = new_category.get()
+        {
+            form.reset();
+        }
+    });
     view! {
         <aside class="card library__categories" aria-label="Categories">
             <h2 class="card__title">"Categories"</h2>
@@ -241,7 +251,7 @@ fn CategoryTree(library: Library, query: DocumentQuery, create: ServerAction<Cre
             </ul>
             <ErrorNote error=archive_err/>
             {can_manage.then(|| view! {
-                <ActionForm action=create attr:class="form library__new-category">
+                <ActionForm action=create node_ref=new_category attr:class="form library__new-category">
                     <h3 class="card__subtitle">"New category"</h3>
                     <label class="field"><span class="field__label">"Name"</span>
                         <input class="input" name="name" required maxlength="100"/>
