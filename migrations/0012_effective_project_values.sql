@@ -29,11 +29,14 @@ SELECT
 FROM opportunity_projects op
 LEFT JOIN external_opportunity_data eod
        ON eod.tenant_id = op.tenant_id AND eod.opportunity_project_id = op.id AND eod.is_current_version
-LEFT JOIN LATERAL (
-    SELECT jsonb_object_agg(o.field_name, o.override_value) AS v
+-- Grouped once per query and hash-joined, rather than looked up per project: the board and the table read
+-- every pursuit of the tenant. RLS limits the scan to the caller's tenant; a lookup by id is pushed down.
+LEFT JOIN (
+    SELECT o.tenant_id, o.opportunity_project_id, jsonb_object_agg(o.field_name, o.override_value) AS v
       FROM opportunity_project_overrides o
-     WHERE o.tenant_id = op.tenant_id AND o.opportunity_project_id = op.id AND o.is_active
-) ov ON true;
+     WHERE o.is_active
+     GROUP BY o.tenant_id, o.opportunity_project_id
+) ov ON ov.tenant_id = op.tenant_id AND ov.opportunity_project_id = op.id;
 
 GRANT SELECT ON opportunity_project_current TO gwm_app;
 
@@ -86,6 +89,10 @@ LEFT JOIN LATERAL (
 ) chg ON true;
 
 GRANT SELECT ON opportunity_project_dashboard TO gwm_app;
+
+-- The current snapshot of each of a tenant's projects, read whole by the board and the table.
+CREATE INDEX external_opportunity_data_tenant_current ON external_opportunity_data (tenant_id, opportunity_project_id)
+    WHERE is_current_version;
 
 -- The table view sorts by name and the plan limit counts open projects.
 CREATE INDEX opportunity_projects_open_name ON opportunity_projects (tenant_id, project_name)

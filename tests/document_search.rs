@@ -238,7 +238,7 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
     // Bad filing is refused with what to fix, and changes nothing.
     for (args, status, text) in [
         (file("not-a-uuid", "", "public"), 422, "Choose a category from the list."),
-        (file(&uuid::Uuid::new_v4().to_string(), "", "public"), 422, "That category does not exist; choose one from the list."),
+        (file(&uuid::Uuid::new_v4().to_string(), "", "public"), 404, "Category"),
         (file("", &"x".repeat(41), "public"), 422, "too long"),
         (file("", "", "everyone"), 422, "access level"),
     ] {

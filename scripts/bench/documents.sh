@@ -130,7 +130,7 @@ demo_sql() { # SQL: run as the owner in the demo tenant (tenant tables are reada
   printf "SELECT set_config('app.current_tenant_id', '%s', false) \\g /dev/null\n%s\n" "$TENANT_ID" "$1" |
     psql -h "$SOCKET" -U gwm_owner -d gwm_bench -At -F ' ' -v ON_ERROR_STOP=1
 }
-# Builds with background text extraction (migration 0015) read each upload's text soon after it is stored.
+# Builds with background text extraction (migration 0014) read each upload's text soon after it is stored.
 EXTRACTS=$(psql -h "$SOCKET" -U gwm_owner -d gwm_bench -At -c "SELECT to_regproc('claim_document_extractions') IS NOT NULL")
 PLACE_QUERY=""
 if [ "$PLACE" = project ]; then

@@ -1,5 +1,5 @@
 //! The extraction worker: claims documents waiting for text extraction (any tenant, one claim per
-//! document: `claim_document_extractions`, migration 0015), streams each stored file into an extraction
+//! document: `claim_document_extractions`, migration 0014), streams each stored file into an extraction
 //! child, and records the text, preview and page count, or why there is none. Files always stay stored.
 
 use super::{bytes_to_read, child::{ChildError, Extractor, Outcome}, preview, ExtractError, Extracted};

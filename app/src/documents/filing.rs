@@ -194,17 +194,7 @@ pub async fn file_document(
         if doc.project_id.is_none() && access == AccessLevel::ProjectTeam {
             return Err(AppError::Validation("Only a project's documents can be limited to its team; choose another access level.".into()));
         }
-        let category = match category.trim() {
-            "" => None,
-            raw => {
-                let id: Uuid = raw.parse().map_err(|_| AppError::Validation("Choose a category from the list.".into()))?;
-                match super::filing_queries::category_state(&mut tx, id).await.map_err(db)? {
-                    None => return Err(AppError::Validation("That category does not exist; choose one from the list.".into())),
-                    Some(true) => return Err(AppError::Validation("That category is archived; choose another.".into())),
-                    Some(false) => Some(id),
-                }
-            }
-        };
+        let category = usable_category(&caller, &mut tx, &category).await?;
         let before = super::filing_queries::filing(&mut tx, doc.id).await.map_err(db)?;
         super::filing_queries::refile(&mut tx, doc.root_id, kind, category, &tags, access).await.map_err(db)?;
         let event = AuditEvent::new(AuditAction::Update, "document", Some(doc.root_id), format!("Refiled \u{201c}{}\u{201d}", doc.name))
@@ -262,6 +252,22 @@ pub async fn unlink_document(document_id: String, link_id: String) -> Result<(),
     .await
 }
 
+/// A category chosen in a form (blank for none): one of the tenant's that is not archived. Another
+/// tenant's id is not found.
+#[cfg(feature = "ssr")]
+async fn usable_category(caller: &crate::auth::ssr::Caller, tx: &mut crate::db::Tx, raw: &str) -> Result<Option<Uuid>, AppError> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    let id: Uuid = raw.parse().map_err(|_| AppError::Validation("Choose a category from the list.".into()))?;
+    match super::filing_queries::category_state(tx, id).await.map_err(|e| caller.db_error(e))? {
+        None => Err(AppError::NotFound("Category".into())),
+        Some(true) => Err(AppError::Validation("That category is archived; choose another.".into())),
+        Some(false) => Ok(Some(id)),
+    }
+}
+
 #[server(prefix = "/api", endpoint = "documents/library")]
 pub async fn document_library() -> Result<Library, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
@@ -288,18 +294,7 @@ pub async fn create_category(name: String, #[server(default)] parent: String) ->
     serve(async move {
         let name = crate::admin::required_text("The category's name", &name, 100)?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsDelete, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let parent = match parent.trim() {
-            "" => None,
-            raw => {
-                let id: Uuid = raw.parse().map_err(|_| AppError::Validation("Choose the parent category from the list.".into()))?;
-                match super::filing_queries::category_state(&mut tx, id).await.map_err(db)? {
-                    None => return Err(AppError::NotFound("Parent category".into())),
-                    Some(true) => return Err(AppError::Validation("The parent category is archived; choose another.".into())),
-                    Some(false) => Some(id),
-                }
-            }
-        };
+        let parent = usable_category(&caller, &mut tx, &parent).await?;
         let id = match super::filing_queries::create_category(&mut tx, &name, parent, caller.user.id).await {
             Ok(id) => id,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
