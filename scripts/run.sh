@@ -29,6 +29,8 @@ fi
 export LEPTOS_SITE_ROOT="$SITE_ROOT"
 export GWM_FILES_DIR="${GWM_FILES_DIR:-$ROOT/data/files}"
 export GWM_SEED_DEMO="${GWM_SEED_DEMO:-if-empty}"
+# A local run may read IdP metadata from a local address (a test IdP on this machine); never in PROD.
+export GWM_ALLOW_PRIVATE_FETCHES="${GWM_ALLOW_PRIVATE_FETCHES:-1}"
 bin="$TARGET_DIR/debug/gwm-crm"; [ "$profile" = release ] && bin="$TARGET_DIR/release/gwm-crm"
 log "starting the server"
 # Not exec: the EXIT trap must stop PostgreSQL after the server stops (Ctrl-C reaches both).

@@ -46,7 +46,7 @@ cargo test --locked
 log "browser tests (Playwright + Chromium)"
 PORT=$((20000 + RANDOM % 20000))
 DATABASE_URL="postgres://gwm_owner@localhost/gwm_e2e?host=$PG_SOCKET" \
-  LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" GWM_SEED_DEMO=if-empty \
+  LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" GWM_SEED_DEMO=if-empty GWM_ALLOW_PRIVATE_FETCHES=1 \
   GWM_FILES_DIR="$WORK/files" RUST_LOG="${RUST_LOG:-warn}" \
   "$TARGET_DIR/debug/gwm-crm" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!

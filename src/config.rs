@@ -36,7 +36,7 @@ pub enum StorageConfig {
     S3(S3Settings),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// The owner's connection: migrations and platform work (creating tenants).
     pub owner_db: PgConnectOptions,
@@ -60,6 +60,29 @@ pub struct Config {
     pub log_format: LogFormat,
     pub production: bool,
     pub auth: AuthSettings,
+}
+
+/// Never prints a secret: the databases by user, host and name only; the sealing key and the S3 secret
+/// redact themselves.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let db = |o: &PgConnectOptions| format!("{}@{}/{}", o.get_username(), o.get_host(), o.get_database().unwrap_or("-"));
+        f.debug_struct("Config")
+            .field("owner_db", &db(&self.owner_db))
+            .field("app_db", &db(&self.app_db))
+            .field("db_max_connections", &self.db_max_connections)
+            .field("bind", &self.bind)
+            .field("site_root", &self.site_root)
+            .field("base_domain", &self.base_domain)
+            .field("default_tenant", &self.default_tenant)
+            .field("storage", &self.storage)
+            .field("upload_max_bytes", &self.upload_max_bytes)
+            .field("seed_demo", &self.seed_demo)
+            .field("log_format", &self.log_format)
+            .field("production", &self.production)
+            .field("auth", &self.auth)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -200,7 +223,11 @@ fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> 
         Some(other) => return Err(invalid("GWM_PUBLIC_SCHEME", other, "use \"https\" or \"http\"")),
     };
     auth.trust_forwarded_for = lookup("GWM_TRUST_FORWARDED_FOR").is_some_and(|v| v == "true" || v == "1");
-    auth.allow_private_fetches = !production;
+    // An explicit choice, never implied by the mode: a development server can be exposed too.
+    auth.allow_private_fetches = lookup("GWM_ALLOW_PRIVATE_FETCHES").is_some_and(|v| v == "true" || v == "1");
+    if auth.allow_private_fetches && production {
+        return Err(invalid("GWM_ALLOW_PRIVATE_FETCHES", "1", "private addresses are never fetched in production (LEPTOS_ENV=PROD)"));
+    }
     Ok(auth)
 }
 
@@ -363,7 +390,10 @@ mod tests {
         assert!(err.contains("32 bytes") && !err.contains("c2hvcnQ="), "{err}");
         let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
         let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD"), ("GWM_SECRET_KEY", &key)]).expect("config");
-        assert_eq!(c.auth.secret_key, [9u8; 32]);
+        assert_eq!(c.auth.secret_key.expose(), &[9u8; 32]);
+        assert!(!format!("{c:?}").contains("9, 9, 9"), "the key is never printed");
+        let c = config(&[("DATABASE_URL", "postgres://o:hunter2@db/gwm"), ("GWM_SECRET_KEY", &key)]).expect("config");
+        assert!(!format!("{c:?}").contains("hunter2"), "nor a database password: {c:?}");
         assert!(c.auth.https);
     }
 }

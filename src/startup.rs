@@ -128,6 +128,7 @@ fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
+    let https = state.settings.auth.https;
     let router = Router::new()
         .route("/healthz", get(health))
         .route("/saml/metadata", get(saml::metadata))
@@ -148,7 +149,7 @@ fn router(state: AppState) -> Router {
         .layer(auth::session_layer(&state))
         .layer(from_fn_with_state(state.clone(), auth::refuse_cross_site))
         .with_state(state);
-    middleware::wrap(router)
+    middleware::wrap(router, https)
 }
 
 async fn shutdown_signal() {

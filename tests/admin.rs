@@ -167,7 +167,7 @@ async fn role_assignments_are_checked_and_the_last_admin_stays() {
     let mine = admin.ok("/api/admin/users/detail", &[("user_id", &me)]).await;
     let admin_assignment = mine["assignments"][0]["id"].as_str().expect("id").to_string();
     let (s, m) = status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &admin_assignment)]).await).await;
-    assert_eq!((s, m.contains("last administrator")), (409, true), "{m}");
+    assert_eq!((s, m.contains("leave nobody who can manage users")), (409, true), "{m}");
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change'").await, 2);
 }
 
@@ -332,4 +332,170 @@ async fn managing_users_is_no_path_to_more_permissions() {
     let (s, m) = status_and_message(sam_browser.call("/api/admin/users/assign-role", &[("user_id", &elena), ("role_id", &viewer)]).await).await;
     assert_eq!(s, 200, "{m}");
     sam_browser.ok("/api/admin/users/reset-password", &[("user_id", &taylor), ("password", "Viewer reset password 7")]).await;
+}
+
+/// Saves a custom role with `permissions` as `who`; the answer's status and message (or the new id).
+async fn save_role(who: &Browser, role_id: Option<&str>, name: &str, permissions: &[&str]) -> (u16, String) {
+    let mut form: Vec<(String, String)> = vec![("name".into(), name.into())];
+    if let Some(id) = role_id {
+        form.push(("role_id".into(), id.into()));
+    }
+    for (i, p) in permissions.iter().enumerate() {
+        form.push((format!("permissions[{i}]"), p.to_string()));
+    }
+    let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    let res = who.call("/api/admin/roles/save", &pairs).await;
+    if res.status() == 200 {
+        return (200, res.json::<String>().await.expect("id"));
+    }
+    status_and_message(res).await
+}
+
+const READS: [&str; 5] = ["dashboard.read", "projects.read", "documents.read", "contacts.read", "activities.read"];
+
+/// Security finding: `admin.roles` (and `admin.sso`) must not be a path to permissions one does not hold.
+#[tokio::test]
+async fn keeping_roles_or_sso_is_no_path_to_more_permissions() {
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let keeper_perms: Vec<&str> = READS.iter().copied().chain(["admin.roles", "admin.sso"]).collect();
+    let (s, keeper) = save_role(&admin, None, "Role keeper", &keeper_perms).await;
+    assert_eq!(s, 200, "{keeper}");
+    let (_, mighty) = save_role(&admin, None, "Mighty", &["projects.read", "admin.users"]).await;
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &keeper)]).await;
+    let sam_browser = app.demo_user("sam.okafor").await;
+
+    let (s, m) = save_role(&sam_browser, None, "Backdoor", &["projects.read", "admin.users"]).await;
+    assert_eq!((s, m.contains("admin.users")), (403, true), "a new role: {m}");
+    let with_more: Vec<&str> = keeper_perms.iter().copied().chain(["admin.users"]).collect();
+    let (s, m) = save_role(&sam_browser, Some(&keeper), "Role keeper", &with_more).await;
+    assert_eq!((s, m.contains("admin.users")), (403, true), "their own role: {m}");
+    let (s, m) = save_role(&sam_browser, Some(&mighty), "Mighty", &["projects.read"]).await;
+    assert_eq!((s, m.contains("change a role that holds permissions you do not")), (403, true), "{m}");
+    let (s, m) = status_and_message(sam_browser.call("/api/admin/roles/delete", &[("role_id", &mighty)]).await).await;
+    assert_eq!((s, m.contains("delete a role")), (403, true), "{m}");
+    // Within what they hold, they work.
+    let (s, m) = save_role(&sam_browser, None, "Readers", &["projects.read", "documents.read"]).await;
+    assert_eq!(s, 200, "{m}");
+
+    // SSO: a group mapping or default role that is new must stay within what the admin holds.
+    let metadata = include_str!("../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
+    let sso = |mappings: &'static str, default_role: String| {
+        let sam_browser = &sam_browser;
+        async move {
+            let form = [
+                ("metadata_xml", metadata),
+                ("attribute_email", "email"),
+                ("attribute_first_name", "givenName"),
+                ("attribute_last_name", "sn"),
+                ("attribute_groups", "groups"),
+                ("group_mappings", mappings),
+                ("default_role_id", default_role.as_str()),
+                ("jit_provisioning", "on"),
+            ];
+            status_and_message(sam_browser.call("/api/admin/sso/save", &form).await).await
+        }
+    };
+    let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await.to_string();
+    let viewer = app.id_of("SELECT id FROM roles WHERE name = 'Viewer'").await.to_string();
+    let (s, m) = sso("admins = Tenant admin", viewer.clone()).await;
+    assert_eq!((s, m.contains("map SSO users to a role")), (403, true), "{m}");
+    let (s, m) = sso("", tenant_admin).await;
+    assert_eq!((s, m.contains("map SSO users to a role")), (403, true), "{m}");
+    let (s, m) = sso("readers = Viewer", viewer).await;
+    assert_eq!(s, 200, "{m}");
+}
+
+/// Security finding: the last-admin guard holds for every admin permission, on every path that removes
+/// one, and under concurrency.
+#[tokio::test]
+async fn every_admin_permission_keeps_a_holder_on_every_path_and_under_concurrency() {
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await.to_string();
+    // The only admin keeps admin.users through a custom role: dropping Tenant admin would leave nobody
+    // who can edit roles (the old guard only counted admin.users).
+    let users_only: Vec<&str> = READS.iter().copied().chain(["admin.users"]).collect();
+    let (_, users_role) = save_role(&admin, None, "User keeper", &users_only).await;
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &me), ("role_id", &users_role)]).await;
+    let assignment_of = |detail: &serde_json::Value, role: &str| {
+        detail["assignments"].as_array().expect("assignments").iter().find(|a| a["role_id"] == role).expect("assignment")["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    };
+    let mine = admin.ok("/api/admin/users/detail", &[("user_id", &me)]).await;
+    let my_admin_role = assignment_of(&mine, &tenant_admin);
+    let (s, m) = status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &my_admin_role)]).await).await;
+    assert_eq!((s, m.contains("create and edit roles")), (409, true), "{m}");
+    // A custom role that is the only holder of admin.sso cannot lose it or be deleted.
+    let sso_perms: Vec<&str> = READS.iter().copied().chain(["admin.sso"]).collect();
+    let (_, sso_role) = save_role(&admin, None, "SSO keeper", &sso_perms).await;
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &sso_role)]).await;
+    app.owner_exec("UPDATE roles SET permissions = permissions - 'admin.sso' WHERE name = 'Tenant admin'").await;
+    let (s, m) = save_role(&admin, Some(&sso_role), "SSO keeper", &READS).await;
+    assert_eq!((s, m.contains("single sign-on")), (409, true), "change: {m}");
+    let (s, m) = status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &sso_role)]).await).await;
+    assert_eq!((s, m.contains("single sign-on")), (409, true), "delete: {m}");
+    // Nor can its only holder be deactivated.
+    let (s, m) = status_and_message(admin.call("/api/admin/users/set-active", &[("user_id", &sam), ("active", "false")]).await).await;
+    assert_eq!((s, m.contains("single sign-on")), (409, true), "deactivate: {m}");
+    app.owner_exec("UPDATE roles SET permissions = permissions || '[\"admin.sso\"]' WHERE name = 'Tenant admin'").await;
+
+    // Two admins remove each other's admin role at the same moment: one removal wins, one admin stays.
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &tenant_admin)]).await;
+    let sam_browser = app.demo_user("sam.okafor").await;
+    let theirs = admin.ok("/api/admin/users/detail", &[("user_id", &sam)]).await;
+    let sams_admin_role = assignment_of(&theirs, &tenant_admin);
+    app.owner_exec(&format!("DELETE FROM user_roles WHERE role_id IN ('{users_role}', '{sso_role}')")).await;
+    let (a, b) = tokio::join!(
+        admin.call("/api/admin/users/remove-role", &[("user_id", &sam), ("assignment_id", &sams_admin_role)]),
+        sam_browser.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &my_admin_role)]),
+    );
+    let statuses = [a.status().as_u16(), b.status().as_u16()];
+    // The loser is refused by the guard (409) or, if the winner committed first, no longer allowed (403).
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), 1, "one wins: {statuses:?}");
+    let holders = "SELECT count(DISTINCT ur.user_id) FROM user_roles ur JOIN roles r ON r.id = ur.role_id JOIN users u ON u.id = ur.user_id \
+                   WHERE r.permissions ? 'admin.roles' AND u.is_active AND ur.opportunity_project_id IS NULL";
+    assert_eq!(app.count(holders).await, 1);
+}
+
+/// The guard's turn-taking, made deterministic: two transactions each remove one of two admins; the second
+/// guard waits for the first removal to commit and then sees that nobody would be left.
+#[tokio::test]
+async fn concurrent_removals_of_the_last_two_admins_take_turns() {
+    use app::{admin::queries::unheld_permissions, auth::Permission, db::begin_tenant_tx, ids::{TenantId, UserId}};
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await;
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await;
+    let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await;
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam.to_string()), ("role_id", &tenant_admin.to_string())]).await;
+    let tenant = TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
+    let pool = app.state.pool.clone();
+    let remove = |user: uuid::Uuid| {
+        let pool = pool.clone();
+        async move {
+            let mut tx = begin_tenant_tx(&pool, tenant, Some(UserId::from_uuid(me))).await.expect("tx");
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2").bind(user).bind(tenant_admin).execute(&mut *tx).await.expect("delete");
+            tx
+        }
+    };
+    let mut first = remove(me).await;
+    let mut second = remove(sam).await;
+    let admin_perms = [Permission::AdminUsers, Permission::AdminRoles];
+    assert!(unheld_permissions(&mut first, &admin_perms).await.expect("first guard").is_empty(), "sam is still there for the first");
+    let waiting = tokio::spawn(async move {
+        let unheld = unheld_permissions(&mut second, &admin_perms).await.expect("second guard");
+        second.rollback().await.expect("rollback");
+        unheld
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(!waiting.is_finished(), "the second guard waits for the first removal");
+    first.commit().await.expect("commit");
+    let unheld = waiting.await.expect("second");
+    assert_eq!(unheld, admin_perms.to_vec(), "after the first removal, the second would leave nobody");
 }

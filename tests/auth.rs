@@ -240,3 +240,53 @@ async fn over_https_the_session_cookie_is_secure() {
     let cookie = res.headers()["set-cookie"].to_str().expect("cookie").to_string();
     assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
 }
+
+/// Security finding: failures are counted by one atomic statement with no row lock held while Argon2
+/// runs: twelve concurrent wrong passwords each count, and the account locks exactly once.
+#[tokio::test]
+async fn concurrent_wrong_passwords_each_count_and_lock_once() {
+    let app = TestApp::with_demo().await;
+    let attempts: Vec<_> = (0..12).map(|_| app.browser(None)).collect();
+    let answers = futures::future::join_all(attempts.iter().map(|b| b.sign_in(None, "marcus.webb@demo.gwm.test", "nope nope nope"))).await;
+    assert!(answers.iter().all(|r| r.status() == 401));
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed'").await, 12, "every attempt is on record");
+    // Those counted (the rest found the account already locked) are all in the count: none lost.
+    let counted = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND after_values ? 'failed_attempts'").await;
+    assert!(counted >= 5, "{counted}");
+    let stored = app.count("SELECT failed_login_attempts::bigint FROM users WHERE email = 'marcus.webb@demo.gwm.test' AND locked_until > now()").await;
+    assert_eq!(stored, counted);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'lockout'").await, 1);
+    // The credentials read that precedes Argon2 takes no row lock: another transaction can lock the row
+    // while it is open.
+    let pool = app.state.pool.clone();
+    let tenant = app::ids::TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
+    let mut reading = app::db::begin_tenant_tx(&pool, tenant, None).await.expect("tx");
+    app::auth::ssr::queries::credentials_by_email(&mut reading, "marcus.webb@demo.gwm.test").await.expect("read").expect("user");
+    let mut other = app::db::begin_tenant_tx(&pool, tenant, None).await.expect("tx");
+    sqlx::query("SELECT 1 FROM users WHERE email = 'marcus.webb@demo.gwm.test' FOR UPDATE NOWAIT").execute(&mut *other).await.expect("not locked by the read");
+}
+
+/// Security finding: guesses of the current password (change password, set up or turn off MFA) count
+/// toward the lockout like sign-in failures, are audited, and the lock ends the guessing session.
+#[tokio::test]
+async fn current_password_guesses_count_toward_the_lockout() {
+    let app = TestApp::with_demo().await;
+    let borrowed = app.demo_user("marcus.webb").await;
+    let guesses: [(&str, Vec<(&str, &str)>); 5] = [
+        ("/api/account/change-password", vec![("current_password", "guess 1"), ("new_password", "Another password 2026")]),
+        ("/api/account/mfa/start", vec![("current_password", "guess 2")]),
+        ("/api/account/change-password", vec![("current_password", "guess 3"), ("new_password", "Another password 2026")]),
+        ("/api/account/mfa/start", vec![("current_password", "guess 4")]),
+        ("/api/account/change-password", vec![("current_password", "guess 5"), ("new_password", "Another password 2026")]),
+    ];
+    let mut last = (0, String::new());
+    for (path, form) in &guesses {
+        last = common::status_and_message(borrowed.call(path, form).await).await;
+    }
+    assert_eq!((last.0, last.1.contains("locked")), (401, true), "{last:?}");
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND operation_description LIKE 'Wrong current password%'").await, 5);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'lockout'").await, 1);
+    assert_eq!(borrowed.call("/api/projects/table", &[]).await.status(), 401, "the guessing session ended");
+    let right = app.browser(None).sign_in(None, "marcus.webb@demo.gwm.test", DEMO_PASSWORD).await;
+    assert!(message(right).await.contains("locked"), "the account is locked for sign-in too");
+}

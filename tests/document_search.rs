@@ -402,3 +402,36 @@ mod samples {
         ])
     }
 }
+
+/// Security finding: filing rights alone do not decide who sees a document; its uploader or a document
+/// manager does.
+#[tokio::test]
+async fn only_the_uploader_or_a_document_manager_changes_who_sees_a_document() {
+    let app = TestApp::with_demo().await;
+    let project = demo_project(&app, 0).await;
+    let pm = app.demo_user("elena.fischer").await;
+    let cm = app.demo_user("jordan.reyes").await;
+    let admin = app.demo_user("admin").await;
+    let id = upload(&pm, &format!("project={project}&name=pricing-notes.txt&type=other"), b"Pricing notes".to_vec()).await;
+    let file = |access: &'static str, tags: &'static str| {
+        let id = id.clone();
+        move |who: &Browser| {
+            let form = [("document_id", id.clone()), ("document_type", "other".into()), ("tags", tags.into()), ("access_level", access.into())];
+            let who = who.clone();
+            async move {
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                status_and_message(who.call("/api/documents/file", &pairs).await).await
+            }
+        }
+    };
+    let (s, m) = file("confidential", "")(&cm).await;
+    assert_eq!((s, m.contains("only its uploader or a document manager")), (403, true), "{m}");
+    assert_eq!(app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'public'")).await, 1);
+    // Filing without touching the access level is theirs to do.
+    let (s, m) = file("public", "pricing")(&cm).await;
+    assert_eq!(s, 200, "{m}");
+    let (s, m) = file("project_team", "pricing")(&pm).await;
+    assert_eq!(s, 200, "the uploader: {m}");
+    let (s, m) = file("public", "pricing")(&admin).await;
+    assert_eq!(s, 200, "a document manager: {m}");
+}

@@ -182,3 +182,134 @@ async fn the_user_menu_is_answered_from_the_session() {
     assert_eq!((me["name"].as_str(), me["organization"].as_str()), (Some("Jordan Reyes"), Some("Demo Federal Solutions")));
     assert_eq!(app.call(Some("demo"), "/api/auth/signed-in-as", &[]).await.status(), 401, "signed out: nobody");
 }
+
+/// Security finding (bad input): every server function and route, given values out of every range (NUL
+/// characters, 10,000-character strings, negative and huge numbers, dates past year 9999, garbage), answers
+/// with a 4xx that says what to fix: never a 500, never a panic. The list of server functions comes from
+/// the server's own registry, so a new one is swept without touching this test.
+#[tokio::test]
+async fn the_bad_input_sweep_finds_no_500_anywhere() {
+    // The sweep signs in with bad values many times from one address: the per-address limit is not its subject.
+    let app = TestApp::spawn(common::TestDb::new().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000")]).await;
+    let admin = app.demo_user("admin").await;
+    let project = app.id_of("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 1").await.to_string();
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let role = app.id_of("SELECT id FROM roles WHERE name = 'Viewer'").await.to_string();
+    // Every argument name the server functions take, with a value that passes on its own (ids of real rows),
+    // so that a bad value elsewhere reaches the code behind the first checks.
+    let ids: Vec<(&str, String)> = vec![
+        ("project_id", project.clone()),
+        ("user_id", sam.clone()),
+        ("role_id", role.clone()),
+        ("default_role_id", role.clone()),
+        ("document_id", uuid::Uuid::new_v4().to_string()),
+        ("assignment_id", uuid::Uuid::new_v4().to_string()),
+        ("session_id", uuid::Uuid::new_v4().to_string()),
+        ("category_id", uuid::Uuid::new_v4().to_string()),
+        ("entity_id", uuid::Uuid::new_v4().to_string()),
+        ("link_id", uuid::Uuid::new_v4().to_string()),
+        ("view_id", uuid::Uuid::new_v4().to_string()),
+    ];
+    let texts = [
+        "name", "description", "email", "password", "current_password", "new_password", "code", "first_name", "last_name",
+        "title", "organization", "next", "stage", "outcome", "offset", "page", "field", "value", "reason", "mfa_required",
+        "metadata_xml", "metadata_url", "attribute_email", "attribute_first_name", "attribute_last_name", "attribute_groups",
+        "group_mappings", "active", "expires_on", "kind", "role", "parent", "archived", "version", "category", "tags",
+        "access_level", "document_type", "permissions[0]", "project_name", "estimated_value", "response_due_date", "naics_codes",
+        "set_aside_type", "win_probability_score", "strategic_value_score", "capture_manager", "proposal_manager",
+        "team_members[0]", "internal_reference_number", "solicitation_number", "agency_name", "priority_level",
+        "filter[q]", "filter[agency]", "filter[naics]", "filter[due_within]", "filter[min_value]", "filter[max_value]",
+        "filter[manager]", "filter[priority]", "filter[set_aside]", "query[page]", "query[sort]", "query[q]", "query[from]",
+        "query[to]", "query[tag]", "query[filter][q]", "query[filter][due_within]", "query[filter][min_value]", "sso_only",
+        "jit_provisioning", "is_enabled", "mfa", "remember", "recovery_code",
+    ];
+    let long = "x".repeat(10_000);
+    let bad_values = ["a\u{0}b", long.as_str(), "-1", "-99999999999999999999", "99999999999999999999999999999", "+275760-09-13",
+        "9999-12-31", "0000-00-00", "1e308", "NaN", "%%%", "", " ", "\u{202e}\u{fffd}"];
+    let mut paths: Vec<(&str, leptos::server_fn::axum::http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
+    paths.sort_by_key(|(p, _)| *p);
+    assert!(paths.len() >= 60, "the registry lists the server functions: {}", paths.len());
+    let mut signed_in = admin;
+    let mut failures = Vec::new();
+    let mut calls = 0;
+    for (path, _) in &paths {
+        if path.ends_with("/auth/sign-out") {
+            continue; // swept last, below
+        }
+        for bad in bad_values {
+            for with_ids in [true, false] {
+                let mut form: Vec<(String, String)> = texts.iter().map(|t| (t.to_string(), bad.to_string())).collect();
+                form.extend(ids.iter().map(|(k, v)| (k.to_string(), if with_ids { v.clone() } else { bad.to_string() })));
+                let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+                let res = signed_in.call(path, &pairs).await;
+                calls += 1;
+                let status = res.status().as_u16();
+                if status >= 500 {
+                    failures.push(format!("{path} with {:?}: {status} {}", bad.chars().take(20).collect::<String>(), res.text().await.unwrap_or_default()));
+                } else if status == 401 {
+                    // Something (a session-ending call) signed us out: sign in again and go on.
+                    signed_in = app.demo_user("admin").await;
+                }
+            }
+        }
+    }
+    // Routes and pages, with bad query values.
+    for route in [
+        "/projects/export.csv?page=-1&due=99999999999&min=-5&max=1e400&q=%00",
+        "/projects/export.csv?due=-1&sort=%FF%FE&dir=sideways",
+        "/projects?page=-1",
+        "/projects?page=99999999999999999999&sort=value",
+        "/pipeline?due=99999999999&min=99999999999999999999999",
+        "/documents?page=-1&q=a",
+        "/documents?page=9223372036854775807&from=9999-99-99&to=+275760-01-01",
+        "/documents?q=%00",
+        &format!("/documents/{}/download", "x".repeat(500)),
+        "/documents/00000000-0000-0000-0000-000000000000/download?inline=%00",
+        "/saml/login?next=%00",
+        &format!("/projects/{}", "9".repeat(400)),
+        &format!("/settings/users/{}", "%FF".repeat(50)),
+    ] {
+        let res = signed_in.get(route).await;
+        calls += 1;
+        if res.status().as_u16() >= 500 {
+            failures.push(format!("GET {route}: {}", res.status()));
+        }
+    }
+    for query in ["project=%00&name=a.txt&type=other", "name=a%00.txt&type=other", "name=a.txt&type=other&access=%00", "name=a.txt&type=other&replaces=-1",
+        &format!("name={}.txt&type=other", "n".repeat(5000))] {
+        let res = signed_in.upload(query, b"text".to_vec()).await;
+        calls += 1;
+        if res.status().as_u16() >= 500 {
+            failures.push(format!("upload {query}: {}", res.status()));
+        }
+    }
+    for bad in bad_values {
+        let res = app.browser(None).call("/api/auth/sign-in", &[("email", bad), ("password", bad), ("organization", bad), ("next", bad)]).await;
+        calls += 1;
+        if res.status().as_u16() >= 500 {
+            failures.push(format!("sign-in with {:?}: {}", bad.chars().take(20).collect::<String>(), res.status()));
+        }
+    }
+    assert!(failures.is_empty(), "{} of {calls} answers were 5xx:\n{}", failures.len(), failures.join("\n"));
+    assert_eq!(app.get_as(None, "/healthz").await.status(), 200, "the server is still up");
+    let res = signed_in.call("/api/auth/sign-out", &[("next", "\u{0}")]).await;
+    assert!(res.status().as_u16() < 500);
+}
+
+/// Security finding (caching): pages and answers carry people's data and are never stored; HSTS over HTTPS.
+#[tokio::test]
+async fn private_answers_are_never_cached_and_https_is_strict() {
+    let app = TestApp::with_demo().await;
+    let admin = app.demo_user("admin").await;
+    for res in [admin.get("/projects").await, admin.call("/api/projects/table", &[]).await, app.get_as(None, "/sign-in").await] {
+        assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "{}", res.url());
+        assert!(!res.headers().contains_key("strict-transport-security"), "not over plain HTTP");
+    }
+    let secure = TestApp::spawn(common::TestDb::new().await, &[("GWM_PUBLIC_SCHEME", "https")]).await;
+    let res = secure.get_as(None, "/healthz").await;
+    assert_eq!(res.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()), Some("max-age=31536000; includeSubDomains"));
+    // A NUL in any server function's argument is refused at the door with the field's name.
+    let res = admin.call("/api/projects/create", &[("project_name", "a\u{0}b")]).await;
+    let (status, message) = common::status_and_message(res).await;
+    assert_eq!((status, message.contains("\"project_name\" contains a NUL")), (422, true), "{message}");
+}

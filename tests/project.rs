@@ -75,3 +75,45 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
     let (s, m) = status_and_message(acme_admin.call("/api/projects/override", &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")]).await).await;
     assert_eq!((s, m.contains("no synced data")), (422, true), "{m}");
 }
+
+/// Security finding (high): one out-of-range value must not take the tenant's pages down. Values are
+/// range-checked where they enter, and the readers cannot fail on a row that got in anyway.
+#[tokio::test]
+async fn an_out_of_range_value_is_refused_and_a_stored_one_breaks_no_page() {
+    let app = TestApp::with_demo().await;
+    let cm = app.demo_user("jordan.reyes").await;
+    let id = app.id_of("SELECT p.id FROM opportunity_projects p JOIN external_opportunity_data e ON e.opportunity_project_id = p.id AND e.is_current_version WHERE p.pipeline_stage = 'phase_2' ORDER BY p.project_name LIMIT 1").await.to_string();
+    for (field, value, says) in [
+        ("estimated_value_max", "10000000000000", "9,999,999,999,999.99"),
+        ("estimated_value_max", "1e30", "not an amount"),
+        ("response_due_date", "10000-01-01", "YYYY-MM-DD"),
+        ("response_due_date", "2101-01-01", "between 1990-01-01 and 2100-12-31"),
+        ("title", "a\u{0}b", "control character"),
+    ] {
+        let form = [("project_id", id.as_str()), ("field", field), ("value", value), ("reason", "probe")];
+        let (status, message) = status_and_message(cm.call("/api/projects/override", &form).await).await;
+        assert_eq!((status, message.contains(says)), (422, true), "{field}={value:?}: {message}");
+    }
+    // Values that got in before the checks (or by any other path): the pages still answer, and the
+    // source's value shows instead of the unreadable one.
+    let user = app.id_of("SELECT id FROM users WHERE email = 'jordan.reyes@demo.gwm.test'").await;
+    app.owner_exec(&format!(
+        "INSERT INTO opportunity_project_overrides (tenant_id, opportunity_project_id, field_name, override_value, override_reason, created_by) \
+         SELECT p.tenant_id, p.id, f.name, f.value, 'stored before the range checks', '{user}' FROM opportunity_projects p, \
+         (VALUES ('estimated_value_max', '\"99999999999999999999\"'::jsonb), ('response_due_date', '\"+262143-01-01T00:00:00Z\"'::jsonb)) f(name, value) \
+         WHERE p.id = '{id}'"
+    ))
+    .await;
+    let dashboard = cm.call("/api/dashboard", &[]).await;
+    assert_eq!(dashboard.status(), 200, "{}", dashboard.text().await.unwrap_or_default());
+    cm.ok("/api/pipeline/board", &[]).await;
+    let table = cm.ok("/api/projects/table", &[]).await;
+    assert!(table.to_string().contains(&id), "the project is still listed");
+    cm.ok("/api/projects/detail", &[("project_id", &id)]).await;
+    for path in ["/pipeline", "/projects", "/", &format!("/projects/{id}")] {
+        assert_eq!(cm.get(path).await.status(), 200, "{path}");
+    }
+    let export = cm.get("/projects/export.csv").await;
+    assert_eq!(export.status(), 200);
+    assert!(export.text().await.expect("csv").lines().count() > 10);
+}

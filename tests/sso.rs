@@ -86,6 +86,8 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
 
     let res = browser.get("/saml/login?next=/projects").await;
     assert_eq!(res.status(), 303);
+    let binding = res.headers()["set-cookie"].to_str().expect("cookie").to_string();
+    assert!(binding.starts_with("gwm_sso_binding=") && binding.contains("HttpOnly") && binding.contains("Path=/saml/acs"), "{binding}");
     let location = res.headers()["location"].to_str().expect("location").to_string();
     assert!(location.starts_with("http://127.0.0.1:18124/saml2/idp/SSOService.php?SAMLRequest="), "{location}");
     let relay = location.split("RelayState=").nth(1).expect("relay state").split('&').next().expect("relay").to_string();
@@ -102,7 +104,15 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     let forged = base64_of(include_str!("../app/tests/fixtures/saml/simplesamlphp-response.b64"));
     let (s, html) = acs(vec![("SAMLResponse", forged.clone()), ("RelayState", "0".repeat(64))]).await;
     assert_eq!(s, 400, "{html}");
-    assert!(html.contains("expired or was already used"));
+    assert!(html.contains("expired, was already used"));
+    // Security finding (login CSRF): the RelayState posted from another browser (an attacker's page, with
+    // the attacker's own response) signs nobody in there and does not use the sign-in up.
+    let other = app.browser(None);
+    let res = other
+        .call_from(Some("http://127.0.0.1:18124"), "/saml/acs", &[("SAMLResponse", forged.as_str()), ("RelayState", relay.as_str())])
+        .await;
+    assert_eq!(res.status(), 400);
+    assert!(res.text().await.expect("html").contains("another browser"));
     // A real IdP response, but for another request (and long expired): refused, audited.
     let (s, html) = acs(vec![("SAMLResponse", forged.clone()), ("RelayState", relay.clone())]).await;
     assert_eq!(s, 401, "{html}");
@@ -112,8 +122,12 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     assert_eq!(s, 400);
     let (s, _) = acs(vec![("RelayState", "x".into())]).await;
     assert_eq!(s, 400);
-    let refused = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high'").await;
+    let refused = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high' AND NOT access_granted").await;
     assert_eq!(refused, 1);
+    // Each refusal is on record with what the response claimed: unknown, other browser, already used.
+    let unbound = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_request' AND NOT access_granted AND after_values->'response'->>'issuer' IS NOT NULL").await;
+    assert_eq!(unbound, 3);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE after_values->>'reason' LIKE '%another browser%'").await, 1);
     // Only SSO admins may run the test sign-in.
     assert_eq!(app.demo_user("jordan.reyes").await.get("/saml/login?test=1").await.status(), 403);
     assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.sso' AND NOT permission_granted").await, 1);

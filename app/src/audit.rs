@@ -91,7 +91,8 @@ impl AuditEvent {
             before: None,
             after: None,
             risk: RiskLevel::Low,
-            access_granted: true,
+            // A refused sign-in or access is never recorded as granted.
+            access_granted: !matches!(action, AuditAction::LoginFailed | AuditAction::Lockout | AuditAction::AccessDenied),
             permission_used: None,
         }
     }

@@ -102,15 +102,51 @@ pub mod ssr {
             AppError::Internal(request_id.to_string())
         }
 
-        /// Maps a database error: pool exhaustion and lost connections are "try again", the rest internal.
+        /// Maps a database error: an outage (no connection, a lost one, a server shutting down or starting)
+        /// is "try again" (503); a value the database refused (too long, out of range, not allowed) is the
+        /// caller's to fix (422) and a backstop behind the checks where input enters; the rest is internal.
         pub fn from_db(err: sqlx::Error, request_id: &str) -> AppError {
-            match err {
-                sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+            match classify_db(&err) {
+                DbFailure::Outage => {
                     tracing::warn!(request_id, error = %err, "database unavailable");
                     AppError::Unavailable
                 }
-                other => AppError::internal(&other, request_id),
+                DbFailure::RefusedValue(message) => {
+                    tracing::warn!(request_id, error = %err, "database refused a value that passed the checks");
+                    AppError::Validation(message)
+                }
+                DbFailure::Other => AppError::internal(&err, request_id),
             }
+        }
+    }
+
+    enum DbFailure {
+        Outage,
+        RefusedValue(String),
+        Other,
+    }
+
+    fn classify_db(err: &sqlx::Error) -> DbFailure {
+        match err {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::WorkerCrashed => {
+                DbFailure::Outage
+            }
+            sqlx::Error::Database(db) => {
+                let code = db.code().unwrap_or_default();
+                match code.as_ref() {
+                    // connection_exception, operator_intervention (admin_shutdown, crash_shutdown,
+                    // cannot_connect_now), insufficient_resources (too_many_connections).
+                    c if c.starts_with("08") || c.starts_with("57P") || c == "53300" => DbFailure::Outage,
+                    // string_data_right_truncation, numeric_value_out_of_range, datetime_field_overflow,
+                    // invalid_datetime_format, character_not_in_repertoire, untranslatable_character,
+                    // invalid_text_representation, check_violation.
+                    "22001" | "22003" | "22008" | "22007" | "22021" | "22P05" | "22P02" | "23514" => DbFailure::RefusedValue(
+                        "A value is too long, out of range or not allowed here; check what you entered and try again.".into(),
+                    ),
+                    _ => DbFailure::Other,
+                }
+            }
+            _ => DbFailure::Other,
         }
     }
 

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod error;
 pub mod format;
 pub mod ids;
+pub mod input;
 pub mod pipeline;
 pub mod project;
 pub mod projects;

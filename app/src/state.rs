@@ -37,8 +37,8 @@ pub struct AuthSettings {
     pub https: bool,
     /// Take the client address from X-Forwarded-For (only behind a proxy that sets it).
     pub trust_forwarded_for: bool,
-    /// AES-256-GCM key that seals MFA secrets.
-    pub secret_key: [u8; 32],
+    /// AES-256-GCM key that seals MFA secrets (never printed: see `SecretKey`'s Debug).
+    pub secret_key: SecretKey,
     /// Outbound fetches an admin can point (IdP metadata URLs) may reach loopback/private addresses and
     /// plain http: local runs and tests only, never in production.
     pub allow_private_fetches: bool,
@@ -56,9 +56,26 @@ impl AuthSettings {
             sign_in_attempts_per_minute: 30,
             https: false,
             trust_forwarded_for: false,
-            secret_key,
+            secret_key: SecretKey(secret_key),
             allow_private_fetches: false,
         }
+    }
+}
+
+/// The server's sealing key. Its Debug says only that it is there, so no log, panic message or `{:?}` of
+/// the settings can carry it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretKey([u8; 32]);
+
+impl SecretKey {
+    pub fn expose(&self) -> &[u8; 32] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SecretKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretKey(<redacted>)")
     }
 }
 

@@ -1,7 +1,10 @@
 //! Request ids, request logging and security headers.
 
 use axum::{
-    http::{header, HeaderName, HeaderValue, Request},
+    body::Body,
+    http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
+    middleware::{from_fn, Next},
+    response::{IntoResponse, Response},
     Router,
 };
 use tower_http::{
@@ -19,10 +22,71 @@ fn default_csp() -> HeaderValue {
     HeaderValue::from_str(&app::content_security_policy(None)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }
 
+/// The largest server-function body read (arguments are small; files go to the upload route).
+const MAX_CALL_BODY: usize = 2 * 1024 * 1024;
+
+/// An answer in the shape every server function's error has (`{"Validation": "..."}`), so pages show it.
+fn refused(status: StatusCode, variant: &str, message: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ variant: message }).to_string()).into_response()
+}
+
+/// Text that PostgreSQL cannot store (a NUL character) is refused at the door with a message that names the
+/// field, for every route's query and every server function's arguments: one check instead of a 500 from
+/// whichever statement meets it first.
+async fn refuse_unstorable_text(req: Request<Body>, next: Next) -> Response {
+    let nul = |field: &str| refused(StatusCode::UNPROCESSABLE_ENTITY, "Validation", format!("\"{field}\" contains a NUL character (\\0); remove it and try again."));
+    if let Some(query) = req.uri().query()
+        && query.to_ascii_lowercase().contains("%00")
+    {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
+        let field = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')).map_or("the address", |(k, _)| k.as_str()).to_string();
+        return nul(&field);
+    }
+    if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
+        return next.run(req).await;
+    }
+    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_CALL_BODY).await else {
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, "TooLarge", format!("The request is too large: at most {} MiB.", MAX_CALL_BODY / 1024 / 1024));
+    };
+    if content_type.starts_with("application/x-www-form-urlencoded") {
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
+        if let Some((field, _)) = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')) {
+            return nul(field);
+        }
+    } else if bytes.contains(&0) || bytes.windows(6).any(|w| w.eq_ignore_ascii_case(b"\\u0000")) {
+        return nul("a text field");
+    }
+    next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Pages and answers carry people's data: never stored by a browser or a proxy. Static assets may be kept
+/// and revalidated.
+async fn cache_policy(req: Request<Body>, next: Next) -> Response {
+    let asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let mut res = next.run(req).await;
+    if !res.headers().contains_key(header::CACHE_CONTROL) {
+        let policy = if asset && res.status().is_success() { "no-cache" } else { "no-store" };
+        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+    }
+    res
+}
+
 /// Wraps the router: every request gets an id (kept if the client or proxy sent one), a log span carrying
-/// it, and every response carries the id and the security headers.
-pub fn wrap<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
-    let mut router = router.layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, default_csp()));
+/// it, and every response carries the id, the security headers and a cache policy. Over HTTPS, browsers are
+/// told to use nothing else (HSTS).
+pub fn wrap<S: Clone + Send + Sync + 'static>(router: Router<S>, https: bool) -> Router<S> {
+    let mut router = router
+        .layer(from_fn(refuse_unstorable_text))
+        .layer(from_fn(cache_policy))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, default_csp()));
+    if https {
+        router = router.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
     let headers: [(HeaderName, &'static str); 4] = [
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::X_FRAME_OPTIONS, "DENY"),

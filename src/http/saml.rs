@@ -18,7 +18,7 @@ use app::{
 };
 use axum::{
     extract::{Query, State},
-    http::{header, StatusCode},
+    http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Extension, Form,
 };
@@ -88,7 +88,10 @@ pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<
         }
     }
     match acs::start(&state, &visitor.request, &tenant, q.next.as_deref().unwrap_or("/"), is_test).await {
-        Ok(url) => Redirect::to(&url).into_response(),
+        Ok(started) => {
+            let cookie = acs::binding_cookie(&started.browser_nonce, state.settings.auth.https);
+            ([(header::SET_COOKIE, cookie)], Redirect::to(&started.redirect_url)).into_response()
+        }
         Err(e) => failure(e),
     }
 }
@@ -101,7 +104,31 @@ pub struct AcsForm {
     relay_state: Option<String>,
 }
 
-pub async fn consume(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, session: Session, Form(form): Form<AcsForm>) -> Response {
+/// The binding nonce the browser sent (the cookie set when it started the sign-in).
+fn binding_nonce(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == acs::BINDING_COOKIE)
+        .map(|(_, value)| value.trim().to_string())
+        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
+}
+
+pub async fn consume(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    session: Session,
+    headers: HeaderMap,
+    Form(form): Form<AcsForm>,
+) -> Response {
+    let clear = [(header::SET_COOKIE, acs::cleared_binding_cookie(state.settings.auth.https))];
+    (clear, consume_bound(state, visitor, session, binding_nonce(&headers), form).await).into_response()
+}
+
+async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonce: Option<String>, form: AcsForm) -> Response {
     let tenant = match tenant(&visitor) {
         Ok(t) => t.clone(),
         Err(response) => return *response,
@@ -109,7 +136,7 @@ pub async fn consume(State(state): State<AppState>, Extension(visitor): Extensio
     let (Some(response), Some(relay_state)) = (form.saml_response, form.relay_state) else {
         return page(StatusCode::BAD_REQUEST, "Single sign-on failed", "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>", true);
     };
-    match acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state).await {
+    match acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state, nonce.as_deref()).await {
         Ok(AcsOutcome::SignedIn { return_to }) => Redirect::to(&return_to).into_response(),
         Ok(AcsOutcome::Tested { name_id, attributes, verdict }) => {
             let rows: String = attributes

@@ -93,6 +93,7 @@ fn new_client() -> reqwest::Client {
 }
 
 /// One browser: a cookie jar and the address it talks to. Sends the Origin a same-site page would.
+#[derive(Clone)]
 pub struct Browser {
     pub client: reqwest::Client,
     base: String,

@@ -20,6 +20,58 @@ pub struct AccountInfo {
     pub sessions: Vec<SessionSummary>,
 }
 
+/// Re-checks a signed-in person's current password before a sensitive change. A wrong password counts
+/// toward the address's sign-in rate and the account's lockout like a failed sign-in, and is audited; the
+/// lock ends the session that guessed. Argon2 runs with no transaction open.
+#[cfg(feature = "ssr")]
+async fn recheck_password(
+    caller: &crate::auth::ssr::Caller,
+    current_password: String,
+    action: &str,
+) -> Result<crate::auth::ssr::queries::Credentials, AppError> {
+    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{password, queries, throttle}};
+    let db = |e| caller.db_error(e);
+    let settings = &caller.state.settings.auth;
+    throttle::check_sign_in_rate(&caller.state.pool, &caller.request, settings.sign_in_attempts_per_minute).await?;
+    let mut tx = caller.begin().await?;
+    let user = queries::credentials_of(&mut tx, caller.user.id).await.map_err(db)?.ok_or(AppError::Unauthenticated)?;
+    caller.commit(tx).await?;
+    if user.is_saml_user {
+        return Err(AppError::Validation("You sign in through SSO: your identity provider manages your password and second factor.".into()));
+    }
+    let locked = |until: chrono::DateTime<chrono::Utc>| {
+        AppError::SignInRefused(format!(
+            "Your account is locked after too many wrong passwords until {} UTC. Ask an administrator to unlock it.",
+            until.format("%H:%M")
+        ))
+    };
+    if let Some(until) = user.locked_until.filter(|t| *t > chrono::Utc::now()) {
+        return Err(locked(until));
+    }
+    if password::verify(user.password_hash.clone(), current_password).await {
+        return Ok(user);
+    }
+    let mut tx = caller.begin().await?;
+    let (attempts, locked_until) = queries::record_failure(&mut tx, user.id, settings.lockout_threshold, settings.lockout_duration).await.map_err(db)?;
+    let event = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Wrong current password ({action})"))
+        .after(serde_json::json!({ "failed_attempts": attempts, "action": action }))
+        .risk(RiskLevel::Medium);
+    caller.audit(&mut tx, event).await?;
+    if let Some(until) = locked_until {
+        let ended = queries::end_sessions(&mut tx, user.id, Some(caller.user_session_id), "security_breach").await.map_err(db)?;
+        if attempts == settings.lockout_threshold {
+            let event = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Account locked after {attempts} wrong passwords ({action})"))
+                .after(serde_json::json!({ "locked_until": until, "sessions_ended": ended.len() }))
+                .risk(RiskLevel::High);
+            caller.audit(&mut tx, event).await?;
+        }
+        caller.commit(tx).await?;
+        return Err(locked(until));
+    }
+    caller.commit(tx).await?;
+    Err(AppError::Validation("Your current password is not correct.".into()))
+}
+
 #[server(prefix = "/api", endpoint = "account/overview")]
 pub async fn account_overview() -> Result<AccountInfo, AppError> {
     use crate::{admin::queries, auth::ssr::Caller, error::ssr::serve};
@@ -80,19 +132,11 @@ pub async fn change_password(current_password: String, new_password: String) -> 
     use crate::{admin::queries as admin_q, audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{password, queries, Caller}, error::ssr::serve};
     serve(async move {
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
+        let user = recheck_password(&caller, current_password, "change password").await?;
         let db = |e| caller.db_error(e);
-        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(db)?.ok_or(AppError::Unauthenticated)?;
-        if user.is_saml_user {
-            return Err(AppError::Validation("You sign in through SSO: change your password with your identity provider.".into()));
-        }
-        if !password::verify(user.password_hash.clone(), current_password).await {
-            caller.audit(&mut tx, AuditEvent::new(AuditAction::PasswordChange, "user", Some(user.id.as_uuid()), "Password change refused: wrong current password").risk(RiskLevel::Medium)).await?;
-            caller.commit(tx).await?;
-            return Err(AppError::Validation("Your current password is not correct.".into()));
-        }
         password::check_policy(&new_password, &user.email, caller.state.settings.auth.password_min_length)?;
         let hash = password::hash(new_password).await?;
+        let mut tx = caller.begin().await?;
         admin_q::set_password(&mut tx, user.id, &hash).await.map_err(db)?;
         let others: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM user_sessions WHERE user_id = $1 AND is_active AND id <> $2")
             .bind(user.id)
@@ -116,21 +160,13 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 /// a borrowed session alone must not be able to swap the second factor.
 #[server(prefix = "/api", endpoint = "account/mfa/start")]
 pub async fn start_mfa_enrollment(current_password: String) -> Result<MfaEnrollment, AppError> {
-    use crate::{auth::ssr::{enrollment, password, queries, Caller}, error::ssr::serve};
+    use crate::{auth::ssr::{enrollment, Caller}, error::ssr::serve};
     serve(async move {
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
-        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?.ok_or(AppError::Unauthenticated)?;
-        if user.is_saml_user {
-            return Err(AppError::Validation("You sign in through SSO: your identity provider handles the second factor.".into()));
-        }
-        drop(tx);
-        if !password::verify(user.password_hash.clone(), current_password).await {
-            return Err(AppError::Validation("Your current password is not correct.".into()));
-        }
+        recheck_password(&caller, current_password, "set up an authenticator").await?;
         let mut tx = caller.begin().await?;
         let issuer = format!("GWM CRM ({})", caller.tenant.name);
-        let enrollment = enrollment::start(&mut tx, &caller.state.settings.auth.secret_key, caller.user.id, &issuer, &caller.user.email)
+        let enrollment = enrollment::start(&mut tx, caller.state.settings.auth.secret_key.expose(), caller.user.id, &issuer, &caller.user.email)
             .await
             .map_err(|e| caller.db_error(e))?;
         caller.commit(tx).await?;
@@ -146,7 +182,7 @@ pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppEr
         let caller = Caller::current().await?;
         let mut tx = caller.begin().await?;
         let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?.ok_or(AppError::Unauthenticated)?;
-        let codes = enrollment::confirm(&mut tx, &caller.state.settings.auth.secret_key, &user, &code).await?;
+        let codes = enrollment::confirm(&mut tx, caller.state.settings.auth.secret_key.expose(), &user, &code).await?;
         // A new authenticator ends every other session of the account.
         let others: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM user_sessions WHERE user_id = $1 AND is_active AND id <> $2")
             .bind(user.id)
@@ -170,19 +206,16 @@ pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppEr
 /// Turns MFA off (password required), unless the tenant's policy requires it.
 #[server(prefix = "/api", endpoint = "account/mfa/disable")]
 pub async fn disable_mfa(current_password: String) -> Result<(), AppError> {
-    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{password, queries, Caller}, error::ssr::serve};
+    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::Caller, error::ssr::serve};
     serve(async move {
         let overview = account_overview().await?;
         if overview.mfa_required {
             return Err(AppError::Validation("Your organization requires two-step verification, so it cannot be turned off.".into()));
         }
         let caller = Caller::current().await?;
+        let user = recheck_password(&caller, current_password, "turn off two-step verification").await?;
         let mut tx = caller.begin().await?;
         let db = |e| caller.db_error(e);
-        let user = queries::credentials_by_id(&mut tx, caller.user.id).await.map_err(db)?.ok_or(AppError::Unauthenticated)?;
-        if !password::verify(user.password_hash.clone(), current_password).await {
-            return Err(AppError::Validation("Your current password is not correct.".into()));
-        }
         sqlx::query("UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL WHERE id = $1")
             .bind(user.id)
             .execute(&mut *tx)

@@ -111,6 +111,28 @@ pub async fn ensure_within_own_permissions(
     }
 }
 
+/// The last-administrator guard, for every path that can take an admin permission away (removing an
+/// assignment, deactivating a user, changing or deleting a role, an SSO sign-in's reconciliation). Call it
+/// after the change, in the same transaction: it locks the tenant row, so concurrent removals take turns,
+/// and then counts (under READ COMMITTED each statement sees what the other removal committed). Refuses if
+/// any admin permission in `lost` would be held by no active user tenant-wide.
+#[cfg(feature = "ssr")]
+pub async fn ensure_admins_remain(caller: &crate::auth::ssr::Caller, tx: &mut crate::db::Tx, lost: &[Permission]) -> Result<(), crate::error::AppError> {
+    let admin: Vec<Permission> = lost.iter().copied().filter(|p| p.is_admin()).collect();
+    if admin.is_empty() {
+        return Ok(());
+    }
+    let orphaned = queries::unheld_permissions(tx, &admin).await.map_err(|e| caller.db_error(e))?;
+    match orphaned.first() {
+        None => Ok(()),
+        Some(p) => Err(crate::error::AppError::Conflict(format!(
+            "This would leave nobody who can {} ({}); give that permission to someone else first.",
+            p.description().to_lowercase(),
+            p.as_str()
+        ))),
+    }
+}
+
 /// Parses permission names from a form, saying which one is unknown.
 pub fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, crate::error::AppError> {
     let mut out = Vec::new();
@@ -124,31 +146,7 @@ pub fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, crate::err
     Ok(out)
 }
 
-/// A required, trimmed text field with a length limit.
-pub fn required_text(label: &str, value: &str, max: usize) -> Result<String, crate::error::AppError> {
-    let value = value.trim();
-    if value.is_empty() {
-        return Err(crate::error::AppError::Validation(format!("{label} is required.")));
-    }
-    if value.chars().count() > max {
-        return Err(crate::error::AppError::Validation(format!("{label} can have at most {max} characters.")));
-    }
-    Ok(value.to_string())
-}
-
-/// An email address, lower-cased, with a message that says what is wrong.
-pub fn parse_email(value: &str) -> Result<String, crate::error::AppError> {
-    let email = value.trim().to_lowercase();
-    let valid = email.len() <= 255
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
-        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid { Ok(email) } else { Err(crate::error::AppError::Validation(format!("\"{}\" is not a valid email address.", value.trim()))) }
-}
-
-/// An id from a form, with a not-found answer for garbage (the same answer another tenant's id gets).
-pub fn parse_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, crate::error::AppError> {
-    raw.parse().map_err(|_| crate::error::AppError::NotFound(what.to_string()))
-}
+pub use crate::input::{parse_email, parse_id, required_text};
 
 #[cfg(test)]
 mod tests {

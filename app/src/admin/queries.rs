@@ -109,18 +109,23 @@ pub async fn seats(tx: &mut Tx) -> Result<(i64, i32), sqlx::Error> {
     .await
 }
 
-/// How many active users hold `admin.users` tenant-wide, other than `except`.
-pub async fn other_user_admins(tx: &mut Tx, except: UserId) -> Result<i64, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT count(DISTINCT u.id) FROM users u \
-           JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id AND ur.opportunity_project_id IS NULL \
-                              AND (ur.expires_at IS NULL OR ur.expires_at > now()) \
-           JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
-          WHERE u.is_active AND u.id <> $1 AND r.permissions ? 'admin.users'",
+/// Of `wanted`, the permissions that no active user holds tenant-wide (unexpired), after locking the tenant
+/// row so that concurrent removals are counted one after the other.
+pub async fn unheld_permissions(tx: &mut Tx, wanted: &[Permission]) -> Result<Vec<Permission>, sqlx::Error> {
+    sqlx::query("SELECT 1 FROM tenants WHERE id = app_current_tenant_id() FOR UPDATE").execute(&mut **tx).await?;
+    let names: Vec<&str> = wanted.iter().map(|p| p.as_str()).collect();
+    let unheld: Vec<String> = sqlx::query_scalar(
+        "SELECT p FROM unnest($1::text[]) p WHERE NOT EXISTS ( \
+           SELECT 1 FROM users u \
+             JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id AND ur.opportunity_project_id IS NULL \
+                                AND (ur.expires_at IS NULL OR ur.expires_at > now()) \
+             JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
+            WHERE u.tenant_id = app_current_tenant_id() AND u.is_active AND r.permissions ? p)",
     )
-    .bind(except)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(&names)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(unheld.iter().filter_map(|p| p.parse().ok()).collect())
 }
 
 pub struct NewUser<'a> {

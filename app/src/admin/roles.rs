@@ -31,6 +31,8 @@ pub async fn save_role(role_id: Option<String>, name: String, description: Optio
         let existing: Option<RoleId> = role_id.filter(|r| !r.trim().is_empty()).map(|r| parse_id("Role", &r)).transpose()?;
         let (caller, mut tx) = Caller::start(Permission::AdminRoles, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
+        // "No more than you hold": `admin.roles` must not be a path to every other permission.
+        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &permissions, "give a role permissions you do not hold yourself").await?;
         let names: Vec<&str> = permissions.iter().map(|p| p.as_str()).collect();
         let taken = || AppError::Conflict(format!("A role named \"{name}\" already exists."));
         let (id, event) = match existing {
@@ -57,6 +59,7 @@ pub async fn save_role(role_id: Option<String>, name: String, description: Optio
                         before.name
                     )));
                 }
+                crate::admin::ensure_within_own_permissions(&caller, &mut tx, &before.permissions, "change a role that holds permissions you do not").await?;
                 let updated = sqlx::query(
                     "UPDATE roles SET name = $2, description = $3, permissions = $4 WHERE id = $1 \
                      AND NOT EXISTS (SELECT 1 FROM roles o WHERE o.tenant_id = roles.tenant_id AND o.name = $2 AND o.id <> $1)",
@@ -71,6 +74,8 @@ pub async fn save_role(role_id: Option<String>, name: String, description: Optio
                 if updated.rows_affected() == 0 {
                     return Err(taken());
                 }
+                let lost: Vec<Permission> = before.permissions.iter().copied().filter(|p| !permissions.contains(p)).collect();
+                crate::admin::ensure_admins_remain(&caller, &mut tx, &lost).await?;
                 let before_names: Vec<&str> = before.permissions.iter().map(|p| p.as_str()).collect();
                 (id, AuditEvent::new(AuditAction::PermissionChange, "role", Some(id.as_uuid()), format!("Changed role {name}"))
                     .before(serde_json::json!({ "name": before.name, "description": before.description, "permissions": before_names }))
@@ -97,6 +102,7 @@ pub async fn delete_role(role_id: String) -> Result<(), AppError> {
         if role.is_system_role {
             return Err(AppError::Validation(format!("\"{}\" is a system role and cannot be deleted.", role.name)));
         }
+        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &role.permissions, "delete a role that holds permissions you do not").await?;
         let in_sso: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM saml_configurations WHERE default_role_id = $1)")
             .bind(id)
             .fetch_one(&mut *tx)
@@ -106,6 +112,7 @@ pub async fn delete_role(role_id: String) -> Result<(), AppError> {
             return Err(AppError::Conflict(format!("\"{}\" is the default role for SSO users; choose another default first.", role.name)));
         }
         sqlx::query("DELETE FROM roles WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+        crate::admin::ensure_admins_remain(&caller, &mut tx, &role.permissions).await?;
         let names: Vec<&str> = role.permissions.iter().map(|p| p.as_str()).collect();
         let event = AuditEvent::new(AuditAction::Delete, "role", Some(id.as_uuid()), format!("Deleted role {} ({} users had it)", role.name, role.users))
             .before(serde_json::json!({ "name": role.name, "permissions": names }))

@@ -58,7 +58,7 @@ pub async fn create_user(
         let email = parse_email(&email)?;
         let first_name = required_text("First name", &first_name, 100)?;
         let last_name = required_text("Last name", &last_name, 100)?;
-        let title = title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let title = crate::input::optional_text("Title", title.as_deref().unwrap_or_default(), 150)?;
         if title.as_ref().is_some_and(|t| t.chars().count() > 150) {
             return Err(AppError::Validation("Title can have at most 150 characters.".into()));
         }
@@ -97,7 +97,7 @@ pub async fn update_user(user_id: String, first_name: String, last_name: String,
         let id: UserId = parse_id("User", &user_id)?;
         let first_name = required_text("First name", &first_name, 100)?;
         let last_name = required_text("Last name", &last_name, 100)?;
-        let title = title.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let title = crate::input::optional_text("Title", title.as_deref().unwrap_or_default(), 150)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         let before = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
@@ -139,7 +139,12 @@ pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppErr
                 return Err(AppError::Conflict(format!("Your plan allows {max_users} active users and all are in use.")));
             }
         }
+        let held = if active { Vec::new() } else { auth_q::tenant_permissions(&mut tx, id).await.map_err(db)? };
+        if !active {
+            crate::admin::ensure_within_own_permissions(&caller, &mut tx, &held, "deactivate someone who holds permissions you do not").await?;
+        }
         sqlx::query("UPDATE users SET is_active = $2 WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await.map_err(db)?;
+        crate::admin::ensure_admins_remain(&caller, &mut tx, &held).await?;
         let ended = if active { Vec::new() } else { auth_q::end_sessions(&mut tx, id, None, "user_deactivated").await.map_err(db)? };
         let verb = if active { "Reactivated" } else { "Deactivated" };
         let event = AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("{verb} user {}", user.email))
@@ -246,18 +251,24 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         let assignment: uuid::Uuid = parse_id("Role assignment", &assignment_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
-        let removed: Option<(String, bool)> = sqlx::query_as(
+        let removed: Option<(String, serde_json::Value, bool)> = sqlx::query_as(
             "DELETE FROM user_roles ur USING roles r WHERE ur.id = $1 AND ur.user_id = $2 AND r.tenant_id = ur.tenant_id \
-             AND r.id = ur.role_id RETURNING r.name, (ur.opportunity_project_id IS NULL AND r.permissions ? 'admin.users')",
+             AND r.id = ur.role_id RETURNING r.name, r.permissions, ur.opportunity_project_id IS NULL",
         )
         .bind(assignment)
         .bind(id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some((role_name, was_user_admin)) = removed else { return Err(AppError::NotFound("Role assignment".into())) };
-        if was_user_admin && queries::other_user_admins(&mut tx, id).await.map_err(db)? == 0 {
-            return Err(AppError::Conflict("This is the last administrator who can manage users; give someone else that role first.".into()));
+        let Some((role_name, permissions, tenant_wide)) = removed else { return Err(AppError::NotFound("Role assignment".into())) };
+        let permissions: Vec<crate::auth::Permission> = serde_json::from_value::<Vec<String>>(permissions)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|p| p.parse().ok())
+            .collect();
+        if tenant_wide {
+            crate::admin::ensure_within_own_permissions(&caller, &mut tx, &permissions, "take away a role with permissions you do not hold yourself").await?;
+            crate::admin::ensure_admins_remain(&caller, &mut tx, &permissions).await?;
         }
         let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Removed the role {role_name}"))
             .before(serde_json::json!({ "user_id": id, "role": role_name }))

@@ -186,10 +186,20 @@ pub async fn file_document(
         let kind: DocumentType = document_type.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
         let access: AccessLevel = access_level.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
         let tags = parse_tags(&tags).map_err(AppError::Validation)?;
-        let (caller, mut tx, doc, _) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
+        let (caller, mut tx, doc, held) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
         let db = |e| caller.db_error(e);
         if doc.is_deleted {
             return Err(AppError::Conflict("This document is deleted: restore it before refiling it.".into()));
+        }
+        // Who sees a document is decided by whoever brought it in, or by a document manager: filing rights
+        // alone must not widen a team document to everyone, or hide someone's document from them.
+        if access != doc.access_level
+            && !held.allows(Permission::DocumentsDelete)
+            && !super::filing_queries::uploaded_by(&mut tx, doc.root_id, doc.id, caller.user.id).await.map_err(db)?
+        {
+            return Err(AppError::Forbidden(
+                "change who may see this document: only its uploader or a document manager can".into(),
+            ));
         }
         if doc.project_id.is_none() && access == AccessLevel::ProjectTeam {
             return Err(AppError::Validation("Only a project's documents can be limited to its team; choose another access level.".into()));

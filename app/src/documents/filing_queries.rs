@@ -154,3 +154,13 @@ pub async fn unlink(tx: &mut Tx, root: Uuid, link: Uuid) -> Result<Option<Link>,
     }
     Ok(found)
 }
+
+/// Whether `user` uploaded the document's first version or the version at hand.
+pub async fn uploaded_by(tx: &mut Tx, root: Uuid, version: Uuid, user: UserId) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM documents WHERE id IN ($1, $2) AND uploaded_by = $3)")
+        .bind(root)
+        .bind(version)
+        .bind(user)
+        .fetch_one(&mut **tx)
+        .await
+}

@@ -42,6 +42,35 @@ impl DocumentQuery {
         }
     }
 
+    /// Refuses what a page would never send: a page outside 0..10000, overlong words or tag, control
+    /// characters, dates outside the years people enter, a range that ends before it starts.
+    pub fn check(&self) -> Result<(), AppError> {
+        if !(0..i64::from(crate::input::MAX_PAGE)).contains(&self.page) {
+            return Err(AppError::Validation(format!("The page must be between 0 and {}.", crate::input::MAX_PAGE - 1)));
+        }
+        if let Some(q) = &self.q {
+            crate::input::optional_text("The search", q, 200)?;
+        }
+        if let Some(tag) = &self.tag {
+            crate::input::optional_text("The tag", tag, 50)?;
+        }
+        for date in [self.from, self.to].into_iter().flatten() {
+            if !(crate::input::FIRST_DATE..=crate::input::LAST_DATE).contains(&date) {
+                return Err(AppError::Validation(format!(
+                    "Dates must be between {} and {}.",
+                    crate::input::FIRST_DATE,
+                    crate::input::LAST_DATE
+                )));
+            }
+        }
+        if let (Some(from), Some(to)) = (self.from, self.to)
+            && from > to
+        {
+            return Err(AppError::Validation("The \u{201c}from\u{201d} date is after the \u{201c}to\u{201d} date.".into()));
+        }
+        Ok(())
+    }
+
     /// The URL query of this search at another page.
     pub fn to_query(&self, page: i64) -> String {
         let mut parts = Vec::new();
@@ -119,11 +148,7 @@ pub fn snippet_parts(headline: &str) -> Vec<SnippetPart> {
 pub async fn search_documents(#[server(default)] query: DocumentQuery) -> Result<SearchResults, AppError> {
     use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
     serve(async move {
-        if let (Some(from), Some(to)) = (query.from, query.to)
-            && from > to
-        {
-            return Err(AppError::Validation("The \u{201c}from\u{201d} date is after the \u{201c}to\u{201d} date.".into()));
-        }
+        query.check()?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsRead, Resource::Tenant).await?;
         let results = super::search_queries::search(&mut tx, &query).await.map_err(|e| caller.db_error(e))?;
         caller.commit(tx).await?;

@@ -53,34 +53,46 @@ impl SyncedField {
         }
     }
 
-    /// Reads a typed value from the override form, or says what to type.
+    /// Reads a typed value from the override form, or says what to type. Every value is range-checked here,
+    /// where it enters: amounts from $0 to $9,999,999,999,999.99 (rounded to cents), response dates from
+    /// 1990-01-01 to 2100-12-31, up to 20 NAICS codes of 2-6 digits, text up to 500 characters.
     pub fn parse_value(self, raw: &str) -> Result<serde_json::Value, AppError> {
         let raw = raw.trim();
         if raw.is_empty() {
             return Err(AppError::Validation(format!("Enter the value to use for {}.", self.label().to_lowercase())));
         }
+        crate::input::plain_text(self.label(), raw)?;
         match self {
-            Self::EstimatedValueMax => raw
-                .replace([',', '$'], "")
-                .parse::<Decimal>()
-                .ok()
-                .filter(|v| *v >= Decimal::ZERO)
-                .map(|v| serde_json::json!(v.to_string()))
-                .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000."))),
-            Self::ResponseDueDate => chrono::NaiveDate::parse_from_str(raw, "%Y-%m-%d")
-                .ok()
-                .and_then(|d| d.and_hms_opt(21, 0, 0))
-                .map(|t| serde_json::json!(t.and_utc()))
-                .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD."))),
+            Self::EstimatedValueMax => {
+                let amount = raw
+                    .replace([',', '$'], "")
+                    .parse::<Decimal>()
+                    .ok()
+                    .filter(|v| *v >= Decimal::ZERO)
+                    .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000.")))?
+                    .round_dp(2);
+                if amount > crate::input::MAX_AMOUNT {
+                    return Err(AppError::Validation(format!(
+                        "\"{raw}\" is too large: amounts go up to $9,999,999,999,999.99."
+                    )));
+                }
+                Ok(serde_json::json!(amount.normalize().to_string()))
+            }
+            Self::ResponseDueDate => {
+                let date = crate::input::date_in_range("The response due date", raw)?;
+                let at = date.and_hms_opt(21, 0, 0).map(|t| t.and_utc());
+                at.map(|t| serde_json::json!(t))
+                    .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD.")))
+            }
             Self::NaicsCodes => {
                 let codes: Vec<&str> = raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|c| !c.is_empty()).collect();
                 if codes.iter().all(|c| (2..=6).contains(&c.len()) && c.chars().all(|d| d.is_ascii_digit())) && codes.len() <= 20 {
                     Ok(serde_json::json!(codes.join(", ")))
                 } else {
-                    Err(AppError::Validation(format!("\"{raw}\" is not a list of NAICS codes: use digits, e.g. 541512, 541519.")))
+                    Err(AppError::Validation(format!("\"{raw}\" is not a list of NAICS codes: use up to 20 codes of 2-6 digits, e.g. 541512, 541519.")))
                 }
             }
-            _ if raw.chars().count() > 500 => Err(AppError::Validation("At most 500 characters.".into())),
+            _ if raw.chars().count() > 500 => Err(AppError::Validation(format!("{} can have at most 500 characters.", self.label()))),
             _ => Ok(serde_json::json!(raw)),
         }
     }
@@ -262,5 +274,23 @@ mod tests {
         assert_eq!(display_json(&serde_json::json!("8(a)")), "8(a)");
         assert_eq!(SyncedField::NaicsCodes.parse_value("541512,541519 ").expect("codes"), serde_json::json!("541512, 541519"));
         assert!(SyncedField::NaicsCodes.parse_value("54-15").expect_err("must be refused").to_string().contains("NAICS"));
+    }
+
+    #[test]
+    fn override_values_stay_within_what_every_reader_can_hold() {
+        let amount = SyncedField::EstimatedValueMax;
+        assert_eq!(amount.parse_value("9999999999999.99").expect("the largest amount"), serde_json::json!("9999999999999.99"));
+        assert_eq!(amount.parse_value("1250.005").expect("rounded to cents"), serde_json::json!("1250"));
+        for too_big in ["10000000000000", "1e20", "99999999999999999999999999"] {
+            let err = amount.parse_value(too_big).expect_err(too_big).to_string();
+            assert!(err.contains("9,999,999,999,999.99") || err.contains("not an amount"), "{too_big}: {err}");
+        }
+        let due = SyncedField::ResponseDueDate;
+        for out_of_range in ["10000-01-01", "+262143-01-01", "1989-12-31", "2101-01-01"] {
+            let err = due.parse_value(out_of_range).expect_err(out_of_range).to_string();
+            assert!(err.contains("1990-01-01") || err.contains("YYYY-MM-DD"), "{out_of_range}: {err}");
+        }
+        assert!(due.parse_value("2100-12-31").is_ok());
+        assert!(SyncedField::Title.parse_value("a\0b").expect_err("NUL").to_string().contains("control character"));
     }
 }

@@ -25,7 +25,7 @@ pub use error::SamlError;
 pub use metadata::{IdpSettings, ServiceProvider, parse_idp_metadata, sp_metadata_xml};
 pub use request::{AuthnRequestStart, start_authn_request};
 pub use response::{
-    ReplayLedger, ValidatedAssertion, ValidationPolicy, accept_once, validate_response,
+    ReplayLedger, ValidatedAssertion, ValidationPolicy, accept_once, response_summary, validate_response,
 };
 
 /// SAML 2.0 protocol namespace (`samlp:`).

@@ -29,14 +29,18 @@ const CREDENTIALS: &str = "SELECT id, email, first_name, last_name, password_has
      failed_login_attempts, locked_until, mfa_enabled, mfa_secret_encrypted, mfa_pending_secret_encrypted, \
      mfa_last_used_step FROM users";
 
-/// Locks the row: concurrent failures must each count.
+/// Reads a user's credentials without locking: a password is verified (Argon2, tens of milliseconds)
+/// with no row lock and no pooled connection held; failures are then counted by one atomic UPDATE.
 pub async fn credentials_by_email(tx: &mut Tx, email: &str) -> Result<Option<Credentials>, sqlx::Error> {
-    sqlx::query_as(&format!("{CREDENTIALS} WHERE email = $1 FOR UPDATE"))
-        .bind(email)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_as(&format!("{CREDENTIALS} WHERE email = $1")).bind(email).fetch_optional(&mut **tx).await
 }
 
+/// The same, by id, without a lock (for re-checking a signed-in person's password).
+pub async fn credentials_of(tx: &mut Tx, user: UserId) -> Result<Option<Credentials>, sqlx::Error> {
+    sqlx::query_as(&format!("{CREDENTIALS} WHERE id = $1")).bind(user).fetch_optional(&mut **tx).await
+}
+
+/// Locks the row: a second-factor code (cheap to check) is accepted at most once across concurrent tries.
 pub async fn credentials_by_id(tx: &mut Tx, user: UserId) -> Result<Option<Credentials>, sqlx::Error> {
     sqlx::query_as(&format!("{CREDENTIALS} WHERE id = $1 FOR UPDATE"))
         .bind(user)
@@ -44,20 +48,34 @@ pub async fn credentials_by_id(tx: &mut Tx, user: UserId) -> Result<Option<Crede
         .await
 }
 
-/// Stores the failure count and the lock decided by the caller.
+/// The account's lock, if any, with the row locked until the transaction ends.
+pub async fn current_lock(tx: &mut Tx, user: UserId) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1 FOR UPDATE").bind(user).fetch_one(&mut **tx).await
+}
+
+/// Counts one failure in one atomic statement (concurrent failures each count; an expired lock starts the
+/// count again) and locks the account at `threshold`. Returns the count and the lock now in force.
 pub async fn record_failure(
     tx: &mut Tx,
     user: UserId,
-    failed_attempts: i32,
-    locked_until: Option<DateTime<Utc>>,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE users SET failed_login_attempts = $2, locked_until = $3 WHERE id = $1")
-        .bind(user)
-        .bind(failed_attempts)
-        .bind(locked_until)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
+    threshold: i32,
+    lock_for: chrono::Duration,
+) -> Result<(i32, Option<DateTime<Utc>>), sqlx::Error> {
+    // Every expression reads the row as the UPDATE finds it (after waiting for a concurrent one): no count is lost.
+    sqlx::query_as(
+        "UPDATE users SET \
+           failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END, \
+           locked_until = CASE \
+             WHEN (CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END) >= $2 \
+               THEN CASE WHEN locked_until > now() THEN locked_until ELSE now() + $3 END \
+             ELSE CASE WHEN locked_until > now() THEN locked_until END END \
+         WHERE id = $1 RETURNING failed_login_attempts, locked_until",
+    )
+    .bind(user)
+    .bind(threshold)
+    .bind(lock_for)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// A successful sign-in: the failure count and any lock are cleared, last_login_at kept.

@@ -68,24 +68,28 @@ fn locked_message(until: chrono::DateTime<Utc>) -> String {
     )
 }
 
-/// Counts a failed password or code; locks the account at the threshold. Returns the message to show.
+/// Counts a failed password or code (one atomic statement); locks the account at the threshold. Returns the
+/// message to show.
 async fn count_failure(scope: &Scope, tx: &mut Tx, tenant: &TenantRef, user: &queries::Credentials, what: &str) -> Result<String, AppError> {
     let settings = &scope.state.settings.auth;
-    let lock_expired = user.locked_until.is_some_and(|t| t <= Utc::now());
-    let attempts = if lock_expired { 1 } else { user.failed_login_attempts + 1 };
-    let locked_until = (attempts >= settings.lockout_threshold).then(|| Utc::now() + settings.lockout_duration);
-    queries::record_failure(tx, user.id, attempts, locked_until).await.map_err(|e| scope.db_error(e))?;
+    let (attempts, locked_until) = queries::record_failure(tx, user.id, settings.lockout_threshold, settings.lockout_duration)
+        .await
+        .map_err(|e| scope.db_error(e))?;
     let actor = actor(scope, tenant, Some(user.id));
     let failed = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Sign-in failed: {what}"))
         .after(json!({ "failed_attempts": attempts }))
         .risk(RiskLevel::Medium);
     record(tx, &actor, failed).await.map_err(|e| scope.db_error(e))?;
+    // Counts are atomic, so exactly one failure reaches the threshold: one lockout row however many race.
+    let newly_locked = locked_until.is_some() && attempts == settings.lockout_threshold;
     match locked_until {
         Some(until) => {
-            let lock = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Account locked after {attempts} failed sign-ins"))
-                .after(json!({ "locked_until": until }))
-                .risk(RiskLevel::High);
-            record(tx, &actor, lock).await.map_err(|e| scope.db_error(e))?;
+            if newly_locked {
+                let lock = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Account locked after {attempts} failed sign-ins"))
+                    .after(json!({ "locked_until": until }))
+                    .risk(RiskLevel::High);
+                record(tx, &actor, lock).await.map_err(|e| scope.db_error(e))?;
+            }
             Ok(locked_message(until))
         }
         None => Ok(if what == "wrong password" { WRONG_CREDENTIALS.to_string() } else { "That code is not correct. Enter the current code from your authenticator app, or a recovery code.".to_string() }),
@@ -110,6 +114,8 @@ pub async fn with_password(
         return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
     }
     throttle::check_sign_in_rate(&scope.state.pool, scope.request(), scope.state.settings.auth.sign_in_attempts_per_minute).await?;
+    // Read, then verify with no transaction open (Argon2 must never hold a row lock or a pooled
+    // connection), then record the outcome in a second transaction.
     let mut tx = scope.begin(&tenant).await?;
     if sso_only(&mut tx).await.map_err(|e| scope.db_error(e))? {
         return Err(AppError::SignInRefused(format!(
@@ -118,9 +124,11 @@ pub async fn with_password(
         )));
     }
     let user = queries::credentials_by_email(&mut tx, &email).await.map_err(|e| scope.db_error(e))?;
+    tx.commit().await.map_err(|e| scope.db_error(e))?;
     let stored = user.as_ref().filter(|u| u.is_active).and_then(|u| u.password_hash.clone());
     // Always verify (against a dummy hash when there is no usable user): same work, same answer.
     let matched = password::verify(stored, password).await;
+    let mut tx = scope.begin(&tenant).await?;
     let Some(user) = user.filter(|u| u.is_active) else {
         let failed = AuditEvent::new(AuditAction::LoginFailed, "user", None, "Sign-in failed: unknown or inactive account")
             .after(json!({ "email": email }))
@@ -129,7 +137,10 @@ pub async fn with_password(
         tx.commit().await.map_err(|e| scope.db_error(e))?;
         return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
     };
-    if let Some(until) = user.locked_until.filter(|t| *t > Utc::now()) {
+    // The lock as it is now (a concurrent guess may have set it while this one was verified); the row lock
+    // held from here to commit is cheap: no hashing happens under it.
+    let locked_now = queries::current_lock(&mut tx, user.id).await.map_err(|e| scope.db_error(e))?;
+    if let Some(until) = locked_now.filter(|t| *t > Utc::now()) {
         let failed = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), "Sign-in refused: account locked")
             .risk(RiskLevel::Medium);
         record(&mut tx, &actor(scope, &tenant, Some(user.id)), failed).await.map_err(|e| scope.db_error(e))?;
@@ -148,7 +159,7 @@ pub async fn with_password(
         return Ok(SignInStep::NeedsCode);
     }
     if mfa_required(scope, &mut tx, user.id).await? {
-        let key = &scope.state.settings.auth.secret_key;
+        let key = scope.state.settings.auth.secret_key.expose();
         let enrollment = enrollment::start(&mut tx, key, user.id, &format!("GWM CRM ({})", tenant.name), &user.email)
             .await
             .map_err(|e| scope.db_error(e))?;
@@ -198,7 +209,7 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
     if pending.enrolling {
         return Err(AppError::Validation("Finish setting up your authenticator app first.".into()));
     }
-    let key = &scope.state.settings.auth.secret_key;
+    let key = scope.state.settings.auth.secret_key.expose();
     let code = code.trim();
     let by_totp = enrollment::use_totp_code(&mut tx, key, &user, code).await?;
     let by_recovery = !by_totp && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
@@ -219,7 +230,7 @@ pub async fn with_enrollment(scope: &Scope, session: &Session, code: String) -> 
     if !pending.enrolling {
         return Err(AppError::Validation("Your authenticator is already set up: enter its code.".into()));
     }
-    let codes = enrollment::confirm(&mut tx, &scope.state.settings.auth.secret_key, &user, &code).await?;
+    let codes = enrollment::confirm(&mut tx, scope.state.settings.auth.secret_key.expose(), &user, &code).await?;
     let event = AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Enrolled an authenticator app (MFA on)")
         .after(json!({ "mfa_enabled": true }));
     record(&mut tx, &actor(scope, &tenant, Some(user.id)), event).await.map_err(|e| scope.db_error(e))?;

@@ -206,6 +206,24 @@ fn decode(saml_response_b64: &str) -> Result<String, SamlError> {
     String::from_utf8(bytes).map_err(|_| malformed("it is not UTF-8 text"))
 }
 
+/// What an unverified response says about itself, for the audit trail of a refusal: issuer, ids and
+/// destination as claimed (never trusted), or why it could not be read. Values are clipped to 200 characters.
+pub fn response_summary(saml_response_b64: &str) -> serde_json::Value {
+    let clip = |v: &Option<String>| v.as_ref().map(|s| s.chars().take(200).collect::<String>());
+    match decode(saml_response_b64).map_err(|e| e.to_string()).and_then(|xml| scan_response(&xml).map_err(|_| "not well-formed XML".to_string())) {
+        Ok(raw) => serde_json::json!({
+            "issuer": clip(&raw.issuer),
+            "response_id": clip(&raw.id),
+            "in_response_to": clip(&raw.in_response_to),
+            "destination": clip(&raw.destination),
+            "assertion_ids": raw.assertion_ids.iter().take(3).map(clip).collect::<Vec<_>>(),
+            "signatures": raw.signatures,
+            "verified": false,
+        }),
+        Err(reason) => serde_json::json!({ "unreadable": reason }),
+    }
+}
+
 /// Root, version, status and number of assertions of the raw document.
 fn check_envelope(raw: &RawResponse) -> Result<(), SamlError> {
     if !raw

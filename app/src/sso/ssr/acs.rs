@@ -22,12 +22,41 @@ use tower_sessions::Session;
 /// How long a started sign-in may take at the IdP.
 const REQUEST_MINUTES: i64 = 10;
 
+/// The cookie that binds a started sign-in to its browser (login CSRF: a RelayState alone, posted from
+/// another browser, signs nobody in there).
+pub const BINDING_COOKIE: &str = "gwm_sso_binding";
+
+/// The binding cookie for a started sign-in: HttpOnly, only sent to the ACS, as long as the request lives.
+/// The IdP's POST is cross-site, so over HTTPS it must be SameSite=None (and Secure); over plain HTTP (local
+/// runs, with the IdP on the same site) SameSite=Lax.
+pub fn binding_cookie(nonce: &str, https: bool) -> String {
+    let same_site = if https { "None; Secure" } else { "Lax" };
+    format!("{BINDING_COOKIE}={nonce}; Path=/saml/acs; Max-Age={}; HttpOnly; SameSite={same_site}", REQUEST_MINUTES * 60)
+}
+
+/// Clears the binding cookie once the ACS has used it.
+pub fn cleared_binding_cookie(https: bool) -> String {
+    let same_site = if https { "None; Secure" } else { "Lax" };
+    format!("{BINDING_COOKIE}=; Path=/saml/acs; Max-Age=0; HttpOnly; SameSite={same_site}")
+}
+
+fn binding_hash(nonce: &str) -> Vec<u8> {
+    use sha2::Digest;
+    sha2::Sha256::digest(nonce.as_bytes()).to_vec()
+}
+
+/// A started sign-in: where the browser goes, and the nonce its binding cookie carries.
+pub struct Started {
+    pub redirect_url: String,
+    pub browser_nonce: String,
+}
+
 /// Why an SSO sign-in did not happen, in words for the person at the browser.
 #[derive(Debug, thiserror::Error)]
 pub enum SsoError {
     #[error("Single sign-on is not set up for {0}. Sign in with your password, or ask your administrator.")]
     NotConfigured(String),
-    #[error("This sign-in has expired or was already used. Start again from the sign-in page.")]
+    #[error("This sign-in has expired, was already used, or was started in another browser. Start again from the sign-in page.")]
     UnknownRequest,
     #[error("{0}")]
     Refused(String),
@@ -35,8 +64,8 @@ pub enum SsoError {
     App(#[from] AppError),
 }
 
-/// Where the browser goes to sign in at the IdP.
-pub async fn start(state: &AppState, request: &RequestContext, tenant: &TenantRef, next: &str, is_test: bool) -> Result<String, SsoError> {
+/// Where the browser goes to sign in at the IdP, and the nonce that binds the sign-in to this browser.
+pub async fn start(state: &AppState, request: &RequestContext, tenant: &TenantRef, next: &str, is_test: bool) -> Result<Started, SsoError> {
     let db = |e| AppError::from_db(e, &request.request_id);
     let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
     let config = settings::stored(&mut tx).await.map_err(db)?;
@@ -48,21 +77,25 @@ pub async fn start(state: &AppState, request: &RequestContext, tenant: &TenantRe
     let mut relay = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut relay);
     let relay_state = hex::encode(relay);
+    let mut nonce = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut nonce);
+    let browser_nonce = hex::encode(nonce);
     let started = saml::start_authn_request(&idp, &sp, &relay_state, Utc::now()).map_err(|e| SsoError::Refused(e.to_string()))?;
     sqlx::query(
-        "INSERT INTO saml_authn_requests (request_id, tenant_id, relay_state, return_to, is_test, expires_at) \
-         VALUES ($1, app_current_tenant_id(), $2, $3, $4, $5)",
+        "INSERT INTO saml_authn_requests (request_id, tenant_id, relay_state, return_to, is_test, expires_at, browser_binding) \
+         VALUES ($1, app_current_tenant_id(), $2, $3, $4, $5, $6)",
     )
     .bind(&started.request_id)
     .bind(&relay_state)
     .bind(sign_in::safe_next(Some(next)))
     .bind(is_test)
     .bind(Utc::now() + Duration::minutes(REQUEST_MINUTES))
+    .bind(binding_hash(&browser_nonce))
     .execute(&mut *tx)
     .await
     .map_err(db)?;
     tx.commit().await.map_err(db)?;
-    Ok(started.redirect_url)
+    Ok(Started { redirect_url: started.redirect_url, browser_nonce })
 }
 
 /// What the ACS did.
@@ -118,20 +151,45 @@ pub async fn consume(
     tenant: &TenantRef,
     saml_response: &str,
     relay_state: &str,
+    browser_nonce: Option<&str>,
 ) -> Result<AcsOutcome, SsoError> {
     let db = |e| AppError::from_db(e, &request.request_id);
     let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
-    // The pending request, consumed once whatever happens next.
+    let actor = |user: Option<UserId>| Actor::of_request(tenant.id, user, None, request);
+    // The pending request, consumed once whatever happens next, and only by the browser that started it.
     let pending: Option<(String, String, bool)> = sqlx::query_as(
         "UPDATE saml_authn_requests SET consumed_at = now() \
-          WHERE relay_state = $1 AND consumed_at IS NULL AND expires_at > now() RETURNING request_id, return_to, is_test",
+          WHERE relay_state = $1 AND browser_binding = $2 AND consumed_at IS NULL AND expires_at > now() \
+          RETURNING request_id, return_to, is_test",
     )
     .bind(relay_state)
+    .bind(browser_nonce.map(binding_hash))
     .fetch_optional(&mut *tx)
     .await
     .map_err(db)?;
-    let Some((request_id, return_to, is_test)) = pending else { return Err(SsoError::UnknownRequest) };
-    let actor = |user: Option<UserId>| Actor::of_request(tenant.id, user, None, request);
+    let Some((request_id, return_to, is_test)) = pending else {
+        // Unknown, expired, used, or posted from another browser: on record, with what can be said of it.
+        let known: Option<(bool, bool)> = sqlx::query_as(
+            "SELECT consumed_at IS NOT NULL, expires_at <= now() FROM saml_authn_requests WHERE relay_state = $1",
+        )
+        .bind(relay_state)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let reason = match (known, browser_nonce) {
+            (None, _) => "unknown RelayState",
+            (Some((true, _)), _) => "RelayState already used",
+            (Some((_, true)), _) => "sign-in request expired",
+            (Some(_), None) => "no browser binding cookie (posted from another browser?)",
+            (Some(_), Some(_)) => "browser binding does not match (posted from another browser)",
+        };
+        let event = AuditEvent::new(AuditAction::LoginFailed, "saml_request", None, format!("SSO sign-in refused: {reason}"))
+            .after(serde_json::json!({ "reason": reason, "response": saml::response_summary(saml_response) }))
+            .risk(RiskLevel::Medium);
+        record(&mut tx, &actor(None), event).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        return Err(SsoError::UnknownRequest);
+    };
     let config = settings::stored(&mut tx)
         .await
         .map_err(db)?
@@ -142,6 +200,7 @@ pub async fn consume(
         Ok(a) => a,
         Err(refusal) => {
             let event = AuditEvent::new(AuditAction::LoginFailed, "saml_assertion", None, format!("SSO sign-in refused: {refusal}"))
+                .after(serde_json::json!({ "reason": refusal, "expected_in_response_to": request_id, "response": saml::response_summary(saml_response) }))
                 .risk(RiskLevel::High);
             record(&mut tx, &actor(None), event).await.map_err(db)?;
             tx.commit().await.map_err(db)?;
@@ -153,7 +212,11 @@ pub async fn consume(
         Err(SsoError::Refused(message)) => {
             // The request and the assertion stay consumed, and the refusal is on record.
             let event = AuditEvent::new(AuditAction::LoginFailed, "saml_assertion", None, format!("SSO sign-in refused: {message}"))
-                .after(serde_json::json!({ "name_id": assertion.name_id }))
+                .after(serde_json::json!({
+                    "reason": message, "name_id": assertion.name_id, "issuer": assertion.issuer,
+                    "response_id": assertion.response_id, "assertion_id": assertion.assertion_id,
+                    "in_response_to": assertion.in_response_to, "verified": true,
+                }))
                 .risk(RiskLevel::Medium);
             record(&mut tx, &actor(None), event).await.map_err(db)?;
             tx.commit().await.map_err(db)?;

@@ -102,7 +102,17 @@ fn internal_address(ip: std::net::IpAddr) -> bool {
         }
         std::net::IpAddr::V6(v6) => {
             let s = v6.segments();
-            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast() || (s[0] & 0xfe00) == 0xfc00 || (s[0] & 0xffc0) == 0xfe80
+            let embedded_v4 = |hi: u16, lo: u16| internal_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)));
+            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast()
+                || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
+                || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
+                || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed by some)
+                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation 2001:db8::/32
+                || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard 100::/64
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32 tunnels to an IPv4 address
+                || (s[0] == 0x2002 && embedded_v4(s[1], s[2])) // 6to4 2002::/16 embeds an IPv4 address
+                || (s[0] == 0x0064 && s[1] == 0xff9b && embedded_v4(s[6], s[7])) // NAT64 64:ff9b::/96
+                || (s[0..6] == [0, 0, 0, 0, 0, 0] && embedded_v4(s[6], s[7])) // IPv4-compatible ::a.b.c.d
                 || v6.to_ipv4_mapped().is_some_and(|v4| internal_address(std::net::IpAddr::V4(v4)))
         }
     }
@@ -182,6 +192,20 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
         })?;
         mapped.push((group.clone(), role.id));
     }
+    // "No more than you hold": a default role or a group mapping that is new must not hand SSO users
+    // permissions the admin does not hold (what another admin set up before may stay as it is).
+    let before_mappings = group_mappings(tx).await.map_err(db)?;
+    let before_default = before.as_ref().and_then(|b| b.default_role_id);
+    let mut granted: Vec<crate::auth::Permission> = Vec::new();
+    let newly_pointed = mapped
+        .iter()
+        .filter(|(group, role)| !before_mappings.iter().any(|(g, _, r)| g == group && r == role))
+        .map(|(_, role)| *role)
+        .chain(default_role.filter(|d| Some(*d) != before_default));
+    for role in newly_pointed {
+        granted.extend(roles.iter().filter(|r| r.id == role).flat_map(|r| r.permissions.iter().copied()));
+    }
+    crate::admin::ensure_within_own_permissions(caller, tx, &granted, "map SSO users to a role with permissions you do not hold yourself").await?;
     let (email, first, last, groups) = (
         attribute("Email attribute", &form.attribute_email)?,
         attribute("First name attribute", &form.attribute_first_name)?,
@@ -248,10 +272,11 @@ mod tests {
 
     #[test]
     fn internal_addresses_are_recognised() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1"] {
+        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1",
+            "fec0::1", "2001:db8::1", "100::1", "2001:0:4136:e378::1", "2002:a9fe:a9fe::1", "64:ff9b::a9fe:a9fe", "::127.0.0.1"] {
             assert!(internal_address(ip.parse().expect("ip")), "{ip}");
         }
-        for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111"] {
+        for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111", "2002:808:808::1", "64:ff9b::808:808"] {
             assert!(!internal_address(ip.parse().expect("ip")), "{ip}");
         }
     }

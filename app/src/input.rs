@@ -1,0 +1,112 @@
+//! Reading what people type: every text, number and date that enters gets a range here, and a message
+//! that names the field and says what to fix. Foundation code: it never imports a domain.
+
+use crate::error::AppError;
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+
+/// The largest amount of money a pursuit holds: amounts are stored as `numeric(15, 2)`.
+pub const MAX_AMOUNT: Decimal = Decimal::from_parts(2_764_472_319, 232_830, 0, false, 2);
+
+/// Dates people enter (due dates, end dates) fall in this window, which every reader (PostgreSQL, chrono,
+/// the browser) holds and a pursuit plausibly needs.
+pub const FIRST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(1990, 1, 1) {
+    Some(d) => d,
+    None => NaiveDate::MIN,
+};
+pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
+    Some(d) => d,
+    None => NaiveDate::MAX,
+};
+
+/// The highest page number a paged list accepts (far past any real list; keeps offsets from overflowing).
+pub const MAX_PAGE: u32 = 10_000;
+
+/// Refuses control characters (NUL above all, which PostgreSQL cannot store in text); tabs and line
+/// breaks are fine.
+pub fn plain_text(label: &str, value: &str) -> Result<(), AppError> {
+    if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::Validation(format!("{label} contains a control character; remove it and try again.")));
+    }
+    Ok(())
+}
+
+/// A required, trimmed text field with a length limit.
+pub fn required_text(label: &str, value: &str, max: usize) -> Result<String, AppError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(AppError::Validation(format!("{label} is required.")));
+    }
+    optional_text(label, value, max).map(|v| v.unwrap_or_default())
+}
+
+/// An optional, trimmed text field with a length limit (empty is None).
+pub fn optional_text(label: &str, value: &str, max: usize) -> Result<Option<String>, AppError> {
+    let value = value.trim();
+    plain_text(label, value)?;
+    if value.chars().count() > max {
+        return Err(AppError::Validation(format!("{label} can have at most {max} characters.")));
+    }
+    Ok((!value.is_empty()).then(|| value.to_string()))
+}
+
+/// A date typed as YYYY-MM-DD, between FIRST_DATE and LAST_DATE.
+pub fn date_in_range(label: &str, raw: &str) -> Result<NaiveDate, AppError> {
+    let raw = raw.trim();
+    let date = NaiveDate::parse_from_str(raw, "%Y-%m-%d")
+        .map_err(|_| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD.")))?;
+    if !(FIRST_DATE..=LAST_DATE).contains(&date) {
+        return Err(AppError::Validation(format!("{label} must be between {FIRST_DATE} and {LAST_DATE}.")));
+    }
+    Ok(date)
+}
+
+/// A 1-based page number from a URL or form: 1 to MAX_PAGE.
+pub fn page_number(page: i64) -> Result<u32, AppError> {
+    u32::try_from(page)
+        .ok()
+        .filter(|p| (1..=MAX_PAGE).contains(p))
+        .ok_or_else(|| AppError::Validation(format!("The page number must be between 1 and {MAX_PAGE}.")))
+}
+
+/// An email address, lower-cased, with a message that says what is wrong.
+pub fn parse_email(value: &str) -> Result<String, AppError> {
+    let email = value.trim().to_lowercase();
+    let valid = email.len() <= 255
+        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control());
+    if valid { Ok(email) } else { Err(AppError::Validation(format!("\"{}\" is not a valid email address.", value.trim().escape_debug()))) }
+}
+
+/// An id from a form, with a not-found answer for garbage (the same answer another tenant's id gets).
+pub fn parse_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, AppError> {
+    raw.parse().map_err(|_| AppError::NotFound(what.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_are_what_the_database_holds() {
+        assert_eq!(MAX_AMOUNT.to_string(), "9999999999999.99");
+        assert_eq!(FIRST_DATE.to_string(), "1990-01-01");
+        assert_eq!(LAST_DATE.to_string(), "2100-12-31");
+        assert!(date_in_range("Due", "2100-12-31").is_ok());
+        assert!(date_in_range("Due", "2101-01-01").expect_err("late").to_string().contains("between 1990-01-01 and 2100-12-31"));
+        assert!(date_in_range("Due", "+10000-01-01").is_err());
+        assert_eq!(page_number(1).expect("first"), 1);
+        for bad in [0, -1, i64::from(MAX_PAGE) + 1, i64::MAX, i64::MIN] {
+            assert!(page_number(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn text_has_no_control_characters_and_a_length() {
+        assert!(required_text("Name", "a\0b", 10).expect_err("NUL").to_string().contains("control character"));
+        assert_eq!(required_text("Name", " line\none ", 20).expect("newlines are fine"), "line\none");
+        assert_eq!(optional_text("Title", "  ", 5).expect("empty"), None);
+        assert!(optional_text("Title", "abcdef", 5).expect_err("long").to_string().contains("at most 5"));
+        assert!(parse_email("a\0@b.com").is_err());
+    }
+}
