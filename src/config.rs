@@ -392,8 +392,8 @@ mod tests {
         let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD"), ("GWM_SECRET_KEY", &key)]).expect("config");
         assert_eq!(c.auth.secret_key.expose(), &[9u8; 32]);
         assert!(!format!("{c:?}").contains("9, 9, 9"), "the key is never printed");
+        assert!(c.auth.https);
         let c = config(&[("DATABASE_URL", "postgres://o:hunter2@db/gwm"), ("GWM_SECRET_KEY", &key)]).expect("config");
         assert!(!format!("{c:?}").contains("hunter2"), "nor a database password: {c:?}");
-        assert!(c.auth.https);
     }
 }

@@ -424,13 +424,14 @@ async fn only_the_uploader_or_a_document_manager_changes_who_sees_a_document() {
             }
         }
     };
-    let (s, m) = file("confidential", "")(&cm).await;
+    assert_eq!(app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'project_team'")).await, 1);
+    let (s, m) = file("public", "")(&cm).await;
     assert_eq!((s, m.contains("only its uploader or a document manager")), (403, true), "{m}");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'public'")).await, 1);
+    assert_eq!(app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'project_team'")).await, 1);
     // Filing without touching the access level is theirs to do.
-    let (s, m) = file("public", "pricing")(&cm).await;
+    let (s, m) = file("project_team", "pricing")(&cm).await;
     assert_eq!(s, 200, "{m}");
-    let (s, m) = file("project_team", "pricing")(&pm).await;
+    let (s, m) = file("restricted", "pricing")(&pm).await;
     assert_eq!(s, 200, "the uploader: {m}");
     let (s, m) = file("public", "pricing")(&admin).await;
     assert_eq!(s, 200, "a document manager: {m}");

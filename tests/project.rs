@@ -88,7 +88,7 @@ async fn an_out_of_range_value_is_refused_and_a_stored_one_breaks_no_page() {
         ("estimated_value_max", "1e30", "not an amount"),
         ("response_due_date", "10000-01-01", "YYYY-MM-DD"),
         ("response_due_date", "2101-01-01", "between 1990-01-01 and 2100-12-31"),
-        ("title", "a\u{0}b", "control character"),
+        ("title", "a\u{0}b", "\"value\" contains a NUL"),
     ] {
         let form = [("project_id", id.as_str()), ("field", field), ("value", value), ("reason", "probe")];
         let (status, message) = status_and_message(cm.call("/api/projects/override", &form).await).await;

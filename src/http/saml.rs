@@ -124,8 +124,8 @@ pub async fn consume(
     headers: HeaderMap,
     Form(form): Form<AcsForm>,
 ) -> Response {
-    let clear = [(header::SET_COOKIE, acs::cleared_binding_cookie(state.settings.auth.https))];
-    (clear, consume_bound(state, visitor, session, binding_nonce(&headers), form).await).into_response()
+    let nonce = binding_nonce(&headers);
+    consume_bound(state, visitor, session, nonce, form).await
 }
 
 async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonce: Option<String>, form: AcsForm) -> Response {
@@ -136,7 +136,21 @@ async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonc
     let (Some(response), Some(relay_state)) = (form.saml_response, form.relay_state) else {
         return page(StatusCode::BAD_REQUEST, "Single sign-on failed", "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>", true);
     };
-    match acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state, nonce.as_deref()).await {
+    let outcome = acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state, nonce.as_deref()).await;
+    // The binding has done its work once its request is consumed (whatever the verdict); a stray post with an
+    // unknown RelayState leaves a sign-in in progress alone.
+    let consumed = !matches!(outcome, Err(SsoError::UnknownRequest));
+    let mut response = respond(outcome);
+    if consumed
+        && let Ok(cookie) = header::HeaderValue::from_str(&acs::cleared_binding_cookie(state.settings.auth.https))
+    {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    response
+}
+
+fn respond(outcome: Result<AcsOutcome, SsoError>) -> Response {
+    match outcome {
         Ok(AcsOutcome::SignedIn { return_to }) => Redirect::to(&return_to).into_response(),
         Ok(AcsOutcome::Tested { name_id, attributes, verdict }) => {
             let rows: String = attributes

@@ -245,22 +245,24 @@ pub async fn assign_role(user_id: String, role_id: String, project_id: Option<St
 
 #[server(prefix = "/api", endpoint = "admin/users/remove-role")]
 pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{admin::parse_id, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let assignment: uuid::Uuid = parse_id("Role assignment", &assignment_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
-        let removed: Option<(String, serde_json::Value, bool)> = sqlx::query_as(
-            "DELETE FROM user_roles ur USING roles r WHERE ur.id = $1 AND ur.user_id = $2 AND r.tenant_id = ur.tenant_id \
-             AND r.id = ur.role_id RETURNING r.name, r.permissions, ur.opportunity_project_id IS NULL",
+        // Looked at (and locked) first: whether the caller may take it away is judged on what they hold now.
+        let found: Option<(String, serde_json::Value, bool)> = sqlx::query_as(
+            "SELECT r.name, r.permissions, ur.opportunity_project_id IS NULL FROM user_roles ur \
+               JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
+              WHERE ur.id = $1 AND ur.user_id = $2 FOR UPDATE OF ur",
         )
         .bind(assignment)
         .bind(id)
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some((role_name, permissions, tenant_wide)) = removed else { return Err(AppError::NotFound("Role assignment".into())) };
+        let Some((role_name, permissions, tenant_wide)) = found else { return Err(AppError::NotFound("Role assignment".into())) };
         let permissions: Vec<crate::auth::Permission> = serde_json::from_value::<Vec<String>>(permissions)
             .unwrap_or_default()
             .iter()
@@ -268,6 +270,9 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
             .collect();
         if tenant_wide {
             crate::admin::ensure_within_own_permissions(&caller, &mut tx, &permissions, "take away a role with permissions you do not hold yourself").await?;
+        }
+        sqlx::query("DELETE FROM user_roles WHERE id = $1").bind(assignment).execute(&mut *tx).await.map_err(db)?;
+        if tenant_wide {
             crate::admin::ensure_admins_remain(&caller, &mut tx, &permissions).await?;
         }
         let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Removed the role {role_name}"))

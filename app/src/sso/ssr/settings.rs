@@ -130,7 +130,9 @@ pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, Ap
     }
     let host = parsed.host_str().ok_or_else(|| bad("the URL has no host"))?.to_string();
     let port = parsed.port_or_known_default().unwrap_or(443);
-    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+    // An IPv6 literal comes bracketed in a URL; the resolver wants it bare.
+    let lookup = host.trim_start_matches('[').trim_end_matches(']');
+    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((lookup, port))
         .await
         .map_err(|_| bad("the host name does not resolve"))?
         .collect();
