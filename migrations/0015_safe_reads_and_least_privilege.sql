@@ -142,3 +142,40 @@ GRANT EXECUTE ON FUNCTION claim_document_extractions(integer, interval) TO gwm_a
 -- SAML sign-in bound to the browser that started it (login CSRF): the ACS accepts a RelayState only from
 -- the browser holding the matching nonce cookie; the SHA-256 of that nonce is kept with the request.
 ALTER TABLE saml_authn_requests ADD COLUMN browser_binding bytea CHECK (octet_length(browser_binding) = 32);
+
+-- SSO roles are reconciled at every sign-in (roles from IdP groups come and go with the groups), so the
+-- roles an SSO sign-in gave are marked apart from those an administrator gave by hand, which a sign-in never
+-- touches. An administrator's removal of an SSO-given role is remembered, so the next sign-in does not give
+-- it back; giving the role by hand lifts that.
+ALTER TABLE user_roles ADD COLUMN granted_by_sso boolean NOT NULL DEFAULT false;
+
+CREATE TABLE sso_role_suppressions (
+    tenant_id      uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
+    user_id        uuid NOT NULL,
+    role_id        uuid NOT NULL,
+    suppressed_by  uuid NOT NULL,
+    suppressed_at  timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, user_id, role_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, role_id) REFERENCES roles (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, suppressed_by) REFERENCES users (tenant_id, id)
+);
+SELECT apply_tenant_isolation('sso_role_suppressions');
+GRANT SELECT, INSERT, DELETE ON sso_role_suppressions TO gwm_app;
+
+-- Roles that earlier SSO sign-ins gave (recorded as the platform's, on SSO users) become SSO-given, tenant
+-- by tenant (the owner is subject to the forced policies too).
+DO $$
+DECLARE
+    tenant record;
+BEGIN
+    FOR tenant IN SELECT id FROM tenants LOOP
+        PERFORM set_config('app.current_tenant_id', tenant.id::text, true);
+        UPDATE user_roles ur SET granted_by_sso = true
+          FROM users u
+         WHERE u.tenant_id = ur.tenant_id AND u.id = ur.user_id AND u.is_saml_user
+           AND ur.assigned_by_system = 'platform_admin' AND ur.opportunity_project_id IS NULL;
+    END LOOP;
+    PERFORM set_config('app.current_tenant_id', '', true);
+END
+$$;

@@ -142,3 +142,80 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
 fn base64_of(stored: &str) -> String {
     stored.trim().to_string()
 }
+
+/// Security finding: roles from IdP groups are reconciled at every sign-in (taken away when the person
+/// leaves the group, audited), hand-given roles and an admin's deliberate removal hold, and the last holder
+/// of an admin permission keeps it.
+#[tokio::test]
+async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
+    use app::{audit::Actor, db::begin_tenant_tx, ids::{RoleId, TenantId, UserId}, sso::ssr::acs::reconcile_roles};
+    let app = TestApp::with_demo().await;
+    let admin = app.demo_user("admin").await;
+    let tenant = TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
+    app.owner_exec(
+        "INSERT INTO users (tenant_id, email, first_name, last_name, is_saml_user, saml_id) \
+         VALUES (app_current_tenant_id(), 'sso.person@example.gov', 'Sso', 'Person', true, 'sso-person')",
+    )
+    .await;
+    let person = UserId::from_uuid(app.id_of("SELECT id FROM users WHERE email = 'sso.person@example.gov'").await);
+    let mut roles = std::collections::HashMap::new();
+    for name in ["Capture manager", "Viewer", "Proposal manager", "Tenant admin"] {
+        roles.insert(name, RoleId::from_uuid(app.id_of(&format!("SELECT id FROM roles WHERE name = '{name}'")).await));
+    }
+    let actor = Actor { tenant_id: tenant, user_id: Some(person), session_id: None, ip: None, user_agent: None, request_id: "sso-test".into() };
+    let sign_in = |groups_give: Vec<&'static str>| {
+        let (pool, actor, roles) = (app.state.pool.clone(), actor.clone(), roles.clone());
+        async move {
+            let wanted: Vec<(RoleId, String)> = groups_give.iter().map(|n| (roles[n], n.to_string())).collect();
+            let mut tx = begin_tenant_tx(&pool, tenant, None).await.expect("tx");
+            reconcile_roles(&mut tx, person, &wanted, &actor).await.expect("reconcile");
+            tx.commit().await.expect("commit");
+        }
+    };
+    let held = || async {
+        let mut tx = begin_tenant_tx(&app.state.pool, tenant, None).await.expect("tx");
+        let names: Vec<String> = sqlx::query_scalar(
+            "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.name",
+        )
+        .bind(person)
+        .fetch_all(&mut *tx)
+        .await
+        .expect("roles");
+        names
+    };
+    let person_id = person.to_string();
+    let assignment_of = |role: &'static str| {
+        let admin = &admin;
+        let person_id = person_id.clone();
+        async move {
+            let detail = admin.ok("/api/admin/users/detail", &[("user_id", &person_id)]).await;
+            detail["assignments"].as_array().expect("assignments").iter().find(|a| a["role_name"] == role).expect("assignment")["id"]
+                .as_str()
+                .expect("id")
+                .to_string()
+        }
+    };
+
+    sign_in(vec!["Capture manager"]).await;
+    assert_eq!(held().await, ["Capture manager"]);
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &person_id), ("role_id", &roles["Proposal manager"].to_string())]).await;
+    // They leave the capture group: its role goes, the hand-given one stays.
+    sign_in(vec!["Viewer"]).await;
+    assert_eq!(held().await, ["Proposal manager", "Viewer"]);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE operation_description LIKE 'SSO sign-in took away the role Capture manager%'").await, 1);
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE operation_description = 'SSO sign-in gave the role Viewer from the person''s groups'").await, 1);
+    // An admin takes the SSO role away: the next sign-in does not give it back.
+    admin.ok("/api/admin/users/remove-role", &[("user_id", &person_id), ("assignment_id", &assignment_of("Viewer").await)]).await;
+    sign_in(vec!["Viewer"]).await;
+    assert_eq!(held().await, ["Proposal manager"]);
+    // Given back by hand, it is the admin's: a sign-in without the group leaves it.
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &person_id), ("role_id", &roles["Viewer"].to_string())]).await;
+    sign_in(vec![]).await;
+    assert_eq!(held().await, ["Proposal manager", "Viewer"]);
+    // The last holder of the admin permissions keeps them, on record, when the group no longer gives them.
+    sign_in(vec!["Tenant admin"]).await;
+    app.owner_exec("UPDATE users SET is_active = false WHERE email = 'admin@demo.gwm.test'").await;
+    sign_in(vec![]).await;
+    assert!(held().await.contains(&"Tenant admin".to_string()));
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE operation_description LIKE 'SSO sign-in kept the role Tenant admin%' AND risk_level = 'high'").await, 1);
+}

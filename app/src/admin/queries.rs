@@ -112,6 +112,11 @@ pub async fn seats(tx: &mut Tx) -> Result<(i64, i32), sqlx::Error> {
 /// Of `wanted`, the permissions that no active user holds tenant-wide (unexpired), after locking the tenant
 /// row so that concurrent removals are counted one after the other.
 pub async fn unheld_permissions(tx: &mut Tx, wanted: &[Permission]) -> Result<Vec<Permission>, sqlx::Error> {
+    unheld_permissions_without(tx, wanted, None).await
+}
+
+/// `unheld_permissions`, as if the assignment `without` were gone (to decide before removing it).
+pub async fn unheld_permissions_without(tx: &mut Tx, wanted: &[Permission], without: Option<Uuid>) -> Result<Vec<Permission>, sqlx::Error> {
     sqlx::query("SELECT 1 FROM tenants WHERE id = app_current_tenant_id() FOR UPDATE").execute(&mut **tx).await?;
     let names: Vec<&str> = wanted.iter().map(|p| p.as_str()).collect();
     let unheld: Vec<String> = sqlx::query_scalar(
@@ -120,9 +125,11 @@ pub async fn unheld_permissions(tx: &mut Tx, wanted: &[Permission]) -> Result<Ve
              JOIN user_roles ur ON ur.tenant_id = u.tenant_id AND ur.user_id = u.id AND ur.opportunity_project_id IS NULL \
                                 AND (ur.expires_at IS NULL OR ur.expires_at > now()) \
              JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
-            WHERE u.tenant_id = app_current_tenant_id() AND u.is_active AND r.permissions ? p)",
+            WHERE u.tenant_id = app_current_tenant_id() AND u.is_active AND r.permissions ? p \
+              AND ($2::uuid IS NULL OR ur.id <> $2))",
     )
     .bind(&names)
+    .bind(without)
     .fetch_all(&mut **tx)
     .await?;
     Ok(unheld.iter().filter_map(|p| p.parse().ok()).collect())
@@ -161,9 +168,17 @@ pub async fn insert_assignment(
     expires_at: Option<DateTime<Utc>>,
     by: UserId,
 ) -> Result<Option<Uuid>, sqlx::Error> {
+    // Given by hand, the role is the administrator's decision: an SSO removal of it stops being remembered,
+    // and a role SSO gave becomes hand-given (later sign-ins leave it alone).
+    sqlx::query("DELETE FROM sso_role_suppressions WHERE user_id = $1 AND role_id = $2").bind(user).bind(role).execute(&mut **tx).await?;
     sqlx::query_scalar(
         "INSERT INTO user_roles (tenant_id, user_id, role_id, opportunity_project_id, expires_at, assigned_by) \
-         VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5) ON CONFLICT DO NOTHING RETURNING id",
+         VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, user_id, role_id, opportunity_project_id) DO UPDATE \
+            SET granted_by_sso = false, assigned_by = EXCLUDED.assigned_by, assigned_by_system = NULL, \
+                expires_at = EXCLUDED.expires_at, assigned_at = now() \
+          WHERE user_roles.granted_by_sso \
+         RETURNING id",
     )
     .bind(user)
     .bind(role)

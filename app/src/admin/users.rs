@@ -252,8 +252,8 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         // Looked at (and locked) first: whether the caller may take it away is judged on what they hold now.
-        let found: Option<(String, serde_json::Value, bool)> = sqlx::query_as(
-            "SELECT r.name, r.permissions, ur.opportunity_project_id IS NULL FROM user_roles ur \
+        let found: Option<(String, serde_json::Value, bool, bool)> = sqlx::query_as(
+            "SELECT r.name, r.permissions, ur.opportunity_project_id IS NULL, ur.granted_by_sso FROM user_roles ur \
                JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
               WHERE ur.id = $1 AND ur.user_id = $2 FOR UPDATE OF ur",
         )
@@ -262,7 +262,7 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         .fetch_optional(&mut *tx)
         .await
         .map_err(db)?;
-        let Some((role_name, permissions, tenant_wide)) = found else { return Err(AppError::NotFound("Role assignment".into())) };
+        let Some((role_name, permissions, tenant_wide, by_sso)) = found else { return Err(AppError::NotFound("Role assignment".into())) };
         let permissions: Vec<crate::auth::Permission> = serde_json::from_value::<Vec<String>>(permissions)
             .unwrap_or_default()
             .iter()
@@ -271,12 +271,30 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         if tenant_wide {
             crate::admin::ensure_within_own_permissions(&caller, &mut tx, &permissions, "take away a role with permissions you do not hold yourself").await?;
         }
-        sqlx::query("DELETE FROM user_roles WHERE id = $1").bind(assignment).execute(&mut *tx).await.map_err(db)?;
+        let role_id: Option<crate::ids::RoleId> = sqlx::query_scalar("DELETE FROM user_roles WHERE id = $1 RETURNING role_id")
+            .bind(assignment)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
         if tenant_wide {
             crate::admin::ensure_admins_remain(&caller, &mut tx, &permissions).await?;
         }
-        let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Removed the role {role_name}"))
-            .before(serde_json::json!({ "user_id": id, "role": role_name }))
+        // A deliberate demotion of an SSO user holds: their next sign-in does not give the role back.
+        if by_sso && let Some(role_id) = role_id {
+            sqlx::query(
+                "INSERT INTO sso_role_suppressions (tenant_id, user_id, role_id, suppressed_by) \
+                 VALUES (app_current_tenant_id(), $1, $2, $3) ON CONFLICT DO NOTHING",
+            )
+            .bind(id)
+            .bind(role_id)
+            .bind(caller.user.id)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        let kept_off = if by_sso { " (given by SSO; later sign-ins will not give it back)" } else { "" };
+        let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Removed the role {role_name}{kept_off}"))
+            .before(serde_json::json!({ "user_id": id, "role": role_name, "granted_by_sso": by_sso }))
             .risk(RiskLevel::Medium);
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await

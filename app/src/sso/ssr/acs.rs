@@ -231,19 +231,73 @@ pub async fn consume(
         }
         Decision::SignIn(user, roles) => (user, roles),
     };
-    for (role, _) in &roles {
-        sqlx::query(
-            "INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) \
-             VALUES (app_current_tenant_id(), $1, $2, 'platform_admin') ON CONFLICT DO NOTHING",
+    reconcile_roles(&mut tx, user, &roles, &actor(Some(user))).await?;
+    sign_in::complete(&state.settings.auth, request, session, tx, tenant, user, false, "SAML single sign-on").await?;
+    Ok(AcsOutcome::SignedIn { return_to })
+}
+
+/// Makes the roles that SSO sign-ins gave match what the person's groups give now: roles of groups they
+/// left are taken away, new ones given, each change audited. Roles an administrator gave by hand are never
+/// touched, a role an administrator took away stays away, and the last holder of an admin permission keeps
+/// it (audited) rather than leave the tenant without one.
+pub async fn reconcile_roles(tx: &mut Tx, user: UserId, wanted: &[(RoleId, String)], actor: &Actor) -> Result<(), AppError> {
+    let db = |e| AppError::from_db(e, &actor.request_id);
+    let suppressed: Vec<RoleId> =
+        sqlx::query_scalar("SELECT role_id FROM sso_role_suppressions WHERE user_id = $1").bind(user).fetch_all(&mut **tx).await.map_err(db)?;
+    let wanted: Vec<&(RoleId, String)> = wanted.iter().filter(|(r, _)| !suppressed.contains(r)).collect();
+    let held: Vec<(uuid::Uuid, RoleId, String, sqlx::types::Json<Vec<String>>, bool)> = sqlx::query_as(
+        "SELECT ur.id, ur.role_id, r.name, r.permissions, ur.granted_by_sso FROM user_roles ur \
+           JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
+          WHERE ur.user_id = $1 AND ur.opportunity_project_id IS NULL",
+    )
+    .bind(user)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(db)?;
+    for (assignment, role, name, permissions, by_sso) in &held {
+        if !by_sso || wanted.iter().any(|(w, _)| w == role) {
+            continue;
+        }
+        let admin: Vec<crate::auth::Permission> = permissions.0.iter().filter_map(|p| p.parse().ok()).filter(|p: &crate::auth::Permission| p.is_admin()).collect();
+        let orphaned = if admin.is_empty() {
+            Vec::new()
+        } else {
+            crate::admin::queries::unheld_permissions_without(tx, &admin, Some(*assignment)).await.map_err(db)?
+        };
+        let event = if orphaned.is_empty() {
+            sqlx::query("DELETE FROM user_roles WHERE id = $1").bind(assignment).execute(&mut **tx).await.map_err(db)?;
+            AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(*assignment), format!("SSO sign-in took away the role {name}: no longer given by the person's groups"))
+                .before(serde_json::json!({ "user_id": user, "role": name, "granted_by_sso": true }))
+                .risk(RiskLevel::Medium)
+        } else {
+            let names: Vec<&str> = orphaned.iter().map(|p| p.as_str()).collect();
+            AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(*assignment), format!("SSO sign-in kept the role {name}, which the groups no longer give: its holder is the last with {}", names.join(", ")))
+                .after(serde_json::json!({ "user_id": user, "role": name, "last_holder_of": names }))
+                .risk(RiskLevel::High)
+        };
+        record(tx, actor, event).await.map_err(db)?;
+    }
+    for (role, name) in wanted {
+        if held.iter().any(|(_, r, ..)| r == role) {
+            continue;
+        }
+        let added: Option<uuid::Uuid> = sqlx::query_scalar(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system, granted_by_sso) \
+             VALUES (app_current_tenant_id(), $1, $2, 'platform_admin', true) ON CONFLICT DO NOTHING RETURNING id",
         )
         .bind(user)
         .bind(role)
-        .execute(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
+        if let Some(assignment) = added {
+            let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("SSO sign-in gave the role {name} from the person's groups"))
+                .after(serde_json::json!({ "user_id": user, "role": name, "granted_by_sso": true }))
+                .risk(RiskLevel::Medium);
+            record(tx, actor, event).await.map_err(db)?;
+        }
     }
-    sign_in::complete(&state.settings.auth, request, session, tx, tenant, user, false, "SAML single sign-on").await?;
-    Ok(AcsOutcome::SignedIn { return_to })
+    Ok(())
 }
 
 enum Decision {
