@@ -179,3 +179,39 @@ BEGIN
     PERFORM set_config('app.current_tenant_id', '', true);
 END
 $$;
+
+-- Failed sign-ins, per account (by the email typed, whether or not such an account exists) and client
+-- address: the lockout (AC-7) applies to an account from the address that failed, so unknown and known
+-- accounts answer the same, and nobody can keep a person out of their own account from elsewhere.
+CREATE TABLE sign_in_failures (
+    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    tenant_id   uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
+    email       varchar(255) NOT NULL,
+    ip_address  inet,
+    failed_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX sign_in_failures_lookup ON sign_in_failures (tenant_id, email, ip_address, failed_at);
+SELECT apply_tenant_isolation('sign_in_failures');
+GRANT SELECT, INSERT, DELETE ON sign_in_failures TO gwm_app;
+
+-- Housekeeping also forgets failures older than a day, tenant by tenant.
+CREATE OR REPLACE FUNCTION auth_housekeeping(p_idle interval, p_attempt_window interval)
+    RETURNS integer
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+DECLARE
+    previous_tenant text := current_setting('app.current_tenant_id', true);
+    tenant record;
+    ended integer;
+BEGIN
+    PERFORM app_require(p_idle BETWEEN interval '1 minute' AND interval '1 day', 'idle timeout (1 minute to 1 day)');
+    PERFORM app_require(p_attempt_window BETWEEN interval '1 minute' AND interval '1 day', 'attempt window (1 minute to 1 day)');
+    ended := auth_housekeeping_unchecked(p_idle, p_attempt_window);
+    FOR tenant IN SELECT id FROM tenants LOOP
+        PERFORM set_config('app.current_tenant_id', tenant.id::text, true);
+        DELETE FROM sign_in_failures WHERE failed_at <= now() - interval '1 day';
+    END LOOP;
+    PERFORM set_config('app.current_tenant_id', coalesce(previous_tenant, ''), true);
+    RETURN ended;
+END
+$$;

@@ -249,7 +249,7 @@ async fn the_bad_input_sweep_finds_no_500_anywhere() {
                 } else if status == 401 {
                     // Wrong current passwords lock the account and end the session (as they must): unlock,
                     // sign in again and go on.
-                    app.owner_exec("UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE email = 'admin@demo.gwm.test'").await;
+                    app.owner_exec("DELETE FROM sign_in_failures WHERE email = 'admin@demo.gwm.test'").await;
                     signed_in = app.demo_user("admin").await;
                 }
             }

@@ -114,6 +114,20 @@ impl Browser {
         self.call_from(Some(&self.origin()), path, form).await
     }
 
+    /// Calls a server function from a given client address (the server must trust X-Forwarded-For).
+    pub async fn call_from_address(&self, address: &str, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        self.client
+            .post(format!("{}{path}", self.base))
+            .form(form)
+            .header("accept", "application/json")
+            .header("host", &self.host)
+            .header("origin", self.origin())
+            .header("x-forwarded-for", address)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// Calls with a chosen Origin header (None: no Origin and no Referer).
     pub async fn call_from(&self, origin: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
         let mut req = self

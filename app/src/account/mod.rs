@@ -29,44 +29,49 @@ async fn recheck_password(
     current_password: String,
     action: &str,
 ) -> Result<crate::auth::ssr::queries::Credentials, AppError> {
-    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{password, queries, throttle}};
+    use crate::{audit::{AuditAction, AuditEvent, RiskLevel}, auth::ssr::{lockout, password, queries, throttle}};
     let db = |e| caller.db_error(e);
     let settings = &caller.state.settings.auth;
     throttle::check_sign_in_rate(&caller.state.pool, &caller.request, settings.sign_in_attempts_per_minute).await?;
+    let key = lockout::AttemptKey { email: caller.user.email.clone(), ip: caller.request.ip };
     let mut tx = caller.begin().await?;
     let user = queries::credentials_of(&mut tx, caller.user.id).await.map_err(db)?.ok_or(AppError::Unauthenticated)?;
-    caller.commit(tx).await?;
     if user.is_saml_user {
         return Err(AppError::Validation("You sign in through SSO: your identity provider manages your password and second factor.".into()));
     }
-    let locked = |until: chrono::DateTime<chrono::Utc>| {
-        AppError::SignInRefused(format!(
-            "Your account is locked after too many wrong passwords until {} UTC. Ask an administrator to unlock it.",
-            until.format("%H:%M")
-        ))
-    };
-    if let Some(until) = user.locked_until.filter(|t| *t > chrono::Utc::now()) {
-        return Err(locked(until));
-    }
-    if password::verify(user.password_hash.clone(), current_password).await {
-        return Ok(user);
-    }
-    let mut tx = caller.begin().await?;
-    let (attempts, locked_until) = queries::record_failure(&mut tx, user.id, settings.lockout_threshold, settings.lockout_duration).await.map_err(db)?;
-    let event = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Wrong current password ({action})"))
-        .after(serde_json::json!({ "failed_attempts": attempts, "action": action }))
-        .risk(RiskLevel::Medium);
-    caller.audit(&mut tx, event).await?;
-    if let Some(until) = locked_until {
+    // Locked from here: the session that keeps guessing ends.
+    let end_this_session = |mut tx: crate::db::Tx, until: chrono::DateTime<chrono::Utc>, newly: Option<i64>| async move {
         let ended = queries::end_sessions(&mut tx, user.id, Some(caller.user_session_id), "security_breach").await.map_err(db)?;
-        if attempts == settings.lockout_threshold {
-            let event = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Account locked after {attempts} wrong passwords ({action})"))
+        if let Some(attempts) = newly {
+            let event = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Locked after {attempts} wrong passwords ({action})"))
                 .after(serde_json::json!({ "locked_until": until, "sessions_ended": ended.len() }))
                 .risk(RiskLevel::High);
             caller.audit(&mut tx, event).await?;
         }
         caller.commit(tx).await?;
-        return Err(locked(until));
+        Err::<queries::Credentials, AppError>(AppError::SignInRefused(lockout::locked_message(until)))
+    };
+    let position = match lockout::reserve(&mut tx, &key, settings).await.map_err(db)? {
+        lockout::Reservation::Locked(until) => return end_this_session(tx, until, None).await,
+        lockout::Reservation::Attempt { position } => position,
+    };
+    caller.commit(tx).await?;
+    let matched = password::verify(user.password_hash.clone(), current_password).await;
+    let mut tx = caller.begin().await?;
+    if matched {
+        lockout::succeeded(&mut tx, &key).await.map_err(db)?;
+        caller.commit(tx).await?;
+        return Ok(user);
+    }
+    let locked = lockout::locked_until(&mut tx, &key, settings).await.map_err(db)?;
+    let newly = position == i64::from(settings.lockout_threshold);
+    queries::note_failure(&mut tx, user.id, locked.filter(|_| newly)).await.map_err(db)?;
+    let event = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Wrong current password ({action})"))
+        .after(serde_json::json!({ "failed_attempts_from_address": position, "action": action }))
+        .risk(RiskLevel::Medium);
+    caller.audit(&mut tx, event).await?;
+    if let Some(until) = locked {
+        return end_this_session(tx, until, newly.then_some(position)).await;
     }
     caller.commit(tx).await?;
     Err(AppError::Validation("Your current password is not correct.".into()))

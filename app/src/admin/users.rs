@@ -166,6 +166,7 @@ pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
         let db = |e| caller.db_error(e);
         let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
         sqlx::query("UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
+        crate::auth::ssr::lockout::unlock(&mut tx, &user.email).await.map_err(db)?;
         caller.audit(&mut tx, AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("Unlocked {}", user.email))).await?;
         caller.commit(tx).await
     })

@@ -1,6 +1,7 @@
 //! Server side of identity: passwords, sessions, MFA, throttling, and the caller/authorization door.
 
 pub mod caller;
+pub mod lockout;
 pub mod mfa;
 pub mod password;
 pub mod queries;

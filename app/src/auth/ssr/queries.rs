@@ -48,34 +48,20 @@ pub async fn credentials_by_id(tx: &mut Tx, user: UserId) -> Result<Option<Crede
         .await
 }
 
-/// The account's lock, if any, with the row locked until the transaction ends.
-pub async fn current_lock(tx: &mut Tx, user: UserId) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
-    sqlx::query_scalar("SELECT locked_until FROM users WHERE id = $1 FOR UPDATE").bind(user).fetch_one(&mut **tx).await
-}
-
-/// Counts one failure in one atomic statement (concurrent failures each count; an expired lock starts the
-/// count again) and locks the account at `threshold`. Returns the count and the lock now in force.
-pub async fn record_failure(
-    tx: &mut Tx,
-    user: UserId,
-    threshold: i32,
-    lock_for: chrono::Duration,
-) -> Result<(i32, Option<DateTime<Utc>>), sqlx::Error> {
-    // Every expression reads the row as the UPDATE finds it (after waiting for a concurrent one): no count is lost.
-    sqlx::query_as(
-        "UPDATE users SET \
-           failed_login_attempts = CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END, \
-           locked_until = CASE \
-             WHEN (CASE WHEN locked_until <= now() THEN 1 ELSE failed_login_attempts + 1 END) >= $2 \
-               THEN CASE WHEN locked_until > now() THEN locked_until ELSE now() + $3 END \
-             ELSE CASE WHEN locked_until > now() THEN locked_until END END \
-         WHERE id = $1 RETURNING failed_login_attempts, locked_until",
+/// A failure against a known account, for administrators to see: the count of failures since the last
+/// success, and, when a failure locks it from an address, until when (the lock itself is per address:
+/// `lockout`). One statement, so concurrent failures each count.
+pub async fn note_failure(tx: &mut Tx, user: UserId, locked_until: Option<DateTime<Utc>>) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE users SET failed_login_attempts = failed_login_attempts + 1, \
+                locked_until = CASE WHEN $2::timestamptz IS NULL THEN locked_until ELSE greatest(locked_until, $2) END \
+          WHERE id = $1",
     )
     .bind(user)
-    .bind(threshold)
-    .bind(lock_for)
-    .fetch_one(&mut **tx)
-    .await
+    .bind(locked_until)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// A successful sign-in: the failure count and any lock are cleared, last_login_at kept.

@@ -1,6 +1,6 @@
 //! Password sign-in with lockout (AC-7) and the second-factor step, ending in a fresh session.
 
-use super::{enrollment, password, queries, session, throttle};
+use super::{enrollment, lockout, password, queries, session, throttle};
 use crate::{
     audit::{ssr::record, Actor, AuditAction, AuditEvent, RiskLevel},
     auth::{RecoveryCodes, SignInStep},
@@ -16,6 +16,7 @@ use serde_json::json;
 use tower_sessions::Session;
 
 const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
+const WRONG_CODE: &str = "wrong second-factor code";
 
 /// Where to go after signing in: a path on this site only (never another site).
 pub fn safe_next(next: Option<&str>) -> String {
@@ -60,40 +61,54 @@ async fn sso_only(tx: &mut Tx) -> Result<bool, sqlx::Error> {
     Ok(row.is_some_and(|r| r.0))
 }
 
-fn locked_message(until: chrono::DateTime<Utc>) -> String {
-    let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
-    format!(
-        "This account is locked after too many failed sign-ins. Try again in {minutes} minute{}, or ask an administrator to unlock it.",
-        if minutes == 1 { "" } else { "s" }
-    )
+/// Records what a failed password or code means for the account: its (informational) counters, the
+/// audit row, and the lockout row when this failure locks it from this address. Returns the message.
+#[allow(clippy::too_many_arguments)]
+async fn count_failure(
+    scope: &Scope,
+    tx: &mut Tx,
+    tenant: &TenantRef,
+    user: Option<&queries::Credentials>,
+    email: &str,
+    position: i64,
+    what: &str,
+) -> Result<String, AppError> {
+    let settings = &scope.state.settings.auth;
+    let db = |e| scope.db_error(e);
+    let key = lockout::AttemptKey { email: email.to_string(), ip: scope.request().ip };
+    let locked = lockout::locked_until(tx, &key, settings).await.map_err(db)?;
+    // Reservations are serialized per account and address, so exactly one failure is the threshold-th.
+    let newly_locked = position == i64::from(settings.lockout_threshold);
+    if let Some(user) = user {
+        queries::note_failure(tx, user.id, locked.filter(|_| newly_locked)).await.map_err(db)?;
+    }
+    let user_id = user.map(|u| u.id);
+    let actor = actor(scope, tenant, user_id);
+    let failed = AuditEvent::new(AuditAction::LoginFailed, "user", user_id.map(|u| u.as_uuid()), format!("Sign-in failed: {what}"))
+        .after(json!({ "email": email, "failed_attempts_from_address": position }))
+        .risk(RiskLevel::Medium);
+    record(tx, &actor, failed).await.map_err(db)?;
+    if let Some(until) = locked.filter(|_| newly_locked) {
+        let lock = AuditEvent::new(AuditAction::Lockout, "user", user_id.map(|u| u.as_uuid()), format!("Sign-in locked from one address after {position} failures"))
+            .after(json!({ "email": email, "locked_until": until, "ip": key.ip.map(|ip| ip.to_string()) }))
+            .risk(RiskLevel::High);
+        record(tx, &actor, lock).await.map_err(db)?;
+    }
+    Ok(match (locked, what) {
+        (Some(until), _) => lockout::locked_message(until),
+        (None, WRONG_CODE) => "That code is not correct. Enter the current code from your authenticator app, or a recovery code.".to_string(),
+        (None, _) => WRONG_CREDENTIALS.to_string(),
+    })
 }
 
-/// Counts a failed password or code (one atomic statement); locks the account at the threshold. Returns the
-/// message to show.
-async fn count_failure(scope: &Scope, tx: &mut Tx, tenant: &TenantRef, user: &queries::Credentials, what: &str) -> Result<String, AppError> {
-    let settings = &scope.state.settings.auth;
-    let (attempts, locked_until) = queries::record_failure(tx, user.id, settings.lockout_threshold, settings.lockout_duration)
-        .await
-        .map_err(|e| scope.db_error(e))?;
-    let actor = actor(scope, tenant, Some(user.id));
-    let failed = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Sign-in failed: {what}"))
-        .after(json!({ "failed_attempts": attempts }))
+/// Refuses an attempt on a locked account (the same for unknown accounts), on record.
+async fn refuse_locked(scope: &Scope, mut tx: Tx, tenant: &TenantRef, email: &str, until: chrono::DateTime<Utc>) -> Result<AppError, AppError> {
+    let failed = AuditEvent::new(AuditAction::LoginFailed, "user", None, "Sign-in refused: locked from this address")
+        .after(json!({ "email": email, "locked_until": until }))
         .risk(RiskLevel::Medium);
-    record(tx, &actor, failed).await.map_err(|e| scope.db_error(e))?;
-    // Counts are atomic, so exactly one failure reaches the threshold: one lockout row however many race.
-    let newly_locked = locked_until.is_some() && attempts == settings.lockout_threshold;
-    match locked_until {
-        Some(until) => {
-            if newly_locked {
-                let lock = AuditEvent::new(AuditAction::Lockout, "user", Some(user.id.as_uuid()), format!("Account locked after {attempts} failed sign-ins"))
-                    .after(json!({ "locked_until": until }))
-                    .risk(RiskLevel::High);
-                record(tx, &actor, lock).await.map_err(|e| scope.db_error(e))?;
-            }
-            Ok(locked_message(until))
-        }
-        None => Ok(if what == "wrong password" { WRONG_CREDENTIALS.to_string() } else { "That code is not correct. Enter the current code from your authenticator app, or a recovery code.".to_string() }),
-    }
+    record(&mut tx, &actor(scope, tenant, None), failed).await.map_err(|e| scope.db_error(e))?;
+    tx.commit().await.map_err(|e| scope.db_error(e))?;
+    Ok(AppError::SignInRefused(lockout::locked_message(until)))
 }
 
 /// Step one: organization, email and password.
@@ -114,8 +129,10 @@ pub async fn with_password(
         return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
     }
     throttle::check_sign_in_rate(&scope.state.pool, scope.request(), scope.state.settings.auth.sign_in_attempts_per_minute).await?;
-    // Read, then verify with no transaction open (Argon2 must never hold a row lock or a pooled
-    // connection), then record the outcome in a second transaction.
+    // Reserve the attempt and read, then verify with no transaction open (Argon2 never holds a row lock or
+    // a pooled connection), then record the outcome in a second transaction.
+    let settings = &scope.state.settings.auth;
+    let key = lockout::AttemptKey { email: email.clone(), ip: scope.request().ip };
     let mut tx = scope.begin(&tenant).await?;
     if sso_only(&mut tx).await.map_err(|e| scope.db_error(e))? {
         return Err(AppError::SignInRefused(format!(
@@ -123,35 +140,26 @@ pub async fn with_password(
             tenant.name
         )));
     }
+    let position = match lockout::reserve(&mut tx, &key, settings).await.map_err(|e| scope.db_error(e))? {
+        lockout::Reservation::Locked(until) => return Err(refuse_locked(scope, tx, &tenant, &email, until).await?),
+        lockout::Reservation::Attempt { position } => position,
+    };
     let user = queries::credentials_by_email(&mut tx, &email).await.map_err(|e| scope.db_error(e))?;
     tx.commit().await.map_err(|e| scope.db_error(e))?;
     let stored = user.as_ref().filter(|u| u.is_active).and_then(|u| u.password_hash.clone());
     // Always verify (against a dummy hash when there is no usable user): same work, same answer.
     let matched = password::verify(stored, password).await;
     let mut tx = scope.begin(&tenant).await?;
-    let Some(user) = user.filter(|u| u.is_active) else {
-        let failed = AuditEvent::new(AuditAction::LoginFailed, "user", None, "Sign-in failed: unknown or inactive account")
-            .after(json!({ "email": email }))
-            .risk(RiskLevel::Medium);
-        record(&mut tx, &actor(scope, &tenant, None), failed).await.map_err(|e| scope.db_error(e))?;
+    let usable = user.as_ref().filter(|u| u.is_active);
+    if !matched || usable.is_none() {
+        let what = if usable.is_some() { "wrong password" } else { "unknown or inactive account" };
+        let message = count_failure(scope, &mut tx, &tenant, usable, &email, position, what).await?;
         tx.commit().await.map_err(|e| scope.db_error(e))?;
-        return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
-    };
-    // The lock as it is now (a concurrent guess may have set it while this one was verified); the row lock
-    // held from here to commit is cheap: no hashing happens under it.
-    let locked_now = queries::current_lock(&mut tx, user.id).await.map_err(|e| scope.db_error(e))?;
-    if let Some(until) = locked_now.filter(|t| *t > Utc::now()) {
-        let failed = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), "Sign-in refused: account locked")
-            .risk(RiskLevel::Medium);
-        record(&mut tx, &actor(scope, &tenant, Some(user.id)), failed).await.map_err(|e| scope.db_error(e))?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
-        return Err(AppError::SignInRefused(locked_message(until)));
-    }
-    if !matched {
-        let message = count_failure(scope, &mut tx, &tenant, &user, "wrong password").await?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        // An unknown account's failures lock like a real one's, with the same words.
         return Err(AppError::SignInRefused(message));
     }
+    let Some(user) = user else { return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into())) };
+    lockout::succeeded(&mut tx, &key).await.map_err(|e| scope.db_error(e))?;
     let next = safe_next(next.as_deref());
     if user.mfa_enabled {
         session::set_pending(session, &session::PendingSignIn { tenant_id: tenant.id, user_id: user.id, enrolling: false, started_at: Utc::now(), next }).await?;
@@ -197,8 +205,9 @@ async fn pending_user(scope: &Scope, session: &Session) -> Result<(session::Pend
     let mut tx = scope.begin(&tenant).await?;
     let user = queries::credentials_by_id(&mut tx, pending.user_id).await.map_err(|e| scope.db_error(e))?;
     let user = user.filter(|u| u.is_active).ok_or_else(expired)?;
-    if let Some(until) = user.locked_until.filter(|t| *t > Utc::now()) {
-        return Err(AppError::SignInRefused(locked_message(until)));
+    let key = lockout::AttemptKey { email: user.email.clone(), ip: scope.request().ip };
+    if let Some(until) = lockout::locked_until(&mut tx, &key, &scope.state.settings.auth).await.map_err(|e| scope.db_error(e))? {
+        return Err(AppError::SignInRefused(lockout::locked_message(until)));
     }
     Ok((pending, tenant, tx, user))
 }
@@ -209,16 +218,22 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
     if pending.enrolling {
         return Err(AppError::Validation("Finish setting up your authenticator app first.".into()));
     }
+    let attempt = lockout::AttemptKey { email: user.email.clone(), ip: scope.request().ip };
+    let position = match lockout::reserve(&mut tx, &attempt, &scope.state.settings.auth).await.map_err(|e| scope.db_error(e))? {
+        lockout::Reservation::Locked(until) => return Err(AppError::SignInRefused(lockout::locked_message(until))),
+        lockout::Reservation::Attempt { position } => position,
+    };
     let key = scope.state.settings.auth.secret_key.expose();
     let code = code.trim();
     let by_totp = enrollment::use_totp_code(&mut tx, key, &user, code).await?;
     let by_recovery = !by_totp && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
         && enrollment::use_recovery_code(&mut tx, user.id, code).await.map_err(|e| scope.db_error(e))?;
     if !by_totp && !by_recovery {
-        let message = count_failure(scope, &mut tx, &tenant, &user, "wrong second-factor code").await?;
+        let message = count_failure(scope, &mut tx, &tenant, Some(&user), &user.email, position, WRONG_CODE).await?;
         tx.commit().await.map_err(|e| scope.db_error(e))?;
         return Err(AppError::SignInRefused(message));
     }
+    lockout::succeeded(&mut tx, &attempt).await.map_err(|e| scope.db_error(e))?;
     let method = if by_totp { "password + authenticator code" } else { "password + recovery code" };
     complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, true, method).await?;
     Ok(SignInStep::SignedIn { next: pending.next })

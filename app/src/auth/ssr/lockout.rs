@@ -1,0 +1,92 @@
+//! The lockout (AC-7), per account and client address. Failures are counted by the email typed, whether or
+//! not such an account exists (unknown and known accounts get the same answers), and from the address that
+//! failed: an attacker elsewhere cannot keep a person out of their own account. An attacker with many
+//! addresses is held by each address's lock and by the per-address rate limit (`throttle`).
+//!
+//! An attempt reserves its failure before the password is verified (under a transaction-scoped advisory lock
+//! on the account and address), so concurrent guesses cannot slip past the threshold while Argon2 runs; a
+//! correct password then clears the address's failures.
+
+use crate::{db::Tx, state::AuthSettings};
+use chrono::{DateTime, Utc};
+use std::net::IpAddr;
+
+/// Whom an attempt is about: the email as typed (lower-cased) and where it came from.
+#[derive(Debug, Clone)]
+pub struct AttemptKey {
+    pub email: String,
+    pub ip: Option<IpAddr>,
+}
+
+/// What a reservation found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reservation {
+    /// The account is locked from this address until then: do not verify anything.
+    Locked(DateTime<Utc>),
+    /// Go ahead; if it fails, it is failure number `position` in the window (the threshold-th locks).
+    Attempt { position: i64 },
+}
+
+const LOCKED_UNTIL: &str = "SELECT failed_at + $3 FROM sign_in_failures \
+     WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND failed_at > now() - $3 \
+     ORDER BY failed_at DESC OFFSET $4 LIMIT 1";
+
+/// When the lock of this account from this address ends, if it is locked.
+pub async fn locked_until(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+    sqlx::query_scalar(LOCKED_UNTIL)
+        .bind(&key.email)
+        .bind(key.ip.map(|ip| ip.to_string()))
+        .bind(settings.lockout_duration)
+        .bind(i64::from(settings.lockout_threshold.max(1) - 1))
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+/// Checks the lock and, if there is none, records this attempt as a failure until it proves otherwise.
+/// Commit the transaction before verifying: the reservation must be visible to concurrent attempts.
+pub async fn reserve(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings) -> Result<Reservation, sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(app_current_tenant_id()::text || ' ' || $1 || ' ' || coalesce($2, ''), 7))")
+        .bind(&key.email)
+        .bind(key.ip.map(|ip| ip.to_string()))
+        .execute(&mut **tx)
+        .await?;
+    if let Some(until) = locked_until(tx, key, settings).await? {
+        return Ok(Reservation::Locked(until));
+    }
+    let position: i64 = sqlx::query_scalar(
+        "WITH reserved AS (INSERT INTO sign_in_failures (tenant_id, email, ip_address) VALUES (app_current_tenant_id(), $1, $2::inet)) \
+         SELECT count(*) + 1 FROM sign_in_failures \
+          WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND failed_at > now() - $3",
+    )
+    .bind(&key.email)
+    .bind(key.ip.map(|ip| ip.to_string()))
+    .bind(settings.lockout_duration)
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Reservation::Attempt { position })
+}
+
+/// The attempt succeeded: the address's failures against the account are forgotten.
+pub async fn succeeded(tx: &mut Tx, key: &AttemptKey) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet")
+        .bind(&key.email)
+        .bind(key.ip.map(|ip| ip.to_string()))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// An administrator's unlock: every address's failures against the account are forgotten.
+pub async fn unlock(tx: &mut Tx, email: &str) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1").bind(email).execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// The message for a locked account: the same whether or not the account exists.
+pub fn locked_message(until: DateTime<Utc>) -> String {
+    let minutes = (until - Utc::now()).num_minutes().max(0) + 1;
+    format!(
+        "Sign-in to this account from your network is locked after too many failed sign-ins. Try again in {minutes} minute{}, or ask an administrator to unlock it.",
+        if minutes == 1 { "" } else { "s" }
+    )
+}
