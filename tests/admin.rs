@@ -215,6 +215,31 @@ async fn the_security_policy_makes_admins_enroll() {
     assert_eq!(viewer["SignedIn"]["next"], "/");
 }
 
+/// Security finding: the MFA policy reaches live sessions. Requiring it, or giving someone a role it covers,
+/// ends their sessions signed in without a second factor (audited); others' sessions go on.
+#[tokio::test]
+async fn the_mfa_policy_reaches_sessions_already_signed_in() {
+    let app = TestApp::with_demo().await;
+    let admin = admin(&app).await;
+    let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
+    let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await.to_string();
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &tenant_admin)]).await;
+    let sam_session = app.demo_user("sam.okafor").await;
+    let viewer = app.demo_user("taylor.brooks").await;
+    admin.ok("/api/admin/security/set", &[("mfa_required", "admins")]).await;
+    assert_eq!(sam_session.call("/api/projects/table", &[]).await.status(), 401, "an admin's session without MFA ends");
+    assert_eq!(viewer.call("/api/projects/table", &[]).await.status(), 200, "a viewer is not covered");
+    assert_eq!(admin.call("/api/projects/table", &[]).await.status(), 200, "the admin who changed it stays signed in");
+    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'session_end' AND after_values->>'reason' = 'mfa_policy'").await, 1);
+    // The viewer becomes an admin: their session without MFA ends too.
+    let taylor = app.id_of("SELECT id FROM users WHERE email = 'taylor.brooks@demo.gwm.test'").await.to_string();
+    admin.ok("/api/admin/users/assign-role", &[("user_id", &taylor), ("role_id", &tenant_admin)]).await;
+    assert_eq!(viewer.call("/api/projects/table", &[]).await.status(), 401);
+    // Their next sign-in asks them to enroll.
+    let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    assert!(step.get("NeedsEnrollment").is_some(), "{step}");
+}
+
 #[tokio::test]
 async fn people_change_their_password_and_end_their_own_sessions_only() {
     let app = TestApp::with_demo().await;

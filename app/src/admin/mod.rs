@@ -133,6 +133,23 @@ pub async fn ensure_admins_remain(caller: &crate::auth::ssr::Caller, tx: &mut cr
     }
 }
 
+/// Ends the live sessions that the MFA policy no longer allows after a change (the policy, a role given, a
+/// role's permissions): signed in without a second factor by someone the policy now covers. Each is
+/// audited; their next sign-in asks for the second factor (or its enrollment). The caller's own session is
+/// kept, so an administrator is not signed out by their own change; it ends by its idle timeout or lifetime.
+#[cfg(feature = "ssr")]
+pub async fn enforce_mfa_policy_on_live_sessions(caller: &crate::auth::ssr::Caller, tx: &mut crate::db::Tx) -> Result<usize, crate::error::AppError> {
+    use crate::audit::{AuditAction, AuditEvent, RiskLevel};
+    let ended = crate::auth::ssr::queries::end_sessions_short_of_mfa_policy(tx, Some(caller.user_session_id)).await.map_err(|e| caller.db_error(e))?;
+    for (session, user) in &ended {
+        let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(*session), "Session ended: the MFA policy now requires a second factor it was not signed in with")
+            .after(serde_json::json!({ "user_id": user, "reason": "mfa_policy" }))
+            .risk(RiskLevel::Medium);
+        caller.audit(tx, event).await?;
+    }
+    Ok(ended.len())
+}
+
 /// Parses permission names from a form, saying which one is unknown.
 pub fn parse_permissions(names: &[String]) -> Result<Vec<Permission>, crate::error::AppError> {
     let mut out = Vec::new();

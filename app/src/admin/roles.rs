@@ -84,6 +84,7 @@ pub async fn save_role(role_id: Option<String>, name: String, description: Optio
             }
         };
         caller.audit(&mut tx, event).await?;
+        crate::admin::enforce_mfa_policy_on_live_sessions(&caller, &mut tx).await?;
         caller.commit(tx).await?;
         Ok(id.to_string())
     })
@@ -158,6 +159,7 @@ pub async fn set_security_policy(mfa_required: String) -> Result<(), AppError> {
             .after(serde_json::json!({ "mfa_required": wanted }))
             .risk(RiskLevel::High);
         caller.audit(&mut tx, event).await?;
+        crate::admin::enforce_mfa_policy_on_live_sessions(&caller, &mut tx).await?;
         caller.commit(tx).await
     })
     .await

@@ -239,6 +239,7 @@ pub async fn assign_role(user_id: String, role_id: String, project_id: Option<St
             .after(serde_json::json!({ "user": user.email, "role": role.name, "scope": scope, "expires_at": expires_at }))
             .risk(RiskLevel::Medium);
         caller.audit(&mut tx, event).await?;
+        crate::admin::enforce_mfa_policy_on_live_sessions(&caller, &mut tx).await?;
         caller.commit(tx).await
     })
     .await

@@ -203,3 +203,39 @@ pub async fn mfa_requirement(tx: &mut Tx) -> Result<String, sqlx::Error> {
         .await?;
     Ok(row.map(|r| r.0).unwrap_or_else(|| "off".to_string()))
 }
+
+/// Whether the tenant's policy requires a second factor of `user` (everyone, or admins and they hold an
+/// admin permission tenant-wide).
+pub async fn mfa_required_of(tx: &mut Tx, user: UserId) -> Result<bool, sqlx::Error> {
+    Ok(match mfa_requirement(tx).await?.as_str() {
+        "everyone" => true,
+        "admins" => tenant_permissions(tx, user).await?.iter().any(|p| p.is_admin()),
+        _ => false,
+    })
+}
+
+/// Ends every live session that the tenant's MFA policy no longer allows (signed in without a second factor,
+/// by someone the policy now covers), except `keep`; returns (session, user) of each. Run after anything
+/// that can widen the policy's reach: the policy itself, a role given, a role's permissions changed.
+pub async fn end_sessions_short_of_mfa_policy(tx: &mut Tx, keep: Option<Uuid>) -> Result<Vec<(Uuid, UserId)>, sqlx::Error> {
+    let short: Vec<(Uuid, UserId)> = sqlx::query_as(
+        "WITH policy AS (SELECT coalesce((SELECT mfa_required FROM tenant_security_policies), 'off') AS p), \
+         covered AS ( \
+           SELECT u.id FROM users u WHERE (SELECT p FROM policy) = 'everyone' \
+           UNION \
+           SELECT ur.user_id FROM user_roles ur JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
+            WHERE (SELECT p FROM policy) = 'admins' AND ur.opportunity_project_id IS NULL \
+              AND (ur.expires_at IS NULL OR ur.expires_at > now()) \
+              AND EXISTS (SELECT 1 FROM jsonb_array_elements_text(r.permissions) x WHERE x LIKE 'admin.%')) \
+         SELECT s.id, s.user_id FROM user_sessions s \
+          WHERE s.is_active AND NOT s.mfa_verified AND s.user_id IN (SELECT id FROM covered) \
+            AND ($1::uuid IS NULL OR s.id <> $1)",
+    )
+    .bind(keep)
+    .fetch_all(&mut **tx)
+    .await?;
+    for (session, user) in &short {
+        end_sessions(tx, *user, Some(*session), "admin_revoke").await?;
+    }
+    Ok(short)
+}

@@ -181,12 +181,7 @@ pub async fn with_password(
 
 /// Whether the tenant's policy requires a second factor of this user.
 async fn mfa_required(scope: &Scope, tx: &mut Tx, user: UserId) -> Result<bool, AppError> {
-    let policy = queries::mfa_requirement(tx).await.map_err(|e| scope.db_error(e))?;
-    Ok(match policy.as_str() {
-        "everyone" => true,
-        "admins" => queries::tenant_permissions(tx, user).await.map_err(|e| scope.db_error(e))?.iter().any(|p| p.is_admin()),
-        _ => false,
-    })
+    queries::mfa_required_of(tx, user).await.map_err(|e| scope.db_error(e))
 }
 
 /// The pending sign-in of this session, checked against the address and the account's state.

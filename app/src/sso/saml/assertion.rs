@@ -73,8 +73,12 @@ pub(super) fn check_subject_confirmation(
                 .ok_or_else(|| {
                     malformed("the bearer confirmation has no SubjectConfirmationData")
                 })?;
-            if data.recipient.as_deref().is_some_and(|r| r != sp.acs_url) {
-                return Err(SamlError::WrongDestination);
+            // The Web SSO profile requires the Recipient on a bearer confirmation: a response that names
+            // neither Destination nor Recipient could be replayed to any service provider that trusts the IdP.
+            match data.recipient.as_deref() {
+                Some(r) if r == sp.acs_url => {}
+                Some(_) => return Err(SamlError::WrongDestination),
+                None => return Err(malformed("the bearer confirmation has no Recipient")),
             }
             if data.in_response_to.as_deref() != Some(expected_in_response_to) {
                 return Err(SamlError::InResponseToMismatch);

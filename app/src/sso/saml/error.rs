@@ -74,6 +74,9 @@ pub enum SamlError {
     #[error("The sign-in assertion has expired; please sign in again.")]
     Expired,
 
+    #[error("The sign-in assertion was issued before this sign-in started, so it cannot be its answer; please sign in again.")]
+    IssuedBeforeRequest,
+
     #[error("The identity provider did not sign you in (SAML status {0}).")]
     StatusNotSuccess(String),
 

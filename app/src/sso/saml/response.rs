@@ -47,6 +47,8 @@ pub struct ValidatedAssertion {
     /// The earliest of the assertion's `NotOnOrAfter` times: keep the replay record at least until then.
     pub not_on_or_after: DateTime<Utc>,
     pub session_index: Option<String>,
+    /// The `AuthnContextClassRef` of the authentication statement: how the IdP authenticated the person.
+    pub authn_context: Option<String>,
 }
 
 /// Tolerances of [`validate_response`].
@@ -54,12 +56,16 @@ pub struct ValidatedAssertion {
 pub struct ValidationPolicy {
     /// Allowed clock difference with the IdP, clamped to 0..=5 minutes. Default: 2 minutes.
     pub max_clock_skew: Duration,
+    /// When the AuthnRequest being answered was issued: an assertion issued before it (beyond the clock
+    /// skew) cannot be its answer and is refused. None: not checked.
+    pub request_issued_at: Option<DateTime<Utc>>,
 }
 
 impl Default for ValidationPolicy {
     fn default() -> Self {
         Self {
             max_clock_skew: Duration::minutes(2),
+            request_issued_at: None,
         }
     }
 }
@@ -159,6 +165,9 @@ pub fn validate_response(
     if assertion.issue_instant > now + skew {
         return Err(SamlError::NotYetValid);
     }
+    if policy.request_issued_at.is_some_and(|asked| assertion.issue_instant < asked - skew) {
+        return Err(SamlError::IssuedBeforeRequest);
+    }
     let conditions_expiry = check_conditions(&assertion, sp, now, skew)?;
     let confirmation_expiry =
         check_subject_confirmation(&assertion, sp, expected_in_response_to, now, skew)?;
@@ -175,8 +184,16 @@ pub fn validate_response(
         .flatten()
         .find_map(|s| s.session_index.clone());
 
+    let authn_context = assertion
+        .authn_statements
+        .iter()
+        .flatten()
+        .find_map(|s| s.authn_context.as_ref().and_then(|c| c.value.as_ref()).and_then(|v| v.value.clone()))
+        .map(|v| v.trim().to_string());
+
     Ok(ValidatedAssertion {
         response_id,
+        authn_context,
         assertion_id: assertion.id.clone(),
         in_response_to: expected_in_response_to.to_string(),
         name_id,

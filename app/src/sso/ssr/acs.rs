@@ -157,17 +157,17 @@ pub async fn consume(
     let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
     let actor = |user: Option<UserId>| Actor::of_request(tenant.id, user, None, request);
     // The pending request, consumed once whatever happens next, and only by the browser that started it.
-    let pending: Option<(String, String, bool)> = sqlx::query_as(
+    let pending: Option<(String, String, bool, chrono::DateTime<Utc>)> = sqlx::query_as(
         "UPDATE saml_authn_requests SET consumed_at = now() \
           WHERE relay_state = $1 AND browser_binding = $2 AND consumed_at IS NULL AND expires_at > now() \
-          RETURNING request_id, return_to, is_test",
+          RETURNING request_id, return_to, is_test, created_at",
     )
     .bind(relay_state)
     .bind(browser_nonce.map(binding_hash))
     .fetch_optional(&mut *tx)
     .await
     .map_err(db)?;
-    let Some((request_id, return_to, is_test)) = pending else {
+    let Some((request_id, return_to, is_test, requested_at)) = pending else {
         // Unknown, expired, used, or posted from another browser: on record, with what can be said of it.
         let known: Option<(bool, bool)> = sqlx::query_as(
             "SELECT consumed_at IS NOT NULL, expires_at <= now() FROM saml_authn_requests WHERE relay_state = $1",
@@ -195,7 +195,7 @@ pub async fn consume(
         .map_err(db)?
         .filter(|c| c.is_enabled || is_test)
         .ok_or_else(|| SsoError::NotConfigured(tenant.name.clone()))?;
-    let verdict = validate(&mut tx, &config, request, state.settings.auth.https, saml_response, &request_id).await?;
+    let verdict = validate(&mut tx, &config, request, state.settings.auth.https, saml_response, &request_id, requested_at).await?;
     let assertion = match verdict {
         Ok(a) => a,
         Err(refusal) => {
@@ -232,8 +232,40 @@ pub async fn consume(
         Decision::SignIn(user, roles) => (user, roles),
     };
     reconcile_roles(&mut tx, user, &roles, &actor(Some(user))).await?;
-    sign_in::complete(&state.settings.auth, request, session, tx, tenant, user, false, "SAML single sign-on").await?;
+    // The MFA policy applies to SSO sign-ins too: met when the IdP says it used more than a password
+    // (its AuthnContextClassRef); otherwise the sign-in is refused with what to ask for.
+    let second_factor = assertion.authn_context.as_deref().is_some_and(is_multi_factor);
+    if !second_factor && crate::auth::ssr::queries::mfa_required_of(&mut tx, user).await.map_err(db)? {
+        let message = "Your organization requires two-step verification, and your identity provider did not report one for this \
+                       sign-in. Ask your administrator to require MFA at the identity provider for GWM CRM."
+            .to_string();
+        let event = AuditEvent::new(AuditAction::LoginFailed, "saml_assertion", None, "SSO sign-in refused: the MFA policy needs a second factor the IdP did not report")
+            .after(serde_json::json!({ "name_id": assertion.name_id, "authn_context": assertion.authn_context }))
+            .risk(RiskLevel::Medium);
+        // Roles reconciled above stay: they follow the groups whatever the outcome.
+        record(&mut tx, &actor(Some(user)), event).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        return Err(SsoError::Refused(message));
+    }
+    sign_in::complete(&state.settings.auth, request, session, tx, tenant, user, second_factor, "SAML single sign-on").await?;
     Ok(AcsOutcome::SignedIn { return_to })
+}
+
+/// Authentication contexts that mean more than a password: REFEDS MFA, Microsoft Entra's multi-factor
+/// claim, and the SAML classes of hardware tokens and smart cards (PIV and CAC sign in with X.509 certificates).
+pub fn is_multi_factor(context: &str) -> bool {
+    const MULTI_FACTOR: [&str; 9] = [
+        "https://refeds.org/profile/mfa",
+        "http://schemas.microsoft.com/claims/multipleauthn",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:TimeSyncToken",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorContract",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MobileTwoFactorUnregistered",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:Smartcard",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:X509",
+        "urn:oasis:names:tc:SAML:2.0:ac:classes:MultiFactor",
+    ];
+    MULTI_FACTOR.contains(&context.trim())
 }
 
 /// Makes the roles that SSO sign-ins gave match what the person's groups give now: roles of groups they
@@ -369,13 +401,14 @@ async fn validate(
     https: bool,
     saml_response: &str,
     request_id: &str,
+    requested_at: chrono::DateTime<Utc>,
 ) -> Result<Result<ValidatedAssertion, String>, SsoError> {
     let idp = match saml::parse_idp_metadata(&config.idp_metadata_xml) {
         Ok(idp) => idp,
         Err(e) => return Ok(Err(e.to_string())),
     };
     let sp = service_provider(request, https);
-    let assertion = match saml::validate_response(saml_response, &idp, &sp, request_id, Utc::now(), &ValidationPolicy::default()) {
+    let assertion = match saml::validate_response(saml_response, &idp, &sp, request_id, Utc::now(), &ValidationPolicy { request_issued_at: Some(requested_at), ..ValidationPolicy::default() }) {
         Ok(a) => a,
         Err(e) => return Ok(Err(e.to_string())),
     };
@@ -423,4 +456,17 @@ async fn provision(tx: &mut Tx, who: &Person, name_id: &str, roles: &[(RoleId, S
         .risk(RiskLevel::Medium);
     record(tx, &actor, event).await.map_err(db)?;
     Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn only_contexts_beyond_a_password_meet_the_mfa_policy() {
+        for mfa in ["https://refeds.org/profile/mfa", "http://schemas.microsoft.com/claims/multipleauthn", "urn:oasis:names:tc:SAML:2.0:ac:classes:SmartcardPKI"] {
+            assert!(super::is_multi_factor(mfa), "{mfa}");
+        }
+        for single in ["urn:oasis:names:tc:SAML:2.0:ac:classes:Password", "urn:oasis:names:tc:SAML:2.0:ac:classes:PasswordProtectedTransport", "", "mfa"] {
+            assert!(!super::is_multi_factor(single), "{single}");
+        }
+    }
 }

@@ -71,6 +71,28 @@ fn valid_response_signed_on_the_response_or_on_both_is_accepted() {
 }
 
 #[test]
+fn response_with_neither_destination_nor_recipient_is_refused() {
+    let verdict = verdict(|s| {
+        s.destination = None;
+        s.recipient = String::new();
+    });
+    assert!(matches!(verdict, Err(SamlError::Malformed(ref m)) if m.contains("Recipient")), "{verdict:?}");
+}
+
+#[test]
+fn assertion_issued_before_its_request_is_refused() {
+    let now = Utc::now();
+    let mut spec = Spec::valid(now);
+    spec.issue_instant = now - Duration::minutes(10);
+    let xml = response_xml(&spec, idp_key());
+    let policy = ValidationPolicy { request_issued_at: Some(now - Duration::minutes(1)), ..ValidationPolicy::default() };
+    let verdict = validate_response(&b64(&xml), &idp(), &sp(), REQUEST_ID, now, &policy);
+    assert_eq!(verdict.map(|_| ()), Err(SamlError::IssuedBeforeRequest));
+    let policy = ValidationPolicy { request_issued_at: Some(now - Duration::minutes(11)), ..ValidationPolicy::default() };
+    assert!(validate_response(&b64(&xml), &idp(), &sp(), REQUEST_ID, now, &policy).is_ok());
+}
+
+#[test]
 fn response_without_destination_is_accepted_when_the_recipient_matches() {
     assert!(verdict(|s| s.destination = None).is_ok());
 }
@@ -210,6 +232,7 @@ fn clock_skew_is_bounded() {
     let xml = b64(&response_xml(&spec, idp_key()));
     let lax = ValidationPolicy {
         max_clock_skew: Duration::hours(1),
+        ..ValidationPolicy::default()
     };
     let r = validate_response(&xml, &idp(), &sp(), REQUEST_ID, now, &lax);
     assert_eq!(
