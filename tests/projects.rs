@@ -230,3 +230,39 @@ async fn the_dashboard_adds_up_the_tenants_own_pipeline() {
     assert_eq!(theirs["changes"].as_array().map(Vec::len), Some(0));
     assert_eq!(theirs["overdue"].as_array().map(Vec::len), Some(0));
 }
+
+/// Security finding: naming a pursuit's capture or proposal manager decides who sees its restricted
+/// documents: it needs projects.create (a proposal manager, who may edit, cannot name herself), is refused on
+/// record otherwise, and is audited as a permission change.
+#[tokio::test]
+async fn naming_who_leads_a_pursuit_is_an_explicit_audited_decision() {
+    let app = TestApp::with_demo().await;
+    let project = app.id_of("SELECT id FROM opportunity_projects WHERE project_status = 'active' AND pipeline_stage NOT IN ('awarded', 'lost') ORDER BY project_name LIMIT 1").await.to_string();
+    let elena = app.id_of("SELECT id FROM users WHERE email = 'elena.fischer@demo.gwm.test'").await.to_string();
+    let edit = |who: &'static str, capture_manager: String| {
+        let (app, project) = (&app, project.clone());
+        async move {
+            let browser = app.demo_user(who).await;
+            let form = browser.ok("/api/projects/form", &[("project_id", &project)]).await;
+            let input = &form["input"];
+            let text = |k: &str| input[k].as_str().unwrap_or_default().to_string();
+            let fields: Vec<(&str, String)> = vec![
+                ("project_name", text("project_name")),
+                ("priority_level", text("priority_level")),
+                ("pipeline_stage", text("pipeline_stage")),
+                ("proposal_manager", text("proposal_manager")),
+                ("capture_manager", capture_manager),
+                ("version", text("version")),
+            ];
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            status_and_message(call_form(&browser, "/api/projects/update", &[("project_id", &project)], &pairs).await).await
+        }
+    };
+    let (s, m) = edit("elena.fischer", elena.clone()).await;
+    assert_eq!(s, 403, "a proposal manager cannot make herself capture manager: {m}");
+    assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_projects WHERE id = '{project}' AND assigned_capture_manager = '{elena}'")).await, 0);
+    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.create' AND NOT permission_granted").await, 1);
+    let (s, m) = edit("jordan.reyes", elena.clone()).await;
+    assert_eq!(s, 200, "a capture manager decides it: {m}");
+    assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change' AND entity_id = '{project}' AND risk_level = 'medium'")).await, 1);
+}

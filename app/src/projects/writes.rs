@@ -194,8 +194,11 @@ async fn set_hand_values(tx: &mut Tx, caller: &Caller, id: ProjectId, values: &[
 
 pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProject) -> Result<(), AppError> {
     let db = |e| caller.db_error(e);
-    let (status, updated_at, linked): (ProjectStatus, DateTime<Utc>, bool) =
-        sqlx::query_as("SELECT project_status, updated_at, external_source_id IS NOT NULL FROM opportunity_projects WHERE id = $1 FOR UPDATE")
+    let (status, updated_at, linked, capture_manager, proposal_manager): (ProjectStatus, DateTime<Utc>, bool, Option<UserId>, Option<UserId>) =
+        sqlx::query_as(
+            "SELECT project_status, updated_at, external_source_id IS NOT NULL, assigned_capture_manager, assigned_proposal_manager \
+               FROM opportunity_projects WHERE id = $1 FOR UPDATE",
+        )
             .bind(id)
             .fetch_optional(&mut **tx)
             .await
@@ -216,6 +219,23 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
         ));
     }
     check_people(tx, caller, v).await?;
+    // Who leads a pursuit decides who sees its restricted documents: changing it is a decision about access,
+    // taken by someone who may run pursuits (projects.create, checked on this project and refused on
+    // record otherwise), and audited as a permission change.
+    let leads_changed = capture_manager != v.capture_manager || proposal_manager != v.proposal_manager;
+    if leads_changed {
+        caller.authorize(tx, crate::auth::Permission::ProjectsCreate, crate::auth::ssr::Resource::Project(id)).await?;
+        let event = AuditEvent::new(
+            AuditAction::PermissionChange,
+            "opportunity_project",
+            Some(id.as_uuid()),
+            "Changed who leads the pursuit (capture and proposal managers see its restricted documents)",
+        )
+        .before(json!({ "assigned_capture_manager": capture_manager, "assigned_proposal_manager": proposal_manager }))
+        .after(json!({ "assigned_capture_manager": v.capture_manager, "assigned_proposal_manager": v.proposal_manager, "self_named": v.capture_manager == Some(caller.user.id) || v.proposal_manager == Some(caller.user.id) }))
+        .risk(crate::audit::RiskLevel::Medium);
+        caller.audit(tx, event).await?;
+    }
     // Old and new rows both come back as PostgreSQL's JSON, so equal values compare equal (45 vs 45.00).
     let (old, new): (Value, Value) = bind_fields(
         sqlx::query_as(

@@ -383,7 +383,7 @@ async fn decide(
         Some((_, false)) => return Err(refuse("Your GWM CRM account is deactivated. Ask your administrator.".into())),
         None if email_taken => {
             return Err(refuse(format!(
-                "An account for {} already exists with a password. Sign in with your password, or ask your administrator to switch it to SSO.",
+                "An account for {} already exists with a password, so single sign-on cannot create another. Sign in with your password; to use SSO instead, an administrator deactivates or renames that account (Settings → Users) and you sign in with SSO again.",
                 who.email
             )))
         }
