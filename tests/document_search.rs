@@ -436,3 +436,40 @@ async fn only_the_uploader_or_a_document_manager_changes_who_sees_a_document() {
     let (s, m) = file("public", "pricing")(&admin).await;
     assert_eq!(s, 200, "a document manager: {m}");
 }
+
+/// Outage finding: while storage is down, the extraction worker spends no attempt and no lease on a document
+/// it cannot read: the claim is handed back (pending, attempts unchanged) and the worker pauses.
+#[tokio::test]
+async fn a_storage_outage_costs_extraction_no_attempts() {
+    let db = TestDb::new().await;
+    let files = std::env::temp_dir().join(format!("gwm-docs-{}", db.name));
+    let files_dir = files.display().to_string();
+    let config = db.config(&[("GWM_FILES_DIR", &files_dir)]);
+    let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_FILES_DIR", &files_dir)]).await;
+    let project = demo_project(&app, 0).await;
+    let pm = app.demo_user("elena.fischer").await;
+    let id = upload(&pm, &format!("project={project}&name=outage-notes.txt&type=other"), b"Notes kept through an outage".to_vec()).await;
+    assert_eq!(processed(&app, &id).await.0, "ready");
+    // The disk goes away, and the document waits to be read again.
+    std::fs::remove_dir_all(&files).expect("remove the files folder");
+    std::fs::write(&files, b"not a folder").expect("a file in its place");
+    app.owner_exec(&format!("UPDATE documents SET processing_status = 'pending', processing_attempts = 0, processed_at = NULL WHERE id = '{id}'")).await;
+    let mut seen = None;
+    for _ in 0..40 {
+        let pass = gwm_crm::extract::worker::run_once(&app.state, &config.extractor).await.expect("pass");
+        if pass.claimed == 1 {
+            seen = Some(pass);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    assert_eq!(seen.map(|p| p.storage_down), Some(true), "the pass saw storage down");
+    let handed_back = app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND processing_status = 'pending' AND processing_attempts = 0 AND processing_claimed_until IS NULL")).await;
+    assert_eq!(handed_back, 1, "pending again, no attempt spent, no lease to wait out");
+    // A download in the outage says the file is safe, not that "nothing was saved".
+    let res = pm.get(&format!("/documents/{id}/download")).await;
+    assert_eq!(res.status(), 503);
+    let page = res.text().await.expect("page");
+    assert!(page.contains("cannot be opened") && page.contains("safe"), "{page}");
+    std::fs::remove_file(&files).expect("cleanup");
+}

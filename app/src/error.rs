@@ -40,6 +40,9 @@ pub enum AppError {
     UnsupportedFile(String),
     #[error("File storage is unavailable right now, so nothing was saved. Please try again in a few minutes.")]
     StorageUnavailable,
+    /// The same outage met by a read (a download): nothing is lost, the file cannot be sent now.
+    #[error("File storage is unavailable right now, so the file cannot be opened. It is safe; please try again in a few minutes.")]
+    StorageUnreadable,
     /// Something failed on the server; the reference finds the full story in the log.
     #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
     Internal(String),
@@ -81,7 +84,7 @@ pub mod ssr {
                 AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Unavailable | AppError::StorageUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Unavailable | AppError::StorageUnavailable | AppError::StorageUnreadable => StatusCode::SERVICE_UNAVAILABLE,
                 AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -172,6 +175,17 @@ mod tests {
     fn messages_tell_the_user_what_to_do() {
         assert_eq!(AppError::NotFound("Project".into()).to_string(), "Project was not found.");
         assert!(AppError::Internal("req-1".into()).to_string().contains("reference req-1"));
+    }
+
+    #[cfg(feature = "ssr")]
+    #[test]
+    fn outages_are_503_and_refused_values_422() {
+        use axum::http::StatusCode;
+        let lost = AppError::from_db(sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)), "r1");
+        assert_eq!((lost.clone(), lost.status()), (AppError::Unavailable, StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(AppError::from_db(sqlx::Error::PoolTimedOut, "r2"), AppError::Unavailable);
+        assert_eq!(AppError::from_db(sqlx::Error::RowNotFound, "r3"), AppError::Internal("r3".into()));
+        assert_eq!(AppError::StorageUnreadable.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 
     #[test]

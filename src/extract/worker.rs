@@ -37,16 +37,26 @@ enum Finding {
     NoText,
     /// Marked 'error' with this message: the file is stored but not searchable by its content.
     Failed(String),
-    /// Could not be tried now (storage unreachable): left claimed, so it is tried again when the lease ends.
+    /// Could not be tried here now (another server's storage, no extractor): left claimed, so it is tried
+    /// again (here or elsewhere) when the lease ends.
     Retry(String),
+    /// Storage failed: the claim is handed back and the worker pauses until storage answers.
+    StorageDown(String),
 }
+
+/// How long the worker waits before looking at storage again while it is down.
+const STORAGE_PAUSE: Duration = Duration::from_secs(30);
 
 pub fn spawn(state: AppState, extractor: Extractor) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let pause = match run_once(&state, &extractor).await {
-                Ok(0) => Duration::from_secs(2),
-                Ok(_) => Duration::ZERO,
+                Ok(Pass { claimed: 0, .. }) => Duration::from_secs(2),
+                Ok(Pass { storage_down: false, .. }) => Duration::ZERO,
+                Ok(Pass { storage_down: true, .. }) => {
+                    wait_for_storage(&state).await;
+                    Duration::ZERO
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "document text extraction failed; retrying in 10 seconds");
                     Duration::from_secs(10)
@@ -57,19 +67,42 @@ pub fn spawn(state: AppState, extractor: Extractor) -> JoinHandle<()> {
     })
 }
 
-/// Claims and processes one batch; returns how many documents it claimed.
-pub async fn run_once(state: &AppState, extractor: &Extractor) -> Result<usize, sqlx::Error> {
+/// While storage is down the worker claims nothing (each claim would spend an attempt and wait out a lease):
+/// it looks again every 30 seconds.
+async fn wait_for_storage(state: &AppState) {
+    tracing::warn!("document storage is unavailable: text extraction pauses until it answers");
+    loop {
+        tokio::time::sleep(STORAGE_PAUSE).await;
+        if state.storage.check().await.is_ok() {
+            tracing::info!("document storage answers again: text extraction resumes");
+            return;
+        }
+    }
+}
+
+/// What one pass did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Pass {
+    pub claimed: usize,
+    /// A document could not be read because storage failed: its claim was handed back.
+    pub storage_down: bool,
+}
+
+/// Claims and processes one batch.
+pub async fn run_once(state: &AppState, extractor: &Extractor) -> Result<Pass, sqlx::Error> {
     let jobs: Vec<Job> = sqlx::query_as("SELECT * FROM claim_document_extractions($1, make_interval(secs => $2))")
         .bind(BATCH)
         .bind(LEASE.as_secs_f64())
         .fetch_all(&state.pool)
         .await?;
+    let mut storage_down = false;
     for job in &jobs {
         let finding = examine(state, extractor, job).await;
         tracing::info!(document = %job.id, outcome = finding.label(), "document text extraction");
+        storage_down |= matches!(finding, Finding::StorageDown(_));
         record(state, job, finding).await?;
     }
-    Ok(jobs.len())
+    Ok(Pass { claimed: jobs.len(), storage_down })
 }
 
 impl Finding {
@@ -79,6 +112,7 @@ impl Finding {
             Finding::NoText => "no text",
             Finding::Failed(_) => "failed",
             Finding::Retry(_) => "retry later",
+            Finding::StorageDown(_) => "storage unavailable",
         }
     }
 }
@@ -101,13 +135,14 @@ async fn examine(state: &AppState, extractor: &Extractor, job: &Job) -> Finding 
     let bytes = match state.storage.get(&key).await {
         Ok((_, bytes)) => bytes,
         Err(app::documents::storage::StorageError::NotFound) => return Finding::Failed("The stored file is missing.".into()),
-        Err(e) => return Finding::Retry(e.to_string()),
+        Err(e) => return Finding::StorageDown(e.to_string()),
     };
     match extractor.run(kind, first_bytes(bytes, wanted)).await {
         Ok(Outcome::Text(extracted)) => Finding::Text(extracted),
         Ok(Outcome::NoText) => Finding::NoText,
         Ok(Outcome::Unreadable(reason)) => Finding::Failed(capitalized(&reason)),
-        Err(e @ (ChildError::Storage(_) | ChildError::Spawn { .. })) => Finding::Retry(e.to_string()),
+        Err(e @ ChildError::Storage(_)) => Finding::StorageDown(e.to_string()),
+        Err(e @ ChildError::Spawn { .. }) => Finding::Retry(e.to_string()),
         Err(e) => Finding::Failed(format!("The text could not be read: {e}.")),
     }
 }
@@ -190,7 +225,20 @@ async fn record(state: &AppState, job: &Job, finding: Finding) -> Result<(), sql
             .await?;
         }
         Finding::Retry(reason) => {
+            tracing::warn!(document = %job.id, %reason, "text extraction will be tried again when the lease ends");
+        }
+        Finding::StorageDown(reason) => {
+            // Not the document's fault: the claim and its attempt are handed back, to be taken again at once
+            // when storage answers (not after the lease, and not counting toward the three attempts).
             tracing::warn!(document = %job.id, %reason, "text extraction will be tried again");
+            sqlx::query(
+                "UPDATE documents SET processing_status = 'pending', processing_claimed_until = NULL, \
+                    processing_attempts = greatest(processing_attempts - 1, 0) \
+                  WHERE id = $1 AND processing_status = 'processing'",
+            )
+            .bind(job.id)
+            .execute(&mut *tx)
+            .await?;
         }
     }
     tx.commit().await

@@ -97,7 +97,7 @@ async fn serve_file(state: AppState, visitor: Visitor, id: &str, inline: bool) -
         return Err(refused);
     }
     let key = StorageKey::parse(&file.storage_key).map_err(|e| AppError::internal(&e, &caller.request.request_id))?;
-    let (size, bytes) = caller.state.storage.get(&key).await.map_err(|e| e.user_error(&caller.request.request_id))?;
+    let (size, bytes) = caller.state.storage.get(&key).await.map_err(|e| e.user_error_reading(&caller.request.request_id))?;
     queries::log_access(&mut tx, &caller, Logged::Document(id), access, None).await.map_err(db)?;
     caller.commit(tx).await?;
 

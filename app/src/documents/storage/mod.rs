@@ -84,6 +84,17 @@ impl StorageError {
         }
     }
 
+    /// What the person is told when a read (a download) fails: an outage loses nothing.
+    pub fn user_error_reading(self, request_id: &str) -> AppError {
+        match self {
+            StorageError::Unavailable(source) => {
+                tracing::error!(request_id, error = %source, "document storage failed on a read");
+                AppError::StorageUnreadable
+            }
+            other => other.user_error(request_id),
+        }
+    }
+
     pub(crate) fn unavailable(err: impl std::error::Error + Send + Sync + 'static) -> StorageError {
         StorageError::Unavailable(Box::new(err))
     }
