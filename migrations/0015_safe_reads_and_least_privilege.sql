@@ -188,11 +188,13 @@ CREATE TABLE sign_in_failures (
     tenant_id   uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
     email       varchar(255) NOT NULL,
     ip_address  inet,
-    failed_at   timestamptz NOT NULL DEFAULT now()
+    failed_at   timestamptz NOT NULL DEFAULT now(),
+    -- An attempt being verified: reserved before Argon2 runs, settled as a failure or deleted on success.
+    pending     boolean NOT NULL DEFAULT true
 );
 CREATE INDEX sign_in_failures_lookup ON sign_in_failures (tenant_id, email, ip_address, failed_at);
 SELECT apply_tenant_isolation('sign_in_failures');
-GRANT SELECT, INSERT, DELETE ON sign_in_failures TO gwm_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON sign_in_failures TO gwm_app;
 
 -- Housekeeping also forgets failures older than a day, tenant by tenant.
 CREATE OR REPLACE FUNCTION auth_housekeeping(p_idle interval, p_attempt_window interval)

@@ -205,3 +205,43 @@ s3_start() { # PORT WORKDIR ACCESS_KEY SECRET_KEY BUCKET
   done
 }
 s3_stop() { stop_process_group "$1/s3.pid"; } # WORKDIR
+
+# --- pgbouncer (Debian's 1.18) in transaction mode, in front of a private cluster, for the pooler test ---
+
+ensure_pgbouncer() { apt_install pgbouncer; }
+
+# pgb_start WORKDIR PG_SOCKETDIR PORT: listens on WORKDIR's Unix socket only. Each transaction ends with
+# DEALLOCATE ALL, so a named statement never outlives the transaction that prepared it (see the README).
+pgb_start() {
+  local workdir="$1" pg_socket="$2" port="$3"
+  mkdir -p "$workdir"
+  cat >"$workdir/pgbouncer.ini" <<INI
+[databases]
+* = host=$pg_socket
+[pgbouncer]
+pool_mode = transaction
+listen_addr =
+listen_port = $port
+unix_socket_dir = $workdir
+auth_type = trust
+auth_file = $workdir/userlist.txt
+ignore_startup_parameters = extra_float_digits
+server_reset_query = DEALLOCATE ALL
+server_reset_query_always = 1
+default_pool_size = 4
+max_client_conn = 500
+logfile = $workdir/pgbouncer.log
+pidfile = $workdir/pgbouncer.pid
+INI
+  printf '"postgres" ""\n"gwm_owner" ""\n"gwm_app" ""\n' >"$workdir/userlist.txt"
+  if [ "$(id -u)" -eq 0 ]; then chown -R postgres "$workdir"; fi
+  local run=()
+  if [ "$(id -u)" -eq 0 ]; then run=(runuser -u postgres --); fi
+  "${run[@]}" pgbouncer -d "$workdir/pgbouncer.ini"
+  local deadline=$((SECONDS + 20))
+  until [ -S "$workdir/.s.PGSQL.$port" ]; do
+    [ $SECONDS -lt $deadline ] || { echo "pgbouncer did not start" >&2; cat "$workdir/pgbouncer.log" >&2 || true; return 1; }
+    sleep 0.2
+  done
+}
+pgb_stop() { [ -s "$1/pgbouncer.pid" ] && kill "$(cat "$1/pgbouncer.pid")" 2>/dev/null || true; } # WORKDIR

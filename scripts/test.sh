@@ -7,6 +7,7 @@ ensure_build_tools
 ensure_browser
 ensure_saml_idp
 ensure_s3s_fs
+ensure_pgbouncer
 
 WORK="$(mktemp -d /tmp/gwm-test.XXXXXX)"
 chmod 755 "$WORK"
@@ -16,6 +17,7 @@ SERVER_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
   idp_stop "$WORK/idp"
+  pgb_stop "$WORK/pgbouncer"
   s3_stop "$WORK/s3"
   pg_stop "$PG_DATA"
   rm -rf "$WORK"
@@ -28,6 +30,12 @@ pg_prepare "$PG_SOCKET" gwm_e2e
 
 # Integration tests create one fresh database per test through the superuser, owned by gwm_owner.
 export TEST_PG_SOCKET="$PG_SOCKET"
+
+# The pooler test serves the app role through pgbouncer in transaction mode (migrations stay direct).
+PGB_PORT=$((20000 + RANDOM % 20000))
+log "starting pgbouncer (transaction mode) on its socket, port $PGB_PORT"
+pgb_start "$WORK/pgbouncer" "$PG_SOCKET" "$PGB_PORT"
+export TEST_PGBOUNCER_SOCKET="$WORK/pgbouncer" TEST_PGBOUNCER_PORT="$PGB_PORT"
 
 # The S3 backend's tests run against s3s-fs; each test uses its own key prefix in the one bucket.
 S3_PORT=$((20000 + RANDOM % 20000))

@@ -108,6 +108,15 @@ impl Config {
                 }
             }
         };
+        // Behind a transaction-mode pooler (pgbouncer pool_mode=transaction, with server_reset_query =
+        // DEALLOCATE ALL and server_reset_query_always = 1): no statement is cached across transactions, and
+        // extra_float_digits (which pgbouncer refuses as a startup parameter) is not sent. Every query the app
+        // role runs is inside a transaction, so a statement's parse and execution reach the same server.
+        let app_db = if lookup("GWM_DB_TRANSACTION_POOLER").is_some_and(|v| v == "true" || v == "1") {
+            app_db.statement_cache_capacity(0).extra_float_digits(None)
+        } else {
+            app_db
+        };
         let production = lookup("LEPTOS_ENV").is_some_and(|v| v.eq_ignore_ascii_case("prod"));
         let log_format = match lookup("GWM_LOG_FORMAT").as_deref() {
             None if production => LogFormat::Json,

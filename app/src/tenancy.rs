@@ -52,11 +52,13 @@ pub mod ssr {
     /// The active tenant with this subdomain. Inactive, suspended and cancelled tenants are not served.
     pub async fn active_tenant(pool: &PgPool, subdomain: &str) -> Result<Option<TenantRef>, sqlx::Error> {
         let subdomain = subdomain.trim().to_ascii_lowercase();
+        let mut tx = pool.begin().await?;
         let row: Option<TenantRow> =
             sqlx::query_as("SELECT id, name, is_active, subscription_status FROM tenant_by_subdomain($1)")
                 .bind(&subdomain)
-                .fetch_optional(pool)
+                .fetch_optional(&mut *tx)
                 .await?;
+        tx.commit().await?;
         Ok(row
             .filter(|t| t.is_active && matches!(t.subscription_status.as_str(), "trial" | "active"))
             .map(|t| TenantRef { id: t.id, name: t.name, subdomain }))

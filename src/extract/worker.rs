@@ -90,11 +90,13 @@ pub struct Pass {
 
 /// Claims and processes one batch.
 pub async fn run_once(state: &AppState, extractor: &Extractor) -> Result<Pass, sqlx::Error> {
+    let mut tx = state.pool.begin().await?;
     let jobs: Vec<Job> = sqlx::query_as("SELECT * FROM claim_document_extractions($1, make_interval(secs => $2))")
         .bind(BATCH)
         .bind(LEASE.as_secs_f64())
-        .fetch_all(&state.pool)
+        .fetch_all(&mut *tx)
         .await?;
+    tx.commit().await?;
     let mut storage_down = false;
     for job in &jobs {
         let finding = examine(state, extractor, job).await;

@@ -10,7 +10,7 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
 pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let database = async {
-        match tokio::time::timeout(PROBE_TIMEOUT, sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&state.pool)).await {
+        match tokio::time::timeout(PROBE_TIMEOUT, probe_database(&state.pool)).await {
             Ok(Ok(_)) => "ok",
             Ok(Err(err)) => {
                 tracing::warn!(error = %err, "health check: database error");
@@ -39,4 +39,12 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let healthy = database == "ok" && storage == "ok";
     let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
     (status, Json(json!({ "status": if healthy { "ok" } else { "unavailable" }, "database": database, "storage": storage })))
+}
+
+/// `SELECT 1` as the app role, in a transaction like every statement it runs.
+async fn probe_database(pool: &sqlx::PgPool) -> Result<i32, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    let one = sqlx::query_scalar::<_, i32>("SELECT 1").fetch_one(&mut *tx).await?;
+    tx.commit().await?;
+    Ok(one)
 }

@@ -43,22 +43,26 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
 /// One pass; returns how many sessions it ended.
 pub async fn run_once(state: &AppState) -> Result<i32, sqlx::Error> {
     let idle_seconds = state.settings.auth.idle_timeout.num_seconds() as f64;
+    let mut tx = state.pool.begin().await?;
     let (ended,): (i32,) =
         sqlx::query_as("SELECT auth_housekeeping(make_interval(secs => $1), interval '10 minutes')")
             .bind(idle_seconds)
-            .fetch_one(&state.pool)
+            .fetch_one(&mut *tx)
             .await?;
+    tx.commit().await?;
     Ok(ended)
 }
 
 /// Deletes the objects of uploads announced more than `older_than` ago and never linked to a document, then
 /// their announcements. An object that cannot be deleted now keeps its row and is tried again next time.
 pub async fn sweep_abandoned_uploads(state: &AppState, older_than: Duration) -> Result<usize, sqlx::Error> {
+    let mut tx = state.pool.begin().await?;
     let stale: Vec<(TenantId, Uuid, String, String)> =
         sqlx::query_as("SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(make_interval(secs => $1), 100)")
             .bind(older_than.as_secs_f64())
-            .fetch_all(&state.pool)
+            .fetch_all(&mut *tx)
             .await?;
+    tx.commit().await?;
     let mut removed = 0;
     for (tenant, id, provider, key) in stale {
         if provider != state.storage.provider().as_str() {

@@ -43,15 +43,18 @@ impl PgSessionStore {
         } else {
             "DO NOTHING"
         };
+        // Each statement in a transaction, like every statement of the app role (transaction-mode poolers).
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let written = sqlx::query(&format!(
             "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id_hash) {conflict}"
         ))
         .bind(token_hash(&record.id))
         .bind(data(record)?)
         .bind(expiry(record)?)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         Ok(written.rows_affected() == 1)
     }
 }
@@ -71,12 +74,14 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         let row: Option<(serde_json::Value, DateTime<Utc>)> =
             sqlx::query_as("SELECT data, expires_at FROM http_sessions WHERE id_hash = $1 AND expires_at > now()")
                 .bind(token_hash(id))
-                .fetch_optional(&self.pool)
+                .fetch_optional(&mut *tx)
                 .await
                 .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         let Some((data, expires_at)) = row else { return Ok(None) };
         let data = serde_json::from_value(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
@@ -85,11 +90,13 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
         sqlx::query("DELETE FROM http_sessions WHERE id_hash = $1")
             .bind(token_hash(id))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await
             .map_err(backend)?;
+        tx.commit().await.map_err(backend)?;
         Ok(())
     }
 }

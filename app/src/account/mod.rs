@@ -51,18 +51,20 @@ async fn recheck_password(
         caller.commit(tx).await?;
         Err::<queries::Credentials, AppError>(AppError::SignInRefused(lockout::locked_message(until)))
     };
-    let position = match lockout::reserve(&mut tx, &key, settings).await.map_err(db)? {
+    let reservation = match lockout::reserve(&mut tx, &key, settings).await.map_err(db)? {
         lockout::Reservation::Locked(until) => return end_this_session(tx, until, None).await,
-        lockout::Reservation::Attempt { position } => position,
+        lockout::Reservation::Busy => return Err(lockout::busy()),
+        lockout::Reservation::Attempt { id } => id,
     };
     caller.commit(tx).await?;
     let matched = password::verify(user.password_hash.clone(), current_password).await;
     let mut tx = caller.begin().await?;
     if matched {
-        lockout::succeeded(&mut tx, &key).await.map_err(db)?;
+        lockout::succeeded(&mut tx, &key, reservation).await.map_err(db)?;
         caller.commit(tx).await?;
         return Ok(user);
     }
+    let position = lockout::failed(&mut tx, &key, reservation, settings).await.map_err(db)?;
     let locked = lockout::locked_until(&mut tx, &key, settings).await.map_err(db)?;
     let newly = position == i64::from(settings.lockout_threshold);
     queries::note_failure(&mut tx, user.id, locked.filter(|_| newly)).await.map_err(db)?;

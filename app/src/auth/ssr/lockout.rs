@@ -23,12 +23,16 @@ pub struct AttemptKey {
 pub enum Reservation {
     /// The account is locked from this address until then: do not verify anything.
     Locked(DateTime<Utc>),
-    /// Go ahead; if it fails, it is failure number `position` in the window (the threshold-th locks).
-    Attempt { position: i64 },
+    /// As many attempts as the threshold are being verified right now from this address: wait a moment.
+    Busy,
+    /// Go ahead (`failed` or `succeeded` settles it).
+    Attempt { id: i64 },
 }
 
+/// Failures settled in the window, and attempts still being verified (a reservation older than a minute
+/// belongs to a request that died: it no longer holds anything).
 const LOCKED_UNTIL: &str = "SELECT failed_at + $3 FROM sign_in_failures \
-     WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND failed_at > now() - $3 \
+     WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND NOT pending AND failed_at > now() - $3 \
      ORDER BY failed_at DESC OFFSET $4 LIMIT 1";
 
 /// When the lock of this account from this address ends, if it is locked.
@@ -42,38 +46,79 @@ pub async fn locked_until(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings
         .await
 }
 
-/// Checks the lock and, if there is none, records this attempt as a failure until it proves otherwise.
+/// Checks the lock and, if there is none, reserves this attempt until it proves a failure or a success.
 /// Commit the transaction before verifying: the reservation must be visible to concurrent attempts.
 pub async fn reserve(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings) -> Result<Reservation, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(app_current_tenant_id()::text || ' ' || $1 || ' ' || coalesce($2, ''), 7))")
-        .bind(&key.email)
-        .bind(key.ip.map(|ip| ip.to_string()))
-        .execute(&mut **tx)
-        .await?;
+    lock(tx, key).await?;
     if let Some(until) = locked_until(tx, key, settings).await? {
         return Ok(Reservation::Locked(until));
     }
-    let position: i64 = sqlx::query_scalar(
-        "WITH reserved AS (INSERT INTO sign_in_failures (tenant_id, email, ip_address) VALUES (app_current_tenant_id(), $1, $2::inet)) \
-         SELECT count(*) + 1 FROM sign_in_failures \
-          WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND failed_at > now() - $3",
+    let (settled, in_flight): (i64, i64) = sqlx::query_as(
+        "SELECT count(*) FILTER (WHERE NOT pending AND failed_at > now() - $3), \
+                count(*) FILTER (WHERE pending AND failed_at > now() - interval '1 minute') \
+           FROM sign_in_failures WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet",
     )
     .bind(&key.email)
     .bind(key.ip.map(|ip| ip.to_string()))
     .bind(settings.lockout_duration)
     .fetch_one(&mut **tx)
     .await?;
-    Ok(Reservation::Attempt { position })
+    if settled + in_flight >= i64::from(settings.lockout_threshold) {
+        return Ok(Reservation::Busy);
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO sign_in_failures (tenant_id, email, ip_address) VALUES (app_current_tenant_id(), $1, $2::inet) RETURNING id",
+    )
+    .bind(&key.email)
+    .bind(key.ip.map(|ip| ip.to_string()))
+    .fetch_one(&mut **tx)
+    .await?;
+    Ok(Reservation::Attempt { id })
 }
 
-/// The attempt succeeded: the address's failures against the account are forgotten.
-pub async fn succeeded(tx: &mut Tx, key: &AttemptKey) -> Result<(), sqlx::Error> {
-    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet")
+/// The attempt failed: its reservation becomes a failure, counted from now. Returns how many failures are
+/// now settled in the window (under the same lock as reservations: exactly one failure is the threshold-th).
+pub async fn failed(tx: &mut Tx, key: &AttemptKey, reservation: i64, settings: &AuthSettings) -> Result<i64, sqlx::Error> {
+    lock(tx, key).await?;
+    sqlx::query("UPDATE sign_in_failures SET pending = false, failed_at = now() WHERE id = $1").bind(reservation).execute(&mut **tx).await?;
+    sqlx::query_scalar(
+        "SELECT count(*) FROM sign_in_failures \
+          WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND NOT pending AND failed_at > now() - $3",
+    )
+    .bind(&key.email)
+    .bind(key.ip.map(|ip| ip.to_string()))
+    .bind(settings.lockout_duration)
+    .fetch_one(&mut **tx)
+    .await
+}
+
+/// Serializes reservations and settlements of one account from one address (until the transaction ends).
+async fn lock(tx: &mut Tx, key: &AttemptKey) -> Result<(), sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended(app_current_tenant_id()::text || ' ' || $1 || ' ' || coalesce($2, ''), 7))")
         .bind(&key.email)
         .bind(key.ip.map(|ip| ip.to_string()))
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The attempt succeeded: the address's failures against the account are forgotten, with this reservation
+/// (other attempts in flight keep theirs).
+pub async fn succeeded(tx: &mut Tx, key: &AttemptKey, reservation: i64) -> Result<(), sqlx::Error> {
+    sqlx::query("DELETE FROM sign_in_failures WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND (NOT pending OR id = $3)")
+        .bind(&key.email)
+        .bind(key.ip.map(|ip| ip.to_string()))
+        .bind(reservation)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The answer to an attempt that found others in flight.
+pub fn busy() -> crate::error::AppError {
+    crate::error::AppError::TooManyRequests(
+        "Several sign-ins to this account are in progress from your network. Wait a moment, then try again.".into(),
+    )
 }
 
 /// An administrator's unlock: every address's failures against the account are forgotten.

@@ -70,14 +70,15 @@ async fn count_failure(
     tenant: &TenantRef,
     user: Option<&queries::Credentials>,
     email: &str,
-    position: i64,
+    reservation: i64,
     what: &str,
 ) -> Result<String, AppError> {
     let settings = &scope.state.settings.auth;
     let db = |e| scope.db_error(e);
     let key = lockout::AttemptKey { email: email.to_string(), ip: scope.request().ip };
+    let position = lockout::failed(tx, &key, reservation, settings).await.map_err(db)?;
     let locked = lockout::locked_until(tx, &key, settings).await.map_err(db)?;
-    // Reservations are serialized per account and address, so exactly one failure is the threshold-th.
+    // Settlements are serialized per account and address, so exactly one failure is the threshold-th.
     let newly_locked = position == i64::from(settings.lockout_threshold);
     if let Some(user) = user {
         queries::note_failure(tx, user.id, locked.filter(|_| newly_locked)).await.map_err(db)?;
@@ -140,9 +141,10 @@ pub async fn with_password(
             tenant.name
         )));
     }
-    let position = match lockout::reserve(&mut tx, &key, settings).await.map_err(|e| scope.db_error(e))? {
+    let attempt = match lockout::reserve(&mut tx, &key, settings).await.map_err(|e| scope.db_error(e))? {
         lockout::Reservation::Locked(until) => return Err(refuse_locked(scope, tx, &tenant, &email, until).await?),
-        lockout::Reservation::Attempt { position } => position,
+        lockout::Reservation::Busy => return Err(lockout::busy()),
+        lockout::Reservation::Attempt { id } => id,
     };
     let user = queries::credentials_by_email(&mut tx, &email).await.map_err(|e| scope.db_error(e))?;
     tx.commit().await.map_err(|e| scope.db_error(e))?;
@@ -153,13 +155,13 @@ pub async fn with_password(
     let usable = user.as_ref().filter(|u| u.is_active);
     if !matched || usable.is_none() {
         let what = if usable.is_some() { "wrong password" } else { "unknown or inactive account" };
-        let message = count_failure(scope, &mut tx, &tenant, usable, &email, position, what).await?;
+        let message = count_failure(scope, &mut tx, &tenant, usable, &email, attempt, what).await?;
         tx.commit().await.map_err(|e| scope.db_error(e))?;
         // An unknown account's failures lock like a real one's, with the same words.
         return Err(AppError::SignInRefused(message));
     }
     let Some(user) = user else { return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into())) };
-    lockout::succeeded(&mut tx, &key).await.map_err(|e| scope.db_error(e))?;
+    lockout::succeeded(&mut tx, &key, attempt).await.map_err(|e| scope.db_error(e))?;
     let next = safe_next(next.as_deref());
     if user.mfa_enabled {
         session::set_pending(session, &session::PendingSignIn { tenant_id: tenant.id, user_id: user.id, enrolling: false, started_at: Utc::now(), next }).await?;
@@ -214,9 +216,10 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
         return Err(AppError::Validation("Finish setting up your authenticator app first.".into()));
     }
     let attempt = lockout::AttemptKey { email: user.email.clone(), ip: scope.request().ip };
-    let position = match lockout::reserve(&mut tx, &attempt, &scope.state.settings.auth).await.map_err(|e| scope.db_error(e))? {
+    let reserved = match lockout::reserve(&mut tx, &attempt, &scope.state.settings.auth).await.map_err(|e| scope.db_error(e))? {
         lockout::Reservation::Locked(until) => return Err(AppError::SignInRefused(lockout::locked_message(until))),
-        lockout::Reservation::Attempt { position } => position,
+        lockout::Reservation::Busy => return Err(lockout::busy()),
+        lockout::Reservation::Attempt { id } => id,
     };
     let key = scope.state.settings.auth.secret_key.expose();
     let code = code.trim();
@@ -224,11 +227,11 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
     let by_recovery = !by_totp && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
         && enrollment::use_recovery_code(&mut tx, user.id, code).await.map_err(|e| scope.db_error(e))?;
     if !by_totp && !by_recovery {
-        let message = count_failure(scope, &mut tx, &tenant, Some(&user), &user.email, position, WRONG_CODE).await?;
+        let message = count_failure(scope, &mut tx, &tenant, Some(&user), &user.email, reserved, WRONG_CODE).await?;
         tx.commit().await.map_err(|e| scope.db_error(e))?;
         return Err(AppError::SignInRefused(message));
     }
-    lockout::succeeded(&mut tx, &attempt).await.map_err(|e| scope.db_error(e))?;
+    lockout::succeeded(&mut tx, &attempt, reserved).await.map_err(|e| scope.db_error(e))?;
     let method = if by_totp { "password + authenticator code" } else { "password + recovery code" };
     complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, true, method).await?;
     Ok(SignInStep::SignedIn { next: pending.next })

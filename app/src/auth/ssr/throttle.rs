@@ -8,14 +8,17 @@ use sqlx::PgPool;
 pub async fn check_sign_in_rate(pool: &PgPool, request: &RequestContext, per_minute: i64) -> Result<(), AppError> {
     let Some(ip) = request.ip else { return Ok(()) };
     let db = |e| AppError::from_db(e, &request.request_id);
+    // In a transaction, like every statement of the app role: safe behind a transaction-mode pooler.
+    let mut tx = pool.begin().await.map_err(db)?;
     let (recent,): (i64,) = sqlx::query_as(
         "WITH attempt AS (INSERT INTO sign_in_attempts (ip_address) VALUES ($1::inet)) \
          SELECT count(*) FROM sign_in_attempts WHERE ip_address = $1::inet AND attempted_at > now() - interval '1 minute'",
     )
     .bind(ip.to_string())
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .map_err(db)?;
+    tx.commit().await.map_err(db)?;
     // The count does not see the row inserted by the same statement: this attempt is recent + 1.
     if recent >= per_minute {
         tracing::warn!(%ip, recent, "sign-in rate limit reached");
