@@ -109,20 +109,32 @@ $$;
 REVOKE ALL ON FUNCTION auth_housekeeping(interval, interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth_housekeeping(interval, interval) TO gwm_app;
 
-ALTER FUNCTION stale_storage_objects(interval, integer) RENAME TO stale_storage_objects_unchecked;
-REVOKE ALL ON FUNCTION stale_storage_objects_unchecked(interval, integer) FROM gwm_app;
-CREATE FUNCTION stale_storage_objects(p_age interval, p_limit integer)
+-- Abandoned uploads are claimed for 10 minutes by the server that sweeps them (FOR UPDATE SKIP LOCKED), so
+-- two servers never sweep the same objects; a sweep that could not delete an object tries again after that.
+ALTER TABLE storage_objects ADD COLUMN sweep_claimed_until timestamptz;
+CREATE OR REPLACE FUNCTION stale_storage_objects(p_age interval, p_limit integer)
     RETURNS TABLE (tenant_id uuid, id uuid, provider text, storage_key text)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
+DECLARE
+    previous_tenant text := current_setting('app.current_tenant_id', true);
+    tenant record;
 BEGIN
     PERFORM app_require(p_age >= interval '1 hour', 'age of an abandoned upload (at least 1 hour)');
     PERFORM app_require(p_limit BETWEEN 1 AND 1000, 'batch size (1 to 1000)');
-    RETURN QUERY SELECT * FROM stale_storage_objects_unchecked(p_age, p_limit);
+    FOR tenant IN SELECT t.id FROM tenants t LOOP
+        PERFORM set_config('app.current_tenant_id', tenant.id::text, true);
+        RETURN QUERY
+            UPDATE storage_objects s SET sweep_claimed_until = now() + interval '10 minutes'
+             WHERE s.id IN (SELECT w.id FROM storage_objects w
+                             WHERE w.state = 'pending' AND w.created_at <= now() - p_age
+                               AND (w.sweep_claimed_until IS NULL OR w.sweep_claimed_until < now())
+                             ORDER BY w.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
+            RETURNING s.tenant_id, s.id, s.provider, s.storage_key::text;
+    END LOOP;
+    PERFORM set_config('app.current_tenant_id', coalesce(previous_tenant, ''), true);
 END
 $$;
-REVOKE ALL ON FUNCTION stale_storage_objects(interval, integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION stale_storage_objects(interval, integer) TO gwm_app;
 
 ALTER FUNCTION claim_document_extractions(integer, interval) RENAME TO claim_document_extractions_unchecked;
 REVOKE ALL ON FUNCTION claim_document_extractions_unchecked(integer, interval) FROM gwm_app;

@@ -233,3 +233,38 @@ async fn the_files_of_abandoned_uploads_are_removed_by_the_cleanup_job() {
     assert!(matches!(state.storage.get(&key).await, Err(app::documents::storage::StorageError::NotFound)));
     assert_eq!(app.count("SELECT count(*) FROM storage_objects").await, 1, "the in-flight upload stays");
 }
+
+/// Outage finding: two servers never sweep the same abandoned uploads: the first claims them (a 10-minute
+/// lease, FOR UPDATE SKIP LOCKED), the second finds nothing to do.
+#[tokio::test]
+async fn two_servers_never_sweep_the_same_abandoned_uploads() {
+    let app = TestApp::with_demo().await;
+    let tenant = app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await;
+    app.owner_exec(&format!(
+        "INSERT INTO storage_objects (tenant_id, provider, storage_key, created_at) \
+         SELECT app_current_tenant_id(), 'local', '{tenant}/abandoned-' || n || '.txt', now() - interval '7 hours' \
+           FROM generate_series(1, 3) n WHERE app_current_tenant_id() = '{tenant}'"
+    ))
+    .await;
+    let claim = || async {
+        let mut tx = app.state.pool.begin().await.expect("tx");
+        let rows: Vec<(uuid::Uuid, uuid::Uuid, String, String)> =
+            sqlx::query_as("SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(interval '6 hours', 100)")
+                .fetch_all(&mut *tx)
+                .await
+                .expect("claim");
+        (rows.len(), tx)
+    };
+    // Two servers at the same moment: the second waits for nothing (SKIP LOCKED) and finds nothing.
+    let (first, first_tx) = claim().await;
+    let (second, second_tx) = claim().await;
+    first_tx.commit().await.expect("commit");
+    second_tx.commit().await.expect("commit");
+    // The server's own job may have claimed them first; either way, one claim takes them all.
+    assert!(first == 3 && second == 0 || first == 0 && second == 0, "first {first}, second {second}");
+    assert_eq!(claim().await.0, 0, "claimed for 10 minutes");
+    // A refused argument: the job function cannot be turned into "delete uploads in flight".
+    let mut tx = app.state.pool.begin().await.expect("tx");
+    let err = sqlx::query("SELECT * FROM stale_storage_objects(interval '1 second', 100)").execute(&mut *tx).await.expect_err("refused");
+    assert!(err.to_string().contains("at least 1 hour"), "{err}");
+}

@@ -17,7 +17,7 @@ use app::{
     tenancy::TenantRef,
 };
 use axum::{
-    extract::{Query, State},
+    extract::{rejection::FormRejection, Query, State},
     http::{header, HeaderMap, StatusCode},
     response::{IntoResponse, Redirect, Response},
     Extension, Form,
@@ -122,10 +122,22 @@ pub async fn consume(
     Extension(visitor): Extension<Visitor>,
     session: Session,
     headers: HeaderMap,
-    Form(form): Form<AcsForm>,
+    form: Result<Form<AcsForm>, FormRejection>,
 ) -> Response {
     let nonce = binding_nonce(&headers);
-    consume_bound(state, visitor, session, nonce, form).await
+    match form {
+        Ok(Form(form)) => consume_bound(state, visitor, session, nonce, form).await,
+        Err(rejection) => {
+            // Too large, not a form, or not UTF-8: refused like the rest, and on record.
+            let status = rejection.status();
+            if let TenantAtAddress::Known(tenant) = &visitor.tenant
+                && let Err(e) = acs::record_unreadable_post(&state, &visitor.request, tenant, &format!("the post could not be read ({status})")).await
+            {
+                tracing::warn!(error = %e, "an unreadable ACS post could not be audited");
+            }
+            page(status, "Single sign-on failed", "<p>The identity provider's answer could not be read. Start again from the sign-in page.</p>", true)
+        }
+    }
 }
 
 async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonce: Option<String>, form: AcsForm) -> Response {
@@ -134,6 +146,9 @@ async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonc
         Err(response) => return *response,
     };
     let (Some(response), Some(relay_state)) = (form.saml_response, form.relay_state) else {
+        if let Err(e) = acs::record_unreadable_post(&state, &visitor.request, &tenant, "SAMLResponse or RelayState missing").await {
+            tracing::warn!(error = %e, "an incomplete ACS post could not be audited");
+        }
         return page(StatusCode::BAD_REQUEST, "Single sign-on failed", "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>", true);
     };
     let outcome = acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state, nonce.as_deref()).await;

@@ -98,6 +98,18 @@ pub async fn start(state: &AppState, request: &RequestContext, tenant: &TenantRe
     Ok(Started { redirect_url: started.redirect_url, browser_nonce })
 }
 
+/// Puts on record a post to the ACS that could not even be read (missing fields, a body too large or not a
+/// form): the refusal is audited like every other, with what can be said of it.
+pub async fn record_unreadable_post(state: &AppState, request: &RequestContext, tenant: &TenantRef, reason: &str) -> Result<(), AppError> {
+    let db = |e| AppError::from_db(e, &request.request_id);
+    let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
+    let event = AuditEvent::new(AuditAction::LoginFailed, "saml_request", None, format!("SSO sign-in refused: {reason}"))
+        .after(serde_json::json!({ "reason": reason }))
+        .risk(RiskLevel::Medium);
+    record(&mut tx, &Actor::of_request(tenant.id, None, None, request), event).await.map_err(db)?;
+    tx.commit().await.map_err(db)
+}
+
 /// What the ACS did.
 #[derive(Debug)]
 pub enum AcsOutcome {
