@@ -130,7 +130,8 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     let (s, _) = acs(vec![("SAMLResponse", "A".repeat(3 * 1024 * 1024)), ("RelayState", "x".into())]).await;
     assert_eq!(s, 413);
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE entity_type = 'saml_request' AND (operation_description LIKE '%missing' OR operation_description LIKE '%could not be read%')").await, 2);
-    let refused = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high' AND NOT access_granted").await;
+    let refused = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_assertion' AND risk_level = 'high' AND NOT access_granted \
+                             AND after_values->'response'->>'issuer' IS NOT NULL AND jsonb_array_length(after_values->'trusted_certificates_sha256') = 1").await;
     assert_eq!(refused, 1);
     // Each refusal is on record with what the response claimed: unknown, other browser, already used.
     let unbound = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_request' AND NOT access_granted AND after_values->'response'->>'issuer' IS NOT NULL").await;

@@ -98,6 +98,15 @@ pub async fn start(state: &AppState, request: &RequestContext, tenant: &TenantRe
     Ok(Started { redirect_url: started.redirect_url, browser_nonce })
 }
 
+/// SHA-256 fingerprints of the IdP signing certificates configured (what a refused signature was checked
+/// against), for the audit trail.
+fn certificate_fingerprints(metadata_xml: &str) -> Vec<String> {
+    use sha2::Digest;
+    saml::parse_idp_metadata(metadata_xml)
+        .map(|idp| idp.signing_certificates_der.iter().map(|der| hex::encode(sha2::Sha256::digest(der))).collect())
+        .unwrap_or_default()
+}
+
 /// Puts on record a post to the ACS that could not even be read (missing fields, a body too large or not a
 /// form): the refusal is audited like every other, with what can be said of it.
 pub async fn record_unreadable_post(state: &AppState, request: &RequestContext, tenant: &TenantRef, reason: &str) -> Result<(), AppError> {
@@ -212,7 +221,10 @@ pub async fn consume(
         Ok(a) => a,
         Err(refusal) => {
             let event = AuditEvent::new(AuditAction::LoginFailed, "saml_assertion", None, format!("SSO sign-in refused: {refusal}"))
-                .after(serde_json::json!({ "reason": refusal, "expected_in_response_to": request_id, "response": saml::response_summary(saml_response) }))
+                .after(serde_json::json!({
+                    "reason": refusal, "expected_in_response_to": request_id, "response": saml::response_summary(saml_response),
+                    "trusted_certificates_sha256": certificate_fingerprints(&config.idp_metadata_xml),
+                }))
                 .risk(RiskLevel::High);
             record(&mut tx, &actor(None), event).await.map_err(db)?;
             tx.commit().await.map_err(db)?;
