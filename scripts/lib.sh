@@ -224,6 +224,7 @@ listen_addr =
 listen_port = $port
 unix_socket_dir = $workdir
 auth_type = trust
+admin_users = postgres
 auth_file = $workdir/userlist.txt
 ignore_startup_parameters = extra_float_digits
 server_reset_query = DEALLOCATE ALL

@@ -102,6 +102,7 @@ impl Application {
             tenants: Arc::default(),
             filter_choices: Arc::new(app::cache::TtlCache::new(std::time::Duration::from_secs(30), 100_000)),
             storage,
+            db_gate: Arc::default(),
         };
         let router = router(state.clone());
         Ok(Application { listener, router, addr, state, extractor: config.extractor.clone() })
@@ -148,6 +149,8 @@ fn router(state: AppState) -> Router {
         .layer(from_fn_with_state(state.clone(), auth::resolve_visitor))
         .layer(auth::session_layer(&state))
         .layer(from_fn_with_state(state.clone(), auth::refuse_cross_site))
+        // Outermost of the three: during a database outage, requests are answered at once.
+        .layer(from_fn_with_state(state.clone(), middleware::database_gate))
         .with_state(state);
     middleware::wrap(router, https)
 }

@@ -109,3 +109,50 @@ async fn the_server_works_behind_a_transaction_mode_pooler_with_tenants_interlea
     let owner = app.db.owner_pool().await;
     gwm_crm::database::migrate(&owner).await.expect("migrations again");
 }
+
+/// Outage finding: while the database is out of reach, requests are answered at once with 503 "try again"
+/// (never 500, never a wait for the pool's timeout), and service comes back by itself when it returns.
+/// The outage is real: pgbouncer's admin console disables and kills this test's database.
+#[tokio::test]
+async fn a_database_outage_is_answered_at_once_with_try_again_and_passes() {
+    use sqlx::{ConnectOptions, Executor};
+    let socket = std::env::var("TEST_PGBOUNCER_SOCKET").expect("TEST_PGBOUNCER_SOCKET: run through scripts/test.sh, which starts pgbouncer");
+    let port: u16 = std::env::var("TEST_PGBOUNCER_PORT").expect("TEST_PGBOUNCER_PORT").parse().expect("port");
+    let db = TestDb::new().await;
+    let name = db.name.clone();
+    let app_url = format!("postgres://gwm_app@localhost:{port}/{name}?host={socket}");
+    let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("APP_DATABASE_URL", &app_url), ("GWM_DB_TRANSACTION_POOLER", "true")]).await;
+    let cm = app.demo_user("jordan.reyes").await;
+    assert_eq!(cm.call("/api/projects/table", &[]).await.status(), 200);
+    let mut console = sqlx::postgres::PgConnectOptions::new()
+        .host(&socket)
+        .port(port)
+        .username("postgres")
+        .database("pgbouncer")
+        .extra_float_digits(None)
+        .statement_cache_capacity(0)
+        .connect()
+        .await
+        .expect("pgbouncer console");
+    console.execute(format!("DISABLE {name}").as_str()).await.expect("disable");
+    console.execute(format!("KILL {name}").as_str()).await.expect("kill");
+    let res = cm.call("/api/projects/table", &[]).await;
+    assert_eq!(res.status(), 503, "an outage is 'try again', not a failure: {}", res.text().await.unwrap_or_default());
+    assert!(app.state.db_gate.is_closed(), "the gate closed");
+    let res = cm.get("/projects").await;
+    assert_eq!(res.status(), 503, "pages too, answered by the gate");
+    assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("3"));
+    // The database comes back: after the pause, one request probes and service resumes.
+    console.execute(format!("ENABLE {name}").as_str()).await.expect("enable");
+    console.execute(format!("RESUME {name}").as_str()).await.expect("resume");
+    let mut status = 0;
+    for _ in 0..40 {
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+        status = cm.call("/api/projects/table", &[]).await.status().as_u16();
+        if status == 200 {
+            break;
+        }
+    }
+    assert_eq!(status, 200, "service resumes by itself");
+    assert!(!app.state.db_gate.is_closed());
+}

@@ -123,6 +123,12 @@ pub mod ssr {
         }
     }
 
+    /// Whether a database error means the database is out of reach (the request found nothing wrong with
+    /// what it asked).
+    pub fn is_outage(err: &sqlx::Error) -> bool {
+        matches!(classify_db(err), DbFailure::Outage)
+    }
+
     enum DbFailure {
         Outage,
         RefusedValue(String),

@@ -59,6 +59,9 @@ impl Scope {
     }
 
     pub fn db_error(&self, err: sqlx::Error) -> AppError {
+        if crate::error::ssr::is_outage(&err) {
+            self.state.db_gate.trip();
+        }
         AppError::from_db(err, &self.visitor.request.request_id)
     }
 }

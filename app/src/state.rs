@@ -91,6 +91,8 @@ pub struct AppState {
     pub filter_choices: Arc<crate::cache::TtlCache<crate::ids::TenantId, crate::projects::FilterChoices>>,
     /// Where document files are kept (local disk or S3).
     pub storage: Arc<dyn crate::documents::storage::ObjectStore>,
+    /// Fails requests fast while the database is down.
+    pub db_gate: Arc<crate::db::DbGate>,
 }
 
 impl AppState {

@@ -28,7 +28,7 @@ pub const SESSION_COOKIE: &str = "gwm_session";
 /// The session layer: an HttpOnly, SameSite=Lax cookie (Secure over HTTPS) that ends after the idle timeout.
 pub fn session_layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
     let idle = time::Duration::seconds(state.settings.auth.idle_timeout.num_seconds());
-    SessionManagerLayer::new(PgSessionStore::new(state.pool.clone()))
+    SessionManagerLayer::new(PgSessionStore::new(state.pool.clone(), state.db_gate.clone()))
         .with_name(SESSION_COOKIE)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)

@@ -2,6 +2,7 @@
 
 use axum::{
     body::Body,
+    extract::State,
     http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
     middleware::{from_fn, Next},
     response::{IntoResponse, Response},
@@ -59,6 +60,36 @@ async fn refuse_unstorable_text(req: Request<Body>, next: Next) -> Response {
         return nul("a text field");
     }
     next.run(Request::from_parts(parts, Body::from(bytes))).await
+}
+
+/// Answers "try again" at once while the database is down (see `app::db::DbGate`), lets one request probe
+/// when the pause is over, and turns a 500 that an outage caused (the session store's) into that answer.
+pub async fn database_gate(State(state): State<app::state::AppState>, req: Request<Body>, next: Next) -> Response {
+    use app::db::GatePass;
+    let path = req.uri().path();
+    if path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico" || path == "/healthz" {
+        return next.run(req).await;
+    }
+    let pass = state.db_gate.pass();
+    if pass == GatePass::Closed {
+        return unavailable();
+    }
+    let trips = state.db_gate.trips();
+    let res = next.run(req).await;
+    let tripped = state.db_gate.trips() != trips;
+    if pass == GatePass::Probe && !tripped {
+        state.db_gate.probe_succeeded();
+    }
+    if tripped && res.status() == StatusCode::INTERNAL_SERVER_ERROR {
+        return unavailable();
+    }
+    res
+}
+
+fn unavailable() -> Response {
+    let mut res = refused(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", app::error::AppError::Unavailable.to_string());
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
+    res
 }
 
 /// Pages and answers carry people's data: never stored by a browser or a proxy. Static assets may be kept

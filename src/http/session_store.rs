@@ -13,16 +13,21 @@ use tower_sessions::{
 #[derive(Debug, Clone)]
 pub struct PgSessionStore {
     pool: PgPool,
+    /// Closed when the store meets a database outage, so the next requests fail fast.
+    gate: std::sync::Arc<app::db::DbGate>,
 }
 
 impl PgSessionStore {
-    pub fn new(pool: PgPool) -> PgSessionStore {
-        PgSessionStore { pool }
+    pub fn new(pool: PgPool, gate: std::sync::Arc<app::db::DbGate>) -> PgSessionStore {
+        PgSessionStore { pool, gate }
     }
-}
 
-fn backend(err: sqlx::Error) -> session_store::Error {
-    session_store::Error::Backend(err.to_string())
+    fn backend(&self, err: sqlx::Error) -> session_store::Error {
+        if app::error::ssr::is_outage(&err) {
+            self.gate.trip();
+        }
+        session_store::Error::Backend(err.to_string())
+    }
 }
 
 fn expiry(record: &Record) -> Result<DateTime<Utc>, session_store::Error> {
@@ -44,7 +49,7 @@ impl PgSessionStore {
             "DO NOTHING"
         };
         // Each statement in a transaction, like every statement of the app role (transaction-mode poolers).
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.pool.begin().await.map_err(|e| self.backend(e))?;
         let written = sqlx::query(&format!(
             "INSERT INTO http_sessions (id_hash, data, expires_at) VALUES ($1, $2, $3) ON CONFLICT (id_hash) {conflict}"
         ))
@@ -53,8 +58,8 @@ impl PgSessionStore {
         .bind(expiry(record)?)
         .execute(&mut *tx)
         .await
-        .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
+        .map_err(|e| self.backend(e))?;
+        tx.commit().await.map_err(|e| self.backend(e))?;
         Ok(written.rows_affected() == 1)
     }
 }
@@ -74,14 +79,14 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn load(&self, id: &Id) -> session_store::Result<Option<Record>> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.pool.begin().await.map_err(|e| self.backend(e))?;
         let row: Option<(serde_json::Value, DateTime<Utc>)> =
             sqlx::query_as("SELECT data, expires_at FROM http_sessions WHERE id_hash = $1 AND expires_at > now()")
                 .bind(token_hash(id))
                 .fetch_optional(&mut *tx)
                 .await
-                .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
+                .map_err(|e| self.backend(e))?;
+        tx.commit().await.map_err(|e| self.backend(e))?;
         let Some((data, expires_at)) = row else { return Ok(None) };
         let data = serde_json::from_value(data).map_err(|e| session_store::Error::Decode(e.to_string()))?;
         let expiry_date = time::OffsetDateTime::from_unix_timestamp(expires_at.timestamp())
@@ -90,13 +95,13 @@ impl SessionStore for PgSessionStore {
     }
 
     async fn delete(&self, id: &Id) -> session_store::Result<()> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let mut tx = self.pool.begin().await.map_err(|e| self.backend(e))?;
         sqlx::query("DELETE FROM http_sessions WHERE id_hash = $1")
             .bind(token_hash(id))
             .execute(&mut *tx)
             .await
-            .map_err(backend)?;
-        tx.commit().await.map_err(backend)?;
+            .map_err(|e| self.backend(e))?;
+        tx.commit().await.map_err(|e| self.backend(e))?;
         Ok(())
     }
 }

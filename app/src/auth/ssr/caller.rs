@@ -96,6 +96,9 @@ impl Caller {
     }
 
     pub fn db_error(&self, err: sqlx::Error) -> AppError {
+        if crate::error::ssr::is_outage(&err) {
+            self.state.db_gate.trip();
+        }
         AppError::from_db(err, &self.request.request_id)
     }
 
