@@ -124,6 +124,57 @@ async fn the_app_role_owns_nothing_and_cannot_bypass_rls() {
     assert_eq!(owned, 0);
 }
 
+/// Security finding (least privilege): the app role changes nothing of the tenant registry (it may only lock
+/// its own row), every function that runs with the owner's rights or decides row visibility has a pinned
+/// search_path, and the job functions refuse arguments outside what the jobs use.
+#[tokio::test]
+async fn the_app_role_has_least_privilege_on_tenants_and_functions() {
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    let may_update = |column: &'static str| {
+        let owner = owner.clone();
+        async move {
+            sqlx::query_scalar::<_, bool>("SELECT has_column_privilege('gwm_app', 'tenants', $1, 'UPDATE')")
+                .bind(column)
+                .fetch_one(&owner)
+                .await
+                .expect("privilege")
+        }
+    };
+    for column in ["name", "subdomain", "plan_type", "max_users", "max_opportunity_projects", "is_active", "subscription_status"] {
+        assert!(!may_update(column).await, "gwm_app may not update tenants.{column}");
+    }
+    assert!(may_update("updated_at").await, "locking its row needs one column");
+    let unpinned: Vec<String> = sqlx::query_scalar(
+        "SELECT p.proname::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace \
+          WHERE n.nspname = 'public' AND (p.prosecdef OR p.proname = 'app_may_see_document') \
+            AND NOT coalesce(p.proconfig::text[] @> ARRAY['search_path=public, pg_temp'], false)",
+    )
+    .fetch_all(&owner)
+    .await
+    .expect("functions");
+    assert!(unpinned.is_empty(), "functions without a pinned search_path: {unpinned:?}");
+    let app = db.app_pool().await;
+    for call in [
+        "SELECT auth_housekeeping(interval '0 seconds', interval '10 minutes')",
+        "SELECT * FROM claim_document_extractions(100000, interval '5 minutes')",
+        "SELECT * FROM claim_document_extractions(1, interval '10 days')",
+        "SELECT * FROM stale_storage_objects(interval '1 minute', 100)",
+    ] {
+        let err = sqlx::query(call).execute(&app).await.expect_err(call).to_string();
+        assert!(err.contains("argument out of range"), "{call}: {err}");
+    }
+    for unchecked in ["auth_housekeeping_unchecked", "claim_document_extractions_unchecked"] {
+        let may: bool = sqlx::query_scalar(&format!(
+            "SELECT bool_or(has_function_privilege('gwm_app', p.oid, 'EXECUTE')) FROM pg_proc p WHERE p.proname = '{unchecked}'"
+        ))
+        .fetch_one(&owner)
+        .await
+        .expect("privilege");
+        assert!(!may, "{unchecked} is the owner's alone");
+    }
+}
+
 /// The Rust enums and the CHECK constraints name the same sets.
 #[tokio::test]
 async fn closed_sets_agree_with_the_database() {
