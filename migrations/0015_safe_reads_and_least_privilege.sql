@@ -4,31 +4,22 @@
 -- everyone in the tenant. The server now range-checks these values where they enter; these readers return
 -- NULL (the source's value then shows) for a row that got in anyway, instead of failing.
 
--- An amount in dollars that fits numeric(15, 2), else NULL.
+-- An amount in dollars that fits numeric(15, 2), else NULL. One SQL expression (not STRICT, so the planner
+-- inlines it; NULL in, NULL out); the nested CASE keeps the cast behind the pattern.
 CREATE FUNCTION app_amount_or_null(raw text) RETURNS numeric
-    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $$
-DECLARE
-    amount numeric;
-BEGIN
-    IF raw IS NULL OR raw !~ '^\s*[0-9]{1,13}(\.[0-9]{1,20})?\s*$' THEN
-        RETURN NULL;
-    END IF;
-    amount := round(raw::numeric, 2);
-    IF amount > 9999999999999.99 THEN
-        RETURN NULL;
-    END IF;
-    RETURN amount;
-END
+    SELECT CASE WHEN raw ~ '^\s*[0-9]{1,13}(\.[0-9]{1,20})?\s*$'
+                THEN CASE WHEN round(raw::numeric, 2) <= 9999999999999.99 THEN round(raw::numeric, 2) END END
 $$;
 
 -- A point in time as the server writes it (RFC 3339), else NULL. The pattern keeps the exception path for
 -- the rare impossible date (month 13) that matches it.
 CREATE FUNCTION app_timestamptz_or_null(raw text) RETURNS timestamptz
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF raw IS NULL OR raw !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$' THEN
+    IF raw !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$' THEN
         RETURN NULL;
     END IF;
     RETURN raw::timestamptz;
