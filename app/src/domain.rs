@@ -1,5 +1,5 @@
 //! The closed sets of the capture domain. Each mirrors a CHECK constraint in migrations/; a database test
-//! (tests/schema.rs) proves the two agree.
+//! (tests/integration/schema.rs) proves the two agree.
 
 use crate::closed_set;
 

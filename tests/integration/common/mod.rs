@@ -1,6 +1,5 @@
 //! Test helpers: a fresh database per test on the cluster scripts/test.sh starts, and the real server on
 //! port 0 with a cookie-keeping client.
-#![allow(dead_code)] // each test binary uses its own subset
 
 use gwm_crm::{config::Config, startup::Application};
 use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection, Executor, PgConnection, PgPool};
@@ -12,22 +11,67 @@ pub struct TestDb {
     socket: String,
 }
 
+/// The databases tests start from, made once per test run: every migration applied, and the same with the
+/// demo tenant seeded. A test's database is a copy (`CREATE DATABASE ... TEMPLATE`), which takes a fraction
+/// of the time of migrating and seeding it again.
+static MIGRATED_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+static DEMO_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+
+fn test_socket() -> String {
+    std::env::var("TEST_PG_SOCKET").expect("TEST_PG_SOCKET is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
+}
+
+/// Runs one statement as the cluster's superuser.
+async fn as_superuser(sql: &str) {
+    let mut admin = PgConnectOptions::new()
+        .host(&test_socket())
+        .username("postgres")
+        .database("postgres")
+        .connect()
+        .await
+        .expect("connect as postgres");
+    admin.execute(sql).await.unwrap_or_else(|e| panic!("{sql}: {e}"));
+    admin.close().await.expect("close");
+}
+
+async fn template(demo: bool) -> String {
+    let cell = if demo { &DEMO_TEMPLATE } else { &MIGRATED_TEMPLATE };
+    cell.get_or_init(|| async move {
+        let db = TestDb::empty().await;
+        let owner = db.owner_pool().await;
+        gwm_crm::database::migrate(&owner).await.expect("migrate the template");
+        if demo {
+            gwm_crm::demo::seed_if_empty(&owner, DEMO_PASSWORD).await.expect("seed the template");
+        }
+        owner.close().await;
+        db.name
+    })
+    .await
+    .clone()
+}
+
 impl TestDb {
-    /// Creates an empty database owned by gwm_owner.
-    pub async fn new() -> TestDb {
-        let socket = std::env::var("TEST_PG_SOCKET")
-            .expect("TEST_PG_SOCKET is not set: run the tests with scripts/test.sh, which starts PostgreSQL");
+    /// An empty database owned by gwm_owner (no migrations).
+    pub async fn empty() -> TestDb {
         let name = format!("gwm_test_{}", Uuid::new_v4().simple());
-        let mut admin = PgConnectOptions::new()
-            .host(&socket)
-            .username("postgres")
-            .database("postgres")
-            .connect()
-            .await
-            .expect("connect as postgres");
-        admin.execute(format!("CREATE DATABASE {name} OWNER gwm_owner").as_str()).await.expect("create database");
-        admin.close().await.expect("close");
-        TestDb { name, socket }
+        as_superuser(&format!("CREATE DATABASE {name} OWNER gwm_owner")).await;
+        TestDb { name, socket: test_socket() }
+    }
+
+    /// A database with every migration applied (a copy of the run's template).
+    pub async fn new() -> TestDb {
+        TestDb::copy_of(&template(false).await).await
+    }
+
+    /// A migrated database holding the demo tenant (a copy of the run's template).
+    pub async fn with_demo() -> TestDb {
+        TestDb::copy_of(&template(true).await).await
+    }
+
+    async fn copy_of(template: &str) -> TestDb {
+        let name = format!("gwm_test_{}", Uuid::new_v4().simple());
+        as_superuser(&format!("CREATE DATABASE {name} TEMPLATE {template} OWNER gwm_owner")).await;
+        TestDb { name, socket: test_socket() }
     }
 
     pub fn owner_options(&self) -> PgConnectOptions {
@@ -54,13 +98,9 @@ impl TestDb {
         self.app_options().connect().await.expect("app connection")
     }
 
-    /// Applies the migrations as the owner.
+    /// A migrated database (the same as `new`).
     pub async fn migrated() -> TestDb {
-        let db = TestDb::new().await;
-        let owner = db.owner_pool().await;
-        gwm_crm::database::migrate(&owner).await.expect("migrate");
-        owner.close().await;
-        db
+        TestDb::new().await
     }
 
     /// A configuration for a server on this database, on a free port.
@@ -201,7 +241,7 @@ pub struct TestApp {
 impl TestApp {
     /// A server on a fresh database holding the demo tenant.
     pub async fn with_demo() -> TestApp {
-        TestApp::spawn(TestDb::new().await, &[("GWM_SEED_DEMO", "if-empty")]).await
+        TestApp::spawn(TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty")]).await
     }
 
     pub async fn spawn(db: TestDb, extra: &[(&str, &str)]) -> TestApp {

@@ -1,10 +1,8 @@
 //! Sign-in, lockout, sessions (cycling, hashing, idle and absolute expiry, revocation), CSRF, rate limiting,
 //! MFA and authorization refusals, against the real server.
 
-mod common;
-
 use app::auth::ssr::mfa;
-use common::{TestApp, DEMO_PASSWORD};
+use crate::common::{TestApp, DEMO_PASSWORD};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -13,7 +11,7 @@ fn session_cookie(res: &reqwest::Response) -> Option<String> {
 }
 
 async fn message(res: reqwest::Response) -> String {
-    common::status_and_message(res).await.1
+    crate::common::status_and_message(res).await.1
 }
 
 #[tokio::test]
@@ -107,7 +105,7 @@ async fn housekeeping_ends_abandoned_sessions_in_every_tenant() {
     let app = TestApp::with_demo().await;
     app.add_tenant("acme", 0, true).await;
     let _a = app.demo_user("sam.okafor").await;
-    let _b = app.signed_in(Some("acme"), "viewer@acme.test", common::TENANT_PASSWORD).await;
+    let _b = app.signed_in(Some("acme"), "viewer@acme.test", crate::common::TENANT_PASSWORD).await;
     app.owner_exec("UPDATE user_sessions SET last_activity_at = now() - interval '2 hours'").await;
     let pool = app.db.app_pool().await;
     let ended: i32 = sqlx::query_scalar("SELECT auth_housekeeping(interval '30 minutes', interval '10 minutes')")
@@ -148,7 +146,7 @@ async fn cross_site_requests_are_refused() {
 
 #[tokio::test]
 async fn sign_in_is_rate_limited_per_address() {
-    let db = common::TestDb::new().await;
+    let db = crate::common::TestDb::new().await;
     let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "3")]).await;
     let browser = app.browser(None);
     for _ in 0..3 {
@@ -229,7 +227,7 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
 
 #[tokio::test]
 async fn over_https_the_session_cookie_is_secure() {
-    let db = common::TestDb::new().await;
+    let db = crate::common::TestDb::new().await;
     let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_PUBLIC_SCHEME", "https")]).await;
     let browser = app.browser(None);
     let form = [("email", "admin@demo.gwm.test"), ("password", DEMO_PASSWORD)];
@@ -272,13 +270,13 @@ async fn concurrent_wrong_passwords_each_count_and_lock_once() {
 /// one address never keeps the person out from their own.
 #[tokio::test]
 async fn lockout_tells_nothing_about_accounts_and_cannot_keep_a_person_out() {
-    let app = TestApp::spawn(common::TestDb::new().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_TRUST_FORWARDED_FOR", "true")]).await;
+    let app = TestApp::spawn(crate::common::TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_TRUST_FORWARDED_FOR", "true")]).await;
     let attacker = app.browser(None);
     let mut last = std::collections::HashMap::new();
     for email in ["marcus.webb@demo.gwm.test", "nobody.here@demo.gwm.test"] {
         for i in 0..6 {
             let res = attacker.call_from_address("203.0.113.9", "/api/auth/sign-in", &[("email", email), ("password", "guess guess guess")]).await;
-            let (status, message) = common::status_and_message(res).await;
+            let (status, message) = crate::common::status_and_message(res).await;
             last.insert((email, i), (status, message));
         }
     }
@@ -314,7 +312,7 @@ async fn current_password_guesses_count_toward_the_lockout() {
     ];
     let mut last = (0, String::new());
     for (path, form) in &guesses {
-        last = common::status_and_message(borrowed.call(path, form).await).await;
+        last = crate::common::status_and_message(borrowed.call(path, form).await).await;
     }
     assert_eq!((last.0, last.1.contains("locked")), (401, true), "{last:?}");
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND operation_description LIKE 'Wrong current password%'").await, 5);

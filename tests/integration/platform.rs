@@ -1,9 +1,7 @@
 //! The operator's create-tenant command: validation with clear messages, all-or-nothing creation, and a
 //! first admin who can sign in at the new subdomain and administer it.
 
-mod common;
-
-use common::{TestApp, TestDb};
+use crate::common::{TestApp, TestDb};
 use gwm_crm::platform::{create_tenant, NewTenant, PlatformError};
 
 fn acme() -> NewTenant {
@@ -82,10 +80,10 @@ async fn the_server_works_behind_a_transaction_mode_pooler_with_tenants_interlea
         }
     };
     let (demo, acme) = tokio::join!(
-        sign_in_all(None, "jordan.reyes@demo.gwm.test", common::DEMO_PASSWORD),
-        sign_in_all(Some("acme"), "capture_manager@acme.test", common::TENANT_PASSWORD),
+        sign_in_all(None, "jordan.reyes@demo.gwm.test", crate::common::DEMO_PASSWORD),
+        sign_in_all(Some("acme"), "capture_manager@acme.test", crate::common::TENANT_PASSWORD),
     );
-    let work = |browser: &common::Browser, tenant: &'static str, n: usize| {
+    let work = |browser: &crate::common::Browser, tenant: &'static str, n: usize| {
         let browser = browser.clone();
         async move {
             let name = format!("{tenant} pooled pursuit {n:02}");

@@ -1,9 +1,7 @@
 //! The project page's server functions: details, overrides of synced fields (typed, with a reason, both
 //! values kept), history, permissions and other tenants' ids.
 
-mod common;
-
-use common::{status_and_message, TestApp};
+use crate::common::{status_and_message, TestApp};
 use serde_json::Value;
 
 fn synced<'a>(detail: &'a Value, field: &str) -> &'a Value {
@@ -71,7 +69,7 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
     assert_eq!(status_and_message(cm.call("/api/projects/override", &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")]).await).await.0, 404);
     assert_eq!(status_and_message(cm.call("/api/projects/detail", &[("project_id", "garbage")]).await).await.0, 404);
     // A project with no synced data has nothing to override.
-    let acme_admin = app.signed_in(Some("acme"), "tenant_admin@acme.test", common::TENANT_PASSWORD).await;
+    let acme_admin = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
     let (s, m) = status_and_message(acme_admin.call("/api/projects/override", &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")]).await).await;
     assert_eq!((s, m.contains("no synced data")), (422, true), "{m}");
 }

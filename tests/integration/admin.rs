@@ -1,9 +1,7 @@
 //! Tenant administration and self-service account server functions: permissions, bad input, plan
 //! limits, and other tenants' ids (always "not found").
 
-mod common;
-
-use common::{status_and_message, Browser, TestApp, DEMO_PASSWORD, TENANT_PASSWORD};
+use crate::common::{status_and_message, Browser, TestApp, DEMO_PASSWORD, TENANT_PASSWORD};
 
 async fn admin(app: &TestApp) -> Browser {
     app.demo_user("admin").await
@@ -405,7 +403,7 @@ async fn keeping_roles_or_sso_is_no_path_to_more_permissions() {
     assert_eq!(s, 200, "{m}");
 
     // SSO: a group mapping or default role that is new must stay within what the admin holds.
-    let metadata = include_str!("../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
+    let metadata = include_str!("../../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
     let sso = |mappings: &'static str, default_role: String| {
         let sam_browser = &sam_browser;
         async move {

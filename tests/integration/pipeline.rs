@@ -1,9 +1,7 @@
 //! The pipeline board's server functions: totals, filters, paging, moves (history and audit), refusals and
 //! other tenants' ids.
 
-mod common;
-
-use common::{status_and_message, TestApp, TENANT_PASSWORD};
+use crate::common::{status_and_message, TestApp, TENANT_PASSWORD};
 use serde_json::Value;
 
 fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {

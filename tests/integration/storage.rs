@@ -1,8 +1,6 @@
 //! The document storage backends, both through the same suite: local disk, and S3 against the real
 //! S3-protocol server (s3s-fs) that scripts/test.sh starts.
 
-mod common;
-
 use app::documents::storage::{ByteStream, LocalDisk, ObjectStore, Provider, S3Settings, S3Store, StorageError, StorageKey};
 use bytes::Bytes;
 use futures::{stream, StreamExt};
@@ -189,7 +187,7 @@ fn s3_server_vars(settings: &S3Settings) -> Vec<(&'static str, String)> {
 #[tokio::test]
 async fn the_server_refuses_storage_it_cannot_use_and_reports_storage_in_its_health() {
     let settings = s3_settings();
-    let db = common::TestDb::new().await;
+    let db = crate::common::TestDb::new().await;
     let mut down = s3_server_vars(&settings);
     down[1].1 = "http://127.0.0.1:9".into();
     let down: Vec<(&str, &str)> = down.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -202,7 +200,7 @@ async fn the_server_refuses_storage_it_cannot_use_and_reports_storage_in_its_hea
 
     let up = s3_server_vars(&settings);
     let up: Vec<(&str, &str)> = up.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let app = common::TestApp::spawn(db, &up).await;
+    let app = crate::common::TestApp::spawn(db, &up).await;
     let health: serde_json::Value = app.get_as(None, "/healthz").await.json().await.expect("json");
     assert_eq!(health["storage"], "ok");
 }

@@ -1,14 +1,12 @@
 //! The running server over HTTP: health, the server-rendered project list, the list server function,
 //! tenant resolution, bad input, and the demo data.
 
-mod common;
-
-use common::TestApp;
+use crate::common::TestApp;
 use serde_json::Value;
 
 #[tokio::test]
 async fn health_reports_the_database() {
-    let app = TestApp::spawn(common::TestDb::new().await, &[]).await;
+    let app = TestApp::spawn(crate::common::TestDb::new().await, &[]).await;
     let res = app.get_as(None, "/healthz").await;
     assert_eq!(res.status(), 200);
     assert!(res.headers().contains_key("x-request-id"));
@@ -89,19 +87,19 @@ async fn each_subdomain_sees_only_its_own_tenant() {
     app.add_tenant("acme", 3, true).await;
     app.add_tenant("gone", 2, false).await;
 
-    let acme = app.signed_in(Some("acme"), "viewer@acme.test", common::TENANT_PASSWORD).await;
+    let acme = app.signed_in(Some("acme"), "viewer@acme.test", crate::common::TENANT_PASSWORD).await;
     let body: Value = acme.ok("/api/projects/table", &[]).await;
     assert_eq!(acme.ok("/api/dashboard", &[]).await["tenant_name"], "acme Corp");
     assert_eq!(body["total"], 3);
     let names: Vec<&str> = body["rows"].as_array().expect("array").iter().filter_map(|p| p["project_name"].as_str()).collect();
     assert!(names.iter().all(|n| n.starts_with("acme pursuit")), "{names:?}");
 
-    let demo_user = app.signed_in(Some("demo"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    let demo_user = app.signed_in(Some("demo"), "admin@demo.gwm.test", crate::common::DEMO_PASSWORD).await;
     let demo: Value = demo_user.ok("/api/projects/table", &[]).await;
     assert_eq!(demo["total"], 60);
     // acme's session cookie means nothing at demo's address, and acme's users do not exist there.
     let crossed = app.browser(Some("demo"));
-    let res = crossed.sign_in(None, "viewer@acme.test", common::TENANT_PASSWORD).await;
+    let res = crossed.sign_in(None, "viewer@acme.test", crate::common::TENANT_PASSWORD).await;
     assert_eq!(res.status(), 401);
 
     for missing in ["nope", "gone"] {
@@ -116,19 +114,19 @@ async fn each_subdomain_sees_only_its_own_tenant() {
 
 #[tokio::test]
 async fn without_a_default_tenant_the_bare_address_serves_no_data() {
-    let db = common::TestDb::new().await;
+    let db = crate::common::TestDb::new().await;
     let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_DEFAULT_TENANT", "-")]).await;
     let res = app.call(None, "/api/projects/table", &[]).await;
     assert_eq!(res.status(), 401);
     // Signing in at the bare address needs the organization field.
     let browser = app.browser(None);
-    let res = browser.sign_in(None, "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    let res = browser.sign_in(None, "admin@demo.gwm.test", crate::common::DEMO_PASSWORD).await;
     assert_eq!(res.status(), 422);
     assert!(res.text().await.expect("body").contains("organization"));
-    let res = browser.sign_in(Some("nosuch"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    let res = browser.sign_in(Some("nosuch"), "admin@demo.gwm.test", crate::common::DEMO_PASSWORD).await;
     assert_eq!(res.status(), 401);
     assert!(res.text().await.expect("body").contains("No active organization"));
-    let res = browser.sign_in(Some("demo"), "admin@demo.gwm.test", common::DEMO_PASSWORD).await;
+    let res = browser.sign_in(Some("demo"), "admin@demo.gwm.test", crate::common::DEMO_PASSWORD).await;
     assert_eq!(res.status(), 200);
     let ok: Value = browser.ok("/api/projects/table", &[]).await;
     assert_eq!(ok["total"], 60);
@@ -190,7 +188,7 @@ async fn the_user_menu_is_answered_from_the_session() {
 #[tokio::test]
 async fn the_bad_input_sweep_finds_no_500_anywhere() {
     // The sweep signs in with bad values many times from one address: the per-address limit is not its subject.
-    let app = TestApp::spawn(common::TestDb::new().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000")]).await;
+    let app = TestApp::spawn(crate::common::TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000")]).await;
     let admin = app.demo_user("admin").await;
     let project = app.id_of("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 1").await.to_string();
     let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
@@ -307,11 +305,11 @@ async fn private_answers_are_never_cached_and_https_is_strict() {
         assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "{}", res.url());
         assert!(!res.headers().contains_key("strict-transport-security"), "not over plain HTTP");
     }
-    let secure = TestApp::spawn(common::TestDb::new().await, &[("GWM_PUBLIC_SCHEME", "https")]).await;
+    let secure = TestApp::spawn(crate::common::TestDb::new().await, &[("GWM_PUBLIC_SCHEME", "https")]).await;
     let res = secure.get_as(None, "/healthz").await;
     assert_eq!(res.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()), Some("max-age=31536000; includeSubDomains"));
     // A NUL in any server function's argument is refused at the door with the field's name.
     let res = admin.call("/api/projects/create", &[("project_name", "a\u{0}b")]).await;
-    let (status, message) = common::status_and_message(res).await;
+    let (status, message) = crate::common::status_and_message(res).await;
     assert_eq!((status, message.contains("\"project_name\" contains a NUL")), (422, true), "{message}");
 }

@@ -3,9 +3,7 @@
 //! ranked search with highlighted snippets and filters, only over what the caller may see; categories,
 //! tags, access and links; other tenants' ids not found.
 
-mod common;
-
-use common::{status_and_message, Browser, TestApp, TestDb};
+use crate::common::{status_and_message, Browser, TestApp, TestDb};
 use serde_json::Value;
 use std::time::Duration;
 
@@ -68,7 +66,7 @@ fn names(results: &Value) -> Vec<String> {
 
 #[tokio::test]
 async fn every_format_is_extracted_and_found_by_a_word_inside_on_both_backends() {
-    let s3 = common::s3_vars();
+    let s3 = crate::common::s3_vars();
     let mut on_s3: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
     on_s3.push(("GWM_SEED_DEMO", "if-empty"));
     for (backend, app) in [("local", TestApp::with_demo().await), ("s3", TestApp::spawn(TestDb::new().await, &on_s3).await)] {
@@ -183,7 +181,7 @@ async fn search_ranks_filters_pages_and_shows_only_what_the_caller_may_see() {
     assert_eq!(search(&pm, &[("q", "sonar"), ("page", "9")]).await["total"], 30);
 
     // Another tenant finds none of it, whatever it searches.
-    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", common::TENANT_PASSWORD).await;
+    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
     assert_eq!(search(&acme, &[("q", "radar")]).await["total"], 0);
     assert_eq!(search(&acme, &[]).await["total"], 0);
     assert_eq!(search(&acme, &[("project", &first)]).await["total"], 0);
@@ -274,7 +272,7 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
     assert_eq!(status_and_message(pm.call("/api/documents/link", &[("document_id", &id), ("kind", "invoice"), ("entity_id", &contact)]).await).await.0, 422);
 
     // Another tenant's people get not-found for every document function.
-    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", common::TENANT_PASSWORD).await;
+    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
     let args = file("", "", "public");
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     for (path, args) in [
@@ -298,7 +296,7 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
 
 #[tokio::test]
 async fn uploads_are_limited_to_the_configured_kinds() {
-    let app = TestApp::spawn(TestDb::new().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_UPLOAD_TYPES", "pdf, docx")]).await;
+    let app = TestApp::spawn(TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_UPLOAD_TYPES", "pdf, docx")]).await;
     let project = demo_project(&app, 0).await;
     let pm = app.demo_user("elena.fischer").await;
     let res = pm.upload(&format!("project={project}&name=notes.txt"), "plain text").await;

@@ -1,9 +1,7 @@
 //! Documents through the real server, on both storage backends: upload, versions, download, delete and
 //! restore; bad input; other tenants' ids; storage that fails; the cleanup of abandoned uploads.
 
-mod common;
-
-use common::{status_and_message, Browser, TestApp, TestDb};
+use crate::common::{status_and_message, Browser, TestApp, TestDb};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -12,7 +10,7 @@ use sha2::{Digest, Sha256};
 async fn both_backends(extra: &[(&'static str, &str)]) -> Vec<(&'static str, TestApp)> {
     let mut local: Vec<(&str, &str)> = vec![("GWM_SEED_DEMO", "if-empty")];
     local.extend_from_slice(extra);
-    let s3 = common::s3_vars();
+    let s3 = crate::common::s3_vars();
     let mut on_s3: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
     on_s3.extend_from_slice(&local);
     vec![
@@ -150,7 +148,7 @@ async fn another_tenants_projects_and_documents_are_not_found_and_refusals_are_l
     let (_, doc) = json_of(pm.upload(&format!("project={project}&name=capture-plan.md&type=capture_plan"), "# Win themes").await).await;
     let doc_id = doc["id"].as_str().expect("id").to_string();
 
-    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", common::TENANT_PASSWORD).await;
+    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
     let acme_project = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
     assert_eq!(download(&acme, &doc_id).await.0, 404, "another tenant's document");
     for (path, args) in [

@@ -2,12 +2,10 @@
 //! what it must (unknown or reused RelayState, tampered responses), with audit rows. The full sign-in
 //! through a real IdP is the Playwright test end2end/tests/sso.spec.ts.
 
-mod common;
-
-use common::{status_and_message, Browser, TestApp};
+use crate::common::{status_and_message, Browser, TestApp};
 use serde_json::Value;
 
-const IDP_METADATA: &str = include_str!("../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
+const IDP_METADATA: &str = include_str!("../../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
 
 async fn configure(admin: &Browser, extra: &[(&str, &str)]) -> (u16, String) {
     let mut form = vec![
@@ -51,7 +49,7 @@ async fn sso_settings_refuse_what_cannot_be_verified_and_explain() {
     let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_url", "https://[::ffff:127.0.0.1]:9/metadata"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
     assert_eq!((s, m.contains("internal address")), (422, true), "{m}");
     // Another tenant's role as the default: not found.
-    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", common::TENANT_PASSWORD).await;
+    let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
     let acme_roles = acme.ok("/api/admin/roles/list", &[]).await;
     let foreign_role = acme_roles[0]["id"].as_str().expect("id").to_string();
     let (s, _) = configure(&admin, &[("default_role_id", &foreign_role)]).await;
@@ -105,7 +103,7 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
             (res.status().as_u16(), res.text().await.expect("html"))
         }
     };
-    let forged = base64_of(include_str!("../app/tests/fixtures/saml/simplesamlphp-response.b64"));
+    let forged = base64_of(include_str!("../../app/tests/fixtures/saml/simplesamlphp-response.b64"));
     let (s, html) = acs(vec![("SAMLResponse", forged.clone()), ("RelayState", "0".repeat(64))]).await;
     assert_eq!(s, 400, "{html}");
     assert!(html.contains("expired, was already used"));

@@ -1,9 +1,7 @@
 //! The table view, CSV export, and creating, editing, archiving and restoring projects: paging and sorting on
 //! the server, every refusal with a message, history and audit rows, the plan limit, other tenants' ids.
 
-mod common;
-
-use common::{status_and_message, TestApp, TENANT_PASSWORD};
+use crate::common::{status_and_message, TestApp, TENANT_PASSWORD};
 use serde_json::Value;
 
 fn column(table: &Value, key: &str) -> Vec<String> {
@@ -87,7 +85,7 @@ fn form<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(String, &'a str)> {
     pairs.iter().map(|(k, v)| (format!("input[{k}]"), *v)).collect()
 }
 
-async fn call_form(b: &common::Browser, path: &str, extra: &[(&str, &str)], fields: &[(&str, &str)]) -> reqwest::Response {
+async fn call_form(b: &crate::common::Browser, path: &str, extra: &[(&str, &str)], fields: &[(&str, &str)]) -> reqwest::Response {
     let owned = form(fields);
     let mut all: Vec<(&str, &str)> = extra.to_vec();
     all.extend(owned.iter().map(|(k, v)| (k.as_str(), *v)));

@@ -1,8 +1,6 @@
 //! The data model: migrations, the seed's tables, closed sets, and the database roles.
 
-mod common;
-
-use common::{TestApp, TestDb};
+use crate::common::{TestApp, TestDb};
 use app::domain::{PipelineStage, Priority, ProjectStatus};
 use gwm_crm::database::MIGRATOR;
 use uuid::Uuid;
@@ -19,7 +17,7 @@ const SEED_TABLES: &[&str] = &[
 
 #[tokio::test]
 async fn migrations_apply_to_an_empty_database_and_a_restart_changes_nothing() {
-    let db = TestDb::new().await;
+    let db = TestDb::empty().await;
     let owner = db.owner_pool().await;
     gwm_crm::database::migrate(&owner).await.expect("first run");
     let applied: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations WHERE success")
@@ -208,7 +206,7 @@ async fn closed_sets_agree_with_the_database() {
 async fn archiving_changes_status_and_keeps_everything_with_a_trail() {
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    sqlx::raw_sql(include_str!("fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
+    sqlx::raw_sql(include_str!("../fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
     let tenant = Uuid::new_v4();
     let mut tx = owner.begin().await.expect("tx");
     sqlx::query("SELECT test_fill_tenant($1, 'arch')").bind(tenant).execute(&mut *tx).await.expect("fill");
@@ -234,7 +232,7 @@ async fn archiving_changes_status_and_keeps_everything_with_a_trail() {
 async fn document_versions_are_rows_and_only_one_is_current() {
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    sqlx::raw_sql(include_str!("fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
+    sqlx::raw_sql(include_str!("../fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
     let tenant = Uuid::new_v4();
     let mut tx = owner.begin().await.expect("tx");
     sqlx::query("SELECT test_fill_tenant($1, 'ver')").bind(tenant).execute(&mut *tx).await.expect("fill");

@@ -1,9 +1,7 @@
 //! Tenant isolation, proved as the application role: no tenant, no rows; tenant A never sees, changes or
 //! deletes tenant B's rows; and the role cannot switch RLS off.
 
-mod common;
-
-use common::TestDb;
+use crate::common::TestDb;
 use sqlx::{Connection, Executor, PgConnection, Row};
 use uuid::Uuid;
 
@@ -19,7 +17,7 @@ struct TwoTenants {
 async fn two_tenants() -> TwoTenants {
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    sqlx::raw_sql(include_str!("fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
+    sqlx::raw_sql(include_str!("../fixtures/one_of_everything.sql")).execute(&owner).await.expect("fixture fn");
     let (a, b) = (Uuid::new_v4(), Uuid::new_v4());
     for (id, sub) in [(a, "alpha"), (b, "bravo")] {
         let mut tx = owner.begin().await.expect("tx");

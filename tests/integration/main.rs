@@ -1,0 +1,19 @@
+//! The integration tests, one binary (each test binary is compiled and linked on its own, which costs more
+//! than the tests take): the real server on port 0 with a fresh database per test, against the PostgreSQL,
+//! s3s-fs and pgbouncer that scripts/test.sh starts.
+
+mod common;
+
+mod admin;
+mod auth;
+mod document_search;
+mod documents;
+mod http;
+mod isolation;
+mod pipeline;
+mod platform;
+mod project;
+mod projects;
+mod schema;
+mod sso;
+mod storage;
