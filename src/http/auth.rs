@@ -38,8 +38,13 @@ pub fn session_layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
 }
 
 /// Paths that need no tenant or session: assets and the health check.
-fn is_static(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/healthz"
+pub(crate) fn is_static(path: &str) -> bool {
+    is_asset(path) || path == "/healthz"
+}
+
+/// The site's own files (wasm, js, css, icon): the same for everyone.
+pub(crate) fn is_asset(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.svg"
 }
 
 /// Paths anyone may open without being signed in.

@@ -8,6 +8,8 @@ use axum::{
     response::{IntoResponse, Response},
     Router,
 };
+use app::error::AppError;
+use leptos::server_fn::error::FromServerFnError;
 use tower_http::{
     request_id::PropagateRequestIdLayer,
     set_header::{SetRequestHeaderLayer, SetResponseHeaderLayer},
@@ -26,16 +28,16 @@ fn default_csp() -> HeaderValue {
 /// The largest server-function body read (arguments are small; files go to the upload route).
 const MAX_CALL_BODY: usize = 2 * 1024 * 1024;
 
-/// An answer in the shape every server function's error has (`{"Validation": "..."}`), so pages show it.
-fn refused(status: StatusCode, variant: &str, message: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], serde_json::json!({ variant: message }).to_string()).into_response()
+/// An error answered as a server function's would be (its status and its JSON), so pages show it.
+fn refused(err: AppError) -> Response {
+    (err.status(), [(header::CONTENT_TYPE, "application/json")], err.ser()).into_response()
 }
 
 /// Text that PostgreSQL cannot store (a NUL character) is refused at the door with a message that names the
 /// field, for every route's query and every server function's arguments: one check instead of a 500 from
 /// whichever statement meets it first.
 async fn refuse_unstorable_text(req: Request<Body>, next: Next) -> Response {
-    let nul = |field: &str| refused(StatusCode::UNPROCESSABLE_ENTITY, "Validation", format!("\"{field}\" contains a NUL character (\\0); remove it and try again."));
+    let nul = |field: &str| refused(AppError::Validation(format!("\"{field}\" contains a NUL character (\\0); remove it and try again.")));
     if let Some(query) = req.uri().query()
         && query.to_ascii_lowercase().contains("%00")
     {
@@ -49,7 +51,7 @@ async fn refuse_unstorable_text(req: Request<Body>, next: Next) -> Response {
     let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CALL_BODY).await else {
-        return refused(StatusCode::PAYLOAD_TOO_LARGE, "TooLarge", format!("The request is too large: at most {} MiB.", MAX_CALL_BODY / 1024 / 1024));
+        return refused(AppError::TooLarge(format!("The request is too large: at most {} MiB.", MAX_CALL_BODY / 1024 / 1024)));
     };
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
@@ -66,8 +68,7 @@ async fn refuse_unstorable_text(req: Request<Body>, next: Next) -> Response {
 /// when the pause is over, and turns a 500 that an outage caused (the session store's) into that answer.
 pub async fn database_gate(State(state): State<app::state::AppState>, req: Request<Body>, next: Next) -> Response {
     use app::db::GatePass;
-    let path = req.uri().path();
-    if path.starts_with("/pkg/") || path == "/favicon.svg" || path == "/favicon.ico" || path == "/healthz" {
+    if super::auth::is_static(req.uri().path()) {
         return next.run(req).await;
     }
     let pass = state.db_gate.pass();
@@ -87,7 +88,7 @@ pub async fn database_gate(State(state): State<app::state::AppState>, req: Reque
 }
 
 fn unavailable() -> Response {
-    let mut res = refused(StatusCode::SERVICE_UNAVAILABLE, "Unavailable", app::error::AppError::Unavailable.to_string());
+    let mut res = refused(AppError::Unavailable);
     res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("3"));
     res
 }
@@ -95,7 +96,7 @@ fn unavailable() -> Response {
 /// Pages and answers carry people's data: never stored by a browser or a proxy. Static assets may be kept
 /// and revalidated.
 async fn cache_policy(req: Request<Body>, next: Next) -> Response {
-    let asset = req.uri().path().starts_with("/pkg/") || req.uri().path() == "/favicon.ico";
+    let asset = super::auth::is_asset(req.uri().path());
     let mut res = next.run(req).await;
     if !res.headers().contains_key(header::CACHE_CONTROL) {
         let policy = if asset && res.status().is_success() { "no-cache" } else { "no-store" };

@@ -89,7 +89,7 @@ pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<
     }
     match acs::start(&state, &visitor.request, &tenant, q.next.as_deref().unwrap_or("/"), is_test).await {
         Ok(started) => {
-            let cookie = acs::binding_cookie(&started.browser_nonce, state.settings.auth.https);
+            let cookie = acs::binding_cookie(Some(&started.browser_nonce), state.settings.auth.https);
             ([(header::SET_COOKIE, cookie)], Redirect::to(&started.redirect_url)).into_response()
         }
         Err(e) => failure(e),
@@ -104,19 +104,6 @@ pub struct AcsForm {
     relay_state: Option<String>,
 }
 
-/// The binding nonce the browser sent (the cookie set when it started the sign-in).
-fn binding_nonce(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == acs::BINDING_COOKIE)
-        .map(|(_, value)| value.trim().to_string())
-        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
-}
-
 pub async fn consume(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -124,7 +111,7 @@ pub async fn consume(
     headers: HeaderMap,
     form: Result<Form<AcsForm>, FormRejection>,
 ) -> Response {
-    let nonce = binding_nonce(&headers);
+    let nonce = acs::binding_nonce(headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()));
     match form {
         Ok(Form(form)) => consume_bound(state, visitor, session, nonce, form).await,
         Err(rejection) => {
@@ -157,7 +144,7 @@ async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonc
     let consumed = !matches!(outcome, Err(SsoError::UnknownRequest));
     let mut response = respond(outcome);
     if consumed
-        && let Ok(cookie) = header::HeaderValue::from_str(&acs::cleared_binding_cookie(state.settings.auth.https))
+        && let Ok(cookie) = header::HeaderValue::from_str(&acs::binding_cookie(None, state.settings.auth.https))
     {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

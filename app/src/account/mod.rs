@@ -64,10 +64,8 @@ async fn recheck_password(
         caller.commit(tx).await?;
         return Ok(user);
     }
-    let position = lockout::failed(&mut tx, &key, reservation, settings).await.map_err(db)?;
-    let locked = lockout::locked_until(&mut tx, &key, settings).await.map_err(db)?;
-    let newly = position == i64::from(settings.lockout_threshold);
-    queries::note_failure(&mut tx, user.id, locked.filter(|_| newly)).await.map_err(db)?;
+    let lockout::Settled { position, locked_until: locked, newly_locked: newly } =
+        lockout::settle_failure(&mut tx, &key, reservation, Some(user.id), settings).await.map_err(db)?;
     let event = AuditEvent::new(AuditAction::LoginFailed, "user", Some(user.id.as_uuid()), format!("Wrong current password ({action})"))
         .after(serde_json::json!({ "failed_attempts_from_address": position, "action": action }))
         .risk(RiskLevel::Medium);

@@ -67,7 +67,7 @@ struct RoleRow {
 
 impl From<RoleRow> for RoleSummary {
     fn from(r: RoleRow) -> RoleSummary {
-        let mut permissions: Vec<Permission> = r.permissions.0.iter().filter_map(|p| p.parse().ok()).collect();
+        let mut permissions = Permission::from_stored(&r.permissions.0);
         permissions.sort();
         RoleSummary { id: r.id, name: r.name, description: r.description, is_system_role: r.is_system_role, permissions, users: r.users }
     }
@@ -132,7 +132,7 @@ pub async fn unheld_permissions_without(tx: &mut Tx, wanted: &[Permission], with
     .bind(without)
     .fetch_all(&mut **tx)
     .await?;
-    Ok(unheld.iter().filter_map(|p| p.parse().ok()).collect())
+    Ok(Permission::from_stored(&unheld))
 }
 
 pub struct NewUser<'a> {

@@ -59,9 +59,6 @@ pub async fn create_user(
         let first_name = required_text("First name", &first_name, 100)?;
         let last_name = required_text("Last name", &last_name, 100)?;
         let title = crate::input::optional_text("Title", title.as_deref().unwrap_or_default(), 150)?;
-        if title.as_ref().is_some_and(|t| t.chars().count() > 150) {
-            return Err(AppError::Validation("Title can have at most 150 characters.".into()));
-        }
         let role: RoleId = parse_id("Role", &role_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         password::check_policy(&password, &email, caller.state.settings.auth.password_min_length)?;
@@ -254,7 +251,7 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let db = |e| caller.db_error(e);
         // Looked at (and locked) first: whether the caller may take it away is judged on what they hold now.
-        let found: Option<(String, serde_json::Value, bool, bool)> = sqlx::query_as(
+        let found: Option<(String, sqlx::types::Json<Vec<String>>, bool, bool)> = sqlx::query_as(
             "SELECT r.name, r.permissions, ur.opportunity_project_id IS NULL, ur.granted_by_sso FROM user_roles ur \
                JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
               WHERE ur.id = $1 AND ur.user_id = $2 FOR UPDATE OF ur",
@@ -265,11 +262,7 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         .await
         .map_err(db)?;
         let Some((role_name, permissions, tenant_wide, by_sso)) = found else { return Err(AppError::NotFound("Role assignment".into())) };
-        let permissions: Vec<crate::auth::Permission> = serde_json::from_value::<Vec<String>>(permissions)
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|p| p.parse().ok())
-            .collect();
+        let permissions = crate::auth::Permission::from_stored(&permissions.0);
         if tenant_wide {
             crate::admin::ensure_within_own_permissions(&caller, &mut tx, &permissions, "take away a role with permissions you do not hold yourself").await?;
         }

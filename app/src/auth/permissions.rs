@@ -65,6 +65,11 @@ impl Permission {
         self.as_str().split('.').next().unwrap_or_default()
     }
 
+    /// A role's stored permission names as permissions: names not in the catalogue grant nothing.
+    pub fn from_stored(names: &[String]) -> Vec<Permission> {
+        names.iter().filter_map(|p| p.parse().ok()).collect()
+    }
+
     /// Administrative permissions: holding any makes a user an "admin" for the MFA policy.
     pub fn is_admin(self) -> bool {
         self.area() == "admin"

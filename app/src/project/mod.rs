@@ -70,7 +70,7 @@ impl SyncedField {
                     .ok()
                     .filter(|v| *v >= Decimal::ZERO)
                     .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000.")))?
-                    .round_dp(2);
+                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
                 if amount > crate::input::MAX_AMOUNT {
                     return Err(AppError::Validation(format!(
                         "\"{raw}\" is too large: amounts go up to $9,999,999,999,999.99."
@@ -280,7 +280,7 @@ mod tests {
     fn override_values_stay_within_what_every_reader_can_hold() {
         let amount = SyncedField::EstimatedValueMax;
         assert_eq!(amount.parse_value("9999999999999.99").expect("the largest amount"), serde_json::json!("9999999999999.99"));
-        assert_eq!(amount.parse_value("1250.005").expect("rounded to cents"), serde_json::json!("1250"));
+        assert_eq!(amount.parse_value("1250.005").expect("rounded to cents"), serde_json::json!("1250.01"), "half away from zero, as PostgreSQL rounds");
         for too_big in ["10000000000000", "1e20", "99999999999999999999999999"] {
             let err = amount.parse_value(too_big).expect_err(too_big).to_string();
             assert!(err.contains("9,999,999,999,999.99") || err.contains("not an amount"), "{too_big}: {err}");

@@ -78,7 +78,7 @@ pub async fn reserve(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings) -> 
 
 /// The attempt failed: its reservation becomes a failure, counted from now. Returns how many failures are
 /// now settled in the window (under the same lock as reservations: exactly one failure is the threshold-th).
-pub async fn failed(tx: &mut Tx, key: &AttemptKey, reservation: i64, settings: &AuthSettings) -> Result<i64, sqlx::Error> {
+async fn failed(tx: &mut Tx, key: &AttemptKey, reservation: i64, settings: &AuthSettings) -> Result<i64, sqlx::Error> {
     lock(tx, key).await?;
     sqlx::query("UPDATE sign_in_failures SET pending = false, failed_at = now() WHERE id = $1").bind(reservation).execute(&mut **tx).await?;
     sqlx::query_scalar(
@@ -100,6 +100,35 @@ async fn lock(tx: &mut Tx, key: &AttemptKey) -> Result<(), sqlx::Error> {
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// What a settled failure means for the account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Settled {
+    /// Failures settled in the window, this one included.
+    pub position: i64,
+    /// The lock now in force from this address, if any.
+    pub locked_until: Option<DateTime<Utc>>,
+    /// This failure is the one that locked it (settlements are serialized, so exactly one is).
+    pub newly_locked: bool,
+}
+
+/// Settles a failed attempt: the reservation becomes a failure, a known account's counters for
+/// administrators are updated, and the caller learns whether it locked (and audits what it needs to).
+pub async fn settle_failure(
+    tx: &mut Tx,
+    key: &AttemptKey,
+    reservation: i64,
+    user: Option<crate::ids::UserId>,
+    settings: &AuthSettings,
+) -> Result<Settled, sqlx::Error> {
+    let position = failed(tx, key, reservation, settings).await?;
+    let locked_until = locked_until(tx, key, settings).await?;
+    let newly_locked = locked_until.is_some() && position == i64::from(settings.lockout_threshold);
+    if let Some(user) = user {
+        super::queries::note_failure(tx, user, locked_until.filter(|_| newly_locked)).await?;
+    }
+    Ok(Settled { position, locked_until, newly_locked })
 }
 
 /// The attempt succeeded: the address's failures against the account are forgotten, with this reservation

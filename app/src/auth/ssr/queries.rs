@@ -193,7 +193,7 @@ pub async fn tenant_permissions(tx: &mut Tx, user: UserId) -> Result<Vec<crate::
 impl Grant {
     /// The role's permissions that are in the catalogue (unknown names grant nothing).
     pub fn parsed(&self) -> Vec<crate::auth::Permission> {
-        self.permissions.0.iter().filter_map(|p| p.parse().ok()).collect()
+        crate::auth::Permission::from_stored(&self.permissions.0)
     }
 }
 

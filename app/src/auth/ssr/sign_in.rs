@@ -76,14 +76,9 @@ async fn count_failure(
     let settings = &scope.state.settings.auth;
     let db = |e| scope.db_error(e);
     let key = lockout::AttemptKey { email: email.to_string(), ip: scope.request().ip };
-    let position = lockout::failed(tx, &key, reservation, settings).await.map_err(db)?;
-    let locked = lockout::locked_until(tx, &key, settings).await.map_err(db)?;
-    // Settlements are serialized per account and address, so exactly one failure is the threshold-th.
-    let newly_locked = position == i64::from(settings.lockout_threshold);
-    if let Some(user) = user {
-        queries::note_failure(tx, user.id, locked.filter(|_| newly_locked)).await.map_err(db)?;
-    }
     let user_id = user.map(|u| u.id);
+    let lockout::Settled { position, locked_until: locked, newly_locked } =
+        lockout::settle_failure(tx, &key, reservation, user_id, settings).await.map_err(db)?;
     let actor = actor(scope, tenant, user_id);
     let failed = AuditEvent::new(AuditAction::LoginFailed, "user", user_id.map(|u| u.as_uuid()), format!("Sign-in failed: {what}"))
         .after(json!({ "email": email, "failed_attempts_from_address": position }))

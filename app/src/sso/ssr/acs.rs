@@ -26,18 +26,32 @@ const REQUEST_MINUTES: i64 = 10;
 /// another browser, signs nobody in there).
 pub const BINDING_COOKIE: &str = "gwm_sso_binding";
 
-/// The binding cookie for a started sign-in: HttpOnly, only sent to the ACS, as long as the request lives.
-/// The IdP's POST is cross-site, so over HTTPS it must be SameSite=None (and Secure); over plain HTTP (local
-/// runs, with the IdP on the same site) SameSite=Lax.
-pub fn binding_cookie(nonce: &str, https: bool) -> String {
-    let same_site = if https { "None; Secure" } else { "Lax" };
-    format!("{BINDING_COOKIE}={nonce}; Path=/saml/acs; Max-Age={}; HttpOnly; SameSite={same_site}", REQUEST_MINUTES * 60)
+/// The binding cookie for a started sign-in (`Some(nonce)`), or the one that clears it (`None`): HttpOnly,
+/// only sent to the ACS, as long as the request lives. The IdP's POST is cross-site, so over HTTPS it must be
+/// SameSite=None (and Secure); over plain HTTP (local runs, with the IdP on the same site) SameSite=Lax.
+pub fn binding_cookie(nonce: Option<&str>, https: bool) -> String {
+    use tower_sessions::cookie::{time, Cookie, SameSite};
+    let minutes = if nonce.is_some() { REQUEST_MINUTES } else { 0 };
+    Cookie::build((BINDING_COOKIE, nonce.unwrap_or_default().to_string()))
+        .path("/saml/acs")
+        .max_age(time::Duration::minutes(minutes))
+        .http_only(true)
+        .same_site(if https { SameSite::None } else { SameSite::Lax })
+        .secure(https)
+        .build()
+        .to_string()
 }
 
-/// Clears the binding cookie once the ACS has used it.
-pub fn cleared_binding_cookie(https: bool) -> String {
-    let same_site = if https { "None; Secure" } else { "Lax" };
-    format!("{BINDING_COOKIE}=; Path=/saml/acs; Max-Age=0; HttpOnly; SameSite={same_site}")
+/// The binding nonce a `Cookie` header carries, if well formed.
+pub fn binding_nonce<'a>(cookie_headers: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    use tower_sessions::cookie::Cookie;
+    cookie_headers
+        .into_iter()
+        .flat_map(Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == BINDING_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| v.len() == 64 && v.chars().all(|c| c.is_ascii_hexdigit()))
 }
 
 fn binding_hash(nonce: &str) -> Vec<u8> {
@@ -112,11 +126,16 @@ fn certificate_fingerprints(metadata_xml: &str) -> Vec<String> {
 pub async fn record_unreadable_post(state: &AppState, request: &RequestContext, tenant: &TenantRef, reason: &str) -> Result<(), AppError> {
     let db = |e| AppError::from_db(e, &request.request_id);
     let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await.map_err(db)?;
-    let event = AuditEvent::new(AuditAction::LoginFailed, "saml_request", None, format!("SSO sign-in refused: {reason}"))
-        .after(serde_json::json!({ "reason": reason }))
-        .risk(RiskLevel::Medium);
+    let event = request_refused(reason, serde_json::json!({ "reason": reason }));
     record(&mut tx, &Actor::of_request(tenant.id, None, None, request), event).await.map_err(db)?;
     tx.commit().await.map_err(db)
+}
+
+/// The audit row of a post to the ACS refused before any assertion was looked at.
+fn request_refused(reason: &str, details: serde_json::Value) -> AuditEvent {
+    AuditEvent::new(AuditAction::LoginFailed, "saml_request", None, format!("SSO sign-in refused: {reason}"))
+        .after(details)
+        .risk(RiskLevel::Medium)
 }
 
 /// What the ACS did.
@@ -204,9 +223,7 @@ pub async fn consume(
             (Some(_), None) => "no browser binding cookie (posted from another browser?)",
             (Some(_), Some(_)) => "browser binding does not match (posted from another browser)",
         };
-        let event = AuditEvent::new(AuditAction::LoginFailed, "saml_request", None, format!("SSO sign-in refused: {reason}"))
-            .after(serde_json::json!({ "reason": reason, "response": saml::response_summary(saml_response) }))
-            .risk(RiskLevel::Medium);
+        let event = request_refused(reason, serde_json::json!({ "reason": reason, "response": saml::response_summary(saml_response) }));
         record(&mut tx, &actor(None), event).await.map_err(db)?;
         tx.commit().await.map_err(db)?;
         return Err(SsoError::UnknownRequest);
@@ -314,7 +331,7 @@ pub async fn reconcile_roles(tx: &mut Tx, user: UserId, wanted: &[(RoleId, Strin
         if !by_sso || wanted.iter().any(|(w, _)| w == role) {
             continue;
         }
-        let admin: Vec<crate::auth::Permission> = permissions.0.iter().filter_map(|p| p.parse().ok()).filter(|p: &crate::auth::Permission| p.is_admin()).collect();
+        let admin: Vec<crate::auth::Permission> = crate::auth::Permission::from_stored(&permissions.0).into_iter().filter(|p| p.is_admin()).collect();
         let orphaned = if admin.is_empty() {
             Vec::new()
         } else {
