@@ -6,7 +6,10 @@
 //! Run: `bash scripts/bench.sh sign-in` (about 6 minutes from a cold build, 30 s warm).
 
 use gwm_crm::{config::Config, startup::Application};
-use std::{collections::HashMap, time::{Duration, Instant}};
+use std::{
+    collections::HashMap,
+    time::{Duration, Instant},
+};
 
 const PASSWORD: &str = "Capture-Demo-2026!";
 
@@ -45,12 +48,22 @@ async fn sign_in(client: &reqwest::Client, url: &str, origin: &str, email: &str,
 }
 
 #[allow(clippy::too_many_arguments)] // a benchmark scenario is its parameters
-async fn run(client: &reqwest::Client, url: &str, origin: &str, email: &str, password: &str, total: usize, concurrency: usize, expect: u16) -> (Vec<Duration>, Duration) {
+async fn run(
+    client: &reqwest::Client,
+    url: &str,
+    origin: &str,
+    email: &str,
+    password: &str,
+    total: usize,
+    concurrency: usize,
+    expect: u16,
+) -> (Vec<Duration>, Duration) {
     let started = Instant::now();
     let mut samples = Vec::with_capacity(total);
     let mut pending = Vec::new();
     for i in 0..total {
-        let (client, url, origin, who, password) = (client.clone(), url.to_string(), origin.to_string(), email.to_string(), password.to_string());
+        let (client, url, origin, who, password) =
+            (client.clone(), url.to_string(), origin.to_string(), email.to_string(), password.to_string());
         pending.push(tokio::spawn(async move { sign_in(&client, &url, &origin, &who, &password).await }));
         if pending.len() == concurrency || i + 1 == total {
             for task in pending.drain(..) {
@@ -87,7 +100,10 @@ fn main() {
         let users = ["jordan.reyes", "priya.natarajan", "marcus.webb", "elena.fischer", "sam.okafor", "taylor.brooks"];
         // Warm-up (connections, the dummy hash, caches).
         run(&client, &url, &origin, "admin@demo.gwm.test", PASSWORD, 20, 4, 200).await;
-        println!("sign-in benchmark, release build, {} cores", std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+        println!(
+            "sign-in benchmark, release build, {} cores",
+            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        );
         let (s, w) = run(&client, &url, &origin, "jordan.reyes@demo.gwm.test", PASSWORD, 200, 1, 200).await;
         report("correct password, one at a time", s, w);
         let mut all = Vec::new();

@@ -1,7 +1,10 @@
 //! Configuration from environment variables, with defaults that work for a local run.
 
 use crate::extract::Extractor;
-use app::{documents::{kinds::FileKind, storage::S3Settings}, state::AuthSettings};
+use app::{
+    state::AuthSettings,
+    storage::{S3Settings, kinds::FileKind},
+};
 use base64::Engine;
 use sqlx::postgres::PgConnectOptions;
 use std::{net::SocketAddr, path::PathBuf, str::FromStr};
@@ -66,7 +69,8 @@ pub struct Config {
 /// redact themselves.
 impl std::fmt::Debug for Config {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let db = |o: &PgConnectOptions| format!("{}@{}/{}", o.get_username(), o.get_host(), o.get_database().unwrap_or("-"));
+        let db =
+            |o: &PgConnectOptions| format!("{}@{}/{}", o.get_username(), o.get_host(), o.get_database().unwrap_or("-"));
         f.debug_struct("Config")
             .field("owner_db", &db(&self.owner_db))
             .field("app_db", &db(&self.app_db))
@@ -130,8 +134,9 @@ impl Config {
             Some(other) => return Err(invalid("GWM_SEED_DEMO", other, "use \"if-empty\" or \"never\"")),
         };
         let bind_raw = lookup("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_string());
-        let bind = SocketAddr::from_str(&bind_raw)
-            .map_err(|e| invalid("LEPTOS_SITE_ADDR", &bind_raw, &format!("{e}; expected host:port like 127.0.0.1:3000")))?;
+        let bind = SocketAddr::from_str(&bind_raw).map_err(|e| {
+            invalid("LEPTOS_SITE_ADDR", &bind_raw, &format!("{e}; expected host:port like 127.0.0.1:3000"))
+        })?;
         let db_max_raw = lookup("GWM_DB_MAX_CONNECTIONS").unwrap_or_else(|| "20".to_string());
         let db_max_connections = db_max_raw
             .parse::<u32>()
@@ -155,7 +160,9 @@ impl Config {
             .ok()
             .filter(|mb| (1..=102_400).contains(mb))
             .map(|mb| mb * 1024 * 1024)
-            .ok_or_else(|| invalid("GWM_UPLOAD_MAX_MB", &upload_max_raw, "expected megabytes, a whole number from 1 to 102400"))?;
+            .ok_or_else(|| {
+                invalid("GWM_UPLOAD_MAX_MB", &upload_max_raw, "expected megabytes, a whole number from 1 to 102400")
+            })?;
         let upload_kinds = upload_kinds(lookup("GWM_UPLOAD_TYPES"))?;
         let extractor = Extractor {
             program: lookup("GWM_EXTRACTOR")
@@ -206,7 +213,7 @@ fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> 
                 name: "GWM_SECRET_KEY",
                 hint: "It seals MFA secrets. Make one with `openssl rand -base64 32` and keep it safe: \
                        losing it disables every enrolled authenticator.",
-            })
+            });
         }
         None => DEV_SECRET_KEY,
     };
@@ -235,7 +242,11 @@ fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> 
     // An explicit choice, never implied by the mode: a development server can be exposed too.
     auth.allow_private_fetches = lookup("GWM_ALLOW_PRIVATE_FETCHES").is_some_and(|v| v == "true" || v == "1");
     if auth.allow_private_fetches && production {
-        return Err(invalid("GWM_ALLOW_PRIVATE_FETCHES", "1", "private addresses are never fetched in production (LEPTOS_ENV=PROD)"));
+        return Err(invalid(
+            "GWM_ALLOW_PRIVATE_FETCHES",
+            "1",
+            "private addresses are never fetched in production (LEPTOS_ENV=PROD)",
+        ));
     }
     Ok(auth)
 }
@@ -252,7 +263,11 @@ fn upload_kinds(raw: Option<String>) -> Result<Vec<FileKind>, ConfigError> {
     for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
         let kind = FileKind::of_extension(part.trim_start_matches('.')).ok_or_else(|| {
             let known: Vec<&str> = FileKind::ALL.iter().map(|k| k.as_str()).collect();
-            invalid("GWM_UPLOAD_TYPES", &raw, &format!("{part:?} is not a kind GWM CRM accepts; choose from {}", known.join(", ")))
+            invalid(
+                "GWM_UPLOAD_TYPES",
+                &raw,
+                &format!("{part:?} is not a kind GWM CRM accepts; choose from {}", known.join(", ")),
+            )
         })?;
         if !kinds.contains(&kind) {
             kinds.push(kind);
@@ -264,12 +279,19 @@ fn upload_kinds(raw: Option<String>) -> Result<Vec<FileKind>, ConfigError> {
     Ok(kinds)
 }
 
-fn storage_config(lookup: &impl Fn(&str) -> Option<String>, files_dir: &std::path::Path) -> Result<StorageConfig, ConfigError> {
+fn storage_config(
+    lookup: &impl Fn(&str) -> Option<String>,
+    files_dir: &std::path::Path,
+) -> Result<StorageConfig, ConfigError> {
     match lookup("GWM_STORAGE").as_deref() {
         None | Some("local") => Ok(StorageConfig::Local(files_dir.to_path_buf())),
         Some("s3") => {
-            let required = |name: &'static str, hint: &'static str| lookup(name).ok_or(ConfigError::Missing { name, hint });
-            let endpoint = required("GWM_S3_ENDPOINT", "GWM_STORAGE=s3 needs the S3 endpoint URL, e.g. https://s3.us-gov-west-1.amazonaws.com.")?;
+            let required =
+                |name: &'static str, hint: &'static str| lookup(name).ok_or(ConfigError::Missing { name, hint });
+            let endpoint = required(
+                "GWM_S3_ENDPOINT",
+                "GWM_STORAGE=s3 needs the S3 endpoint URL, e.g. https://s3.us-gov-west-1.amazonaws.com.",
+            )?;
             if !(endpoint.starts_with("https://") || endpoint.starts_with("http://")) {
                 return Err(invalid("GWM_S3_ENDPOINT", &endpoint, "expected an http:// or https:// URL"));
             }
@@ -282,8 +304,14 @@ fn storage_config(lookup: &impl Fn(&str) -> Option<String>, files_dir: &std::pat
                 endpoint,
                 region: lookup("GWM_S3_REGION").unwrap_or_else(|| "us-east-1".to_string()),
                 bucket: required("GWM_S3_BUCKET", "GWM_STORAGE=s3 needs the bucket that holds document files.")?,
-                access_key_id: required("GWM_S3_ACCESS_KEY_ID", "GWM_STORAGE=s3 needs the access key id of a key that may read and write the bucket.")?,
-                secret_access_key: required("GWM_S3_SECRET_ACCESS_KEY", "GWM_STORAGE=s3 needs the secret of that access key.")?,
+                access_key_id: required(
+                    "GWM_S3_ACCESS_KEY_ID",
+                    "GWM_STORAGE=s3 needs the access key id of a key that may read and write the bucket.",
+                )?,
+                secret_access_key: required(
+                    "GWM_S3_SECRET_ACCESS_KEY",
+                    "GWM_STORAGE=s3 needs the secret of that access key.",
+                )?,
                 force_path_style,
             }))
         }
@@ -342,7 +370,8 @@ mod tests {
 
     #[test]
     fn bad_values_are_named_and_passwords_never_echoed() {
-        let err = config(&[("DATABASE_URL", "postgres://u:hunter2@x:notaport/y")]).expect_err("must be refused").to_string();
+        let err =
+            config(&[("DATABASE_URL", "postgres://u:hunter2@x:notaport/y")]).expect_err("must be refused").to_string();
         assert!(!err.contains("hunter2"), "{err}");
         let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_SITE_ADDR", "nope")])
             .expect_err("must be refused")
@@ -362,7 +391,9 @@ mod tests {
         assert_eq!(c.auth.idle_timeout, chrono::Duration::minutes(30));
         assert_eq!(c.auth.session_lifetime, chrono::Duration::hours(12));
         assert!(!c.auth.https);
-        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_LOCKOUT_THRESHOLD", "0")]).expect_err("must be refused").to_string();
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_LOCKOUT_THRESHOLD", "0")])
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("GWM_LOCKOUT_THRESHOLD") && err.contains("1 to 100"), "{err}");
     }
 
@@ -371,7 +402,9 @@ mod tests {
         let c = config(&[("DATABASE_URL", "postgres://o@db/gwm")]).expect("config");
         assert!(matches!(&c.storage, StorageConfig::Local(dir) if dir == &PathBuf::from("data/files")));
         assert_eq!(c.upload_max_bytes, 2048 * 1024 * 1024);
-        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_STORAGE", "s3")]).expect_err("must be refused").to_string();
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_STORAGE", "s3")])
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("GWM_S3_ENDPOINT"), "{err}");
         let s3 = [
             ("DATABASE_URL", "postgres://o@db/gwm"),
@@ -383,22 +416,34 @@ mod tests {
         ];
         let c = config(&s3).expect("config");
         let StorageConfig::S3(settings) = &c.storage else { panic!("expected S3") };
-        assert_eq!((settings.bucket.as_str(), settings.region.as_str(), settings.force_path_style), ("docs", "us-east-1", true));
+        assert_eq!(
+            (settings.bucket.as_str(), settings.region.as_str(), settings.force_path_style),
+            ("docs", "us-east-1", true)
+        );
         assert!(!format!("{c:?}").contains("hunter2-secret"), "the secret must not be printable");
-        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_STORAGE", "ftp")]).expect_err("must be refused").to_string();
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_STORAGE", "ftp")])
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("GWM_STORAGE"), "{err}");
-        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_UPLOAD_MAX_MB", "0")]).expect_err("must be refused").to_string();
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_UPLOAD_MAX_MB", "0")])
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("GWM_UPLOAD_MAX_MB"), "{err}");
     }
 
     #[test]
     fn production_needs_a_secret_key_and_never_echoes_it() {
-        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD")]).expect_err("must be refused").to_string();
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD")])
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("GWM_SECRET_KEY"), "{err}");
-        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_SECRET_KEY", "c2hvcnQ=")]).expect_err("must be refused").to_string();
+        let err = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("GWM_SECRET_KEY", "c2hvcnQ=")])
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("32 bytes") && !err.contains("c2hvcnQ="), "{err}");
         let key = base64::engine::general_purpose::STANDARD.encode([9u8; 32]);
-        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD"), ("GWM_SECRET_KEY", &key)]).expect("config");
+        let c = config(&[("DATABASE_URL", "postgres://o@db/gwm"), ("LEPTOS_ENV", "PROD"), ("GWM_SECRET_KEY", &key)])
+            .expect("config");
         assert_eq!(c.auth.secret_key.expose(), &[9u8; 32]);
         assert!(!format!("{c:?}").contains("9, 9, 9"), "the key is never printed");
         assert!(c.auth.https);

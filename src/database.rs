@@ -1,6 +1,6 @@
 //! Connection pools and migrations.
 
-use sqlx::{postgres::PgPoolOptions, PgPool};
+use sqlx::{PgPool, postgres::PgPoolOptions};
 use std::time::Duration;
 
 /// Migrations compiled into the binary; applied by the owner at startup (idempotent, advisory-locked so

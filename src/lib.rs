@@ -1,10 +1,10 @@
 //! The GWM CRM server: configuration, startup, HTTP routes and middleware, demo data and the CLI.
-#![deny(clippy::unwrap_used)]
 
 pub mod config;
 pub mod database;
 pub mod demo;
 pub mod extract;
+pub mod housekeeping;
 pub mod http;
 pub mod platform;
 pub mod startup;

@@ -1,6 +1,5 @@
 //! `gwm-crm [serve]` runs the server; `gwm-crm migrate` applies migrations; `gwm-crm seed-demo` creates
 //! the demo tenant if it does not exist.
-#![deny(clippy::unwrap_used)]
 
 use gwm_crm::{config::Config, database, demo, platform, startup::Application, telemetry};
 use std::process::ExitCode;
@@ -127,7 +126,10 @@ async fn create_tenant(config: Config, args: Vec<String>) -> Result<(), BoxError
     database::migrate(&owner).await?;
     let (tenant, admin) = platform::create_tenant(&owner, &new).await?;
     owner.close().await;
-    println!("Created \"{}\" (ID {}, tenant {tenant}); first admin {} (user {admin}).", new.name, new.subdomain, new.admin_email);
+    println!(
+        "Created \"{}\" (ID {}, tenant {tenant}); first admin {} (user {admin}).",
+        new.name, new.subdomain, new.admin_email
+    );
     println!("Sign in at http://{}.{}:{}/sign-in", new.subdomain, config.base_domain, config.bind.port());
     Ok(())
 }

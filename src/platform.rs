@@ -3,7 +3,7 @@
 
 use app::{
     auth::ssr::password,
-    db::{set_tenant, Tx},
+    db::{Tx, set_tenant},
     ids::{RoleId, TenantId, UserId},
     roles::SystemRole,
     tenancy::subdomain_of,
@@ -41,7 +41,9 @@ impl NewTenant {
             return invalid("The organization name is required.");
         }
         if subdomain_of(&format!("{}.check", self.subdomain), "check").as_deref() != Some(self.subdomain.as_str()) {
-            return invalid("The organization ID must be lower-case letters, digits and inner hyphens (a DNS label), e.g. \"acme\".");
+            return invalid(
+                "The organization ID must be lower-case letters, digits and inner hyphens (a DNS label), e.g. \"acme\".",
+            );
         }
         if !matches!(self.plan.as_str(), "starter" | "professional" | "enterprise") {
             return invalid("The plan must be starter, professional or enterprise.");

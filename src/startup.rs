@@ -5,17 +5,17 @@ use crate::{
     database::{self, DatabaseError},
     demo,
     extract::{self, Extractor},
-    http::{auth, documents, export, health::health, housekeeping, middleware, saml},
+    housekeeping,
+    http::{auth, documents, export, health::health, middleware, saml},
 };
 use app::{
-    documents::storage::{LocalDisk, ObjectStore, S3Store, StorageError},
-    shell,
+    App, OUTPUT_NAME, shell,
     state::{AppState, Settings},
-    App, OUTPUT_NAME,
+    storage::{LocalDisk, ObjectStore, S3Store, StorageError},
 };
-use axum::{middleware::from_fn_with_state, routing::get, Router};
+use axum::{Router, middleware::from_fn_with_state, routing::get};
 use leptos::prelude::*;
-use leptos_axum::{generate_route_list, LeptosRoutes};
+use leptos_axum::{LeptosRoutes, generate_route_list};
 use std::{net::SocketAddr, sync::Arc};
 use tokio::net::TcpListener;
 
@@ -31,7 +31,9 @@ pub enum StartupError {
         #[source]
         source: std::io::Error,
     },
-    #[error("document storage ({place}) cannot be used: check that it is reachable and that the configured keys may write to it")]
+    #[error(
+        "document storage ({place}) cannot be used: check that it is reachable and that the configured keys may write to it"
+    )]
     Storage {
         place: String,
         #[source]
@@ -69,10 +71,9 @@ impl Application {
         owner.close().await;
 
         let pool = database::connect(&config.app_db, config.db_max_connections).await?;
-        tokio::fs::create_dir_all(&config.files_dir).await.map_err(|source| StartupError::FilesDir {
-            path: config.files_dir.display().to_string(),
-            source,
-        })?;
+        tokio::fs::create_dir_all(&config.files_dir)
+            .await
+            .map_err(|source| StartupError::FilesDir { path: config.files_dir.display().to_string(), source })?;
 
         let (storage, place): (Arc<dyn ObjectStore>, String) = match &config.storage {
             StorageConfig::Local(dir) => (Arc::new(LocalDisk::new(dir)), format!("folder {}", dir.display())),
@@ -80,7 +81,8 @@ impl Application {
         };
         storage.check().await.map_err(|source| StartupError::Storage { place, source })?;
 
-        let listener = TcpListener::bind(config.bind).await.map_err(|source| StartupError::Bind { addr: config.bind, source })?;
+        let listener =
+            TcpListener::bind(config.bind).await.map_err(|source| StartupError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind, source })?;
         let leptos_options = LeptosOptions::builder()
             .output_name(OUTPUT_NAME)
@@ -100,7 +102,7 @@ impl Application {
             }),
             leptos_options,
             tenants: Arc::default(),
-            filter_choices: Arc::new(app::cache::TtlCache::new(std::time::Duration::from_secs(30), 100_000)),
+            tenant_memo: Arc::new(app::cache::TenantMemo::new(std::time::Duration::from_secs(30), 100_000)),
             storage,
             db_gate: Arc::default(),
         };
@@ -141,7 +143,13 @@ fn router(state: AppState) -> Router {
         .leptos_routes_with_context(
             &state,
             routes,
-            move || provide_context(context_state.clone()),
+            move || {
+                provide_context(context_state.clone());
+                // For the page's resources, which may load on another task than the request's.
+                if let Some(scope) = app::request::RequestScope::current() {
+                    provide_context(scope);
+                }
+            },
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

@@ -1,7 +1,7 @@
 //! Structured logging. RUST_LOG filters (default: info for the app, warn for dependencies).
 
 use crate::config::LogFormat;
-use tracing_subscriber::{fmt, EnvFilter};
+use tracing_subscriber::{EnvFilter, fmt};
 
 pub fn init(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()

@@ -1,7 +1,10 @@
 //! The audit trail (FedRAMP AU-2): who did what, from where, in which request. Rows are append-only for
 //! the application role.
 
-use crate::{closed_set, ids::{TenantId, UserId}};
+use crate::{
+    closed_set,
+    ids::{TenantId, UserId},
+};
 use std::net::IpAddr;
 
 closed_set! {
@@ -54,7 +57,7 @@ impl Actor {
         tenant_id: TenantId,
         user_id: Option<UserId>,
         session_id: Option<uuid::Uuid>,
-        request: &crate::scope::RequestContext,
+        request: &crate::request::RequestContext,
     ) -> Actor {
         Actor {
             tenant_id,
@@ -82,7 +85,12 @@ pub struct AuditEvent {
 }
 
 impl AuditEvent {
-    pub fn new(action: AuditAction, entity_type: &'static str, entity_id: Option<uuid::Uuid>, description: impl Into<String>) -> AuditEvent {
+    pub fn new(
+        action: AuditAction,
+        entity_type: &'static str,
+        entity_id: Option<uuid::Uuid>,
+        description: impl Into<String>,
+    ) -> AuditEvent {
         AuditEvent {
             action,
             entity_type,
@@ -92,7 +100,10 @@ impl AuditEvent {
             after: None,
             risk: RiskLevel::Low,
             // A refused sign-in or access is never recorded as granted.
-            access_granted: !matches!(action, AuditAction::LoginFailed | AuditAction::Lockout | AuditAction::AccessDenied),
+            access_granted: !matches!(
+                action,
+                AuditAction::LoginFailed | AuditAction::Lockout | AuditAction::AccessDenied
+            ),
             permission_used: None,
         }
     }
@@ -128,7 +139,13 @@ pub mod ssr {
     pub async fn record(tx: &mut Tx, actor: &Actor, event: AuditEvent) -> Result<(), sqlx::Error> {
         let changed: Option<serde_json::Value> = match (&event.before, &event.after) {
             (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) => Some(
-                a.keys().chain(b.keys()).filter(|k| a.get(*k) != b.get(*k)).collect::<std::collections::BTreeSet<_>>().into_iter().map(|k| serde_json::Value::String(k.clone())).collect(),
+                a.keys()
+                    .chain(b.keys())
+                    .filter(|k| a.get(*k) != b.get(*k))
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .map(|k| serde_json::Value::String(k.clone()))
+                    .collect(),
             ),
             _ => None,
         };

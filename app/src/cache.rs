@@ -1,10 +1,12 @@
 //! A small in-process cache whose entries expire: for answers every request asks for and that change rarely
 //! (which tenant an address is, a tenant's filter menus). Bounded, so made-up keys cannot grow it without end.
 
+use crate::ids::TenantId;
 use std::{
+    any::{Any, TypeId},
     collections::HashMap,
     hash::Hash,
-    sync::Mutex,
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -47,6 +49,32 @@ impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
     }
 }
 
+/// Answers about one tenant that domains keep for a few seconds (a tenant's filter menus), keyed by the
+/// answer's type: the shared state holds one of these without knowing any domain's types.
+pub struct TenantMemo {
+    answers: TtlCache<(TypeId, TenantId), Arc<dyn Any + Send + Sync>>,
+}
+
+impl TenantMemo {
+    pub fn new(ttl: Duration, max_entries: usize) -> TenantMemo {
+        TenantMemo { answers: TtlCache::new(ttl, max_entries) }
+    }
+
+    /// The `T` remembered for `tenant` less than the time-to-live ago.
+    pub fn get<T: Clone + 'static>(&self, tenant: TenantId) -> Option<T> {
+        self.answers.get(&(TypeId::of::<T>(), tenant)).and_then(|answer| answer.downcast_ref::<T>().cloned())
+    }
+
+    pub fn insert<T: Send + Sync + 'static>(&self, tenant: TenantId, answer: T) {
+        self.answers.insert((TypeId::of::<T>(), tenant), Arc::new(answer));
+    }
+
+    /// Forgets the `T` of `tenant` at once (after a change this server made itself).
+    pub fn forget<T: 'static>(&self, tenant: TenantId) {
+        self.answers.remove(&(TypeId::of::<T>(), tenant));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::TtlCache;
@@ -67,5 +95,20 @@ mod tests {
         cache.insert("e", 5);
         assert!(cache.entries().len() <= 2);
         assert_eq!(cache.get(&"e"), Some(5));
+    }
+
+    #[test]
+    fn tenant_answers_are_kept_apart_by_type_and_tenant() {
+        use super::TenantMemo;
+        use crate::ids::TenantId;
+        let memo = TenantMemo::new(Duration::from_secs(30), 10);
+        let (a, b) = (TenantId::new_random(), TenantId::new_random());
+        memo.insert(a, String::from("menus of a"));
+        memo.insert(a, 7_u32);
+        assert_eq!(memo.get::<String>(a).as_deref(), Some("menus of a"));
+        assert_eq!(memo.get::<u32>(a), Some(7));
+        assert_eq!(memo.get::<String>(b), None, "another tenant");
+        memo.forget::<String>(a);
+        assert_eq!((memo.get::<String>(a), memo.get::<u32>(a)), (None, Some(7)));
     }
 }

@@ -75,7 +75,9 @@ impl DbGate {
             return GatePass::Closed;
         }
         let started = self.probe_started_ms.load(SeqCst);
-        if (started != 0 && now - started < 10_000) || self.probe_started_ms.compare_exchange(started, now, SeqCst, SeqCst).is_err() {
+        if (started != 0 && now - started < 10_000)
+            || self.probe_started_ms.compare_exchange(started, now, SeqCst, SeqCst).is_err()
+        {
             return GatePass::Closed;
         }
         GatePass::Probe

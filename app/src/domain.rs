@@ -244,8 +244,17 @@ mod tests {
     fn stages_are_ordered_through_the_lifecycle() {
         assert!(PipelineStage::Phase0 < PipelineStage::Phase6);
         assert_eq!(PipelineStage::ALL.len(), 9);
-        assert!(PipelineStage::ALL.iter().filter(|s| s.is_closed()).eq([PipelineStage::Awarded, PipelineStage::Lost].iter()));
-        assert_eq!(PipelineStage::ALL.iter().filter(|s| s.awaits_response()).count(), 5, "phases 0 to 4 write the response");
+        assert!(
+            PipelineStage::ALL
+                .iter()
+                .filter(|s| s.is_closed())
+                .eq([PipelineStage::Awarded, PipelineStage::Lost].iter())
+        );
+        assert_eq!(
+            PipelineStage::ALL.iter().filter(|s| s.awaits_response()).count(),
+            5,
+            "phases 0 to 4 write the response"
+        );
         assert!(!PipelineStage::Phase5.awaits_response() && !PipelineStage::Awarded.awaits_response());
     }
 

@@ -41,7 +41,9 @@ pub enum AppError {
     #[error("File storage is unavailable right now, so nothing was saved. Please try again in a few minutes.")]
     StorageUnavailable,
     /// The same outage met by a read (a download): nothing is lost, the file cannot be sent now.
-    #[error("File storage is unavailable right now, so the file cannot be opened. It is safe; please try again in a few minutes.")]
+    #[error(
+        "File storage is unavailable right now, so the file cannot be opened. It is safe; please try again in a few minutes."
+    )]
     StorageUnreadable,
     /// Something failed on the server; the reference finds the full story in the log.
     #[error("Something went wrong on our side. Please try again; if it keeps happening, quote reference {0}.")]
@@ -49,6 +51,13 @@ pub enum AppError {
     /// The request never got a proper answer (network down, server unreachable ...).
     #[error("Could not reach the server: {0}")]
     Transport(String),
+}
+
+/// A closed set's parser refused a value: the message names the set and what it accepts.
+impl From<crate::closed_set::UnknownVariant> for AppError {
+    fn from(err: crate::closed_set::UnknownVariant) -> AppError {
+        AppError::Validation(err.to_string())
+    }
 }
 
 impl FromServerFnError for AppError {
@@ -73,7 +82,9 @@ pub mod ssr {
     //! Mapping to HTTP, once, and the logging of internal failures.
 
     use super::AppError;
+    use crate::request::RequestScope;
     use axum::http::StatusCode;
+    use std::panic::Location;
 
     impl AppError {
         pub fn status(&self) -> StatusCode {
@@ -84,7 +95,9 @@ pub mod ssr {
                 AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
                 AppError::Conflict(_) => StatusCode::CONFLICT,
                 AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
-                AppError::Unavailable | AppError::StorageUnavailable | AppError::StorageUnreadable => StatusCode::SERVICE_UNAVAILABLE,
+                AppError::Unavailable | AppError::StorageUnavailable | AppError::StorageUnreadable => {
+                    StatusCode::SERVICE_UNAVAILABLE
+                }
                 AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
                 AppError::UnsupportedFile(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 AppError::Internal(_) | AppError::Transport(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -94,33 +107,59 @@ pub mod ssr {
         /// Logs an unexpected failure with its whole source chain and returns the user-facing error that
         /// carries only the request id.
         pub fn internal(err: &(dyn std::error::Error + 'static), request_id: &str) -> AppError {
-            let mut chain = err.to_string();
-            let mut source = err.source();
-            while let Some(cause) = source {
-                chain.push_str(": ");
-                chain.push_str(&cause.to_string());
-                source = cause.source();
-            }
-            tracing::error!(request_id, error = %chain, "internal error");
+            tracing::error!(request_id, error = %chain(err), "internal error");
             AppError::Internal(request_id.to_string())
         }
 
-        /// Maps a database error: an outage (no connection, a lost one, a server shutting down or starting)
-        /// is "try again" (503); a value the database refused (too long, out of range, not allowed) is the
-        /// caller's to fix (422) and a backstop behind the checks where input enters; the rest is internal.
-        pub fn from_db(err: sqlx::Error, request_id: &str) -> AppError {
+        /// Maps a database error met at `at`: an outage (no connection, a lost one, a server shutting down or
+        /// starting) is "try again" (503); a value the database refused (too long, out of range, not
+        /// allowed) is the caller's to fix (422) and a backstop behind the checks where input enters; the
+        /// rest is internal. The log names the statement's place in the code and the whole error.
+        pub fn from_db(err: sqlx::Error, request_id: &str, at: &Location<'_>) -> AppError {
             match classify_db(&err) {
                 DbFailure::Outage => {
-                    tracing::warn!(request_id, error = %err, "database unavailable");
+                    tracing::warn!(request_id, at = %at, error = %err, "database unavailable");
                     AppError::Unavailable
                 }
                 DbFailure::RefusedValue(message) => {
-                    tracing::warn!(request_id, error = %err, "database refused a value that passed the checks");
+                    tracing::warn!(request_id, at = %at, error = %err, "database refused a value that passed the checks");
                     AppError::Validation(message)
                 }
-                DbFailure::Other => AppError::internal(&err, request_id),
+                DbFailure::Other => {
+                    tracing::error!(request_id, at = %at, error = %chain(&err), "database error");
+                    AppError::Internal(request_id.to_string())
+                }
             }
         }
+    }
+
+    /// `?` on a query's result: the error is logged with where the query was called, an outage closes the
+    /// database gate (see `db::DbGate`), and the user gets the message of `from_db` with the request's
+    /// reference.
+    impl From<sqlx::Error> for AppError {
+        #[track_caller]
+        fn from(err: sqlx::Error) -> AppError {
+            let at = Location::caller();
+            let scope = RequestScope::current();
+            if is_outage(&err)
+                && let Some(scope) = &scope
+            {
+                scope.db_gate.trip();
+            }
+            AppError::from_db(err, scope.as_ref().map_or("-", |s| s.request_id.as_str()), at)
+        }
+    }
+
+    /// An error and its sources, outermost first: "a: b: c".
+    fn chain(err: &(dyn std::error::Error + 'static)) -> String {
+        let mut chain = err.to_string();
+        let mut source = err.source();
+        while let Some(cause) = source {
+            chain.push_str(": ");
+            chain.push_str(&cause.to_string());
+            source = cause.source();
+        }
+        chain
     }
 
     /// Whether a database error means the database is out of reach (the request found nothing wrong with
@@ -187,10 +226,12 @@ mod tests {
     #[test]
     fn outages_are_503_and_refused_values_422() {
         use axum::http::StatusCode;
-        let lost = AppError::from_db(sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)), "r1");
+        let here = std::panic::Location::caller();
+        let lost =
+            AppError::from_db(sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionReset)), "r1", here);
         assert_eq!((lost.clone(), lost.status()), (AppError::Unavailable, StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(AppError::from_db(sqlx::Error::PoolTimedOut, "r2"), AppError::Unavailable);
-        assert_eq!(AppError::from_db(sqlx::Error::RowNotFound, "r3"), AppError::Internal("r3".into()));
+        assert_eq!(AppError::from_db(sqlx::Error::PoolTimedOut, "r2", here), AppError::Unavailable);
+        assert_eq!(AppError::from_db(sqlx::Error::RowNotFound, "r3", here), AppError::Internal("r3".into()));
         assert_eq!(AppError::StorageUnreadable.status(), StatusCode::SERVICE_UNAVAILABLE);
     }
 

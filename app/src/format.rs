@@ -2,7 +2,7 @@
 //! mismatch).
 
 use chrono::{DateTime, Utc};
-use rust_decimal::{prelude::ToPrimitive, Decimal};
+use rust_decimal::{Decimal, prelude::ToPrimitive};
 
 /// "$1.2B", "$12.5M", "$850K", "$900".
 pub fn money_compact(value: Decimal) -> String {
@@ -22,7 +22,8 @@ pub fn money_compact(value: Decimal) -> String {
 /// "$40,440,000" (whole dollars, grouped).
 pub fn money_full(value: Decimal) -> String {
     let digits = value.round_dp(0).abs().to_string();
-    let grouped: Vec<String> = digits.as_bytes().rchunks(3).rev().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
+    let grouped: Vec<String> =
+        digits.as_bytes().rchunks(3).rev().map(|c| String::from_utf8_lossy(c).into_owned()).collect();
     format!("{}${}", if value.is_sign_negative() && !value.is_zero() { "-" } else { "" }, grouped.join(","))
 }
 
@@ -79,9 +80,31 @@ pub fn due_in(due: DateTime<Utc>, now: DateTime<Utc>) -> (String, Urgency) {
     }
 }
 
+/// A file size as people read it.
+pub fn file_size(bytes: i64) -> String {
+    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
+    if bytes < 1024 {
+        return format!("{bytes} B");
+    }
+    let mut value = bytes as f64 / 1024.0;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    format!("{value:.1} {}", UNITS[unit])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sizes_read_like_a_file_manager() {
+        assert_eq!(file_size(512), "512 B");
+        assert_eq!(file_size(1536), "1.5 KB");
+        assert_eq!(file_size(5 * 1024 * 1024), "5.0 MB");
+    }
 
     #[test]
     fn full_money_is_grouped() {

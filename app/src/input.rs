@@ -73,9 +73,15 @@ pub fn page_number(page: i64) -> Result<u32, AppError> {
 pub fn parse_email(value: &str) -> Result<String, AppError> {
     let email = value.trim().to_lowercase();
     let valid = email.len() <= 255
-        && email.split_once('@').is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.'))
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+        })
         && !email.chars().any(|c| c.is_whitespace() || c.is_control());
-    if valid { Ok(email) } else { Err(AppError::Validation(format!("\"{}\" is not a valid email address.", value.trim().escape_debug()))) }
+    if valid {
+        Ok(email)
+    } else {
+        Err(AppError::Validation(format!("\"{}\" is not a valid email address.", value.trim().escape_debug())))
+    }
 }
 
 /// An id from a form, with a not-found answer for garbage (the same answer another tenant's id gets).
@@ -88,12 +94,29 @@ mod tests {
     use super::*;
 
     #[test]
+    fn emails_and_required_texts_are_checked_with_clear_messages() {
+        assert_eq!(parse_email(" Dana@Acme.COM ").expect("valid"), "dana@acme.com");
+        for bad in ["", "dana", "dana@", "@acme.com", "dana@acme", "da na@acme.com"] {
+            assert!(parse_email(bad).is_err(), "{bad}");
+        }
+        assert!(required_text("Name", "  ", 10).is_err());
+        assert!(
+            required_text("Name", "abcdefghijk", 10).expect_err("must be refused").to_string().contains("at most 10")
+        );
+    }
+
+    #[test]
     fn ranges_are_what_the_database_holds() {
         assert_eq!(MAX_AMOUNT.to_string(), "9999999999999.99");
         assert_eq!(FIRST_DATE.to_string(), "1990-01-01");
         assert_eq!(LAST_DATE.to_string(), "2100-12-31");
         assert!(date_in_range("Due", "2100-12-31").is_ok());
-        assert!(date_in_range("Due", "2101-01-01").expect_err("late").to_string().contains("between 1990-01-01 and 2100-12-31"));
+        assert!(
+            date_in_range("Due", "2101-01-01")
+                .expect_err("late")
+                .to_string()
+                .contains("between 1990-01-01 and 2100-12-31")
+        );
         assert!(date_in_range("Due", "+10000-01-01").is_err());
         assert_eq!(page_number(1).expect("first"), 1);
         for bad in [0, -1, i64::from(MAX_PAGE) + 1, i64::MAX, i64::MIN] {

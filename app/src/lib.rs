@@ -1,6 +1,5 @@
 //! GWM CRM's shared crate: domain types, server functions and components, compiled for the server (`ssr`)
 //! and for the browser (`hydrate`). Everything that touches the database lives behind `ssr`.
-#![cfg_attr(feature = "ssr", deny(clippy::unwrap_used))]
 #![recursion_limit = "512"]
 
 pub mod account;
@@ -16,27 +15,32 @@ pub mod format;
 pub mod ids;
 pub mod input;
 pub mod pipeline;
-pub mod project;
 pub mod projects;
 pub mod roles;
 pub mod shell;
 pub mod sso;
+pub mod storage;
 pub mod tenancy;
+pub mod ui;
+
+#[cfg(test)]
+mod layers;
 
 #[cfg(feature = "ssr")]
 pub mod cache;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]
-pub mod scope;
+pub mod request;
 #[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::{
+    SsrMode,
     components::{ParentRoute, Route, Router, Routes},
-    path, SsrMode,
+    path,
 };
 
 /// The name of the compiled css/js/wasm under /pkg.
@@ -96,7 +100,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=pipeline::PipelinePage/>
                     <Route path=path!("/projects/new") view=projects::NewProjectPage/>
-                    <Route path=path!("/projects/:id") view=project::ProjectPage/>
+                    <Route path=path!("/projects/:id") view=projects::ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
                     <Route path=path!("/documents") view=documents::LibraryPage/>

@@ -29,7 +29,9 @@ impl SystemRole {
     pub const fn description(self) -> &'static str {
         match self {
             Self::TenantAdmin => "Runs the tenant: users, roles, SSO, data sources and audit, plus all capture work.",
-            Self::CaptureManager => "Owns pursuits: creates and moves projects, overrides synced data, manages contacts.",
+            Self::CaptureManager => {
+                "Owns pursuits: creates and moves projects, overrides synced data, manages contacts."
+            }
             Self::ProposalManager => "Runs proposals and their documents; updates projects in proposal phases.",
             Self::Contributor => "Works on assigned pursuits: activities, documents and notes.",
             Self::Viewer => "Reads pipeline, projects and documents; changes nothing.",
@@ -43,8 +45,15 @@ impl SystemRole {
         let extra: &[Permission] = match self {
             Self::TenantAdmin => return Permission::ALL.to_vec(),
             Self::CaptureManager => &[
-                ProjectsCreate, ProjectsUpdate, ProjectsMove, ProjectsArchive, ProjectsOverride, DocumentsUpload,
-                ContactsWrite, ActivitiesWrite, CapturePlansWrite,
+                ProjectsCreate,
+                ProjectsUpdate,
+                ProjectsMove,
+                ProjectsArchive,
+                ProjectsOverride,
+                DocumentsUpload,
+                ContactsWrite,
+                ActivitiesWrite,
+                CapturePlansWrite,
             ],
             Self::ProposalManager => &[ProjectsUpdate, ProjectsMove, DocumentsUpload, ActivitiesWrite, ProposalsWrite],
             Self::Contributor => &[DocumentsUpload, ActivitiesWrite],

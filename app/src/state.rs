@@ -16,7 +16,7 @@ pub struct Settings {
     /// The largest file an upload may carry, in bytes.
     pub upload_max_bytes: u64,
     /// The kinds of file uploads may carry (`GWM_UPLOAD_TYPES`).
-    pub upload_kinds: Vec<crate::documents::kinds::FileKind>,
+    pub upload_kinds: Vec<crate::storage::kinds::FileKind>,
     pub auth: AuthSettings,
 }
 
@@ -87,10 +87,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Which tenant each address is (remembered for a few seconds).
     pub tenants: Arc<crate::tenancy::ssr::TenantDirectory>,
-    /// Each tenant's filter menus (capture managers, agencies, set-asides), for a few seconds.
-    pub filter_choices: Arc<crate::cache::TtlCache<crate::ids::TenantId, crate::projects::FilterChoices>>,
+    /// Answers about a tenant that domains keep for a few seconds (the filter menus of the board and table).
+    pub tenant_memo: Arc<crate::cache::TenantMemo>,
     /// Where document files are kept (local disk or S3).
-    pub storage: Arc<dyn crate::documents::storage::ObjectStore>,
+    pub storage: Arc<dyn crate::storage::ObjectStore>,
     /// Fails requests fast while the database is down.
     pub db_gate: Arc<crate::db::DbGate>,
 }
@@ -99,7 +99,9 @@ impl AppState {
     /// The state provided by the server for this request.
     pub fn from_context() -> Result<AppState, crate::error::AppError> {
         leptos::prelude::use_context::<AppState>().ok_or_else(|| {
-            tracing::error!("AppState missing from the Leptos context: routes must be built with leptos_routes_with_context");
+            tracing::error!(
+                "AppState missing from the Leptos context: routes must be built with leptos_routes_with_context"
+            );
             crate::error::AppError::Unavailable
         })
     }

@@ -36,9 +36,9 @@ pub fn subdomain_of(host: &str, base_domain: &str) -> Option<String> {
 #[cfg(feature = "ssr")]
 pub mod ssr {
     use super::TenantRef;
+    use crate::cache::TtlCache;
     use crate::ids::TenantId;
     use sqlx::PgPool;
-    use crate::cache::TtlCache;
     use std::time::Duration;
 
     #[derive(sqlx::FromRow)]

@@ -17,15 +17,17 @@
 //! runs until the whole body has been read. Goose's own report (time to headers) goes to the raw log.
 //! Sessions sign in once, before the first phase, rather than in each GooseUser's on_start: 500 Argon2
 //! hashes per phase would only add minutes, and every phase then uses the same 500 sessions.
-#![deny(clippy::unwrap_used)]
 
 mod report;
 
 use goose::{config::GooseConfiguration, prelude::*};
-use report::{percentiles, Outcome};
+use report::{Outcome, percentiles};
 use std::{
     collections::HashMap,
-    sync::{atomic::{AtomicUsize, Ordering}, Arc, Mutex, OnceLock},
+    sync::{
+        Arc, Mutex, OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
     time::{Duration, Instant},
 };
 
@@ -45,7 +47,8 @@ fn main() {
         "sign-in" => runtime.block_on(sign_in_all(&flags)),
         "load" => runtime.block_on(load(&flags)),
         "pgbench" => {
-            let (page, output, log_prefix, out) = (flags.get("page"), flags.get("output"), flags.get("log-prefix"), flags.get("out"));
+            let (page, output, log_prefix, out) =
+                (flags.get("page"), flags.get("output"), flags.get("log-prefix"), flags.get("out"));
             report::pgbench(&page, flags.number("clients"), &output, &log_prefix, &out)
         }
         "report" => report::print(rest.first().map(String::as_str).unwrap_or_else(|| fail(USAGE))),
@@ -185,7 +188,9 @@ impl Page {
         match self {
             Page::Board => "/pipeline".to_string(),
             Page::Table => "/projects?sort=due&page=2".to_string(),
-            Page::Project => format!("/projects/{}", session.projects[(session.offset + n * 7919) % session.projects.len()]),
+            Page::Project => {
+                format!("/projects/{}", session.projects[(session.offset + n * 7919) % session.projects.len()])
+            }
         }
     }
 
@@ -361,7 +366,8 @@ async fn load(flags: &Flags) {
         .register_transaction(transaction!(start).set_on_start())
         .register_transaction(transaction!(visit));
     if let Some((min, max)) = think {
-        scenario = scenario.set_wait_time(Duration::from_secs(min), Duration::from_secs(max)).unwrap_or_else(goose_error);
+        scenario =
+            scenario.set_wait_time(Duration::from_secs(min), Duration::from_secs(max)).unwrap_or_else(goose_error);
     }
 
     let metrics = GooseAttack::initialize_with_config(GooseConfiguration::default())

@@ -107,7 +107,9 @@ pub fn print(path: &str) {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| fail(&format!("reading {path}: {e}")));
     let results: Vec<Outcome> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
     let (think_runs, results): (Vec<Outcome>, Vec<Outcome>) = results.into_iter().partition(|r| r.think.is_some());
-    let find = |kind: &str, page: &str, c: usize| results.iter().find(|r| r.kind == kind && r.page == page && r.concurrency == c);
+    let find = |kind: &str, page: &str, c: usize| {
+        results.iter().find(|r| r.kind == kind && r.page == page && r.concurrency == c)
+    };
     let ratio = |a: f64, b: f64| if b > 0.0 { format!("{:.1}x", a / b) } else { "-".into() };
     println!();
     println!(
@@ -116,10 +118,31 @@ pub fn print(path: &str) {
     );
     println!(
         "{:<8}{:>5} | {:>7} {:>7} {:>7} {:>8} {:>8} {:>6} | {:>7} {:>7} {:>7} {:>8} | {:>7} {:>7} {:>7} {:>8} | {:>6} {:>6} {:>6} | {:>6} {:>6} {:>6}",
-        "page", "conc", "p50", "p95", "p99", "req/s", "KiB", "errors", "avg", "p50", "p95", "tps", "p50", "p95", "p99", "req/s",
-        "p50", "p95", "rps", "avg", "p95", "rps"
+        "page",
+        "conc",
+        "p50",
+        "p95",
+        "p99",
+        "req/s",
+        "KiB",
+        "errors",
+        "avg",
+        "p50",
+        "p95",
+        "tps",
+        "p50",
+        "p95",
+        "p99",
+        "req/s",
+        "p50",
+        "p95",
+        "rps",
+        "avg",
+        "p95",
+        "rps"
     );
-    let mut keys: Vec<(&str, usize)> = results.iter().filter(|r| r.kind == "app").map(|r| (r.page.as_str(), r.concurrency)).collect();
+    let mut keys: Vec<(&str, usize)> =
+        results.iter().filter(|r| r.kind == "app").map(|r| (r.page.as_str(), r.concurrency)).collect();
     keys.dedup();
     for (page, c) in keys {
         let Some(app) = find("app", page, c) else { continue };
@@ -158,7 +181,9 @@ pub fn print(path: &str) {
     println!();
     println!("Latency ratios are app over static (or SQL): how many times slower the page is. rps ratios are static");
     println!("(or SQL) throughput over the app's: how many times more the cheaper path serves. errors: app + static.");
-    println!("* fewer page loads than sessions in the window: the server never caught up, so the latencies are a lower");
+    println!(
+        "* fewer page loads than sessions in the window: the server never caught up, so the latencies are a lower"
+    );
     println!("  bound of a steady state (each session would wait about sessions / req/s).");
     if !think_runs.is_empty() {
         println!();

@@ -44,11 +44,21 @@ pub const NAICS: &[&str] = &["541512", "541511", "541519", "518210", "541330", "
 pub const SET_ASIDES: &[&str] =
     &["Total Small Business", "8(a)", "SDVOSB", "WOSB", "HUBZone", "Full and Open", "Full and Open"];
 
-pub const OPPORTUNITY_TYPES: &[&str] = &["Solicitation", "Presolicitation", "Sources Sought", "Combined Synopsis/Solicitation"];
+pub const OPPORTUNITY_TYPES: &[&str] =
+    &["Solicitation", "Presolicitation", "Sources Sought", "Combined Synopsis/Solicitation"];
 
 pub const PLACES: &[&str] = &[
-    "Huntsville, AL", "San Diego, CA", "Bedford, MA", "Scott AFB, IL", "Arlington, VA", "Washington, DC",
-    "Baltimore, MD", "Greenbelt, MD", "Remote / contractor site", "Albuquerque, NM", "Oklahoma City, OK",
+    "Huntsville, AL",
+    "San Diego, CA",
+    "Bedford, MA",
+    "Scott AFB, IL",
+    "Arlington, VA",
+    "Washington, DC",
+    "Baltimore, MD",
+    "Greenbelt, MD",
+    "Remote / contractor site",
+    "Albuquerque, NM",
+    "Oklahoma City, OK",
 ];
 
 /// (first, last, email local part, title, system role)
@@ -77,7 +87,17 @@ pub const COMPANIES: &[(&str, &str, &str)] = &[
 pub const CONTACT_FIRST: &[&str] =
     &["Dana", "Chris", "Morgan", "Alex", "Jamie", "Robin", "Casey", "Lee", "Pat", "Quinn", "Drew", "Reese"];
 pub const CONTACT_LAST: &[&str] = &[
-    "Whitaker", "Alvarez", "Chen", "Hollis", "Park", "Donovan", "Ibrahim", "Kowalski", "Mendez", "Sato", "Burke",
+    "Whitaker",
+    "Alvarez",
+    "Chen",
+    "Hollis",
+    "Park",
+    "Donovan",
+    "Ibrahim",
+    "Kowalski",
+    "Mendez",
+    "Sato",
+    "Burke",
     "Lindqvist",
 ];
 

@@ -5,7 +5,7 @@ mod catalog;
 
 use crate::config::Config;
 use app::{
-    db::{set_tenant, Tx},
+    db::{Tx, set_tenant},
     domain::{PipelineStage, Priority, ProjectStatus},
     ids::{ContactId, OrganizationId, ProjectId, TenantId, UserId},
     roles::SystemRole,
@@ -38,7 +38,12 @@ pub struct DemoReport {
 impl DemoReport {
     pub fn print_sign_in(&self, config: &Config) {
         println!("\nDemo tenant \"Demo Federal Solutions\" created with {} opportunity projects.", self.projects);
-        println!("Open http://{}/ (or http://{DEMO_SUBDOMAIN}.{}:{}/)", config.bind, config.base_domain, config.bind.port());
+        println!(
+            "Open http://{}/ (or http://{DEMO_SUBDOMAIN}.{}:{}/)",
+            config.bind,
+            config.base_domain,
+            config.bind.port()
+        );
         println!("Organization: {DEMO_SUBDOMAIN}    Password for every demo user: {}", self.password);
         for (email, role) in &self.users {
             println!("  {:<34} {}", email, role.label());
@@ -89,11 +94,8 @@ async fn seed(owner: &PgPool, password: &str, already_done: &str) -> Result<Opti
     .bind(tenant)
     .fetch_one(&mut *tx)
     .await?;
-    let capture_managers: Vec<UserId> = users
-        .iter()
-        .filter(|(_, _, role)| *role == SystemRole::CaptureManager)
-        .map(|(id, _, _)| *id)
-        .collect();
+    let capture_managers: Vec<UserId> =
+        users.iter().filter(|(_, _, role)| *role == SystemRole::CaptureManager).map(|(id, _, _)| *id).collect();
     let proposal_manager = users.iter().find(|(_, _, r)| *r == SystemRole::ProposalManager).map(|(id, _, _)| *id);
 
     let now = Utc::now();
@@ -132,7 +134,9 @@ async fn seed(owner: &PgPool, password: &str, already_done: &str) -> Result<Opti
 async fn hash_passwords(password: &str, n: usize) -> Result<Vec<String>, DemoError> {
     let mut hashes = Vec::with_capacity(n);
     for _ in 0..n {
-        hashes.push(app::auth::ssr::password::hash(password.to_string()).await.map_err(|e| DemoError::Hash(e.to_string()))?);
+        hashes.push(
+            app::auth::ssr::password::hash(password.to_string()).await.map_err(|e| DemoError::Hash(e.to_string()))?,
+        );
     }
     Ok(hashes)
 }
@@ -294,7 +298,8 @@ impl ProjectPlan {
             value_max,
             pwin,
             due: (now + Duration::days(due_days)).date_naive().and_hms_opt(21, 0, 0).map_or(now, |d| d.and_utc()),
-            priority: [Priority::Low, Priority::Medium, Priority::Medium, Priority::High, Priority::Critical][rng.below(5)],
+            priority: [Priority::Low, Priority::Medium, Priority::Medium, Priority::High, Priority::Critical]
+                [rng.below(5)],
             status,
             amended: index % 4 == 1,
         }
@@ -350,11 +355,8 @@ async fn insert_project(
             "version": version,
         })
     };
-    let versions: Vec<(i32, DateTime<Utc>, i32)> = if p.amended {
-        vec![(1, p.due - Duration::days(7), 0), (2, p.due, 1)]
-    } else {
-        vec![(1, p.due, 0)]
-    };
+    let versions: Vec<(i32, DateTime<Utc>, i32)> =
+        if p.amended { vec![(1, p.due - Duration::days(7), 0), (2, p.due, 1)] } else { vec![(1, p.due, 0)] };
     let last = versions.len() as i32;
     for (version, due, amendment) in versions {
         sqlx::query(

@@ -1,8 +1,8 @@
 //! Both ends of the extraction child process: `run_child` is `gwm-crm extract-text KIND` (the file on
 //! stdin, one JSON `Outcome` on stdout), and `Extractor` starts it from the worker with limits.
 
-use super::{extract, ExtractError, Extracted, MAX_PARSED_FILE};
-use app::documents::kinds::FileKind;
+use super::{ExtractError, Extracted, MAX_PARSED_FILE, extract};
+use app::storage::kinds::FileKind;
 use serde::{Deserialize, Serialize};
 use std::{io::Read, path::PathBuf, process::Stdio, time::Duration};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -64,13 +64,19 @@ pub enum ChildError {
 
 impl Extractor {
     /// Runs one child over `bytes` (a stream of the stored file, already cut to what should be read).
-    pub async fn run(&self, kind: FileKind, mut bytes: app::documents::storage::ByteStream) -> Result<Outcome, ChildError> {
+    pub async fn run(&self, kind: FileKind, mut bytes: app::storage::ByteStream) -> Result<Outcome, ChildError> {
         use futures::StreamExt;
         let mut command = tokio::process::Command::new(&self.program);
-        command.arg("extract-text").arg(kind.as_str()).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        command
+            .arg("extract-text")
+            .arg(kind.as_str())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         command.kill_on_drop(true).env_clear();
         let limit = self.memory_limit_bytes;
         // SAFETY: between fork and exec only setrlimit runs, which is async-signal-safe.
+        #[allow(unsafe_code)]
         unsafe {
             command.pre_exec(move || {
                 let cap = libc::rlimit { rlim_cur: limit, rlim_max: limit };
@@ -80,8 +86,12 @@ impl Extractor {
                 Ok(())
             });
         }
-        let mut child = command.spawn().map_err(|source| ChildError::Spawn { program: self.program.display().to_string(), source })?;
-        let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) = (child.stdin.take(), child.stdout.take(), child.stderr.take()) else {
+        let mut child = command
+            .spawn()
+            .map_err(|source| ChildError::Spawn { program: self.program.display().to_string(), source })?;
+        let (Some(mut stdin), Some(mut stdout), Some(mut stderr)) =
+            (child.stdin.take(), child.stdout.take(), child.stderr.take())
+        else {
             return Err(ChildError::Crashed("its pipes could not be opened".into()));
         };
         let work = async {
@@ -107,7 +117,8 @@ impl Extractor {
             let status = child.wait().await.map_err(|e| ChildError::Crashed(e.to_string()))?;
             if !status.success() {
                 let said = String::from_utf8_lossy(&errors);
-                let said = said.lines().find(|l| l.contains("panicked") || l.contains("extract-text")).unwrap_or("").trim();
+                let said =
+                    said.lines().find(|l| l.contains("panicked") || l.contains("extract-text")).unwrap_or("").trim();
                 return Err(ChildError::Crashed(format!("{status}{}{said}", if said.is_empty() { "" } else { ": " })));
             }
             serde_json::from_slice(&output).map_err(|e| ChildError::Crashed(format!("unreadable result: {e}")))

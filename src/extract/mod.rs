@@ -13,7 +13,7 @@ pub use child::Extractor;
 
 pub use child::run_child;
 
-use app::documents::kinds::FileKind;
+use app::storage::kinds::FileKind;
 
 /// Extracted text is cut to this many bytes: enough for search and snippets, and under PostgreSQL's 1 MB
 /// limit on a tsvector (which the documents' search column is computed into).
@@ -49,7 +49,9 @@ pub fn bytes_to_read(kind: FileKind, size: u64) -> Result<u64, ExtractError> {
             kind: kind.label(),
             reason: format!("files over {} MB are stored but not indexed for search", MAX_PARSED_FILE / (1024 * 1024)),
         }),
-        FileKind::Doc | FileKind::Xls | FileKind::Ppt | FileKind::Png | FileKind::Jpeg | FileKind::Gif => Err(ExtractError::NoText),
+        FileKind::Doc | FileKind::Xls | FileKind::Ppt | FileKind::Png | FileKind::Jpeg | FileKind::Gif => {
+            Err(ExtractError::NoText)
+        }
     }
 }
 
@@ -57,7 +59,9 @@ pub fn bytes_to_read(kind: FileKind, size: u64) -> Result<u64, ExtractError> {
 pub fn extract(kind: FileKind, bytes: &[u8]) -> Result<Extracted, ExtractError> {
     let unreadable = |reason: String| ExtractError::Unreadable { kind: kind.label(), reason };
     let extracted = match kind {
-        FileKind::Txt | FileKind::Md | FileKind::Csv => Extracted { text: String::from_utf8_lossy(bytes).into_owned(), pages: None },
+        FileKind::Txt | FileKind::Md | FileKind::Csv => {
+            Extracted { text: String::from_utf8_lossy(bytes).into_owned(), pages: None }
+        }
         FileKind::Pdf => {
             let document = lopdf::Document::load_mem(bytes).map_err(|e| unreadable(e.to_string()))?;
             let pages = i32::try_from(document.get_pages().len()).ok();
@@ -67,7 +71,9 @@ pub fn extract(kind: FileKind, bytes: &[u8]) -> Result<Extracted, ExtractError> 
         FileKind::Docx => office::docx(bytes).map_err(unreadable)?,
         FileKind::Pptx => office::pptx(bytes).map_err(unreadable)?,
         FileKind::Xlsx => office::xlsx(bytes).map_err(unreadable)?,
-        FileKind::Doc | FileKind::Xls | FileKind::Ppt | FileKind::Png | FileKind::Jpeg | FileKind::Gif => return Err(ExtractError::NoText),
+        FileKind::Doc | FileKind::Xls | FileKind::Ppt | FileKind::Png | FileKind::Jpeg | FileKind::Gif => {
+            return Err(ExtractError::NoText);
+        }
     };
     Ok(Extracted { text: clean(&extracted.text), pages: extracted.pages })
 }

@@ -3,7 +3,7 @@
 
 use super::Extracted;
 use calamine::Reader as _;
-use quick_xml::{events::Event, Reader};
+use quick_xml::{Reader, events::Event};
 use std::io::{Cursor, Read};
 
 type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;

@@ -2,12 +2,16 @@
 //! document: `claim_document_extractions`, migration 0014), streams each stored file into an extraction
 //! child, and records the text, preview and page count, or why there is none. Files always stay stored.
 
-use super::{bytes_to_read, child::{ChildError, Extractor, Outcome}, preview, ExtractError, Extracted};
+use super::{
+    ExtractError, Extracted, bytes_to_read,
+    child::{ChildError, Extractor, Outcome},
+    preview,
+};
 use app::{
     db::begin_tenant_tx,
-    documents::{kinds::FileKind, storage::{ByteStream, StorageKey}},
     ids::TenantId,
     state::AppState,
+    storage::{ByteStream, StorageKey, kinds::FileKind},
 };
 use futures::StreamExt;
 use std::time::Duration;
@@ -136,7 +140,9 @@ async fn examine(state: &AppState, extractor: &Extractor, job: &Job) -> Finding 
     };
     let bytes = match state.storage.get(&key).await {
         Ok((_, bytes)) => bytes,
-        Err(app::documents::storage::StorageError::NotFound) => return Finding::Failed("The stored file is missing.".into()),
+        Err(app::storage::StorageError::NotFound) => {
+            return Finding::Failed("The stored file is missing.".into());
+        }
         Err(e) => return Finding::StorageDown(e.to_string()),
     };
     match extractor.run(kind, first_bytes(bytes, wanted)).await {
@@ -157,22 +163,19 @@ fn capitalized(message: &str) -> String {
 
 /// The stream cut after `limit` bytes.
 fn first_bytes(stream: ByteStream, limit: u64) -> ByteStream {
-    Box::pin(
-        stream
-            .scan(limit, |left, chunk| {
-                let out = match chunk {
-                    _ if *left == 0 => None,
-                    Ok(mut bytes) => {
-                        let keep = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
-                        bytes.truncate(keep);
-                        *left -= keep as u64;
-                        Some(Ok(bytes))
-                    }
-                    Err(e) => Some(Err(e)),
-                };
-                futures::future::ready(out)
-            }),
-    )
+    Box::pin(stream.scan(limit, |left, chunk| {
+        let out = match chunk {
+            _ if *left == 0 => None,
+            Ok(mut bytes) => {
+                let keep = usize::try_from(*left).unwrap_or(usize::MAX).min(bytes.len());
+                bytes.truncate(keep);
+                *left -= keep as u64;
+                Some(Ok(bytes))
+            }
+            Err(e) => Some(Err(e)),
+        };
+        futures::future::ready(out)
+    }))
 }
 
 async fn record(state: &AppState, job: &Job, finding: Finding) -> Result<(), sqlx::Error> {

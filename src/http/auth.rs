@@ -2,21 +2,21 @@
 //! once for every route, the sign-in gate for pages, and the cross-site request check.
 
 use app::{
-    auth::ssr::{session, TenantAtAddress, Visitor},
+    auth::ssr::{TenantAtAddress, Visitor, session},
     error::AppError,
-    scope::RequestContext,
+    request::RequestContext,
     state::AppState,
     tenancy::subdomain_of,
 };
 use axum::{
     extract::{ConnectInfo, Request, State},
-    http::{header, HeaderMap, Method, StatusCode},
+    http::{HeaderMap, Method, StatusCode, header},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
 use leptos::server_fn::error::FromServerFnError;
 use std::net::{IpAddr, SocketAddr};
-use tower_sessions::{cookie::SameSite, Expiry, Session, SessionManagerLayer};
+use tower_sessions::{Expiry, Session, SessionManagerLayer, cookie::SameSite};
 
 use super::{
     page::{card_page, html_escape},
@@ -71,7 +71,12 @@ async fn tenant_at(state: &AppState, host: &str) -> Result<Option<TenantAtAddres
 }
 
 /// Resolves the visitor and attaches it to the request; sends signed-out visitors of pages to sign in.
-pub async fn resolve_visitor(State(state): State<AppState>, session: Session, mut req: Request, next: Next) -> Response {
+pub async fn resolve_visitor(
+    State(state): State<AppState>,
+    session: Session,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path().to_string();
     if is_static(&path) {
         return next.run(req).await;
@@ -80,7 +85,7 @@ pub async fn resolve_visitor(State(state): State<AppState>, session: Session, mu
     let request = RequestContext::from_headers(req.headers(), ip);
     let address = match tenant_at(&state, &request.host).await {
         Ok(address) => address,
-        Err(e) => return error_response(&path, AppError::from_db(e, &request.request_id)),
+        Err(e) => return error_response(&path, AppError::from(e)),
     };
     if let Some(TenantAtAddress::Unknown(sub)) = &address {
         return error_response(&path, AppError::UnknownTenant(sub.clone()));
@@ -100,7 +105,7 @@ pub async fn resolve_visitor(State(state): State<AppState>, session: Session, mu
             Some(default) => match state.tenants.active(&state.pool, default).await {
                 Ok(Some(t)) => TenantAtAddress::Known(t),
                 Ok(None) => TenantAtAddress::Unspecified,
-                Err(e) => return error_response(&path, AppError::from_db(e, &request.request_id)),
+                Err(e) => return error_response(&path, AppError::from(e)),
             },
             None => TenantAtAddress::Unspecified,
         },

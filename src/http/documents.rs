@@ -4,21 +4,24 @@
 
 use super::auth::error_response;
 use app::{
-    auth::{ssr::{Caller, Resource, Visitor}, Permission},
+    auth::{
+        Permission,
+        ssr::{Caller, Resource, Visitor},
+    },
     documents::{
         queries::{self, Logged},
-        storage::StorageKey,
         upload::{self, UploadRequest},
     },
     error::AppError,
     state::AppState,
+    storage::StorageKey,
 };
 use axum::{
+    Extension, Json,
     body::Body,
     extract::{Path, Query, State},
-    http::{header, HeaderMap, HeaderValue, StatusCode},
+    http::{HeaderMap, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    Extension, Json,
 };
 use futures::TryStreamExt;
 use leptos::server_fn::error::FromServerFnError;
@@ -27,7 +30,8 @@ use std::collections::HashMap;
 /// Uploads come from script (XMLHttpRequest), so their errors are JSON like a server function's. The body
 /// may not have been read to its end, so the connection is closed rather than reused mid-body.
 fn json_error(err: AppError) -> Response {
-    (err.status(), [(header::CONTENT_TYPE, "application/json"), (header::CONNECTION, "close")], err.ser()).into_response()
+    (err.status(), [(header::CONTENT_TYPE, "application/json"), (header::CONNECTION, "close")], err.ser())
+        .into_response()
 }
 
 pub async fn upload(
@@ -47,9 +51,10 @@ pub async fn upload(
         Err(e) => return json_error(e),
     };
     // A declared length past the limit is refused before any of it is read.
-    let declared = headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > limit) {
-        let err = app::documents::storage::StorageError::TooLarge { limit }.user_error(&caller.request.request_id);
+        let err = app::storage::StorageError::TooLarge { limit }.user_error(&caller.request.request_id);
         return json_error(err);
     }
     let stream = body.into_data_stream().map_err(std::io::Error::other);
@@ -76,15 +81,14 @@ pub async fn download(
 
 async fn serve_file(state: AppState, visitor: Visitor, id: &str, inline: bool) -> Result<Response, AppError> {
     let caller = Caller::of_visitor(state, visitor)?;
-    let id: uuid::Uuid = app::admin::parse_id("Document", id)?;
+    let id: uuid::Uuid = app::input::parse_id("Document", id)?;
     let access = if inline { "view" } else { "download" };
-    let db = |e| caller.db_error(e);
     let mut tx = caller.begin().await?;
-    let file = queries::stored_file(&mut tx, id).await.map_err(db)?.filter(|f| !f.is_deleted);
+    let file = queries::stored_file(&mut tx, id).await?.filter(|f| !f.is_deleted);
     let Some(file) = file else {
         // Not one the caller may see: an unknown id, another tenant's, deleted, or above their access level.
-        let logged = if queries::in_tenant(&mut tx, id).await.map_err(db)? { Logged::Document(id) } else { Logged::Requested(id) };
-        queries::log_access(&mut tx, &caller, logged, access, Some("not found or not visible to this user")).await.map_err(db)?;
+        let logged = if queries::in_tenant(&mut tx, id).await? { Logged::Document(id) } else { Logged::Requested(id) };
+        queries::log_access(&mut tx, &caller, logged, access, Some("not found or not visible to this user")).await?;
         caller.commit(tx).await?;
         return Err(AppError::NotFound("Document".into()));
     };
@@ -92,36 +96,50 @@ async fn serve_file(state: AppState, visitor: Visitor, id: &str, inline: bool) -
     if let Err(refused) = caller.authorize(&mut tx, Permission::DocumentsRead, resource).await {
         drop(tx);
         let mut tx = caller.begin().await?;
-        queries::log_access(&mut tx, &caller, Logged::Document(id), access, Some("documents.read not granted")).await.map_err(db)?;
+        queries::log_access(&mut tx, &caller, Logged::Document(id), access, Some("documents.read not granted")).await?;
         caller.commit(tx).await?;
         return Err(refused);
     }
     let key = StorageKey::parse(&file.storage_key).map_err(|e| AppError::internal(&e, &caller.request.request_id))?;
-    let (size, bytes) = caller.state.storage.get(&key).await.map_err(|e| e.user_error_reading(&caller.request.request_id))?;
-    queries::log_access(&mut tx, &caller, Logged::Document(id), access, None).await.map_err(db)?;
+    let (size, bytes) =
+        caller.state.storage.get(&key).await.map_err(|e| e.user_error_reading(&caller.request.request_id))?;
+    queries::log_access(&mut tx, &caller, Logged::Document(id), access, None).await?;
     caller.commit(tx).await?;
 
     let disposition = content_disposition(if inline { "inline" } else { "attachment" }, &file.original_filename);
     let mut response = Body::from_stream(bytes).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_LENGTH, HeaderValue::from(size));
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&file.mime_type).unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
     if let Ok(value) = HeaderValue::from_str(&disposition) {
         headers.insert(header::CONTENT_DISPOSITION, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
     // Shown inline, a file runs no script and cannot be framed by another site.
-    headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"));
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox; default-src 'none'; img-src 'self'; style-src 'unsafe-inline'"),
+    );
     Ok(response)
 }
 
 /// `attachment; filename="ascii"; filename*=UTF-8''percent-encoded` (RFC 6266): every browser gets a usable
 /// name, and no quote or line break in a name can end the header early.
 fn content_disposition(kind: &str, name: &str) -> String {
-    let ascii: String = name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
+    let ascii: String =
+        name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let encoded: String = name
         .bytes()
-        .map(|b| if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
         .collect();
     format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
 }
@@ -132,7 +150,10 @@ mod tests {
 
     #[test]
     fn names_cannot_break_the_header_and_keep_their_letters() {
-        assert_eq!(content_disposition("attachment", "Plan v2.pdf"), "attachment; filename=\"Plan v2.pdf\"; filename*=UTF-8''Plan%20v2.pdf");
+        assert_eq!(
+            content_disposition("attachment", "Plan v2.pdf"),
+            "attachment; filename=\"Plan v2.pdf\"; filename*=UTF-8''Plan%20v2.pdf"
+        );
         let header = content_disposition("inline", "a\"b\r\nc.txt");
         assert!(header.starts_with("inline; filename=\"a_b__c.txt\""), "{header}");
         assert!(content_disposition("attachment", "提案.pdf").ends_with("filename*=UTF-8''%E6%8F%90%E6%A1%88.pdf"));

@@ -3,18 +3,22 @@
 use super::auth::error_response;
 use app::{
     auth::ssr::{Caller, Visitor},
-    projects::{export::projects_csv, TableQuery},
+    projects::{TableQuery, export::projects_csv},
     state::AppState,
 };
 use axum::{
+    Extension,
     extract::{Query, State},
     http::header,
     response::{IntoResponse, Response},
-    Extension,
 };
 use std::collections::HashMap;
 
-pub async fn projects(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, Query(params): Query<HashMap<String, String>>) -> Response {
+pub async fn projects(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
     let query = TableQuery::from_query(|k| params.get(k).cloned());
     let result = async {
         let caller = Caller::of_visitor(state, visitor)?;

@@ -2,7 +2,7 @@
 //! storage; 503 (saying which is down) otherwise.
 
 use app::state::AppState;
-use axum::{extract::State, http::StatusCode, response::IntoResponse, Json};
+use axum::{Json, extract::State, http::StatusCode, response::IntoResponse};
 use serde_json::json;
 use std::time::Duration;
 
@@ -38,7 +38,10 @@ pub async fn health(State(state): State<AppState>) -> impl IntoResponse {
     let (database, storage) = tokio::join!(database, storage);
     let healthy = database == "ok" && storage == "ok";
     let status = if healthy { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({ "status": if healthy { "ok" } else { "unavailable" }, "database": database, "storage": storage })))
+    (
+        status,
+        Json(json!({ "status": if healthy { "ok" } else { "unavailable" }, "database": database, "storage": storage })),
+    )
 }
 
 /// `SELECT 1` as the app role, in a transaction like every statement it runs.

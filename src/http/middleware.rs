@@ -1,14 +1,14 @@
 //! Request ids, request logging and security headers.
 
+use app::{error::AppError, request::RequestScope};
 use axum::{
+    Router,
     body::Body,
     extract::State,
-    http::{header, HeaderName, HeaderValue, Method, Request, StatusCode},
-    middleware::{from_fn, Next},
+    http::{HeaderName, HeaderValue, Method, Request, StatusCode, header},
+    middleware::{Next, from_fn},
     response::{IntoResponse, Response},
-    Router,
 };
-use app::error::AppError;
 use leptos::server_fn::error::FromServerFnError;
 use tower_http::{
     request_id::PropagateRequestIdLayer,
@@ -22,7 +22,8 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 // Responses that are not rendered pages (errors, JSON, assets) get the policy without any inline script;
 // rendered pages set their own with the response's nonce (app::shell) and this one is not added over it.
 fn default_csp() -> HeaderValue {
-    HeaderValue::from_str(&app::content_security_policy(None)).unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
+    HeaderValue::from_str(&app::content_security_policy(None))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'"))
 }
 
 /// The largest server-function body read (arguments are small; files go to the upload route).
@@ -37,21 +38,31 @@ fn refused(err: AppError) -> Response {
 /// field, for every route's query and every server function's arguments: one check instead of a 500 from
 /// whichever statement meets it first.
 async fn refuse_unstorable_text(req: Request<Body>, next: Next) -> Response {
-    let nul = |field: &str| refused(AppError::Validation(format!("\"{field}\" contains a NUL character (\\0); remove it and try again.")));
+    let nul = |field: &str| {
+        refused(AppError::Validation(format!("\"{field}\" contains a NUL character (\\0); remove it and try again.")))
+    };
     if let Some(query) = req.uri().query()
         && query.to_ascii_lowercase().contains("%00")
     {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).unwrap_or_default();
-        let field = pairs.iter().find(|(k, v)| k.contains('\0') || v.contains('\0')).map_or("the address", |(k, _)| k.as_str()).to_string();
+        let field = pairs
+            .iter()
+            .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+            .map_or("the address", |(k, _)| k.as_str())
+            .to_string();
         return nul(&field);
     }
     if req.method() != Method::POST || !req.uri().path().starts_with("/api/") {
         return next.run(req).await;
     }
-    let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
+    let content_type =
+        req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_ascii_lowercase();
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, MAX_CALL_BODY).await else {
-        return refused(AppError::TooLarge(format!("The request is too large: at most {} MiB.", MAX_CALL_BODY / 1024 / 1024)));
+        return refused(AppError::TooLarge(format!(
+            "The request is too large: at most {} MiB.",
+            MAX_CALL_BODY / 1024 / 1024
+        )));
     };
     if content_type.starts_with("application/x-www-form-urlencoded") {
         let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(&bytes).unwrap_or_default();
@@ -76,7 +87,10 @@ pub async fn database_gate(State(state): State<app::state::AppState>, req: Reque
         return unavailable();
     }
     let trips = state.db_gate.trips();
-    let res = next.run(req).await;
+    // Errors met anywhere in the request (`?` on a query) find its id and this gate through the scope.
+    let request_id = req.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-").to_string();
+    let scope = RequestScope { request_id, db_gate: state.db_gate.clone() };
+    let res = scope.run(next.run(req)).await;
     let tripped = state.db_gate.trips() != trips;
     if pass == GatePass::Probe && !tripped {
         state.db_gate.probe_succeeded();

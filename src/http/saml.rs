@@ -2,8 +2,8 @@
 
 use app::{
     auth::{
-        ssr::{Caller, Resource, TenantAtAddress, Visitor},
         Permission,
+        ssr::{Caller, Resource, TenantAtAddress, Visitor},
     },
     error::AppError,
     sso::{
@@ -17,10 +17,10 @@ use app::{
     tenancy::TenantRef,
 };
 use axum::{
-    extract::{rejection::FormRejection, Query, State},
-    http::{header, HeaderMap, StatusCode},
-    response::{IntoResponse, Redirect, Response},
     Extension, Form,
+    extract::{Query, State, rejection::FormRejection},
+    http::{HeaderMap, StatusCode, header},
+    response::{IntoResponse, Redirect, Response},
 };
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -28,7 +28,12 @@ use tower_sessions::Session;
 fn tenant(visitor: &Visitor) -> Result<&TenantRef, Box<Response>> {
     match &visitor.tenant {
         TenantAtAddress::Known(t) => Ok(t),
-        _ => Err(Box::new(page(StatusCode::NOT_FOUND, "No organization here", "Open single sign-on from your organization's own address.", true))),
+        _ => Err(Box::new(page(
+            StatusCode::NOT_FOUND,
+            "No organization here",
+            "Open single sign-on from your organization's own address.",
+            true,
+        ))),
     }
 }
 
@@ -40,8 +45,18 @@ fn failure(err: SsoError) -> Response {
             let status = e.status();
             page(status, "Single sign-on failed", &format!("<p>{}</p>", html_escape(&e.to_string())), true)
         }
-        SsoError::UnknownRequest => page(StatusCode::BAD_REQUEST, "Single sign-on failed", &format!("<p>{}</p>", html_escape(&err.to_string())), true),
-        other => page(StatusCode::UNAUTHORIZED, "Single sign-on failed", &format!("<p>{}</p>", html_escape(&other.to_string())), true),
+        SsoError::UnknownRequest => page(
+            StatusCode::BAD_REQUEST,
+            "Single sign-on failed",
+            &format!("<p>{}</p>", html_escape(&err.to_string())),
+            true,
+        ),
+        other => page(
+            StatusCode::UNAUTHORIZED,
+            "Single sign-on failed",
+            &format!("<p>{}</p>", html_escape(&other.to_string())),
+            true,
+        ),
     }
 }
 
@@ -72,7 +87,11 @@ async fn may_test(state: &AppState, visitor: &Visitor) -> Result<(), AppError> {
     caller.commit(tx).await
 }
 
-pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<Visitor>, Query(q): Query<LoginQuery>) -> Response {
+pub async fn login(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(q): Query<LoginQuery>,
+) -> Response {
     let tenant = match tenant(&visitor) {
         Ok(t) => t.clone(),
         Err(response) => return *response,
@@ -82,7 +101,12 @@ pub async fn login(State(state): State<AppState>, Extension(visitor): Extension<
         match may_test(&state, &visitor).await {
             Ok(()) => {}
             Err(AppError::Forbidden(_) | AppError::Unauthenticated) => {
-                return page(StatusCode::FORBIDDEN, "Not allowed", "<p>Only administrators who manage single sign-on can run a test sign-in.</p>", true);
+                return page(
+                    StatusCode::FORBIDDEN,
+                    "Not allowed",
+                    "<p>Only administrators who manage single sign-on can run a test sign-in.</p>",
+                    true,
+                );
             }
             Err(e) => return failure(SsoError::App(e)),
         }
@@ -118,33 +142,57 @@ pub async fn consume(
             // Too large, not a form, or not UTF-8: refused like the rest, and on record.
             let status = rejection.status();
             if let TenantAtAddress::Known(tenant) = &visitor.tenant
-                && let Err(e) = acs::record_unreadable_post(&state, &visitor.request, tenant, &format!("the post could not be read ({status})")).await
+                && let Err(e) = acs::record_unreadable_post(
+                    &state,
+                    &visitor.request,
+                    tenant,
+                    &format!("the post could not be read ({status})"),
+                )
+                .await
             {
                 tracing::warn!(error = %e, "an unreadable ACS post could not be audited");
             }
-            page(status, "Single sign-on failed", "<p>The identity provider's answer could not be read. Start again from the sign-in page.</p>", true)
+            page(
+                status,
+                "Single sign-on failed",
+                "<p>The identity provider's answer could not be read. Start again from the sign-in page.</p>",
+                true,
+            )
         }
     }
 }
 
-async fn consume_bound(state: AppState, visitor: Visitor, session: Session, nonce: Option<String>, form: AcsForm) -> Response {
+async fn consume_bound(
+    state: AppState,
+    visitor: Visitor,
+    session: Session,
+    nonce: Option<String>,
+    form: AcsForm,
+) -> Response {
     let tenant = match tenant(&visitor) {
         Ok(t) => t.clone(),
         Err(response) => return *response,
     };
     let (Some(response), Some(relay_state)) = (form.saml_response, form.relay_state) else {
-        if let Err(e) = acs::record_unreadable_post(&state, &visitor.request, &tenant, "SAMLResponse or RelayState missing").await {
+        if let Err(e) =
+            acs::record_unreadable_post(&state, &visitor.request, &tenant, "SAMLResponse or RelayState missing").await
+        {
             tracing::warn!(error = %e, "an incomplete ACS post could not be audited");
         }
-        return page(StatusCode::BAD_REQUEST, "Single sign-on failed", "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>", true);
+        return page(
+            StatusCode::BAD_REQUEST,
+            "Single sign-on failed",
+            "<p>The identity provider's answer is incomplete (SAMLResponse and RelayState are required). Start again.</p>",
+            true,
+        );
     };
-    let outcome = acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state, nonce.as_deref()).await;
+    let outcome =
+        acs::consume(&state, &visitor.request, &session, &tenant, &response, &relay_state, nonce.as_deref()).await;
     // The binding has done its work once its request is consumed (whatever the verdict); a stray post with an
     // unknown RelayState leaves a sign-in in progress alone.
     let consumed = !matches!(outcome, Err(SsoError::UnknownRequest));
     let mut response = respond(outcome);
-    if consumed
-        && let Ok(cookie) = header::HeaderValue::from_str(&acs::binding_cookie(None, state.settings.auth.https))
+    if consumed && let Ok(cookie) = header::HeaderValue::from_str(&acs::binding_cookie(None, state.settings.auth.https))
     {
         response.headers_mut().append(header::SET_COOKIE, cookie);
     }

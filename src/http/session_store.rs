@@ -43,11 +43,8 @@ impl PgSessionStore {
     /// Writes the record; `replace` decides whether an existing row with the same id is overwritten
     /// (save) or left alone (create, which then picks another id). True when the row was written.
     async fn write(&self, record: &Record, replace: bool) -> session_store::Result<bool> {
-        let conflict = if replace {
-            "DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at"
-        } else {
-            "DO NOTHING"
-        };
+        let conflict =
+            if replace { "DO UPDATE SET data = EXCLUDED.data, expires_at = EXCLUDED.expires_at" } else { "DO NOTHING" };
         // Each statement in a transaction, like every statement of the app role (transaction-mode poolers).
         let mut tx = self.pool.begin().await.map_err(|e| self.backend(e))?;
         let written = sqlx::query(&format!(

@@ -1,7 +1,7 @@
 //! Tenant administration and self-service account server functions: permissions, bad input, plan
 //! limits, and other tenants' ids (always "not found").
 
-use crate::common::{status_and_message, Browser, TestApp, DEMO_PASSWORD, TENANT_PASSWORD};
+use crate::common::{Browser, DEMO_PASSWORD, TENANT_PASSWORD, TestApp, status_and_message};
 
 async fn admin(app: &TestApp) -> Browser {
     app.demo_user("admin").await
@@ -20,8 +20,20 @@ async fn a_viewer_calling_admin_functions_is_refused_and_recorded() {
         assert_eq!(status, 403, "{path}");
         assert!(!message.is_empty(), "{path}");
     }
-    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.users' AND NOT permission_granted").await, 1);
-    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.roles' AND NOT permission_granted").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.users' AND NOT permission_granted"
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.roles' AND NOT permission_granted"
+        )
+        .await,
+        1
+    );
     // The users page itself says so instead of showing anything.
     let html = viewer.get("/settings/users").await.text().await.expect("html");
     assert!(html.contains("You are not allowed to manage users"), "{html}");
@@ -36,7 +48,13 @@ async fn creating_users_validates_every_field_and_the_plan_limit() {
     let foreign_role = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' AND r.name = 'Viewer'").await;
     let role = viewer_role.to_string();
     let base = |email: &'static str, pw: &'static str, role: String| {
-        vec![("email", email.to_string()), ("first_name", "Dana".into()), ("last_name", "Lee".into()), ("role_id", role), ("password", pw.into())]
+        vec![
+            ("email", email.to_string()),
+            ("first_name", "Dana".into()),
+            ("last_name", "Lee".into()),
+            ("role_id", role),
+            ("password", pw.into()),
+        ]
     };
     let call = |form: Vec<(&'static str, String)>| {
         let admin = &admin;
@@ -103,14 +121,19 @@ async fn deactivating_or_resetting_ends_sessions_and_unlock_clears_the_lock() {
     let sam_id = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
     let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await.to_string();
 
-    let (s, m) = status_and_message(admin.call("/api/admin/users/set-active", &[("user_id", &me), ("active", "false")]).await).await;
+    let (s, m) =
+        status_and_message(admin.call("/api/admin/users/set-active", &[("user_id", &me), ("active", "false")]).await)
+            .await;
     assert_eq!((s, m.contains("your own account")), (422, true));
     admin.ok("/api/admin/users/set-active", &[("user_id", &sam_id), ("active", "false")]).await;
     assert_eq!(sam.get("/projects").await.status(), 303, "deactivation ends the session at once");
     admin.ok("/api/admin/users/set-active", &[("user_id", &sam_id), ("active", "true")]).await;
 
     let sam = app.demo_user("sam.okafor").await;
-    let (s, _) = status_and_message(admin.call("/api/admin/users/reset-password", &[("user_id", &sam_id), ("password", "short")]).await).await;
+    let (s, _) = status_and_message(
+        admin.call("/api/admin/users/reset-password", &[("user_id", &sam_id), ("password", "short")]).await,
+    )
+    .await;
     assert_eq!(s, 422);
     admin.ok("/api/admin/users/reset-password", &[("user_id", &sam_id), ("password", "Brand new password 42")]).await;
     assert_eq!(sam.get("/projects").await.status(), 303);
@@ -154,17 +177,32 @@ async fn role_assignments_are_checked_and_the_last_admin_stays() {
     assert_eq!(assign(vec![("project_id", project.clone()), ("expires_on", "2099-12-31".into())]).await.0, 200);
     assert_eq!(assign(vec![("project_id", project.clone()), ("expires_on", "2099-12-31".into())]).await.0, 409);
     let detail = admin.ok("/api/admin/users/detail", &[("user_id", &sam)]).await;
-    let scoped = detail["assignments"].as_array().expect("assignments").iter().find(|a| a["project_id"].as_str() == Some(project.as_str())).expect("project role");
+    let scoped = detail["assignments"]
+        .as_array()
+        .expect("assignments")
+        .iter()
+        .find(|a| a["project_id"].as_str() == Some(project.as_str()))
+        .expect("project role");
     assert_eq!(scoped["role_name"], "Capture manager");
     assert!(scoped["expires_at"].as_str().expect("expiry").starts_with("2099-12-31T23:59:59"));
     let assignment = scoped["id"].as_str().expect("id").to_string();
     admin.ok("/api/admin/users/remove-role", &[("user_id", &sam), ("assignment_id", &assignment)]).await;
-    assert_eq!(status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &sam), ("assignment_id", &assignment)]).await).await.0, 404);
+    assert_eq!(
+        status_and_message(
+            admin.call("/api/admin/users/remove-role", &[("user_id", &sam), ("assignment_id", &assignment)]).await
+        )
+        .await
+        .0,
+        404
+    );
 
     // Taking away the only admin's role is refused.
     let mine = admin.ok("/api/admin/users/detail", &[("user_id", &me)]).await;
     let admin_assignment = mine["assignments"][0]["id"].as_str().expect("id").to_string();
-    let (s, m) = status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &admin_assignment)]).await).await;
+    let (s, m) = status_and_message(
+        admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &admin_assignment)]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("leave nobody who can manage users")), (409, true), "{m}");
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change'").await, 2);
 }
@@ -182,19 +220,58 @@ async fn custom_roles_can_be_made_changed_and_deleted_but_system_roles_cannot() 
     assert_eq!(save(vec![("name", "Pricing")]).await.0, 422);
     assert_eq!(save(vec![("name", " "), ("permissions[0]", "projects.read")]).await.0, 422);
     assert_eq!(save(vec![("name", "Viewer"), ("permissions[0]", "projects.read")]).await.0, 409);
-    let created = admin.ok("/api/admin/roles/save", &[("name", "Pricing analyst"), ("permissions[0]", "projects.read"), ("permissions[1]", "documents.read")]).await;
+    let created = admin
+        .ok(
+            "/api/admin/roles/save",
+            &[("name", "Pricing analyst"), ("permissions[0]", "projects.read"), ("permissions[1]", "documents.read")],
+        )
+        .await;
     let id = created.as_str().expect("id").to_string();
-    admin.ok("/api/admin/roles/save", &[("role_id", &id), ("name", "Pricing analyst"), ("permissions[0]", "projects.read")]).await;
+    admin
+        .ok(
+            "/api/admin/roles/save",
+            &[("role_id", &id), ("name", "Pricing analyst"), ("permissions[0]", "projects.read")],
+        )
+        .await;
     let roles = admin.ok("/api/admin/roles/list", &[]).await;
     let pricing = roles.as_array().expect("roles").iter().find(|r| r["name"] == "Pricing analyst").expect("role");
     assert_eq!(pricing["permissions"], serde_json::json!(["projects.read"]));
-    let viewer = roles.as_array().expect("roles").iter().find(|r| r["name"] == "Viewer").expect("viewer")["id"].as_str().expect("id").to_string();
-    let (s, m) = status_and_message(admin.call("/api/admin/roles/save", &[("role_id", &viewer), ("name", "Viewer"), ("permissions[0]", "admin.users")]).await).await;
+    let viewer = roles.as_array().expect("roles").iter().find(|r| r["name"] == "Viewer").expect("viewer")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let (s, m) = status_and_message(
+        admin
+            .call(
+                "/api/admin/roles/save",
+                &[("role_id", &viewer), ("name", "Viewer"), ("permissions[0]", "admin.users")],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("system role")), (422, true));
     assert_eq!(status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &viewer)]).await).await.0, 422);
-    let foreign = app.id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
-    assert_eq!(status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &foreign)]).await).await, (404, "Role".into()));
-    assert_eq!(status_and_message(admin.call("/api/admin/roles/save", &[("role_id", &foreign), ("name", "X"), ("permissions[0]", "projects.read")]).await).await.0, 404);
+    let foreign = app
+        .id_of("SELECT r.id FROM roles r JOIN tenants t ON t.id = r.tenant_id WHERE t.subdomain = 'acme' LIMIT 1")
+        .await
+        .to_string();
+    assert_eq!(
+        status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &foreign)]).await).await,
+        (404, "Role".into())
+    );
+    assert_eq!(
+        status_and_message(
+            admin
+                .call(
+                    "/api/admin/roles/save",
+                    &[("role_id", &foreign), ("name", "X"), ("permissions[0]", "projects.read")]
+                )
+                .await
+        )
+        .await
+        .0,
+        404
+    );
     admin.ok("/api/admin/roles/delete", &[("role_id", &id)]).await;
 }
 
@@ -202,14 +279,20 @@ async fn custom_roles_can_be_made_changed_and_deleted_but_system_roles_cannot() 
 async fn the_security_policy_makes_admins_enroll() {
     let app = TestApp::with_demo().await;
     let admin = admin(&app).await;
-    assert_eq!(status_and_message(admin.call("/api/admin/security/set", &[("mfa_required", "sometimes")]).await).await.0, 422);
+    assert_eq!(
+        status_and_message(admin.call("/api/admin/security/set", &[("mfa_required", "sometimes")]).await).await.0,
+        422
+    );
     admin.ok("/api/admin/security/set", &[("mfa_required", "admins")]).await;
     assert_eq!(admin.ok("/api/admin/security/get", &[]).await, "admins");
     let fresh = app.browser(None);
     let step = fresh.ok("/api/auth/sign-in", &[("email", "admin@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert!(step.get("NeedsEnrollment").is_some(), "{step}");
     // Non-admins are not asked.
-    let viewer = app.browser(None).ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let viewer = app
+        .browser(None)
+        .ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)])
+        .await;
     assert_eq!(viewer["SignedIn"]["next"], "/");
 }
 
@@ -234,7 +317,10 @@ async fn the_mfa_policy_reaches_sessions_already_signed_in() {
     admin.ok("/api/admin/users/assign-role", &[("user_id", &taylor), ("role_id", &tenant_admin)]).await;
     assert_eq!(viewer.call("/api/projects/table", &[]).await.status(), 401);
     // Their next sign-in asks them to enroll.
-    let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let step = app
+        .browser(None)
+        .ok("/api/auth/sign-in", &[("email", "taylor.brooks@demo.gwm.test"), ("password", DEMO_PASSWORD)])
+        .await;
     assert!(step.get("NeedsEnrollment").is_some(), "{step}");
 }
 
@@ -243,29 +329,61 @@ async fn people_change_their_password_and_end_their_own_sessions_only() {
     let app = TestApp::with_demo().await;
     let laptop = app.demo_user("elena.fischer").await;
     let phone = app.demo_user("elena.fischer").await;
-    let (s, m) = status_and_message(laptop.call("/api/account/change-password", &[("current_password", "wrong"), ("new_password", "Fresh password 2026")]).await).await;
+    let (s, m) = status_and_message(
+        laptop
+            .call(
+                "/api/account/change-password",
+                &[("current_password", "wrong"), ("new_password", "Fresh password 2026")],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.as_str()), (422, "Your current password is not correct."));
-    let (s, m) = status_and_message(laptop.call("/api/account/change-password", &[("current_password", DEMO_PASSWORD), ("new_password", "elena.fischer 2026!")]).await).await;
+    let (s, m) = status_and_message(
+        laptop
+            .call(
+                "/api/account/change-password",
+                &[("current_password", DEMO_PASSWORD), ("new_password", "elena.fischer 2026!")],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("email")), (422, true));
 
     let overview = laptop.ok("/api/account/overview", &[]).await;
     let sessions = overview["sessions"].as_array().expect("sessions");
     assert_eq!(sessions.len(), 2);
-    let other = sessions.iter().find(|s| s["current"] == false).expect("other session")["id"].as_str().expect("id").to_string();
-    let someone_else = app.demo_user("sam.okafor").await.ok("/api/account/overview", &[]).await["sessions"][0]["id"].as_str().expect("id").to_string();
-    assert_eq!(status_and_message(laptop.call("/api/account/end-session", &[("session_id", &someone_else)]).await).await, (404, "Session".into()));
+    let other =
+        sessions.iter().find(|s| s["current"] == false).expect("other session")["id"].as_str().expect("id").to_string();
+    let someone_else = app.demo_user("sam.okafor").await.ok("/api/account/overview", &[]).await["sessions"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    assert_eq!(
+        status_and_message(laptop.call("/api/account/end-session", &[("session_id", &someone_else)]).await).await,
+        (404, "Session".into())
+    );
     laptop.ok("/api/account/end-session", &[("session_id", &other)]).await;
     assert_eq!(phone.call("/api/projects/table", &[]).await.status(), 401);
 
     let tablet = app.demo_user("elena.fischer").await;
-    laptop.ok("/api/account/change-password", &[("current_password", DEMO_PASSWORD), ("new_password", "Fresh password 2026")]).await;
+    laptop
+        .ok(
+            "/api/account/change-password",
+            &[("current_password", DEMO_PASSWORD), ("new_password", "Fresh password 2026")],
+        )
+        .await;
     assert_eq!(tablet.call("/api/projects/table", &[]).await.status(), 401, "other sessions end");
     assert_eq!(laptop.call("/api/projects/table", &[]).await.status(), 200, "this one stays");
 }
 
 #[tokio::test]
 async fn project_roles_apply_to_their_project_only_and_expire() {
-    use app::{auth::ssr::queries::grants, db::begin_tenant_tx, ids::{ProjectId, TenantId, UserId}};
+    use app::{
+        auth::ssr::queries::grants,
+        db::begin_tenant_tx,
+        ids::{ProjectId, TenantId, UserId},
+    };
     let app = TestApp::with_demo().await;
     let admin = admin(&app).await;
     let taylor = app.id_of("SELECT id FROM users WHERE email = 'taylor.brooks@demo.gwm.test'").await;
@@ -274,18 +392,31 @@ async fn project_roles_apply_to_their_project_only_and_expire() {
     let projects: Vec<uuid::Uuid> = {
         let owner = app.db.owner_pool().await;
         let mut tx = owner.begin().await.expect("tx");
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
-        sqlx::query_scalar("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 2").fetch_all(&mut *tx).await.expect("projects")
+        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+            .bind(tenant.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("set");
+        sqlx::query_scalar("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 2")
+            .fetch_all(&mut *tx)
+            .await
+            .expect("projects")
     };
     let (mine, other) = (projects[0], projects[1]);
-    admin.ok("/api/admin/users/assign-role", &[("user_id", &taylor.to_string()), ("role_id", &cm), ("project_id", &mine.to_string())]).await;
+    admin
+        .ok(
+            "/api/admin/users/assign-role",
+            &[("user_id", &taylor.to_string()), ("role_id", &cm), ("project_id", &mine.to_string())],
+        )
+        .await;
 
     let pool = app.db.app_pool().await;
     let can_move = |project: Option<uuid::Uuid>| {
         let pool = pool.clone();
         async move {
             let mut tx = begin_tenant_tx(&pool, TenantId::from_uuid(tenant), None).await.expect("tx");
-            let found = grants(&mut tx, UserId::from_uuid(taylor), project.map(ProjectId::from_uuid)).await.expect("grants");
+            let found =
+                grants(&mut tx, UserId::from_uuid(taylor), project.map(ProjectId::from_uuid)).await.expect("grants");
             found.iter().any(|g| g.permissions.0.iter().any(|p| p == "projects.move"))
         }
     };
@@ -301,7 +432,8 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     use app::auth::ssr::mfa;
     let app = TestApp::with_demo().await;
     let me = app.demo_user("priya.natarajan").await;
-    let (s, _) = status_and_message(me.call("/api/account/mfa/start", &[("current_password", "wrong one")]).await).await;
+    let (s, _) =
+        status_and_message(me.call("/api/account/mfa/start", &[("current_password", "wrong one")]).await).await;
     assert_eq!(s, 422, "a borrowed session alone cannot swap the authenticator");
     let other_device = app.demo_user("priya.natarajan").await;
     let started = me.ok("/api/account/mfa/start", &[("current_password", DEMO_PASSWORD)]).await;
@@ -312,19 +444,31 @@ async fn people_turn_mfa_on_and_off_from_their_account() {
     let codes = me.ok("/api/account/mfa/confirm", &[("code", &code)]).await;
     assert_eq!(codes["codes"].as_array().map(Vec::len), Some(10));
     assert_eq!(me.ok("/api/account/overview", &[]).await["recovery_codes_left"], 10);
-    assert_eq!(other_device.call("/api/projects/table", &[]).await.status(), 401, "other sessions end with a new authenticator");
+    assert_eq!(
+        other_device.call("/api/projects/table", &[]).await.status(),
+        401,
+        "other sessions end with a new authenticator"
+    );
     // The next sign-in asks for a code.
-    let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let step = app
+        .browser(None)
+        .ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)])
+        .await;
     assert_eq!(step, "NeedsCode");
     let (s, _) = status_and_message(me.call("/api/account/mfa/disable", &[("current_password", "not it")]).await).await;
     assert_eq!(s, 422);
     me.ok("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await;
-    let step = app.browser(None).ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let step = app
+        .browser(None)
+        .ok("/api/auth/sign-in", &[("email", "priya.natarajan@demo.gwm.test"), ("password", DEMO_PASSWORD)])
+        .await;
     assert_eq!(step["SignedIn"]["next"], "/");
     // Where policy requires MFA, it cannot be turned off.
     me.ok("/api/account/mfa/start", &[("current_password", DEMO_PASSWORD)]).await;
-    app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;
-    let (s, m) = status_and_message(me.call("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await).await;
+    app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants")
+        .await;
+    let (s, m) =
+        status_and_message(me.call("/api/account/mfa/disable", &[("current_password", DEMO_PASSWORD)]).await).await;
     assert_eq!((s, m.contains("requires two-step verification")), (422, true), "{m}");
 }
 
@@ -333,7 +477,11 @@ async fn managing_users_is_no_path_to_more_permissions() {
     let app = TestApp::with_demo().await;
     let admin = admin(&app).await;
     let mut form = vec![("name", "User manager".to_string())];
-    for (i, p) in ["admin.users", "projects.read", "documents.read", "contacts.read", "activities.read", "dashboard.read"].iter().enumerate() {
+    for (i, p) in
+        ["admin.users", "projects.read", "documents.read", "contacts.read", "activities.read", "dashboard.read"]
+            .iter()
+            .enumerate()
+    {
         form.push((Box::leak(format!("permissions[{i}]").into_boxed_str()), p.to_string()));
     }
     let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -345,16 +493,29 @@ async fn managing_users_is_no_path_to_more_permissions() {
     let sam_browser = app.demo_user("sam.okafor").await;
     let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await.to_string();
     let viewer = app.id_of("SELECT id FROM roles WHERE name = 'Viewer'").await.to_string();
-    let (s, m) = status_and_message(sam_browser.call("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &tenant_admin)]).await).await;
+    let (s, m) = status_and_message(
+        sam_browser.call("/api/admin/users/assign-role", &[("user_id", &sam), ("role_id", &tenant_admin)]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("permissions you do not hold")), (403, true), "{m}");
-    let (s, m) = status_and_message(sam_browser.call("/api/admin/users/reset-password", &[("user_id", &me), ("password", "Take over the admin 1")]).await).await;
+    let (s, m) = status_and_message(
+        sam_browser
+            .call("/api/admin/users/reset-password", &[("user_id", &me), ("password", "Take over the admin 1")])
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("reset the password")), (403, true), "{m}");
     // Within their own permissions they can work.
     let taylor = app.id_of("SELECT id FROM users WHERE email = 'taylor.brooks@demo.gwm.test'").await.to_string();
     let elena = app.id_of("SELECT id FROM users WHERE email = 'elena.fischer@demo.gwm.test'").await.to_string();
-    let (s, m) = status_and_message(sam_browser.call("/api/admin/users/assign-role", &[("user_id", &elena), ("role_id", &viewer)]).await).await;
+    let (s, m) = status_and_message(
+        sam_browser.call("/api/admin/users/assign-role", &[("user_id", &elena), ("role_id", &viewer)]).await,
+    )
+    .await;
     assert_eq!(s, 200, "{m}");
-    sam_browser.ok("/api/admin/users/reset-password", &[("user_id", &taylor), ("password", "Viewer reset password 7")]).await;
+    sam_browser
+        .ok("/api/admin/users/reset-password", &[("user_id", &taylor), ("password", "Viewer reset password 7")])
+        .await;
 }
 
 /// Saves a custom role with `permissions` as `who`; the answer's status and message (or the new id).
@@ -445,14 +606,22 @@ async fn every_admin_permission_keeps_a_holder_on_every_path_and_under_concurren
     let (_, users_role) = save_role(&admin, None, "User keeper", &users_only).await;
     admin.ok("/api/admin/users/assign-role", &[("user_id", &me), ("role_id", &users_role)]).await;
     let assignment_of = |detail: &serde_json::Value, role: &str| {
-        detail["assignments"].as_array().expect("assignments").iter().find(|a| a["role_id"] == role).expect("assignment")["id"]
+        detail["assignments"]
+            .as_array()
+            .expect("assignments")
+            .iter()
+            .find(|a| a["role_id"] == role)
+            .expect("assignment")["id"]
             .as_str()
             .expect("id")
             .to_string()
     };
     let mine = admin.ok("/api/admin/users/detail", &[("user_id", &me)]).await;
     let my_admin_role = assignment_of(&mine, &tenant_admin);
-    let (s, m) = status_and_message(admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &my_admin_role)]).await).await;
+    let (s, m) = status_and_message(
+        admin.call("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &my_admin_role)]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("create and edit roles")), (409, true), "{m}");
     // A custom role that is the only holder of admin.sso (held by the admin too, so no escalation is
     // involved) cannot lose it or be deleted; one of its two holders may give it up.
@@ -466,7 +635,9 @@ async fn every_admin_permission_keeps_a_holder_on_every_path_and_under_concurren
     let (s, m) = status_and_message(admin.call("/api/admin/roles/delete", &[("role_id", &sso_role)]).await).await;
     assert_eq!((s, m.contains("single sign-on")), (409, true), "delete: {m}");
     let mine = admin.ok("/api/admin/users/detail", &[("user_id", &me)]).await;
-    admin.ok("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &assignment_of(&mine, &sso_role))]).await;
+    admin
+        .ok("/api/admin/users/remove-role", &[("user_id", &me), ("assignment_id", &assignment_of(&mine, &sso_role))])
+        .await;
     app.owner_exec("UPDATE roles SET permissions = permissions || '[\"admin.sso\"]' WHERE name = 'Tenant admin'").await;
 
     // Two admins remove each other's admin role at the same moment: one removal wins, one admin stays.
@@ -493,27 +664,42 @@ async fn every_admin_permission_keeps_a_holder_on_every_path_and_under_concurren
 /// guard waits for the first removal to commit and then sees that nobody would be left.
 #[tokio::test]
 async fn concurrent_removals_of_the_last_two_admins_take_turns() {
-    use app::{admin::queries::unheld_permissions, auth::Permission, db::begin_tenant_tx, ids::{TenantId, UserId}};
+    use app::{
+        admin::queries::unheld_permissions,
+        auth::Permission,
+        db::begin_tenant_tx,
+        ids::{TenantId, UserId},
+    };
     let app = TestApp::with_demo().await;
     let admin = admin(&app).await;
     let me = app.id_of("SELECT id FROM users WHERE email = 'admin@demo.gwm.test'").await;
     let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await;
     let tenant_admin = app.id_of("SELECT id FROM roles WHERE name = 'Tenant admin'").await;
-    admin.ok("/api/admin/users/assign-role", &[("user_id", &sam.to_string()), ("role_id", &tenant_admin.to_string())]).await;
+    admin
+        .ok("/api/admin/users/assign-role", &[("user_id", &sam.to_string()), ("role_id", &tenant_admin.to_string())])
+        .await;
     let tenant = TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
     let pool = app.state.pool.clone();
     let remove = |user: uuid::Uuid| {
         let pool = pool.clone();
         async move {
             let mut tx = begin_tenant_tx(&pool, tenant, Some(UserId::from_uuid(me))).await.expect("tx");
-            sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2").bind(user).bind(tenant_admin).execute(&mut *tx).await.expect("delete");
+            sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2")
+                .bind(user)
+                .bind(tenant_admin)
+                .execute(&mut *tx)
+                .await
+                .expect("delete");
             tx
         }
     };
     let mut first = remove(me).await;
     let mut second = remove(sam).await;
     let admin_perms = [Permission::AdminUsers, Permission::AdminRoles];
-    assert!(unheld_permissions(&mut first, &admin_perms).await.expect("first guard").is_empty(), "sam is still there for the first");
+    assert!(
+        unheld_permissions(&mut first, &admin_perms).await.expect("first guard").is_empty(),
+        "sam is still there for the first"
+    );
     let waiting = tokio::spawn(async move {
         let unheld = unheld_permissions(&mut second, &admin_perms).await.expect("second guard");
         second.rollback().await.expect("rollback");

@@ -1,8 +1,8 @@
 //! Sign-in, lockout, sessions (cycling, hashing, idle and absolute expiry, revocation), CSRF, rate limiting,
 //! MFA and authorization refusals, against the real server.
 
+use crate::common::{DEMO_PASSWORD, TestApp};
 use app::auth::ssr::mfa;
-use crate::common::{TestApp, DEMO_PASSWORD};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -48,7 +48,10 @@ async fn five_failures_lock_the_account_until_the_lock_runs_out() {
     let right = browser.sign_in(None, "marcus.webb@demo.gwm.test", DEMO_PASSWORD).await;
     assert_eq!(right.status(), 401);
     assert!(message(right).await.contains("Try again in 15 minutes"));
-    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'lockout' AND risk_level = 'high'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'lockout' AND risk_level = 'high'").await,
+        1
+    );
     // The lock runs out: the right password works and the counter starts again.
     app.owner_exec("UPDATE sign_in_failures SET failed_at = failed_at - interval '16 minutes'").await;
     assert_eq!(browser.sign_in(None, "marcus.webb@demo.gwm.test", DEMO_PASSWORD).await.status(), 200);
@@ -69,19 +72,26 @@ async fn sign_in_cycles_the_session_id_and_only_hashes_are_stored() {
     assert_ne!(token_a, token_b, "signing in must issue a new session id");
 
     let hash_b = hex::encode(Sha256::digest(token_b.as_bytes()));
-    assert_eq!(app.count(&format!("SELECT count(*) FROM user_sessions WHERE session_token_hash = '{hash_b}' AND is_active")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM user_sessions WHERE session_token_hash = '{hash_b}' AND is_active"))
+            .await,
+        1
+    );
     let owner = app.db.owner_pool().await;
-    let raw: i64 = sqlx::query_scalar("SELECT count(*) FROM http_sessions WHERE id_hash = $1 OR data::text LIKE '%' || $1 || '%'")
-        .bind(&token_b)
-        .fetch_one(&owner)
-        .await
-        .expect("count");
+    let raw: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM http_sessions WHERE id_hash = $1 OR data::text LIKE '%' || $1 || '%'")
+            .bind(&token_b)
+            .fetch_one(&owner)
+            .await
+            .expect("count");
     assert_eq!(raw, 0, "the raw token must not be stored");
     // The old id no longer opens anything.
     let old = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().expect("client");
-    let res = old.get(app.url("/projects")).header("cookie", format!("gwm_session={token_a}")).send().await.expect("get");
+    let res =
+        old.get(app.url("/projects")).header("cookie", format!("gwm_session={token_a}")).send().await.expect("get");
     assert_eq!(res.status(), 303);
-    let res = old.get(app.url("/projects")).header("cookie", format!("gwm_session={token_b}")).send().await.expect("get");
+    let res =
+        old.get(app.url("/projects")).header("cookie", format!("gwm_session={token_b}")).send().await.expect("get");
     assert_eq!(res.status(), 200);
 }
 
@@ -114,7 +124,13 @@ async fn housekeeping_ends_abandoned_sessions_in_every_tenant() {
         .expect("housekeeping");
     assert_eq!(ended, 2);
     assert_eq!(app.count("SELECT count(*) FROM user_sessions WHERE is_active").await, 0);
-    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'session_end' AND system_actor = 'session_monitor'").await, 2);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_logs WHERE action_type = 'session_end' AND system_actor = 'session_monitor'"
+        )
+        .await,
+        2
+    );
 }
 
 #[tokio::test]
@@ -138,7 +154,8 @@ async fn cross_site_requests_are_refused() {
     let bare = browser.call_from(None, "/api/auth/sign-out", &[]).await;
     assert_eq!(bare.status(), 403);
     // A look-alike host is not the same origin.
-    let lookalike = browser.call_from(Some(&format!("{}.evil.example", browser.origin())), "/api/auth/sign-out", &[]).await;
+    let lookalike =
+        browser.call_from(Some(&format!("{}.evil.example", browser.origin())), "/api/auth/sign-out", &[]).await;
     assert_eq!(lookalike.status(), 403);
     // Still signed in after all of that.
     assert_eq!(browser.call("/api/projects/table", &[("query[page]", "1")]).await.status(), 200);
@@ -161,7 +178,10 @@ async fn sign_in_is_rate_limited_per_address() {
 async fn a_user_without_the_permission_is_refused_and_it_is_recorded() {
     let app = TestApp::with_demo().await;
     let browser = app.demo_user("taylor.brooks").await;
-    app.owner_exec("DELETE FROM user_roles ur USING users u WHERE u.id = ur.user_id AND u.email = 'taylor.brooks@demo.gwm.test'").await;
+    app.owner_exec(
+        "DELETE FROM user_roles ur USING users u WHERE u.id = ur.user_id AND u.email = 'taylor.brooks@demo.gwm.test'",
+    )
+    .await;
     let res = browser.call("/api/projects/table", &[]).await;
     assert_eq!(res.status(), 403);
     assert_eq!(message(res).await, "see projects and the pipeline");
@@ -188,9 +208,11 @@ fn code_for(secret_shown: &str) -> String {
 #[tokio::test]
 async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let app = TestApp::with_demo().await;
-    app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants").await;
+    app.owner_exec("INSERT INTO tenant_security_policies (tenant_id, mfa_required) SELECT id, 'everyone' FROM tenants")
+        .await;
     let browser = app.browser(None);
-    let step = browser.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let step =
+        browser.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     let enrollment = &step["NeedsEnrollment"];
     let secret = enrollment["secret"].as_str().expect("secret shown once").to_string();
     assert!(enrollment["qr_svg"].as_str().expect("qr").contains("<svg"));
@@ -199,7 +221,8 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let wrong = browser.call("/api/auth/enroll", &[("code", "000000")]).await;
     assert_eq!(wrong.status(), 422);
     let codes = browser.ok("/api/auth/enroll", &[("code", &code_for(&secret))]).await;
-    let recovery: Vec<String> = codes["codes"].as_array().expect("codes").iter().map(|c| c.as_str().expect("code").to_string()).collect();
+    let recovery: Vec<String> =
+        codes["codes"].as_array().expect("codes").iter().map(|c| c.as_str().expect("code").to_string()).collect();
     assert_eq!(recovery.len(), 10);
     assert_eq!(browser.call("/api/projects/table", &[]).await.status(), 200);
     assert_eq!(app.count("SELECT count(*) FROM users WHERE mfa_enabled AND mfa_secret_encrypted IS NOT NULL AND mfa_pending_secret_encrypted IS NULL").await, 1);
@@ -207,11 +230,18 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
 
     // Next time: password, then a code. The code just used is not accepted again; a wrong one counts as a failure.
     let again = app.browser(None);
-    let step = again.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let step =
+        again.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(step, Value::String("NeedsCode".into()));
     let reused = again.call("/api/auth/code", &[("code", &code_for(&secret))]).await;
     assert_eq!(reused.status(), 401);
-    assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 1").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 1"
+        )
+        .await,
+        1
+    );
     // A recovery code works once.
     let by_recovery = again.ok("/api/auth/code", &[("code", &recovery[0].to_uppercase())]).await;
     assert_eq!(by_recovery["SignedIn"]["next"], "/");
@@ -246,11 +276,22 @@ async fn over_https_the_session_cookie_is_secure() {
 async fn concurrent_wrong_passwords_each_count_and_lock_once() {
     let app = TestApp::with_demo().await;
     let attempts: Vec<_> = (0..12).map(|_| app.browser(None)).collect();
-    let answers = futures::future::join_all(attempts.iter().map(|b| b.sign_in(None, "marcus.webb@demo.gwm.test", "nope nope nope"))).await;
+    let answers = futures::future::join_all(
+        attempts.iter().map(|b| b.sign_in(None, "marcus.webb@demo.gwm.test", "nope nope nope")),
+    )
+    .await;
     // Past the threshold, an attempt is told the account is locked or (while five are still being
     // verified) to wait a moment: never verified.
-    assert!(answers.iter().all(|r| r.status() == 401 || r.status() == 429), "{:?}", answers.iter().map(|r| r.status()).collect::<Vec<_>>());
-    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE operation_description = 'Sign-in failed: wrong password'").await, 5);
+    assert!(
+        answers.iter().all(|r| r.status() == 401 || r.status() == 429),
+        "{:?}",
+        answers.iter().map(|r| r.status()).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_logs WHERE operation_description = 'Sign-in failed: wrong password'")
+            .await,
+        5
+    );
     assert_eq!(app.count("SELECT count(*) FROM sign_in_failures WHERE NOT pending").await, 5);
     assert_eq!(app.count("SELECT count(*) FROM users WHERE email = 'marcus.webb@demo.gwm.test' AND failed_login_attempts = 5 AND locked_until > now()").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'lockout'").await, 1);
@@ -261,35 +302,67 @@ async fn concurrent_wrong_passwords_each_count_and_lock_once() {
     let pool = app.state.pool.clone();
     let tenant = app::ids::TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
     let mut reading = app::db::begin_tenant_tx(&pool, tenant, None).await.expect("tx");
-    app::auth::ssr::queries::credentials_by_email(&mut reading, "marcus.webb@demo.gwm.test").await.expect("read").expect("user");
+    app::auth::ssr::queries::credentials_by_email(&mut reading, "marcus.webb@demo.gwm.test")
+        .await
+        .expect("read")
+        .expect("user");
     let mut other = app::db::begin_tenant_tx(&pool, tenant, None).await.expect("tx");
-    sqlx::query("SELECT 1 FROM users WHERE email = 'marcus.webb@demo.gwm.test' FOR UPDATE NOWAIT").execute(&mut *other).await.expect("not locked by the read");
+    sqlx::query("SELECT 1 FROM users WHERE email = 'marcus.webb@demo.gwm.test' FOR UPDATE NOWAIT")
+        .execute(&mut *other)
+        .await
+        .expect("not locked by the read");
 }
 
 /// Security finding: unknown accounts answer exactly like known ones, lockout included; and a lockout from
 /// one address never keeps the person out from their own.
 #[tokio::test]
 async fn lockout_tells_nothing_about_accounts_and_cannot_keep_a_person_out() {
-    let app = TestApp::spawn(crate::common::TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_TRUST_FORWARDED_FOR", "true")]).await;
+    let app = TestApp::spawn(
+        crate::common::TestDb::with_demo().await,
+        &[("GWM_SEED_DEMO", "if-empty"), ("GWM_TRUST_FORWARDED_FOR", "true")],
+    )
+    .await;
     let attacker = app.browser(None);
     let mut last = std::collections::HashMap::new();
     for email in ["marcus.webb@demo.gwm.test", "nobody.here@demo.gwm.test"] {
         for i in 0..6 {
-            let res = attacker.call_from_address("203.0.113.9", "/api/auth/sign-in", &[("email", email), ("password", "guess guess guess")]).await;
+            let res = attacker
+                .call_from_address(
+                    "203.0.113.9",
+                    "/api/auth/sign-in",
+                    &[("email", email), ("password", "guess guess guess")],
+                )
+                .await;
             let (status, message) = crate::common::status_and_message(res).await;
             last.insert((email, i), (status, message));
         }
     }
     for i in 0..6 {
-        assert_eq!(last[&("marcus.webb@demo.gwm.test", i)], last[&("nobody.here@demo.gwm.test", i)], "attempt {i}: the same answer");
+        assert_eq!(
+            last[&("marcus.webb@demo.gwm.test", i)],
+            last[&("nobody.here@demo.gwm.test", i)],
+            "attempt {i}: the same answer"
+        );
     }
     assert!(last[&("nobody.here@demo.gwm.test", 4)].1.contains("locked"), "the fifth failure locks, known or not");
     // The real person, from their own network, signs in.
     let person = app.browser(None);
-    let res = person.call_from_address("198.51.100.7", "/api/auth/sign-in", &[("email", "marcus.webb@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let res = person
+        .call_from_address(
+            "198.51.100.7",
+            "/api/auth/sign-in",
+            &[("email", "marcus.webb@demo.gwm.test"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
     // An administrator's unlock clears every address.
-    let res = attacker.call_from_address("203.0.113.9", "/api/auth/sign-in", &[("email", "marcus.webb@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
+    let res = attacker
+        .call_from_address(
+            "203.0.113.9",
+            "/api/auth/sign-in",
+            &[("email", "marcus.webb@demo.gwm.test"), ("password", DEMO_PASSWORD)],
+        )
+        .await;
     assert_eq!(res.status(), 401, "still locked from the attacker's address");
     let admin = app.demo_user("admin").await;
     let marcus = app.id_of("SELECT id FROM users WHERE email = 'marcus.webb@demo.gwm.test'").await.to_string();
@@ -304,11 +377,20 @@ async fn current_password_guesses_count_toward_the_lockout() {
     let app = TestApp::with_demo().await;
     let borrowed = app.demo_user("marcus.webb").await;
     let guesses: [(&str, Vec<(&str, &str)>); 5] = [
-        ("/api/account/change-password", vec![("current_password", "guess 1"), ("new_password", "Another password 2026")]),
+        (
+            "/api/account/change-password",
+            vec![("current_password", "guess 1"), ("new_password", "Another password 2026")],
+        ),
         ("/api/account/mfa/start", vec![("current_password", "guess 2")]),
-        ("/api/account/change-password", vec![("current_password", "guess 3"), ("new_password", "Another password 2026")]),
+        (
+            "/api/account/change-password",
+            vec![("current_password", "guess 3"), ("new_password", "Another password 2026")],
+        ),
         ("/api/account/mfa/start", vec![("current_password", "guess 4")]),
-        ("/api/account/change-password", vec![("current_password", "guess 5"), ("new_password", "Another password 2026")]),
+        (
+            "/api/account/change-password",
+            vec![("current_password", "guess 5"), ("new_password", "Another password 2026")],
+        ),
     ];
     let mut last = (0, String::new());
     for (path, form) in &guesses {

@@ -3,10 +3,9 @@
 //! ranked search with highlighted snippets and filters, only over what the caller may see; categories,
 //! tags, access and links; other tenants' ids not found.
 
-use crate::common::{status_and_message, Browser, TestApp, TestDb};
+use crate::common::{Browser, TestApp, TestDb, status_and_message};
 use serde_json::Value;
 use std::time::Duration;
-
 
 async fn demo_project(app: &TestApp, nth: i64) -> String {
     app.id_of(&format!("SELECT id FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name OFFSET {nth} LIMIT 1"))
@@ -29,12 +28,13 @@ async fn processed(app: &TestApp, id: &str) -> (String, Option<String>, Option<i
     let pool = app.db.owner_pool().await;
     for _ in 0..600 {
         let mut tx = owner_tx(&pool, "demo").await;
-        let row: (String, Option<String>, Option<i32>, Option<String>) =
-            sqlx::query_as("SELECT processing_status, processing_error, page_count, extracted_text FROM documents WHERE id = $1::uuid")
-                .bind(id)
-                .fetch_one(&mut *tx)
-                .await
-                .expect("document");
+        let row: (String, Option<String>, Option<i32>, Option<String>) = sqlx::query_as(
+            "SELECT processing_status, processing_error, page_count, extracted_text FROM documents WHERE id = $1::uuid",
+        )
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await
+        .expect("document");
         if row.0 == "ready" || row.0 == "error" {
             return row;
         }
@@ -46,11 +46,13 @@ async fn processed(app: &TestApp, id: &str) -> (String, Option<String>, Option<i
 /// The owner's transaction in a tenant's scope (the owner is under the tenant policy too).
 async fn owner_tx(pool: &sqlx::PgPool, subdomain: &str) -> sqlx::Transaction<'static, sqlx::Postgres> {
     let mut tx = pool.begin().await.expect("tx");
-    sqlx::query("SELECT set_config('app.current_tenant_id', (SELECT id FROM tenants WHERE subdomain = $1)::text, true)")
-        .bind(subdomain)
-        .execute(&mut *tx)
-        .await
-        .expect("tenant scope");
+    sqlx::query(
+        "SELECT set_config('app.current_tenant_id', (SELECT id FROM tenants WHERE subdomain = $1)::text, true)",
+    )
+    .bind(subdomain)
+    .execute(&mut *tx)
+    .await
+    .expect("tenant scope");
     tx
 }
 
@@ -69,13 +71,25 @@ async fn every_format_is_extracted_and_found_by_a_word_inside_on_both_backends()
     let s3 = crate::common::s3_vars();
     let mut on_s3: Vec<(&str, &str)> = s3.iter().map(|(k, v)| (*k, v.as_str())).collect();
     on_s3.push(("GWM_SEED_DEMO", "if-empty"));
-    for (backend, app) in [("local", TestApp::with_demo().await), ("s3", TestApp::spawn(TestDb::new().await, &on_s3).await)] {
+    for (backend, app) in
+        [("local", TestApp::with_demo().await), ("s3", TestApp::spawn(TestDb::new().await, &on_s3).await)]
+    {
         let project = demo_project(&app, 0).await;
         let pm = app.demo_user("elena.fischer").await;
         let q = |name: &str| format!("project={project}&name={name}&type=solicitation");
         let files: Vec<(&str, Vec<u8>, &str, Option<i32>)> = vec![
-            ("rfp.pdf", samples::pdf(&["Statement of work", "The contractor shall provide hypersonic telemetry"]), "hypersonic", Some(2)),
-            ("section-m.docx", samples::docx("Evaluation factors: the bathymetry approach is most important &amp; price least."), "bathymetry", Some(1)),
+            (
+                "rfp.pdf",
+                samples::pdf(&["Statement of work", "The contractor shall provide hypersonic telemetry"]),
+                "hypersonic",
+                Some(2),
+            ),
+            (
+                "section-m.docx",
+                samples::docx("Evaluation factors: the bathymetry approach is most important &amp; price least."),
+                "bathymetry",
+                Some(1),
+            ),
             ("orals.pptx", samples::pptx(&["Win themes", "Our cryogenic logistics"]), "cryogenic", Some(2)),
             ("pricing.xlsx", samples::xlsx(&[("Labor category", "Rate"), ("Geodesist", "185")]), "geodesist", Some(1)),
             ("clins.csv", b"clin,description\n0001,Ornithology surveys\n".to_vec(), "ornithology", None),
@@ -91,12 +105,30 @@ async fn every_format_is_extracted_and_found_by_a_word_inside_on_both_backends()
             let found = search(&pm, &[("q", word)]).await;
             assert_eq!(names(&found), vec![name.to_string()], "{backend}: searching {word}");
             let snippet = &found["hits"][0]["snippet"];
-            let marked: Vec<&str> = snippet.as_array().expect("snippet").iter().filter(|p| p["hit"] == true).map(|p| p["text"].as_str().expect("text")).collect();
+            let marked: Vec<&str> = snippet
+                .as_array()
+                .expect("snippet")
+                .iter()
+                .filter(|p| p["hit"] == true)
+                .map(|p| p["text"].as_str().expect("text"))
+                .collect();
             assert!(marked.iter().any(|m| m.to_lowercase().starts_with(word)), "{backend}: {name}: {snippet}");
         }
         // The ampersand came through as text; previews are one line.
-        assert_eq!(app.count("SELECT count(*) FROM documents WHERE extracted_text LIKE '%approach is most important & price%'").await, 1);
-        assert_eq!(app.count("SELECT count(*) FROM documents WHERE content_preview LIKE 'Site visit: the seismograph room is small.'").await, 1);
+        assert_eq!(
+            app.count(
+                "SELECT count(*) FROM documents WHERE extracted_text LIKE '%approach is most important & price%'"
+            )
+            .await,
+            1
+        );
+        assert_eq!(
+            app.count(
+                "SELECT count(*) FROM documents WHERE content_preview LIKE 'Site visit: the seismograph room is small.'"
+            )
+            .await,
+            1
+        );
     }
 }
 
@@ -133,9 +165,21 @@ async fn search_ranks_filters_pages_and_shows_only_what_the_caller_may_see() {
     let pm = app.demo_user("elena.fischer").await;
     let admin = app.demo_user("admin").await;
     let body = |words: &str| format!("{words}\nThe rest is boilerplate about submission instructions.").into_bytes();
-    let in_name = upload(&pm, &format!("project={first}&name=Radar%20sustainment%20plan.txt&type=capture_plan"), body("Overview of the effort.")).await;
-    let in_body = upload(&pm, &format!("project={second}&name=Notes.txt&type=correspondence"), body("We discussed radar once.")).await;
-    let secret = upload(&pm, &format!("project={first}&name=Radar%20pricing.txt&type=pricing&access=confidential"), body("radar radar")).await;
+    let in_name = upload(
+        &pm,
+        &format!("project={first}&name=Radar%20sustainment%20plan.txt&type=capture_plan"),
+        body("Overview of the effort."),
+    )
+    .await;
+    let in_body =
+        upload(&pm, &format!("project={second}&name=Notes.txt&type=correspondence"), body("We discussed radar once."))
+            .await;
+    let secret = upload(
+        &pm,
+        &format!("project={first}&name=Radar%20pricing.txt&type=pricing&access=confidential"),
+        body("radar radar"),
+    )
+    .await;
     let deleted = upload(&pm, &format!("project={first}&name=Old%20radar%20memo.txt&type=other"), body("radar")).await;
     for id in [&in_name, &in_body, &secret, &deleted] {
         processed(&app, id).await;
@@ -144,28 +188,47 @@ async fn search_ranks_filters_pages_and_shows_only_what_the_caller_may_see() {
 
     // A word in the name ranks above the same word in the body; deleted documents are not found.
     let found = search(&pm, &[("q", "radar")]).await;
-    assert_eq!(names(&found), ["Radar pricing.txt", "Radar sustainment plan.txt", "Notes.txt"], "the uploader sees their confidential file");
+    assert_eq!(
+        names(&found),
+        ["Radar pricing.txt", "Radar sustainment plan.txt", "Notes.txt"],
+        "the uploader sees their confidential file"
+    );
     assert_eq!(found["total"], 3);
     let jordan = app.demo_user("jordan.reyes").await;
     let seen = names(&search(&jordan, &[("q", "radar")]).await);
-    assert!(!seen.contains(&"Radar pricing.txt".to_string()), "a confidential document is not found by others: {seen:?}");
+    assert!(
+        !seen.contains(&"Radar pricing.txt".to_string()),
+        "a confidential document is not found by others: {seen:?}"
+    );
 
     // Filters: project, type, date, and phrases.
     assert_eq!(names(&search(&pm, &[("q", "radar"), ("project", &second)]).await), ["Notes.txt"]);
-    assert_eq!(names(&search(&pm, &[("q", "radar"), ("document_type", "capture_plan")]).await), ["Radar sustainment plan.txt"]);
+    assert_eq!(
+        names(&search(&pm, &[("q", "radar"), ("document_type", "capture_plan")]).await),
+        ["Radar sustainment plan.txt"]
+    );
     let today = chrono::Utc::now().date_naive();
-    assert_eq!(search(&pm, &[("q", "radar"), ("from", &today.succ_opt().expect("date").to_string())]).await["total"], 0);
+    assert_eq!(
+        search(&pm, &[("q", "radar"), ("from", &today.succ_opt().expect("date").to_string())]).await["total"],
+        0
+    );
     assert_eq!(search(&pm, &[("q", "radar"), ("to", &today.to_string())]).await["total"], 3);
     assert_eq!(names(&search(&pm, &[("q", "\"discussed radar\"")]).await), ["Notes.txt"]);
     // No words: the newest first, with their previews.
     let all = search(&pm, &[]).await;
     assert_eq!(all["total"], 3);
-    assert_eq!(all["hits"][0]["snippet"][0]["text"], "radar radar The rest is boilerplate about submission instructions.");
+    assert_eq!(
+        all["hits"][0]["snippet"][0]["text"],
+        "radar radar The rest is boilerplate about submission instructions."
+    );
     let (status, message) = status_and_message(
         pm.call("/api/documents/search", &[("query[from]", "2026-02-01"), ("query[to]", "2026-01-01")]).await,
     )
     .await;
-    assert_eq!((status, message.as_str()), (422, "The \u{201c}from\u{201d} date is after the \u{201c}to\u{201d} date."));
+    assert_eq!(
+        (status, message.as_str()),
+        (422, "The \u{201c}from\u{201d} date is after the \u{201c}to\u{201d} date.")
+    );
 
     // Paging: 30 more documents give two pages, and a page past the end still says how many.
     for i in 0..30 {
@@ -200,9 +263,18 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
     let contracts = contracts.as_str().expect("id").to_string();
     let mods = admin.ok("/api/documents/categories/create", &[("name", "Modifications"), ("parent", &contracts)]).await;
     let mods = mods.as_str().expect("id").to_string();
-    let (status, message) = status_and_message(admin.call("/api/documents/categories/create", &[("name", "Modifications"), ("parent", &contracts)]).await).await;
-    assert_eq!((status, message.as_str()), (409, "There is already a category named \u{201c}Modifications\u{201d} there."));
-    assert_eq!(status_and_message(admin.call("/api/documents/categories/create", &[("name", "  ")]).await).await.0, 422);
+    let (status, message) = status_and_message(
+        admin.call("/api/documents/categories/create", &[("name", "Modifications"), ("parent", &contracts)]).await,
+    )
+    .await;
+    assert_eq!(
+        (status, message.as_str()),
+        (409, "There is already a category named \u{201c}Modifications\u{201d} there.")
+    );
+    assert_eq!(
+        status_and_message(admin.call("/api/documents/categories/create", &[("name", "  ")]).await).await.0,
+        422
+    );
     assert_eq!(status_and_message(pm.call("/api/documents/categories/create", &[("name", "Mine")]).await).await.0, 403);
     let owner = app.db.owner_pool().await;
     let mut tx = owner_tx(&owner, "demo").await;
@@ -214,15 +286,31 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
         .expect_err("a cycle must be refused");
     assert!(err.to_string().contains("cannot be placed under itself"), "{err}");
 
-    let id = upload(&pm, &format!("project={project}&name=mod-p00001.txt&type=contract"), b"Bilateral modification".to_vec()).await;
+    let id = upload(
+        &pm,
+        &format!("project={project}&name=mod-p00001.txt&type=contract"),
+        b"Bilateral modification".to_vec(),
+    )
+    .await;
     let file = |category: &str, tags: &str, access: &str| {
-        vec![("document_id", id.clone()), ("document_type", "contract".to_string()), ("category", category.to_string()), ("tags", tags.to_string()), ("access_level", access.to_string())]
+        vec![
+            ("document_id", id.clone()),
+            ("document_type", "contract".to_string()),
+            ("category", category.to_string()),
+            ("tags", tags.to_string()),
+            ("access_level", access.to_string()),
+        ]
     };
     let args = file(&mods, " Navy, RECOMPETE, navy ", "restricted");
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
     pm.ok("/api/documents/file", &args).await;
     // A new version keeps the filing; refiling reaches every version.
-    let v2 = upload(&pm, &format!("project={project}&name=mod-p00001-signed.txt&type=contract&replaces={id}"), b"Signed".to_vec()).await;
+    let v2 = upload(
+        &pm,
+        &format!("project={project}&name=mod-p00001-signed.txt&type=contract&replaces={id}"),
+        b"Signed".to_vec(),
+    )
+    .await;
     let detail = pm.ok("/api/documents/detail", &[("document_id", &v2)]).await;
     assert_eq!(detail["tags"], serde_json::json!(["navy", "recompete"]));
     assert_eq!(detail["category_id"], mods.as_str());
@@ -231,7 +319,10 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
     // The category filter takes in subcategories, and tags filter too.
     assert_eq!(names(&search(&pm, &[("category", &contracts)]).await), ["mod-p00001-signed.txt"]);
     assert_eq!(names(&search(&pm, &[("tag", "recompete")]).await), ["mod-p00001-signed.txt"]);
-    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE entity_type = 'document' AND action_type = 'update'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_logs WHERE entity_type = 'document' AND action_type = 'update'").await,
+        1
+    );
 
     // Bad filing is refused with what to fix, and changes nothing.
     for (args, status, text) in [
@@ -245,18 +336,38 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
         assert_eq!(got, status, "{message}");
         assert!(message.contains(text), "{message}");
     }
-    assert_eq!(pm.ok("/api/documents/detail", &[("document_id", &id)]).await["tags"], serde_json::json!(["navy", "recompete"]));
+    assert_eq!(
+        pm.ok("/api/documents/detail", &[("document_id", &id)]).await["tags"],
+        serde_json::json!(["navy", "recompete"])
+    );
 
     // An archived category is kept on its documents and not offered for new filing.
     admin.ok("/api/documents/categories/archive", &[("category_id", &mods), ("archived", "true")]).await;
     let args = file(&mods, "", "restricted");
     let args: Vec<(&str, &str)> = args.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    assert_eq!(status_and_message(pm.call("/api/documents/file", &args).await).await.1, "That category is archived; choose another.");
+    assert_eq!(
+        status_and_message(pm.call("/api/documents/file", &args).await).await.1,
+        "That category is archived; choose another."
+    );
 
     // Links to the tenant's records; another tenant's record is not found.
-    let contact = app.id_of("SELECT c.id FROM contacts c JOIN tenants t ON t.id = c.tenant_id WHERE t.subdomain = 'demo' LIMIT 1").await.to_string();
-    pm.ok("/api/documents/link", &[("document_id", &v2), ("kind", "contact"), ("entity_id", &contact), ("role", "reference")]).await;
-    let (status, _) = status_and_message(pm.call("/api/documents/link", &[("document_id", &id), ("kind", "contact"), ("entity_id", &contact), ("role", "reference")]).await).await;
+    let contact = app
+        .id_of("SELECT c.id FROM contacts c JOIN tenants t ON t.id = c.tenant_id WHERE t.subdomain = 'demo' LIMIT 1")
+        .await
+        .to_string();
+    pm.ok(
+        "/api/documents/link",
+        &[("document_id", &v2), ("kind", "contact"), ("entity_id", &contact), ("role", "reference")],
+    )
+    .await;
+    let (status, _) = status_and_message(
+        pm.call(
+            "/api/documents/link",
+            &[("document_id", &id), ("kind", "contact"), ("entity_id", &contact), ("role", "reference")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(status, 409, "the same link twice");
     let detail = pm.ok("/api/documents/detail", &[("document_id", &id)]).await;
     assert_eq!(detail["links"].as_array().map(Vec::len), Some(1), "links belong to the document, not a version");
@@ -266,10 +377,24 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
          SELECT id, 'Ada', 'Outsider', 'platform_admin' FROM tenants WHERE subdomain = 'acme' AND id = app_current_tenant_id()",
     )
     .await;
-    let acme_contact = app.id_of("SELECT c.id FROM contacts c JOIN tenants t ON t.id = c.tenant_id WHERE t.subdomain = 'acme' LIMIT 1").await.to_string();
-    let (status, message) = status_and_message(pm.call("/api/documents/link", &[("document_id", &id), ("kind", "contact"), ("entity_id", &acme_contact)]).await).await;
+    let acme_contact = app
+        .id_of("SELECT c.id FROM contacts c JOIN tenants t ON t.id = c.tenant_id WHERE t.subdomain = 'acme' LIMIT 1")
+        .await
+        .to_string();
+    let (status, message) = status_and_message(
+        pm.call("/api/documents/link", &[("document_id", &id), ("kind", "contact"), ("entity_id", &acme_contact)])
+            .await,
+    )
+    .await;
     assert_eq!((status, message.as_str()), (404, "Contact"));
-    assert_eq!(status_and_message(pm.call("/api/documents/link", &[("document_id", &id), ("kind", "invoice"), ("entity_id", &contact)]).await).await.0, 422);
+    assert_eq!(
+        status_and_message(
+            pm.call("/api/documents/link", &[("document_id", &id), ("kind", "invoice"), ("entity_id", &contact)]).await
+        )
+        .await
+        .0,
+        422
+    );
 
     // Another tenant's people get not-found for every document function.
     let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
@@ -278,7 +403,10 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
     for (path, args) in [
         ("/api/documents/detail", vec![("document_id", id.as_str())]),
         ("/api/documents/file", args),
-        ("/api/documents/link", vec![("document_id", id.as_str()), ("kind", "contact"), ("entity_id", acme_contact.as_str())]),
+        (
+            "/api/documents/link",
+            vec![("document_id", id.as_str()), ("kind", "contact"), ("entity_id", acme_contact.as_str())],
+        ),
         ("/api/documents/unlink", vec![("document_id", id.as_str()), ("link_id", link_id.as_str())]),
         ("/api/documents/categories/archive", vec![("category_id", contracts.as_str()), ("archived", "true")]),
     ] {
@@ -286,17 +414,27 @@ async fn categories_tags_access_and_links_file_every_version_and_stay_in_the_ten
     }
     let acme_library = acme.ok("/api/documents/library", &[]).await;
     assert_eq!(acme_library["categories"], serde_json::json!([]), "acme sees none of demo's categories");
-    let (status, _) = status_and_message(acme.call("/api/documents/categories/create", &[("name", "X"), ("parent", &contracts)]).await).await;
+    let (status, _) = status_and_message(
+        acme.call("/api/documents/categories/create", &[("name", "X"), ("parent", &contracts)]).await,
+    )
+    .await;
     assert_eq!(status, 404, "another tenant's category cannot be a parent");
 
     pm.ok("/api/documents/unlink", &[("document_id", &id), ("link_id", &link_id)]).await;
-    assert_eq!(status_and_message(pm.call("/api/documents/unlink", &[("document_id", &id), ("link_id", &link_id)]).await).await.0, 404);
+    assert_eq!(
+        status_and_message(pm.call("/api/documents/unlink", &[("document_id", &id), ("link_id", &link_id)]).await)
+            .await
+            .0,
+        404
+    );
     assert_eq!(app.count(&format!("SELECT count(*) FROM document_associations WHERE document_id = '{id}'")).await, 0);
 }
 
 #[tokio::test]
 async fn uploads_are_limited_to_the_configured_kinds() {
-    let app = TestApp::spawn(TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_UPLOAD_TYPES", "pdf, docx")]).await;
+    let app =
+        TestApp::spawn(TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_UPLOAD_TYPES", "pdf, docx")])
+            .await;
     let project = demo_project(&app, 0).await;
     let pm = app.demo_user("elena.fischer").await;
     let res = pm.upload(&format!("project={project}&name=notes.txt"), "plain text").await;
@@ -308,7 +446,11 @@ async fn uploads_are_limited_to_the_configured_kinds() {
 
 /// Small real files of each format, made the way their writers make them.
 mod samples {
-    use lopdf::{content::{Content, Operation}, dictionary, Document, Object, Stream};
+    use lopdf::{
+        Document, Object, Stream,
+        content::{Content, Operation},
+        dictionary,
+    };
     use std::io::Write;
 
     /// A PDF with one line of text per page, in a standard font.
@@ -329,7 +471,9 @@ mod samples {
                 ],
             };
             let stream = doc.add_object(Stream::new(dictionary! {}, content.encode().expect("content")));
-            kids.push(doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => stream }).into());
+            kids.push(
+                doc.add_object(dictionary! { "Type" => "Page", "Parent" => pages_id, "Contents" => stream }).into(),
+            );
         }
         let count = kids.len() as i64;
         doc.objects.insert(
@@ -410,11 +554,17 @@ async fn only_the_uploader_or_a_document_manager_changes_who_sees_a_document() {
     let pm = app.demo_user("elena.fischer").await;
     let cm = app.demo_user("jordan.reyes").await;
     let admin = app.demo_user("admin").await;
-    let id = upload(&pm, &format!("project={project}&name=pricing-notes.txt&type=other"), b"Pricing notes".to_vec()).await;
+    let id =
+        upload(&pm, &format!("project={project}&name=pricing-notes.txt&type=other"), b"Pricing notes".to_vec()).await;
     let file = |access: &'static str, tags: &'static str| {
         let id = id.clone();
         move |who: &Browser| {
-            let form = [("document_id", id.clone()), ("document_type", "other".into()), ("tags", tags.into()), ("access_level", access.into())];
+            let form = [
+                ("document_id", id.clone()),
+                ("document_type", "other".into()),
+                ("tags", tags.into()),
+                ("access_level", access.into()),
+            ];
             let who = who.clone();
             async move {
                 let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -422,10 +572,16 @@ async fn only_the_uploader_or_a_document_manager_changes_who_sees_a_document() {
             }
         }
     };
-    assert_eq!(app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'project_team'")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'project_team'")).await,
+        1
+    );
     let (s, m) = file("public", "")(&cm).await;
     assert_eq!((s, m.contains("only its uploader or a document manager")), (403, true), "{m}");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'project_team'")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM documents WHERE id = '{id}' AND access_level = 'project_team'")).await,
+        1
+    );
     // Filing without touching the access level is theirs to do.
     let (s, m) = file("project_team", "pricing")(&cm).await;
     assert_eq!(s, 200, "{m}");
@@ -446,7 +602,12 @@ async fn a_storage_outage_costs_extraction_no_attempts() {
     let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_FILES_DIR", &files_dir)]).await;
     let project = demo_project(&app, 0).await;
     let pm = app.demo_user("elena.fischer").await;
-    let id = upload(&pm, &format!("project={project}&name=outage-notes.txt&type=other"), b"Notes kept through an outage".to_vec()).await;
+    let id = upload(
+        &pm,
+        &format!("project={project}&name=outage-notes.txt&type=other"),
+        b"Notes kept through an outage".to_vec(),
+    )
+    .await;
     assert_eq!(processed(&app, &id).await.0, "ready");
     // The disk goes away, and the document waits to be read again.
     std::fs::remove_dir_all(&files).expect("remove the files folder");

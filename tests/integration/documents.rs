@@ -1,10 +1,9 @@
 //! Documents through the real server, on both storage backends: upload, versions, download, delete and
 //! restore; bad input; other tenants' ids; storage that fails; the cleanup of abandoned uploads.
 
-use crate::common::{status_and_message, Browser, TestApp, TestDb};
+use crate::common::{Browser, TestApp, TestDb, status_and_message};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-
 
 /// A demo server on local disk, then one on S3, each with `extra` settings.
 async fn both_backends(extra: &[(&'static str, &str)]) -> Vec<(&'static str, TestApp)> {
@@ -20,7 +19,9 @@ async fn both_backends(extra: &[(&'static str, &str)]) -> Vec<(&'static str, Tes
 }
 
 async fn demo_project(app: &TestApp) -> String {
-    app.id_of("SELECT id FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name LIMIT 1").await.to_string()
+    app.id_of("SELECT id FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name LIMIT 1")
+        .await
+        .to_string()
 }
 
 async fn json_of(res: reqwest::Response) -> (u16, Value) {
@@ -40,7 +41,10 @@ async fn upload_version_download_delete_and_restore_on_both_backends() {
         let project = demo_project(&app).await;
         let pm = app.demo_user("elena.fischer").await;
         let text = "Section L: instructions to offerors.\nPage limit 50.\n".repeat(2000);
-        let (status, first) = json_of(pm.upload(&format!("project={project}&name=Section%20L.txt&type=solicitation"), text.clone()).await).await;
+        let (status, first) = json_of(
+            pm.upload(&format!("project={project}&name=Section%20L.txt&type=solicitation"), text.clone()).await,
+        )
+        .await;
         assert_eq!(status, 201, "{backend}: {first}");
         assert_eq!(first["name"], "Section L.txt", "{backend}");
         assert_eq!(first["version_number"], 1);
@@ -50,16 +54,29 @@ async fn upload_version_download_delete_and_restore_on_both_backends() {
         let id = first["id"].as_str().expect("id").to_string();
         assert_eq!(download(&pm, &id).await, (200, text.clone().into_bytes()), "{backend}");
         let res = pm.get(&format!("/documents/{id}/download")).await;
-        assert!(res.headers()["content-disposition"].to_str().expect("header").starts_with("attachment; filename=\"Section L.txt\""));
+        assert!(
+            res.headers()["content-disposition"]
+                .to_str()
+                .expect("header")
+                .starts_with("attachment; filename=\"Section L.txt\"")
+        );
 
         // A new version keeps the first, byte for byte.
         let amended = text.replace("50", "40");
-        let (status, second) = json_of(pm.upload(&format!("project={project}&name=Section%20L%20(amended).txt&type=solicitation&replaces={id}"), amended.clone()).await).await;
+        let (status, second) = json_of(
+            pm.upload(
+                &format!("project={project}&name=Section%20L%20(amended).txt&type=solicitation&replaces={id}"),
+                amended.clone(),
+            )
+            .await,
+        )
+        .await;
         assert_eq!(status, 201, "{backend}: {second}");
         assert_eq!(second["version_number"], 2);
         assert_eq!(second["root_id"], id.as_str());
         let versions = pm.ok("/api/documents/versions", &[("document_id", &id)]).await;
-        let numbers: Vec<i64> = versions.as_array().expect("list").iter().map(|v| v["version_number"].as_i64().expect("n")).collect();
+        let numbers: Vec<i64> =
+            versions.as_array().expect("list").iter().map(|v| v["version_number"].as_i64().expect("n")).collect();
         assert_eq!(numbers, vec![2, 1], "{backend}");
         assert_eq!(versions[1]["is_current_version"], false);
         assert_eq!(download(&pm, &id).await.1, text.clone().into_bytes(), "{backend}: version 1 changed");
@@ -67,12 +84,17 @@ async fn upload_version_download_delete_and_restore_on_both_backends() {
         assert_eq!(download(&pm, &second_id).await.1, amended.clone().into_bytes());
         let listed = pm.ok("/api/documents/project", &[("project_id", &project)]).await;
         assert_eq!((listed["can_upload"].as_bool(), listed["can_delete"].as_bool()), (Some(true), Some(false)));
-        let listed: Vec<&str> = listed["documents"].as_array().expect("list").iter().map(|d| d["id"].as_str().expect("id")).collect();
+        let listed: Vec<&str> =
+            listed["documents"].as_array().expect("list").iter().map(|d| d["id"].as_str().expect("id")).collect();
         assert_eq!(listed, vec![second_id.as_str()], "{backend}: only the current version is listed");
 
         // Views, downloads and uploads are logged; the audit trail has the uploads.
         assert!(app.count(&format!("SELECT count(*) FROM document_access_logs WHERE document_id = '{id}' AND access_type = 'download' AND success")).await >= 3);
-        assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE entity_type = 'document' AND action_type = 'create'").await, 2);
+        assert_eq!(
+            app.count("SELECT count(*) FROM audit_logs WHERE entity_type = 'document' AND action_type = 'create'")
+                .await,
+            2
+        );
         assert_eq!(app.count("SELECT count(*) FROM storage_objects WHERE state = 'pending'").await, 0, "{backend}");
 
         // Only a document manager deletes; everything goes, and comes back.
@@ -80,14 +102,19 @@ async fn upload_version_download_delete_and_restore_on_both_backends() {
         assert_eq!(status, 403, "{backend}: a proposal manager may not delete");
         let admin = app.demo_user("admin").await;
         admin.ok("/api/documents/delete", &[("document_id", &second_id)]).await;
-        assert_eq!(pm.ok("/api/documents/project", &[("project_id", &project)]).await["documents"], serde_json::json!([]));
+        assert_eq!(
+            pm.ok("/api/documents/project", &[("project_id", &project)]).await["documents"],
+            serde_json::json!([])
+        );
         assert_eq!(download(&pm, &id).await.0, 404, "{backend}: a deleted document cannot be downloaded");
-        let with_deleted = admin.ok("/api/documents/project", &[("project_id", &project), ("include_deleted", "true")]).await;
+        let with_deleted =
+            admin.ok("/api/documents/project", &[("project_id", &project), ("include_deleted", "true")]).await;
         assert_eq!(with_deleted["documents"].as_array().map(Vec::len), Some(1));
         assert_eq!(with_deleted["documents"][0]["is_deleted"], true);
         admin.ok("/api/documents/restore", &[("document_id", &id)]).await;
         assert_eq!(download(&pm, &second_id).await, (200, amended.into_bytes()), "{backend}");
-        let (status, message) = status_and_message(admin.call("/api/documents/restore", &[("document_id", &id)]).await).await;
+        let (status, message) =
+            status_and_message(admin.call("/api/documents/restore", &[("document_id", &id)]).await).await;
         assert_eq!((status, message.as_str()), (409, "This document is not deleted."));
     }
 }
@@ -116,7 +143,8 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing() {
         }
         // A chunked body (no declared length) over the limit is cut off while streaming.
         let chunks = futures::stream::iter((0..20).map(|_| Ok::<_, std::io::Error>(vec![b'z'; 64 * 1024])));
-        let (status, message) = status_and_message(pm.upload(&q("streamed.txt"), reqwest::Body::wrap_stream(chunks)).await).await;
+        let (status, message) =
+            status_and_message(pm.upload(&q("streamed.txt"), reqwest::Body::wrap_stream(chunks)).await).await;
         assert_eq!(status, 413, "{backend}: {message}");
         assert_eq!(app.count("SELECT count(*) FROM documents").await, 0, "{backend}: a row was left");
         assert_eq!(app.count("SELECT count(*) FROM storage_objects").await, 0, "{backend}: an announcement was left");
@@ -127,7 +155,10 @@ async fn bad_uploads_are_refused_with_a_reason_and_leave_nothing() {
         assert_eq!(doc["name"], "passwd.txt");
         let id: uuid::Uuid = doc["id"].as_str().expect("id").parse().expect("uuid");
         let version = base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, id.as_bytes());
-        let layout = format!("^[0-9a-f]{{32}}/opportunity_projects/{}/documents/internal/other/{version}\\.txt$", project.replace('-', ""));
+        let layout = format!(
+            "^[0-9a-f]{{32}}/opportunity_projects/{}/documents/internal/other/{version}\\.txt$",
+            project.replace('-', "")
+        );
         let key = app.count(&format!("SELECT count(*) FROM documents WHERE storage_key ~ '{layout}'")).await;
         assert_eq!(key, 1, "{backend}: the storage key follows the layout, without the name");
 
@@ -145,11 +176,18 @@ async fn another_tenants_projects_and_documents_are_not_found_and_refusals_are_l
     app.add_tenant("acme", 1, true).await;
     let project = demo_project(&app).await;
     let pm = app.demo_user("elena.fischer").await;
-    let (_, doc) = json_of(pm.upload(&format!("project={project}&name=capture-plan.md&type=capture_plan"), "# Win themes").await).await;
+    let (_, doc) =
+        json_of(pm.upload(&format!("project={project}&name=capture-plan.md&type=capture_plan"), "# Win themes").await)
+            .await;
     let doc_id = doc["id"].as_str().expect("id").to_string();
 
     let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
-    let acme_project = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
+    let acme_project = app
+        .id_of(
+            "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'",
+        )
+        .await
+        .to_string();
     assert_eq!(download(&acme, &doc_id).await.0, 404, "another tenant's document");
     for (path, args) in [
         ("/api/documents/versions", vec![("document_id", doc_id.as_str())]),
@@ -160,7 +198,12 @@ async fn another_tenants_projects_and_documents_are_not_found_and_refusals_are_l
     }
     assert_eq!(status_and_message(acme.upload(&format!("project={project}&name=x.txt"), "x").await).await.0, 404);
     assert_eq!(status_and_message(pm.upload(&format!("project={acme_project}&name=x.txt"), "x").await).await.0, 404);
-    assert_eq!(status_and_message(acme.upload(&format!("project={acme_project}&name=x.txt&replaces={doc_id}"), "x").await).await.0, 404);
+    assert_eq!(
+        status_and_message(acme.upload(&format!("project={acme_project}&name=x.txt&replaces={doc_id}"), "x").await)
+            .await
+            .0,
+        404
+    );
     assert_eq!(download(&pm, "not-a-uuid").await.0, 404);
 
     // The refusal is in acme's log, against the id asked for: the document itself is not acme's.
@@ -170,18 +213,27 @@ async fn another_tenants_projects_and_documents_are_not_found_and_refusals_are_l
     assert_eq!(refused, 1);
 
     // Within the tenant, a confidential document is the uploader's (and document managers') alone.
-    let (_, secret) = json_of(pm.upload(&format!("project={project}&name=pricing.txt&type=pricing&access=confidential"), "rates").await).await;
+    let (_, secret) = json_of(
+        pm.upload(&format!("project={project}&name=pricing.txt&type=pricing&access=confidential"), "rates").await,
+    )
+    .await;
     let secret_id = secret["id"].as_str().expect("id").to_string();
     let jordan = app.demo_user("jordan.reyes").await;
     assert_eq!(download(&jordan, &secret_id).await.0, 404);
     assert_eq!(download(&app.demo_user("admin").await, &secret_id).await.0, 200);
     assert_eq!(
-        app.count(&format!("SELECT count(*) FROM document_access_logs WHERE document_id = '{secret_id}' AND NOT success")).await,
+        app.count(&format!(
+            "SELECT count(*) FROM document_access_logs WHERE document_id = '{secret_id}' AND NOT success"
+        ))
+        .await,
         1,
         "the refusal is logged against the document"
     );
     let listed = jordan.ok("/api/documents/project", &[("project_id", &project)]).await;
-    assert!(listed["documents"].as_array().expect("list").iter().all(|d| d["id"] != secret_id.as_str()), "listed: {listed}");
+    assert!(
+        listed["documents"].as_array().expect("list").iter().all(|d| d["id"] != secret_id.as_str()),
+        "listed: {listed}"
+    );
 }
 
 #[tokio::test]
@@ -213,8 +265,13 @@ async fn the_files_of_abandoned_uploads_are_removed_by_the_cleanup_job() {
     let state = app.state.clone();
     let tenant = app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await;
     // An upload whose server died after writing the file: announced, written, never linked.
-    let key = app::documents::storage::StorageKey::parse(&format!("{tenant}/library/documents/internal/other/x/y/orphan.txt")).expect("key");
-    state.storage.put(&key, Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"orphan"))])), 100, None).await.expect("put");
+    let key = app::storage::StorageKey::parse(&format!("{tenant}/library/documents/internal/other/x/y/orphan.txt"))
+        .expect("key");
+    state
+        .storage
+        .put(&key, Box::pin(futures::stream::iter([Ok(bytes::Bytes::from_static(b"orphan"))])), 100, None)
+        .await
+        .expect("put");
     app.owner_exec(&format!(
         "INSERT INTO storage_objects (tenant_id, provider, storage_key, created_at) \
          SELECT app_current_tenant_id(), 'local', '{key}', now() - interval '7 hours' WHERE app_current_tenant_id() = '{tenant}'"
@@ -227,8 +284,10 @@ async fn the_files_of_abandoned_uploads_are_removed_by_the_cleanup_job() {
     ))
     .await;
     // The server's own minute-by-minute job may get there first; either way the outcome is the same.
-    gwm_crm::http::housekeeping::sweep_abandoned_uploads(&state, gwm_crm::http::housekeeping::ABANDONED_UPLOAD).await.expect("sweep");
-    assert!(matches!(state.storage.get(&key).await, Err(app::documents::storage::StorageError::NotFound)));
+    gwm_crm::housekeeping::sweep_abandoned_uploads(&state, gwm_crm::housekeeping::ABANDONED_UPLOAD)
+        .await
+        .expect("sweep");
+    assert!(matches!(state.storage.get(&key).await, Err(app::storage::StorageError::NotFound)));
     assert_eq!(app.count("SELECT count(*) FROM storage_objects").await, 1, "the in-flight upload stays");
 }
 
@@ -246,11 +305,12 @@ async fn two_servers_never_sweep_the_same_abandoned_uploads() {
     .await;
     let claim = || async {
         let mut tx = app.state.pool.begin().await.expect("tx");
-        let rows: Vec<(uuid::Uuid, uuid::Uuid, String, String)> =
-            sqlx::query_as("SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(interval '6 hours', 100)")
-                .fetch_all(&mut *tx)
-                .await
-                .expect("claim");
+        let rows: Vec<(uuid::Uuid, uuid::Uuid, String, String)> = sqlx::query_as(
+            "SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(interval '6 hours', 100)",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .expect("claim");
         (rows.len(), tx)
     };
     // Two servers at the same moment: the second waits for nothing (SKIP LOCKED) and finds nothing.
@@ -263,6 +323,9 @@ async fn two_servers_never_sweep_the_same_abandoned_uploads() {
     assert_eq!(claim().await.0, 0, "claimed for 10 minutes");
     // A refused argument: the job function cannot be turned into "delete uploads in flight".
     let mut tx = app.state.pool.begin().await.expect("tx");
-    let err = sqlx::query("SELECT * FROM stale_storage_objects(interval '1 second', 100)").execute(&mut *tx).await.expect_err("refused");
+    let err = sqlx::query("SELECT * FROM stale_storage_objects(interval '1 second', 100)")
+        .execute(&mut *tx)
+        .await
+        .expect_err("refused");
     assert!(err.to_string().contains("at least 1 hour"), "{err}");
 }

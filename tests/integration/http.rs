@@ -32,7 +32,8 @@ async fn the_project_list_is_rendered_on_the_server_with_security_headers() {
     assert_eq!(headers["x-frame-options"], "DENY");
     assert!(headers.contains_key("x-request-id"));
     // The id is always the server's own, whatever the client sends.
-    let spoofed = reqwest::Client::new().get(app.url("/healthz")).header("x-request-id", "forged-id").send().await.expect("get");
+    let spoofed =
+        reqwest::Client::new().get(app.url("/healthz")).header("x-request-id", "forged-id").send().await.expect("get");
     assert_ne!(spoofed.headers()["x-request-id"], "forged-id");
     let html = res.text().await.expect("html");
     assert!(html.contains("Opportunity projects"), "{html}");
@@ -91,7 +92,8 @@ async fn each_subdomain_sees_only_its_own_tenant() {
     let body: Value = acme.ok("/api/projects/table", &[]).await;
     assert_eq!(acme.ok("/api/dashboard", &[]).await["tenant_name"], "acme Corp");
     assert_eq!(body["total"], 3);
-    let names: Vec<&str> = body["rows"].as_array().expect("array").iter().filter_map(|p| p["project_name"].as_str()).collect();
+    let names: Vec<&str> =
+        body["rows"].as_array().expect("array").iter().filter_map(|p| p["project_name"].as_str()).collect();
     assert!(names.iter().all(|n| n.starts_with("acme pursuit")), "{names:?}");
 
     let demo_user = app.signed_in(Some("demo"), "admin@demo.gwm.test", crate::common::DEMO_PASSWORD).await;
@@ -141,7 +143,11 @@ async fn the_demo_tenant_is_complete_and_created_once() {
         .await
         .expect("demo tenant");
     let mut tx = owner.begin().await.expect("tx");
-    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
+    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set");
     let stages: Vec<(String, i64)> =
         sqlx::query_as("SELECT pipeline_stage, count(*) FROM opportunity_projects GROUP BY 1 ORDER BY 1")
             .fetch_all(&mut *tx)
@@ -149,7 +155,8 @@ async fn the_demo_tenant_is_complete_and_created_once() {
             .expect("stages");
     assert_eq!(stages.len(), 9, "every stage has projects: {stages:?}");
     assert_eq!(stages.iter().map(|(_, n)| n).sum::<i64>(), 60);
-    let roles: i64 = sqlx::query_scalar("SELECT count(DISTINCT role_id) FROM user_roles").fetch_one(&mut *tx).await.expect("roles");
+    let roles: i64 =
+        sqlx::query_scalar("SELECT count(DISTINCT role_id) FROM user_roles").fetch_one(&mut *tx).await.expect("roles");
     assert_eq!(roles, 5, "a user in each system role");
     let (with_solicitation, with_snapshot, orgs, contacts, activities, hashed): (i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM opportunity_projects WHERE solicitation_number IS NOT NULL AND agency_name IS NOT NULL), \
@@ -177,7 +184,10 @@ async fn the_demo_tenant_is_complete_and_created_once() {
 async fn the_user_menu_is_answered_from_the_session() {
     let app = TestApp::with_demo().await;
     let me = app.demo_user("jordan.reyes").await.ok("/api/auth/signed-in-as", &[]).await;
-    assert_eq!((me["name"].as_str(), me["organization"].as_str()), (Some("Jordan Reyes"), Some("Demo Federal Solutions")));
+    assert_eq!(
+        (me["name"].as_str(), me["organization"].as_str()),
+        (Some("Jordan Reyes"), Some("Demo Federal Solutions"))
+    );
     assert_eq!(app.call(Some("demo"), "/api/auth/signed-in-as", &[]).await.status(), 401, "signed out: nobody");
 }
 
@@ -188,7 +198,11 @@ async fn the_user_menu_is_answered_from_the_session() {
 #[tokio::test]
 async fn the_bad_input_sweep_finds_no_500_anywhere() {
     // The sweep signs in with bad values many times from one address: the per-address limit is not its subject.
-    let app = TestApp::spawn(crate::common::TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000")]).await;
+    let app = TestApp::spawn(
+        crate::common::TestDb::with_demo().await,
+        &[("GWM_SEED_DEMO", "if-empty"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000")],
+    )
+    .await;
     let admin = app.demo_user("admin").await;
     let project = app.id_of("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 1").await.to_string();
     let sam = app.id_of("SELECT id FROM users WHERE email = 'sam.okafor@demo.gwm.test'").await.to_string();
@@ -209,21 +223,101 @@ async fn the_bad_input_sweep_finds_no_500_anywhere() {
         ("view_id", uuid::Uuid::new_v4().to_string()),
     ];
     let texts = [
-        "name", "description", "email", "password", "current_password", "new_password", "code", "first_name", "last_name",
-        "title", "organization", "next", "stage", "outcome", "offset", "page", "field", "value", "reason", "mfa_required",
-        "metadata_xml", "metadata_url", "attribute_email", "attribute_first_name", "attribute_last_name", "attribute_groups",
-        "group_mappings", "active", "expires_on", "kind", "role", "parent", "archived", "version", "category", "tags",
-        "access_level", "document_type", "permissions[0]", "project_name", "estimated_value", "response_due_date", "naics_codes",
-        "set_aside_type", "win_probability_score", "strategic_value_score", "capture_manager", "proposal_manager",
-        "team_members[0]", "internal_reference_number", "solicitation_number", "agency_name", "priority_level",
-        "filter[q]", "filter[agency]", "filter[naics]", "filter[due_within]", "filter[min_value]", "filter[max_value]",
-        "filter[manager]", "filter[priority]", "filter[set_aside]", "query[page]", "query[sort]", "query[q]", "query[from]",
-        "query[to]", "query[tag]", "query[filter][q]", "query[filter][due_within]", "query[filter][min_value]", "sso_only",
-        "jit_provisioning", "is_enabled", "mfa", "remember", "recovery_code",
+        "name",
+        "description",
+        "email",
+        "password",
+        "current_password",
+        "new_password",
+        "code",
+        "first_name",
+        "last_name",
+        "title",
+        "organization",
+        "next",
+        "stage",
+        "outcome",
+        "offset",
+        "page",
+        "field",
+        "value",
+        "reason",
+        "mfa_required",
+        "metadata_xml",
+        "metadata_url",
+        "attribute_email",
+        "attribute_first_name",
+        "attribute_last_name",
+        "attribute_groups",
+        "group_mappings",
+        "active",
+        "expires_on",
+        "kind",
+        "role",
+        "parent",
+        "archived",
+        "version",
+        "category",
+        "tags",
+        "access_level",
+        "document_type",
+        "permissions[0]",
+        "project_name",
+        "estimated_value",
+        "response_due_date",
+        "naics_codes",
+        "set_aside_type",
+        "win_probability_score",
+        "strategic_value_score",
+        "capture_manager",
+        "proposal_manager",
+        "team_members[0]",
+        "internal_reference_number",
+        "solicitation_number",
+        "agency_name",
+        "priority_level",
+        "filter[q]",
+        "filter[agency]",
+        "filter[naics]",
+        "filter[due_within]",
+        "filter[min_value]",
+        "filter[max_value]",
+        "filter[manager]",
+        "filter[priority]",
+        "filter[set_aside]",
+        "query[page]",
+        "query[sort]",
+        "query[q]",
+        "query[from]",
+        "query[to]",
+        "query[tag]",
+        "query[filter][q]",
+        "query[filter][due_within]",
+        "query[filter][min_value]",
+        "sso_only",
+        "jit_provisioning",
+        "is_enabled",
+        "mfa",
+        "remember",
+        "recovery_code",
     ];
     let long = "x".repeat(10_000);
-    let bad_values = ["a\u{0}b", long.as_str(), "-1", "-99999999999999999999", "99999999999999999999999999999", "+275760-09-13",
-        "9999-12-31", "0000-00-00", "1e308", "NaN", "%%%", "", " ", "\u{202e}\u{fffd}"];
+    let bad_values = [
+        "a\u{0}b",
+        long.as_str(),
+        "-1",
+        "-99999999999999999999",
+        "99999999999999999999999999999",
+        "+275760-09-13",
+        "9999-12-31",
+        "0000-00-00",
+        "1e308",
+        "NaN",
+        "%%%",
+        "",
+        " ",
+        "\u{202e}\u{fffd}",
+    ];
     let mut paths: Vec<(&str, axum::http::Method)> = leptos::server_fn::axum::server_fn_paths().collect();
     paths.sort_by_key(|(p, _)| *p);
     assert!(paths.len() >= 50, "the registry lists the server functions: {}", paths.len());
@@ -237,13 +331,19 @@ async fn the_bad_input_sweep_finds_no_500_anywhere() {
         for bad in bad_values {
             for with_ids in [true, false] {
                 let mut form: Vec<(String, String)> = texts.iter().map(|t| (t.to_string(), bad.to_string())).collect();
-                form.extend(ids.iter().map(|(k, v)| (k.to_string(), if with_ids { v.clone() } else { bad.to_string() })));
+                form.extend(
+                    ids.iter().map(|(k, v)| (k.to_string(), if with_ids { v.clone() } else { bad.to_string() })),
+                );
                 let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
                 let res = signed_in.call(path, &pairs).await;
                 calls += 1;
                 let status = res.status().as_u16();
                 if status >= 500 {
-                    failures.push(format!("{path} with {:?}: {status} {}", bad.chars().take(20).collect::<String>(), res.text().await.unwrap_or_default()));
+                    failures.push(format!(
+                        "{path} with {:?}: {status} {}",
+                        bad.chars().take(20).collect::<String>(),
+                        res.text().await.unwrap_or_default()
+                    ));
                 } else if status == 401 {
                     // Wrong current passwords lock the account and end the session (as they must): unlock,
                     // sign in again and go on.
@@ -275,8 +375,13 @@ async fn the_bad_input_sweep_finds_no_500_anywhere() {
             failures.push(format!("GET {route}: {}", res.status()));
         }
     }
-    for query in ["project=%00&name=a.txt&type=other", "name=a%00.txt&type=other", "name=a.txt&type=other&access=%00", "name=a.txt&type=other&replaces=-1",
-        &format!("name={}.txt&type=other", "n".repeat(5000))] {
+    for query in [
+        "project=%00&name=a.txt&type=other",
+        "name=a%00.txt&type=other",
+        "name=a.txt&type=other&access=%00",
+        "name=a.txt&type=other&replaces=-1",
+        &format!("name={}.txt&type=other", "n".repeat(5000)),
+    ] {
         let res = signed_in.upload(query, b"text".to_vec()).await;
         calls += 1;
         if res.status().as_u16() >= 500 {
@@ -284,7 +389,10 @@ async fn the_bad_input_sweep_finds_no_500_anywhere() {
         }
     }
     for bad in bad_values {
-        let res = app.browser(None).call("/api/auth/sign-in", &[("email", bad), ("password", bad), ("organization", bad), ("next", bad)]).await;
+        let res = app
+            .browser(None)
+            .call("/api/auth/sign-in", &[("email", bad), ("password", bad), ("organization", bad), ("next", bad)])
+            .await;
         calls += 1;
         if res.status().as_u16() >= 500 {
             failures.push(format!("sign-in with {:?}: {}", bad.chars().take(20).collect::<String>(), res.status()));
@@ -301,13 +409,18 @@ async fn the_bad_input_sweep_finds_no_500_anywhere() {
 async fn private_answers_are_never_cached_and_https_is_strict() {
     let app = TestApp::with_demo().await;
     let admin = app.demo_user("admin").await;
-    for res in [admin.get("/projects").await, admin.call("/api/projects/table", &[]).await, app.get_as(None, "/sign-in").await] {
+    for res in
+        [admin.get("/projects").await, admin.call("/api/projects/table", &[]).await, app.get_as(None, "/sign-in").await]
+    {
         assert_eq!(res.headers().get("cache-control").and_then(|v| v.to_str().ok()), Some("no-store"), "{}", res.url());
         assert!(!res.headers().contains_key("strict-transport-security"), "not over plain HTTP");
     }
     let secure = TestApp::spawn(crate::common::TestDb::new().await, &[("GWM_PUBLIC_SCHEME", "https")]).await;
     let res = secure.get_as(None, "/healthz").await;
-    assert_eq!(res.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()), Some("max-age=31536000; includeSubDomains"));
+    assert_eq!(
+        res.headers().get("strict-transport-security").and_then(|v| v.to_str().ok()),
+        Some("max-age=31536000; includeSubDomains")
+    );
     // A NUL in any server function's argument is refused at the door with the field's name.
     let res = admin.call("/api/projects/create", &[("project_name", "a\u{0}b")]).await;
     let (status, message) = crate::common::status_and_message(res).await;

@@ -40,7 +40,11 @@ async fn two_tenants() -> TwoTenants {
 async fn begin_as(conn: &mut PgConnection, tenant: Option<Uuid>) {
     conn.execute("BEGIN").await.expect("begin");
     if let Some(t) = tenant {
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *conn).await.expect("set");
+        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+            .bind(t.to_string())
+            .execute(&mut *conn)
+            .await
+            .expect("set");
     }
 }
 
@@ -78,11 +82,16 @@ async fn tenant_a_sees_its_own_rows_and_never_tenant_bs() {
     }
     let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&mut conn).await.expect("tenants");
     assert_eq!(tenants, vec![t.a]);
-    let dashboard: Vec<Uuid> =
-        sqlx::query_scalar("SELECT tenant_id FROM opportunity_project_dashboard").fetch_all(&mut conn).await.expect("view");
+    let dashboard: Vec<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM opportunity_project_dashboard")
+        .fetch_all(&mut conn)
+        .await
+        .expect("view");
     assert_eq!(dashboard, vec![t.a]);
     // The effective-values view (overrides over snapshots) runs under the caller's RLS as well.
-    let current: Vec<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM opportunity_project_current").fetch_all(&mut conn).await.expect("view");
+    let current: Vec<Uuid> = sqlx::query_scalar("SELECT tenant_id FROM opportunity_project_current")
+        .fetch_all(&mut conn)
+        .await
+        .expect("view");
     assert_eq!(current, vec![t.a]);
     conn.execute("ROLLBACK").await.expect("rollback");
 }
@@ -117,11 +126,12 @@ async fn tenant_a_cannot_update_delete_or_insert_into_tenant_b() {
     }
     // Inserting a row for B while acting as A is refused.
     begin_as(&mut conn, Some(t.a)).await;
-    let err = sqlx::query("INSERT INTO organizations (tenant_id, name, created_by_system) VALUES ($1, 'Sneaky', 'workflow')")
-        .bind(t.b)
-        .execute(&mut conn)
-        .await
-        .expect_err("insert for another tenant");
+    let err =
+        sqlx::query("INSERT INTO organizations (tenant_id, name, created_by_system) VALUES ($1, 'Sneaky', 'workflow')")
+            .bind(t.b)
+            .execute(&mut conn)
+            .await
+            .expect_err("insert for another tenant");
     assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("42501"));
     conn.execute("ROLLBACK").await.expect("rollback");
 

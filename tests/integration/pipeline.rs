@@ -1,7 +1,7 @@
 //! The pipeline board's server functions: totals, filters, paging, moves (history and audit), refusals and
 //! other tenants' ids.
 
-use crate::common::{status_and_message, TestApp, TENANT_PASSWORD};
+use crate::common::{TENANT_PASSWORD, TestApp, status_and_message};
 use serde_json::Value;
 
 fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {
@@ -13,7 +13,8 @@ async fn the_board_totals_every_stage_and_filters() {
     let app = TestApp::with_demo().await;
     let cm = app.demo_user("jordan.reyes").await;
     let board = cm.ok("/api/pipeline/board", &[]).await;
-    let counts: Vec<i64> = board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).collect();
+    let counts: Vec<i64> =
+        board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).collect();
     assert_eq!(counts, vec![8, 9, 9, 7, 7, 6, 4, 6, 4], "the demo's stage counts");
     let phase2 = column(&board, "phase_2");
     assert_eq!(phase2["cards"].as_array().map(Vec::len), Some(9));
@@ -23,16 +24,20 @@ async fn the_board_totals_every_stage_and_filters() {
     assert_eq!(board["can_move"], true);
 
     let mine = cm.ok("/api/pipeline/board", &[("filter[mine]", "true")]).await;
-    let mine_total: i64 = mine["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).sum();
+    let mine_total: i64 =
+        mine["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).sum();
     assert!(mine_total > 0 && mine_total < 60, "{mine_total}");
-    for card in mine["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").iter()) {
+    for card in
+        mine["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").iter())
+    {
         assert_eq!(card["capture_manager_name"], "Jordan Reyes");
     }
     let nothing = cm.ok("/api/pipeline/board", &[("filter[q]", "100%_no_such")]).await;
     assert!(nothing["columns"].as_array().expect("columns").iter().all(|c| c["count"] == 0));
     let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[("filter[q]", &"x".repeat(201))]).await).await;
     assert_eq!((s, m.contains("200 characters")), (422, true));
-    let (s, _) = status_and_message(cm.call("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "-1")]).await).await;
+    let (s, _) =
+        status_and_message(cm.call("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "-1")]).await).await;
     assert_eq!(s, 422);
     let more = cm.ok("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "5")]).await;
     assert_eq!(more.as_array().map(Vec::len), Some(3));
@@ -47,17 +52,37 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     let card = &column(&board, "phase_1")["cards"][0];
     let id = card["id"].as_str().expect("id").to_string();
 
-    let (s, m) = status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_9")]).await).await;
+    let (s, m) =
+        status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_9")]).await).await;
     assert_eq!((s, m.contains("phase_0")), (422, true), "{m}");
-    let (s, m) = status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "lost")]).await).await;
+    let (s, m) =
+        status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "lost")]).await).await;
     assert_eq!((s, m.contains("outcome")), (422, true), "{m}");
-    let foreign = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
-    assert_eq!(status_and_message(cm.call("/api/pipeline/move", &[("project_id", &foreign), ("stage", "phase_2")]).await).await, (404, "Project".into()));
-    assert_eq!(status_and_message(cm.call("/api/pipeline/move", &[("project_id", "nope"), ("stage", "phase_2")]).await).await.0, 404);
+    let foreign = app
+        .id_of(
+            "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'",
+        )
+        .await
+        .to_string();
+    assert_eq!(
+        status_and_message(cm.call("/api/pipeline/move", &[("project_id", &foreign), ("stage", "phase_2")]).await)
+            .await,
+        (404, "Project".into())
+    );
+    assert_eq!(
+        status_and_message(cm.call("/api/pipeline/move", &[("project_id", "nope"), ("stage", "phase_2")]).await)
+            .await
+            .0,
+        404
+    );
 
     let moved = cm.ok("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_2")]).await;
     assert_eq!(moved["pipeline_stage"], "phase_2");
-    cm.ok("/api/pipeline/move", &[("project_id", &id), ("stage", "lost"), ("outcome", "Lost on price to Northwind; debrief Dec 3")]).await;
+    cm.ok(
+        "/api/pipeline/move",
+        &[("project_id", &id), ("stage", "lost"), ("outcome", "Lost on price to Northwind; debrief Dec 3")],
+    )
+    .await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND field_name = 'pipeline_stage' AND change_category = 'stage_change'")).await, 2);
     assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE entity_id = '{id}' AND after_values->>'outcome' LIKE 'Lost on price%'")).await, 1);
     let after = cm.ok("/api/pipeline/board", &[]).await;
@@ -67,21 +92,34 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     // A viewer sees the board but cannot move; the refusal is recorded.
     let viewer = app.demo_user("taylor.brooks").await;
     assert_eq!(viewer.ok("/api/pipeline/board", &[]).await["can_move"], false);
-    let (s, _) = status_and_message(viewer.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_3")]).await).await;
+    let (s, _) =
+        status_and_message(viewer.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_3")]).await).await;
     assert_eq!(s, 403);
     assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.move' AND NOT permission_granted").await, 1);
     // Acme's people see only acme's pursuit.
     let acme = app.signed_in(Some("acme"), "viewer@acme.test", TENANT_PASSWORD).await;
     let theirs = acme.ok("/api/pipeline/board", &[]).await;
-    assert_eq!(theirs["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>(), 1);
+    assert_eq!(
+        theirs["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>(),
+        1
+    );
 }
 
 #[tokio::test]
 async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
     let app = TestApp::with_demo().await;
     let cm = app.demo_user("priya.natarajan").await;
-    let total = |board: &Value| board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>();
-    let cards = |board: &Value| board["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").clone()).collect::<Vec<_>>();
+    let total = |board: &Value| {
+        board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>()
+    };
+    let cards = |board: &Value| {
+        board["columns"]
+            .as_array()
+            .expect("columns")
+            .iter()
+            .flat_map(|c| c["cards"].as_array().expect("cards").clone())
+            .collect::<Vec<_>>()
+    };
     let all = cm.ok("/api/pipeline/board", &[]).await;
     assert_eq!(total(&all), 60);
     let agency = all["choices"]["agencies"][0].as_str().expect("an agency").to_string();
@@ -91,11 +129,14 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
     let soon = cm.ok("/api/pipeline/board", &[("filter[due_within]", "30")]).await;
     let now = chrono::Utc::now();
     for card in cards(&soon) {
-        let due: chrono::DateTime<chrono::Utc> = card["response_due_date"].as_str().expect("due").parse().expect("date");
+        let due: chrono::DateTime<chrono::Utc> =
+            card["response_due_date"].as_str().expect("due").parse().expect("date");
         assert!(due >= now - chrono::Duration::minutes(1) && due <= now + chrono::Duration::days(30), "{card}");
     }
     let big = cm.ok("/api/pipeline/board", &[("filter[min_value]", "100000000")]).await;
-    assert!(cards(&big).iter().all(|c| c["estimated_value"].as_str().expect("value").parse::<f64>().expect("n") >= 1e8));
+    assert!(
+        cards(&big).iter().all(|c| c["estimated_value"].as_str().expect("value").parse::<f64>().expect("n") >= 1e8)
+    );
     let small = cm.ok("/api/pipeline/board", &[("filter[max_value]", "100000000")]).await;
     assert!(total(&big) + total(&small) <= 60);
     let set_aside = all["choices"]["set_asides"][0].as_str().expect("a set-aside").to_string();
@@ -109,7 +150,10 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
         let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[(key, value)]).await).await;
         assert_eq!((s, m.contains(expected)), (422, true), "{key}={value}: {m}");
     }
-    let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[("filter[min_value]", "9"), ("filter[max_value]", "1")]).await).await;
+    let (s, m) = status_and_message(
+        cm.call("/api/pipeline/board", &[("filter[min_value]", "9"), ("filter[max_value]", "1")]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("above the maximum")), (422, true), "{m}");
 }
 
@@ -119,9 +163,17 @@ async fn saved_views_are_personal_checked_and_replaceable() {
     let priya = app.demo_user("priya.natarajan").await;
     let (s, _) = status_and_message(priya.call("/api/pipeline/save-view", &[("name", "  ")]).await).await;
     assert_eq!(s, 422);
-    let (s, m) = status_and_message(priya.call("/api/pipeline/save-view", &[("name", "Bad"), ("filter[due_within]", "999")]).await).await;
+    let (s, m) = status_and_message(
+        priya.call("/api/pipeline/save-view", &[("name", "Bad"), ("filter[due_within]", "999")]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("1 to 365")), (422, true));
-    let view = priya.ok("/api/pipeline/save-view", &[("name", "Critical, mine"), ("filter[mine]", "true"), ("filter[priority]", "critical")]).await;
+    let view = priya
+        .ok(
+            "/api/pipeline/save-view",
+            &[("name", "Critical, mine"), ("filter[mine]", "true"), ("filter[priority]", "critical")],
+        )
+        .await;
     assert_eq!(view["query"], "?mine=1&priority=critical");
     // The same name again replaces the filter.
     priya.ok("/api/pipeline/save-view", &[("name", "Critical, mine"), ("filter[priority]", "critical")]).await;
@@ -132,7 +184,10 @@ async fn saved_views_are_personal_checked_and_replaceable() {
     let jordan = app.demo_user("jordan.reyes").await;
     assert_eq!(jordan.ok("/api/pipeline/views", &[]).await, serde_json::json!([]));
     let id = views[0]["id"].as_str().expect("id").to_string();
-    assert_eq!(status_and_message(jordan.call("/api/pipeline/delete-view", &[("view_id", &id)]).await).await, (404, "Saved view".into()));
+    assert_eq!(
+        status_and_message(jordan.call("/api/pipeline/delete-view", &[("view_id", &id)]).await).await,
+        (404, "Saved view".into())
+    );
     priya.ok("/api/pipeline/delete-view", &[("view_id", &id)]).await;
     assert_eq!(priya.ok("/api/pipeline/views", &[]).await, serde_json::json!([]));
 }

@@ -2,7 +2,7 @@
 //! first admin who can sign in at the new subdomain and administer it.
 
 use crate::common::{TestApp, TestDb};
-use gwm_crm::platform::{create_tenant, NewTenant, PlatformError};
+use gwm_crm::platform::{NewTenant, PlatformError, create_tenant};
 
 fn acme() -> NewTenant {
     NewTenant {
@@ -57,13 +57,19 @@ async fn create_tenant_validates_and_creates_everything_or_nothing() {
 /// each write lands in its own tenant, and migrations (which go direct) run again without harm.
 #[tokio::test]
 async fn the_server_works_behind_a_transaction_mode_pooler_with_tenants_interleaving() {
-    let socket = std::env::var("TEST_PGBOUNCER_SOCKET").expect("TEST_PGBOUNCER_SOCKET: run through scripts/test.sh, which starts pgbouncer");
+    let socket = std::env::var("TEST_PGBOUNCER_SOCKET")
+        .expect("TEST_PGBOUNCER_SOCKET: run through scripts/test.sh, which starts pgbouncer");
     let port = std::env::var("TEST_PGBOUNCER_PORT").expect("TEST_PGBOUNCER_PORT");
     let db = TestDb::new().await;
     let app_url = format!("postgres://gwm_app@localhost:{port}/{}?host={socket}", db.name);
     let app = TestApp::spawn(
         db,
-        &[("GWM_SEED_DEMO", "if-empty"), ("APP_DATABASE_URL", &app_url), ("GWM_DB_TRANSACTION_POOLER", "true"), ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000")],
+        &[
+            ("GWM_SEED_DEMO", "if-empty"),
+            ("APP_DATABASE_URL", &app_url),
+            ("GWM_DB_TRANSACTION_POOLER", "true"),
+            ("GWM_SIGN_IN_RATE_PER_MINUTE", "100000"),
+        ],
     )
     .await;
     app.add_tenant("acme", 3, true).await;
@@ -97,12 +103,19 @@ async fn the_server_works_behind_a_transaction_mode_pooler_with_tenants_interlea
             assert!(res.status().is_success() || res.status().is_redirection(), "{}", res.status());
         }
     };
-    let runs = demo.iter().enumerate().map(|(n, b)| work(b, "demo", n)).chain(acme.iter().enumerate().map(|(n, b)| work(b, "acme", n)));
+    let runs = demo
+        .iter()
+        .enumerate()
+        .map(|(n, b)| work(b, "demo", n))
+        .chain(acme.iter().enumerate().map(|(n, b)| work(b, "acme", n)));
     futures::future::join_all(runs).await;
     // Each write in its own tenant, none lost, none crossed.
     assert_eq!(app.count("SELECT count(*) FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'demo' AND p.project_name LIKE 'demo pooled pursuit %'").await, 20);
     assert_eq!(app.count("SELECT count(*) FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme' AND p.project_name LIKE 'acme pooled pursuit %'").await, 20);
-    assert_eq!(app.count("SELECT count(*) FROM opportunity_projects WHERE project_name LIKE '%pooled pursuit%'").await, 40);
+    assert_eq!(
+        app.count("SELECT count(*) FROM opportunity_projects WHERE project_name LIKE '%pooled pursuit%'").await,
+        40
+    );
     // Migrations go straight to PostgreSQL: a second run changes nothing and does not fail.
     let owner = app.db.owner_pool().await;
     gwm_crm::database::migrate(&owner).await.expect("migrations again");
@@ -114,12 +127,17 @@ async fn the_server_works_behind_a_transaction_mode_pooler_with_tenants_interlea
 #[tokio::test]
 async fn a_database_outage_is_answered_at_once_with_try_again_and_passes() {
     use sqlx::{ConnectOptions, Executor};
-    let socket = std::env::var("TEST_PGBOUNCER_SOCKET").expect("TEST_PGBOUNCER_SOCKET: run through scripts/test.sh, which starts pgbouncer");
+    let socket = std::env::var("TEST_PGBOUNCER_SOCKET")
+        .expect("TEST_PGBOUNCER_SOCKET: run through scripts/test.sh, which starts pgbouncer");
     let port: u16 = std::env::var("TEST_PGBOUNCER_PORT").expect("TEST_PGBOUNCER_PORT").parse().expect("port");
     let db = TestDb::new().await;
     let name = db.name.clone();
     let app_url = format!("postgres://gwm_app@localhost:{port}/{name}?host={socket}");
-    let app = TestApp::spawn(db, &[("GWM_SEED_DEMO", "if-empty"), ("APP_DATABASE_URL", &app_url), ("GWM_DB_TRANSACTION_POOLER", "true")]).await;
+    let app = TestApp::spawn(
+        db,
+        &[("GWM_SEED_DEMO", "if-empty"), ("APP_DATABASE_URL", &app_url), ("GWM_DB_TRANSACTION_POOLER", "true")],
+    )
+    .await;
     let cm = app.demo_user("jordan.reyes").await;
     assert_eq!(cm.call("/api/projects/table", &[]).await.status(), 200);
     let mut console = sqlx::postgres::PgConnectOptions::new()

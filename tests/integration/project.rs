@@ -1,7 +1,7 @@
 //! The project page's server functions: details, overrides of synced fields (typed, with a reason, both
 //! values kept), history, permissions and other tenants' ids.
 
-use crate::common::{status_and_message, TestApp};
+use crate::common::{TestApp, status_and_message};
 use serde_json::Value;
 
 fn synced<'a>(detail: &'a Value, field: &str) -> &'a Value {
@@ -28,7 +28,14 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
             status_and_message(cm.call("/api/projects/override", &pairs).await).await
         }
     };
-    let base = |field: &str, value: &str, reason: &str| vec![("project_id", id.clone()), ("field", field.to_string()), ("value", value.to_string()), ("reason", reason.to_string())];
+    let base = |field: &str, value: &str, reason: &str| {
+        vec![
+            ("project_id", id.clone()),
+            ("field", field.to_string()),
+            ("value", value.to_string()),
+            ("reason", reason.to_string()),
+        ]
+    };
     assert_eq!(over(base("budget", "1", "x")).await.0, 422);
     let (s, m) = over(base("response_due_date", "next week", "RFP slipped")).await;
     assert_eq!((s, m.contains("YYYY-MM-DD")), (422, true), "{m}");
@@ -37,7 +44,8 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
     let (s, _) = over(base("estimated_value_max", "-5", "why")).await;
     assert_eq!(s, 422);
 
-    let (s, m) = over(base("title", "Zero Trust Pilot (renamed by the CO)", "CO renamed it on the industry day call")).await;
+    let (s, m) =
+        over(base("title", "Zero Trust Pilot (renamed by the CO)", "CO renamed it on the industry day call")).await;
     assert_eq!(s, 200, "{m}");
     over(base("response_due_date", "2027-04-30", "Amendment 3 moves the date; not synced yet")).await;
     let detail = cm.ok("/api/projects/detail", &[("project_id", &id)]).await;
@@ -45,32 +53,82 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
     assert_eq!(title["external"], source_title.as_str(), "the source value stays visible");
     assert_eq!(title["override_value"], "Zero Trust Pilot (renamed by the CO)");
     assert_eq!(title["override_reason"], "CO renamed it on the industry day call");
-    assert!(synced(&detail, "response_due_date")["override_value"].as_str().expect("date").starts_with("2027-04-30T21:00:00"));
+    assert!(
+        synced(&detail, "response_due_date")["override_value"]
+            .as_str()
+            .expect("date")
+            .starts_with("2027-04-30T21:00:00")
+    );
     // A second override replaces the first; the first stays in the record.
     over(base("title", "Zero Trust Pilot", "Shorter")).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_project_overrides WHERE opportunity_project_id = '{id}' AND field_name = 'title'")).await, 2);
     assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_project_overrides WHERE opportunity_project_id = '{id}' AND field_name = 'title' AND is_active")).await, 1);
     cm.ok("/api/projects/remove-override", &[("project_id", &id), ("field", "title")]).await;
-    assert_eq!(status_and_message(cm.call("/api/projects/remove-override", &[("project_id", &id), ("field", "title")]).await).await, (404, "Override".into()));
+    assert_eq!(
+        status_and_message(cm.call("/api/projects/remove-override", &[("project_id", &id), ("field", "title")]).await)
+            .await,
+        (404, "Override".into())
+    );
     let detail = cm.ok("/api/projects/detail", &[("project_id", &id)]).await;
     assert_eq!(synced(&detail, "title")["override_value"], Value::Null);
     let history = detail["history"].as_array().expect("history");
     assert_eq!(history.iter().filter(|h| h["field_name"] == "title").count(), 3, "{history:?}");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND change_category = 'override'")).await, 4);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND change_category = 'override'"
+        ))
+        .await,
+        4
+    );
 
     // A viewer reads but cannot override (recorded); another tenant's project is not found.
     let viewer = app.demo_user("taylor.brooks").await;
     assert_eq!(viewer.ok("/api/projects/detail", &[("project_id", &id)]).await["can_override"], false);
-    let (s, _) = status_and_message(viewer.call("/api/projects/override", &[("project_id", &id), ("field", "title"), ("value", "x"), ("reason", "y")]).await).await;
+    let (s, _) = status_and_message(
+        viewer
+            .call("/api/projects/override", &[("project_id", &id), ("field", "title"), ("value", "x"), ("reason", "y")])
+            .await,
+    )
+    .await;
     assert_eq!(s, 403);
-    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.override'").await, 1);
-    let foreign = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
-    assert_eq!(status_and_message(cm.call("/api/projects/detail", &[("project_id", &foreign)]).await).await, (404, "Project".into()));
-    assert_eq!(status_and_message(cm.call("/api/projects/override", &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")]).await).await.0, 404);
+    assert_eq!(
+        app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.override'").await,
+        1
+    );
+    let foreign = app
+        .id_of(
+            "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'",
+        )
+        .await
+        .to_string();
+    assert_eq!(
+        status_and_message(cm.call("/api/projects/detail", &[("project_id", &foreign)]).await).await,
+        (404, "Project".into())
+    );
+    assert_eq!(
+        status_and_message(
+            cm.call(
+                "/api/projects/override",
+                &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")]
+            )
+            .await
+        )
+        .await
+        .0,
+        404
+    );
     assert_eq!(status_and_message(cm.call("/api/projects/detail", &[("project_id", "garbage")]).await).await.0, 404);
     // A project with no synced data has nothing to override.
     let acme_admin = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
-    let (s, m) = status_and_message(acme_admin.call("/api/projects/override", &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")]).await).await;
+    let (s, m) = status_and_message(
+        acme_admin
+            .call(
+                "/api/projects/override",
+                &[("project_id", &foreign), ("field", "title"), ("value", "x"), ("reason", "y")],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("no synced data")), (422, true), "{m}");
 }
 

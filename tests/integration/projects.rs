@@ -1,7 +1,7 @@
 //! The table view, CSV export, and creating, editing, archiving and restoring projects: paging and sorting on
 //! the server, every refusal with a message, history and audit rows, the plan limit, other tenants' ids.
 
-use crate::common::{status_and_message, TestApp, TENANT_PASSWORD};
+use crate::common::{TENANT_PASSWORD, TestApp, status_and_message};
 use serde_json::Value;
 
 fn column(table: &Value, key: &str) -> Vec<String> {
@@ -26,7 +26,13 @@ async fn the_table_sorts_and_pages_on_the_server_with_the_boards_filters() {
     assert_eq!((past_the_end["rows"].as_array().map(Vec::len), &past_the_end["total"]), (Some(0), &Value::from(60)));
 
     let by_value = cm.ok("/api/projects/table", &[("query[sort]", "value"), ("query[descending]", "true")]).await;
-    let values: Vec<f64> = by_value["rows"].as_array().expect("rows").iter().filter_map(|r| r["estimated_value"].as_str()).map(|v| v.parse().expect("number")).collect();
+    let values: Vec<f64> = by_value["rows"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| r["estimated_value"].as_str())
+        .map(|v| v.parse().expect("number"))
+        .collect();
     assert!(values.len() > 40 && values.windows(2).all(|w| w[0] >= w[1]), "largest first: {values:?}");
     let by_name = cm.ok("/api/projects/table", &[("query[sort]", "name")]).await;
     let ordered = column(&by_name, "project_name");
@@ -34,13 +40,21 @@ async fn the_table_sorts_and_pages_on_the_server_with_the_boards_filters() {
     sorted.sort_by_key(|n| n.to_lowercase());
     assert_eq!(ordered, sorted);
 
-    let awarded_mine = cm.ok("/api/projects/table", &[("query[filter][mine]", "true"), ("query[filter][priority]", "high")]).await;
+    let awarded_mine =
+        cm.ok("/api/projects/table", &[("query[filter][mine]", "true"), ("query[filter][priority]", "high")]).await;
     for row in awarded_mine["rows"].as_array().expect("rows") {
-        assert_eq!((row["capture_manager_name"].as_str(), row["priority_level"].as_str()), (Some("Jordan Reyes"), Some("high")));
+        assert_eq!(
+            (row["capture_manager_name"].as_str(), row["priority_level"].as_str()),
+            (Some("Jordan Reyes"), Some("high"))
+        );
     }
     assert_eq!(awarded_mine["total"].as_i64(), awarded_mine["rows"].as_array().map(|r| r.len() as i64));
 
-    for (key, value, says) in [("query[page]", "0", "1 to 10000"), ("query[filter][naics]", "54x", "digits only"), ("query[filter][due_within]", "900", "1 to 365")] {
+    for (key, value, says) in [
+        ("query[page]", "0", "1 to 10000"),
+        ("query[filter][naics]", "54x", "digits only"),
+        ("query[filter][due_within]", "900", "1 to 365"),
+    ] {
         let (s, m) = status_and_message(cm.call("/api/projects/table", &[(key, value)]).await).await;
         assert_eq!((s, m.contains(says)), (422, true), "{key}={value}: {m}");
     }
@@ -60,7 +74,9 @@ async fn the_csv_export_is_the_current_view_defused_and_audited() {
     let res = cm.get("/projects/export.csv?sort=name").await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
-    assert!(res.headers()["content-disposition"].to_str().expect("header").starts_with("attachment; filename=\"projects-"));
+    assert!(
+        res.headers()["content-disposition"].to_str().expect("header").starts_with("attachment; filename=\"projects-")
+    );
     let csv = res.text().await.expect("csv");
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 61, "a header and all 60 pursuits, not one page");
@@ -69,9 +85,13 @@ async fn the_csv_export_is_the_current_view_defused_and_audited() {
 
     let mine = cm.get("/projects/export.csv?mine=1").await.text().await.expect("csv");
     let mine_rows = mine.split("\r\n").filter(|l| !l.is_empty()).count() - 1;
-    let expected = cm.ok("/api/projects/table", &[("query[filter][mine]", "true")]).await["total"].as_i64().expect("total");
+    let expected =
+        cm.ok("/api/projects/table", &[("query[filter][mine]", "true")]).await["total"].as_i64().expect("total");
     assert_eq!(mine_rows as i64, expected, "the export holds exactly the filtered view");
-    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'export' AND risk_level = 'medium'").await, 2);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'export' AND risk_level = 'medium'").await,
+        2
+    );
 
     let bad = cm.get("/projects/export.csv?naics=abc").await;
     assert_eq!(bad.status(), 422);
@@ -85,7 +105,12 @@ fn form<'a>(pairs: &[(&'a str, &'a str)]) -> Vec<(String, &'a str)> {
     pairs.iter().map(|(k, v)| (format!("input[{k}]"), *v)).collect()
 }
 
-async fn call_form(b: &crate::common::Browser, path: &str, extra: &[(&str, &str)], fields: &[(&str, &str)]) -> reqwest::Response {
+async fn call_form(
+    b: &crate::common::Browser,
+    path: &str,
+    extra: &[(&str, &str)],
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
     let owned = form(fields);
     let mut all: Vec<(&str, &str)> = extra.to_vec();
     all.extend(owned.iter().map(|(k, v)| (k.as_str(), *v)));
@@ -100,33 +125,55 @@ async fn creating_and_editing_a_project_checks_everything_and_records_each_chang
     let jordan = app.id_of("SELECT id FROM users WHERE email = 'jordan.reyes@demo.gwm.test'").await.to_string();
     let foreign_user = app.id_of("SELECT id FROM users WHERE email = 'viewer@acme.test'").await.to_string();
 
-    let (s, m) = status_and_message(call_form(&cm, "/api/projects/create", &[], &[("project_name", " "), ("win_probability_score", "120"), ("response_due_date", "soon")]).await).await;
+    let (s, m) = status_and_message(
+        call_form(
+            &cm,
+            "/api/projects/create",
+            &[],
+            &[("project_name", " "), ("win_probability_score", "120"), ("response_due_date", "soon")],
+        )
+        .await,
+    )
+    .await;
     assert_eq!(s, 422);
     for part in ["project name is required", "0 to 100", "YYYY-MM-DD"] {
         assert!(m.contains(part), "{part}: {m}");
     }
-    let (s, m) = status_and_message(call_form(&cm, "/api/projects/create", &[], &[("project_name", "X"), ("capture_manager", &foreign_user)]).await).await;
+    let (s, m) = status_and_message(
+        call_form(&cm, "/api/projects/create", &[], &[("project_name", "X"), ("capture_manager", &foreign_user)]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("not an active user")), (422, true), "another tenant's user is unknown here: {m}");
     let before = app.count("SELECT count(*) FROM opportunity_projects").await;
     assert_eq!(before, 61, "nothing half-written by the refusals");
 
-    let created = call_form(&cm, "/api/projects/create", &[], &[
-        ("project_name", "Navy Cloud Migration"),
-        ("agency_name", "Department of the Navy"),
-        ("pipeline_stage", "phase_1"),
-        ("priority_level", "high"),
-        ("win_probability_score", "35"),
-        ("capture_manager", &jordan),
-        ("estimated_value", "$4,200,000"),
-        ("response_due_date", "2027-02-01"),
-        ("naics_codes", "541512"),
-    ]).await;
+    let created = call_form(
+        &cm,
+        "/api/projects/create",
+        &[],
+        &[
+            ("project_name", "Navy Cloud Migration"),
+            ("agency_name", "Department of the Navy"),
+            ("pipeline_stage", "phase_1"),
+            ("priority_level", "high"),
+            ("win_probability_score", "35"),
+            ("capture_manager", &jordan),
+            ("estimated_value", "$4,200,000"),
+            ("response_due_date", "2027-02-01"),
+            ("naics_codes", "541512"),
+        ],
+    )
+    .await;
     assert_eq!(created.status(), 200);
     let id = created.json::<Value>().await.expect("id").as_str().expect("id").to_string();
     let table = cm.ok("/api/projects/table", &[("query[filter][q]", "Navy Cloud")]).await;
     assert_eq!(table["rows"][0]["estimated_value"], "4200000.00", "the typed value shows like a synced one");
     assert_eq!(table["rows"][0]["pipeline_stage"], "phase_1");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE action_type = 'create' AND entity_id = '{id}'")).await, 1);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM audit_logs WHERE action_type = 'create' AND entity_id = '{id}'"))
+            .await,
+        1
+    );
 
     let form_data = cm.ok("/api/projects/form", &[("project_id", &id)]).await;
     let version = form_data["input"]["version"].as_str().expect("version").to_string();
@@ -135,16 +182,22 @@ async fn creating_and_editing_a_project_checks_everything_and_records_each_chang
         let id = id.clone();
         let cm = &cm;
         async move {
-            call_form(cm, "/api/projects/update", &[("project_id", &id)], &[
-                ("project_name", "Navy Cloud Migration"),
-                ("agency_name", "Department of the Navy"),
-                ("priority_level", "critical"),
-                ("win_probability_score", pwin),
-                ("estimated_value", "5000000"),
-                ("response_due_date", "2027-02-01"),
-                ("naics_codes", "541512"),
-                ("version", &version),
-            ]).await
+            call_form(
+                cm,
+                "/api/projects/update",
+                &[("project_id", &id)],
+                &[
+                    ("project_name", "Navy Cloud Migration"),
+                    ("agency_name", "Department of the Navy"),
+                    ("priority_level", "critical"),
+                    ("win_probability_score", pwin),
+                    ("estimated_value", "5000000"),
+                    ("response_due_date", "2027-02-01"),
+                    ("naics_codes", "541512"),
+                    ("version", &version),
+                ],
+            )
+            .await
         }
     };
     assert_eq!(edit(version.clone(), "40").await.status(), 200);
@@ -158,13 +211,32 @@ async fn creating_and_editing_a_project_checks_everything_and_records_each_chang
     let (s, m) = status_and_message(edit(version, "45").await).await;
     assert_eq!((s, m.contains("after you opened the form")), (409, true), "a stale form does not overwrite: {m}");
 
-    let foreign = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
-    assert_eq!(status_and_message(call_form(&cm, "/api/projects/update", &[("project_id", &foreign)], &[("project_name", "Mine now")]).await).await.0, 404);
+    let foreign = app
+        .id_of(
+            "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'",
+        )
+        .await
+        .to_string();
+    assert_eq!(
+        status_and_message(
+            call_form(&cm, "/api/projects/update", &[("project_id", &foreign)], &[("project_name", "Mine now")]).await
+        )
+        .await
+        .0,
+        404
+    );
     assert_eq!(status_and_message(cm.call("/api/projects/form", &[("project_id", &foreign)]).await).await.0, 404);
-    assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_projects WHERE id = '{foreign}' AND project_name = 'Mine now'")).await, 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM opportunity_projects WHERE id = '{foreign}' AND project_name = 'Mine now'"
+        ))
+        .await,
+        0
+    );
 
     let viewer = app.demo_user("taylor.brooks").await;
-    let (s, _) = status_and_message(call_form(&viewer, "/api/projects/create", &[], &[("project_name", "Nope")]).await).await;
+    let (s, _) =
+        status_and_message(call_form(&viewer, "/api/projects/create", &[], &[("project_name", "Nope")]).await).await;
     assert_eq!(s, 403);
 }
 
@@ -172,33 +244,63 @@ async fn creating_and_editing_a_project_checks_everything_and_records_each_chang
 async fn archiving_takes_a_project_off_the_board_and_the_plan_limit_holds() {
     let app = TestApp::with_demo().await;
     let admin = app.demo_user("admin").await;
-    let id = app.id_of("SELECT id FROM opportunity_projects WHERE pipeline_stage = 'phase_2' ORDER BY project_name LIMIT 1").await.to_string();
-    let (s, m) = status_and_message(admin.call("/api/projects/archive", &[("project_id", &id), ("reason", " ")]).await).await;
+    let id = app
+        .id_of("SELECT id FROM opportunity_projects WHERE pipeline_stage = 'phase_2' ORDER BY project_name LIMIT 1")
+        .await
+        .to_string();
+    let (s, m) =
+        status_and_message(admin.call("/api/projects/archive", &[("project_id", &id), ("reason", " ")]).await).await;
     assert_eq!((s, m.contains("reason")), (422, true), "{m}");
     admin.ok("/api/projects/archive", &[("project_id", &id), ("reason", "No-bid: outside our NAICS")]).await;
     assert_eq!(admin.ok("/api/projects/table", &[]).await["total"], 59);
-    let (s, _) = status_and_message(admin.call("/api/projects/archive", &[("project_id", &id), ("reason", "again")]).await).await;
+    let (s, _) =
+        status_and_message(admin.call("/api/projects/archive", &[("project_id", &id), ("reason", "again")]).await)
+            .await;
     assert_eq!(s, 409);
-    let (s, m) = status_and_message(call_form(&admin, "/api/projects/update", &[("project_id", &id)], &[("project_name", "Edited")]).await).await;
+    let (s, m) = status_and_message(
+        call_form(&admin, "/api/projects/update", &[("project_id", &id)], &[("project_name", "Edited")]).await,
+    )
+    .await;
     assert_eq!((s, m.contains("restore it before editing")), (422, true), "{m}");
 
     // The plan is full at 59 open projects: no new one, and no restore, until there is room.
     app.owner_exec("UPDATE tenants SET max_opportunity_projects = 59 WHERE subdomain = 'demo'").await;
-    let (s, m) = status_and_message(call_form(&admin, "/api/projects/create", &[], &[("project_name", "One too many")]).await).await;
+    let (s, m) =
+        status_and_message(call_form(&admin, "/api/projects/create", &[], &[("project_name", "One too many")]).await)
+            .await;
     assert_eq!((s, m.contains("plan allows 59 open projects")), (422, true), "{m}");
     let (s, m) = status_and_message(admin.call("/api/projects/restore", &[("project_id", &id)]).await).await;
     assert_eq!((s, m.contains("plan allows")), (422, true), "{m}");
     app.owner_exec("UPDATE tenants SET max_opportunity_projects = 500 WHERE subdomain = 'demo'").await;
     admin.ok("/api/projects/restore", &[("project_id", &id)]).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_projects WHERE id = '{id}' AND project_status = 'active' AND archived_at IS NULL")).await, 1);
-    assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE entity_id = '{id}' AND action_type IN ('archive', 'restore')")).await, 2);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_logs WHERE entity_id = '{id}' AND action_type IN ('archive', 'restore')"
+        ))
+        .await,
+        2
+    );
 
     app.add_tenant("acme", 1, true).await;
-    let foreign = app.id_of("SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'").await.to_string();
-    assert_eq!(status_and_message(admin.call("/api/projects/archive", &[("project_id", &foreign), ("reason", "x")]).await).await.0, 404);
+    let foreign = app
+        .id_of(
+            "SELECT p.id FROM opportunity_projects p JOIN tenants t ON t.id = p.tenant_id WHERE t.subdomain = 'acme'",
+        )
+        .await
+        .to_string();
+    assert_eq!(
+        status_and_message(admin.call("/api/projects/archive", &[("project_id", &foreign), ("reason", "x")]).await)
+            .await
+            .0,
+        404
+    );
     assert_eq!(status_and_message(admin.call("/api/projects/restore", &[("project_id", &foreign)]).await).await.0, 404);
     let viewer = app.demo_user("taylor.brooks").await;
-    assert_eq!(status_and_message(viewer.call("/api/projects/archive", &[("project_id", &id), ("reason", "x")]).await).await.0, 403);
+    assert_eq!(
+        status_and_message(viewer.call("/api/projects/archive", &[("project_id", &id), ("reason", "x")]).await).await.0,
+        403
+    );
 }
 
 #[tokio::test]
@@ -210,7 +312,10 @@ async fn the_dashboard_adds_up_the_tenants_own_pipeline() {
     let stages = dashboard["stages"].as_array().expect("stages");
     assert_eq!(stages.len(), 9);
     for (stage, column) in stages.iter().zip(board["columns"].as_array().expect("columns")) {
-        assert_eq!((&stage["stage"], &stage["count"], &stage["total_value"]), (&column["stage"], &column["count"], &column["total_value"]));
+        assert_eq!(
+            (&stage["stage"], &stage["count"], &stage["total_value"]),
+            (&column["stage"], &column["count"], &column["total_value"])
+        );
     }
     assert!(dashboard["won"].as_i64().expect("won") + dashboard["lost"].as_i64().expect("lost") > 0);
     assert!(!dashboard["mine"].as_array().expect("mine").is_empty(), "Jordan manages demo pursuits");
@@ -223,7 +328,8 @@ async fn the_dashboard_adds_up_the_tenants_own_pipeline() {
     app.add_tenant("acme", 2, true).await;
     let acme = app.signed_in(Some("acme"), "viewer@acme.test", TENANT_PASSWORD).await;
     let theirs = acme.ok("/api/dashboard", &[]).await;
-    let count: i64 = theirs["stages"].as_array().expect("stages").iter().map(|s| s["count"].as_i64().expect("count")).sum();
+    let count: i64 =
+        theirs["stages"].as_array().expect("stages").iter().map(|s| s["count"].as_i64().expect("count")).sum();
     assert_eq!(count, 2, "only acme's own projects");
     assert_eq!(theirs["changes"].as_array().map(Vec::len), Some(0));
     assert_eq!(theirs["overdue"].as_array().map(Vec::len), Some(0));
@@ -253,12 +359,19 @@ async fn naming_who_leads_a_pursuit_is_an_explicit_audited_decision() {
                 ("version", text("version")),
             ];
             let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-            status_and_message(call_form(&browser, "/api/projects/update", &[("project_id", &project)], &pairs).await).await
+            status_and_message(call_form(&browser, "/api/projects/update", &[("project_id", &project)], &pairs).await)
+                .await
         }
     };
     let (s, m) = edit("elena.fischer", elena.clone()).await;
     assert_eq!(s, 403, "a proposal manager cannot make herself capture manager: {m}");
-    assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_projects WHERE id = '{project}' AND assigned_capture_manager = '{elena}'")).await, 0);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM opportunity_projects WHERE id = '{project}' AND assigned_capture_manager = '{elena}'"
+        ))
+        .await,
+        0
+    );
     assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.create' AND NOT permission_granted").await, 1);
     let (s, m) = edit("jordan.reyes", elena.clone()).await;
     assert_eq!(s, 200, "a capture manager decides it: {m}");

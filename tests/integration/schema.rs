@@ -7,11 +7,32 @@ use uuid::Uuid;
 
 /// Every table of the PostgreSQL model plus capture_plans and proposals from the Prisma schema.
 const SEED_TABLES: &[&str] = &[
-    "tenants", "tenant_configurations", "users", "roles", "user_roles", "external_opportunity_sources",
-    "opportunity_projects", "external_opportunity_data", "opportunity_project_overrides", "organizations", "contacts",
-    "opportunity_project_contacts", "document_categories", "documents", "document_associations",
-    "document_access_logs", "activities", "activity_participants", "audit_logs", "change_history", "user_sessions",
-    "permission_audit", "polling_configurations", "api_integration_logs", "external_data_changes", "capture_plans",
+    "tenants",
+    "tenant_configurations",
+    "users",
+    "roles",
+    "user_roles",
+    "external_opportunity_sources",
+    "opportunity_projects",
+    "external_opportunity_data",
+    "opportunity_project_overrides",
+    "organizations",
+    "contacts",
+    "opportunity_project_contacts",
+    "document_categories",
+    "documents",
+    "document_associations",
+    "document_access_logs",
+    "activities",
+    "activity_participants",
+    "audit_logs",
+    "change_history",
+    "user_sessions",
+    "permission_audit",
+    "polling_configurations",
+    "api_integration_logs",
+    "external_data_changes",
+    "capture_plans",
     "proposals",
 ];
 
@@ -30,7 +51,8 @@ async fn migrations_apply_to_an_empty_database_and_a_restart_changes_nothing() {
     // A restart of the server applies migrations again: nothing new, nothing broken.
     gwm_crm::database::migrate(&owner).await.expect("second run");
     let app = TestApp::spawn(db, &[]).await;
-    let again: i64 = sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&owner).await.expect("count");
+    let again: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM _sqlx_migrations").fetch_one(&owner).await.expect("count");
     assert_eq!(again as usize, MIGRATOR.iter().count());
     let schema_after = column_signature(&owner).await;
     assert_eq!(schema_before, schema_after);
@@ -104,11 +126,12 @@ async fn every_tenant_owned_table_has_tenant_id_and_forced_rls_with_a_restrictiv
 async fn the_app_role_owns_nothing_and_cannot_bypass_rls() {
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    let (superuser, bypass, createrole, createdb): (bool, bool, bool, bool) =
-        sqlx::query_as("SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'gwm_app'")
-            .fetch_one(&owner)
-            .await
-            .expect("role");
+    let (superuser, bypass, createrole, createdb): (bool, bool, bool, bool) = sqlx::query_as(
+        "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = 'gwm_app'",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("role");
     assert!(!superuser && !bypass && !createrole && !createdb);
     let owned: i64 = sqlx::query_scalar(
         "SELECT (SELECT count(*) FROM pg_class WHERE relowner = 'gwm_app'::regrole) \
@@ -139,7 +162,9 @@ async fn the_app_role_has_least_privilege_on_tenants_and_functions() {
                 .expect("privilege")
         }
     };
-    for column in ["name", "subdomain", "plan_type", "max_users", "max_opportunity_projects", "is_active", "subscription_status"] {
+    for column in
+        ["name", "subdomain", "plan_type", "max_users", "max_opportunity_projects", "is_active", "subscription_status"]
+    {
         assert!(!may_update(column).await, "gwm_app may not update tenants.{column}");
     }
     assert!(may_update("updated_at").await, "locking its row needs one column");
@@ -180,22 +205,44 @@ async fn closed_sets_agree_with_the_database() {
     let owner = db.owner_pool().await;
     let tenant = Uuid::new_v4();
     let mut tx = owner.begin().await.expect("tx");
-    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(tenant.to_string()).execute(&mut *tx).await.expect("set");
-    sqlx::query("INSERT INTO tenants (id, name, subdomain) VALUES ($1, 'Sets', 'sets')").bind(tenant).execute(&mut *tx).await.expect("tenant");
+    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+        .bind(tenant.to_string())
+        .execute(&mut *tx)
+        .await
+        .expect("set");
+    sqlx::query("INSERT INTO tenants (id, name, subdomain) VALUES ($1, 'Sets', 'sets')")
+        .bind(tenant)
+        .execute(&mut *tx)
+        .await
+        .expect("tenant");
 
     let insert = "INSERT INTO opportunity_projects (tenant_id, project_name, pipeline_stage, project_status, priority_level, \
                   archived_at, created_by_system) VALUES ($1, 'p', $2, $3, $4, CASE WHEN $3 = 'archived' THEN now() END, 'workflow')";
     for stage in PipelineStage::ALL {
         for status in ProjectStatus::ALL {
             for priority in Priority::ALL {
-                sqlx::query(insert).bind(tenant).bind(stage).bind(status).bind(priority).execute(&mut *tx).await
+                sqlx::query(insert)
+                    .bind(tenant)
+                    .bind(stage)
+                    .bind(status)
+                    .bind(priority)
+                    .execute(&mut *tx)
+                    .await
                     .unwrap_or_else(|e| panic!("{stage}/{status}/{priority} refused: {e}"));
             }
         }
     }
-    for (stage, status, priority) in [("phase_7", "active", "low"), ("phase_1", "dormant", "low"), ("phase_1", "active", "urgent")] {
+    for (stage, status, priority) in
+        [("phase_7", "active", "low"), ("phase_1", "dormant", "low"), ("phase_1", "active", "urgent")]
+    {
         sqlx::query("SAVEPOINT s").execute(&mut *tx).await.expect("savepoint");
-        let err = sqlx::query(insert).bind(tenant).bind(stage).bind(status).bind(priority).execute(&mut *tx).await
+        let err = sqlx::query(insert)
+            .bind(tenant)
+            .bind(stage)
+            .bind(status)
+            .bind(priority)
+            .execute(&mut *tx)
+            .await
             .expect_err("an unknown value must be refused");
         assert_eq!(err.as_database_error().and_then(|e| e.code()).as_deref(), Some("23514"), "{err}");
         sqlx::query("ROLLBACK TO SAVEPOINT s").execute(&mut *tx).await.expect("rollback");
@@ -210,7 +257,10 @@ async fn archiving_changes_status_and_keeps_everything_with_a_trail() {
     let tenant = Uuid::new_v4();
     let mut tx = owner.begin().await.expect("tx");
     sqlx::query("SELECT test_fill_tenant($1, 'arch')").bind(tenant).execute(&mut *tx).await.expect("fill");
-    sqlx::query("UPDATE opportunity_projects SET project_status = 'completed'").execute(&mut *tx).await.expect("complete");
+    sqlx::query("UPDATE opportunity_projects SET project_status = 'completed'")
+        .execute(&mut *tx)
+        .await
+        .expect("complete");
     let archived: i32 = sqlx::query_scalar("SELECT archive_completed_projects(now() + interval '1 day')")
         .fetch_one(&mut *tx)
         .await

@@ -2,7 +2,7 @@
 //! what it must (unknown or reused RelayState, tampered responses), with audit rows. The full sign-in
 //! through a real IdP is the Playwright test end2end/tests/sso.spec.ts.
 
-use crate::common::{status_and_message, Browser, TestApp};
+use crate::common::{Browser, TestApp, status_and_message};
 use serde_json::Value;
 
 const IDP_METADATA: &str = include_str!("../../app/tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
@@ -31,22 +31,93 @@ async fn sso_settings_refuse_what_cannot_be_verified_and_explain() {
     app.add_tenant("acme", 0, true).await;
     let admin = app.demo_user("admin").await;
     let no_cert = IDP_METADATA.replace("use=\"signing\"", "use=\"encryption\"");
-    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_xml", no_cert.as_str()), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g"), ("group_mappings", "x = Viewer")]).await).await;
+    let (s, m) = status_and_message(
+        admin
+            .call(
+                "/api/admin/sso/save",
+                &[
+                    ("metadata_xml", no_cert.as_str()),
+                    ("attribute_email", "email"),
+                    ("attribute_first_name", "a"),
+                    ("attribute_last_name", "b"),
+                    ("attribute_groups", "g"),
+                    ("group_mappings", "x = Viewer"),
+                ],
+            )
+            .await,
+    )
+    .await;
     assert_eq!(s, 422);
     assert!(m.contains("signing certificate"), "{m}");
-    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_xml", "<md:EntityDescriptor xmlns:md=\"x\"><unclosed>"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    let (s, m) = status_and_message(
+        admin
+            .call(
+                "/api/admin/sso/save",
+                &[
+                    ("metadata_xml", "<md:EntityDescriptor xmlns:md=\"x\"><unclosed>"),
+                    ("attribute_email", "email"),
+                    ("attribute_first_name", "a"),
+                    ("attribute_last_name", "b"),
+                    ("attribute_groups", "g"),
+                ],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("metadata was refused")), (422, true), "{m}");
     let (s, m) = configure(&admin, &[("group_mappings", "capture-team = Astronaut")]).await;
     assert_eq!((s, m.contains("Astronaut")), (422, true), "{m}");
     let (s, m) = configure(&admin, &[("group_mappings", "just a group")]).await;
     assert_eq!((s, m.contains("line 1")), (422, true), "{m}");
-    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_url", "ftp://idp.example/metadata"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    let (s, m) = status_and_message(
+        admin
+            .call(
+                "/api/admin/sso/save",
+                &[
+                    ("metadata_url", "ftp://idp.example/metadata"),
+                    ("attribute_email", "email"),
+                    ("attribute_first_name", "a"),
+                    ("attribute_last_name", "b"),
+                    ("attribute_groups", "g"),
+                ],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("https://")), (422, true), "{m}");
     // Security finding (SSRF): private addresses and plain http are refused unless the operator allows them
     // explicitly (GWM_ALLOW_PRIVATE_FETCHES), whatever the mode.
-    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_url", "http://127.0.0.1:9/metadata"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    let (s, m) = status_and_message(
+        admin
+            .call(
+                "/api/admin/sso/save",
+                &[
+                    ("metadata_url", "http://127.0.0.1:9/metadata"),
+                    ("attribute_email", "email"),
+                    ("attribute_first_name", "a"),
+                    ("attribute_last_name", "b"),
+                    ("attribute_groups", "g"),
+                ],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("https://")), (422, true), "{m}");
-    let (s, m) = status_and_message(admin.call("/api/admin/sso/save", &[("metadata_url", "https://[::ffff:127.0.0.1]:9/metadata"), ("attribute_email", "email"), ("attribute_first_name", "a"), ("attribute_last_name", "b"), ("attribute_groups", "g")]).await).await;
+    let (s, m) = status_and_message(
+        admin
+            .call(
+                "/api/admin/sso/save",
+                &[
+                    ("metadata_url", "https://[::ffff:127.0.0.1]:9/metadata"),
+                    ("attribute_email", "email"),
+                    ("attribute_first_name", "a"),
+                    ("attribute_last_name", "b"),
+                    ("attribute_groups", "g"),
+                ],
+            )
+            .await,
+    )
+    .await;
     assert_eq!((s, m.contains("internal address")), (422, true), "{m}");
     // Another tenant's role as the default: not found.
     let acme = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
@@ -89,10 +160,14 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     let res = browser.get("/saml/login?next=/projects").await;
     assert_eq!(res.status(), 303);
     let binding = res.headers()["set-cookie"].to_str().expect("cookie").to_string();
-    assert!(binding.starts_with("gwm_sso_binding=") && binding.contains("HttpOnly") && binding.contains("Path=/saml/acs"), "{binding}");
+    assert!(
+        binding.starts_with("gwm_sso_binding=") && binding.contains("HttpOnly") && binding.contains("Path=/saml/acs"),
+        "{binding}"
+    );
     let location = res.headers()["location"].to_str().expect("location").to_string();
     assert!(location.starts_with("http://127.0.0.1:18124/saml2/idp/SSOService.php?SAMLRequest="), "{location}");
-    let relay = location.split("RelayState=").nth(1).expect("relay state").split('&').next().expect("relay").to_string();
+    let relay =
+        location.split("RelayState=").nth(1).expect("relay state").split('&').next().expect("relay").to_string();
 
     let acs = |form: Vec<(&'static str, String)>| {
         let browser = &browser;
@@ -111,7 +186,11 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     // the attacker's own response) signs nobody in there and does not use the sign-in up.
     let other = app.browser(None);
     let res = other
-        .call_from(Some("http://127.0.0.1:18124"), "/saml/acs", &[("SAMLResponse", forged.as_str()), ("RelayState", relay.as_str())])
+        .call_from(
+            Some("http://127.0.0.1:18124"),
+            "/saml/acs",
+            &[("SAMLResponse", forged.as_str()), ("RelayState", relay.as_str())],
+        )
         .await;
     assert_eq!(res.status(), 400);
     assert!(res.text().await.expect("html").contains("another browser"));
@@ -134,10 +213,19 @@ async fn the_acs_refuses_unknown_reused_and_forged_responses() {
     // Each refusal is on record with what the response claimed: unknown, other browser, already used.
     let unbound = app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'login_failed' AND entity_type = 'saml_request' AND NOT access_granted AND after_values->'response'->>'issuer' IS NOT NULL").await;
     assert_eq!(unbound, 3);
-    assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE after_values->>'reason' LIKE '%another browser%'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_logs WHERE after_values->>'reason' LIKE '%another browser%'").await,
+        1
+    );
     // Only SSO admins may run the test sign-in.
     assert_eq!(app.demo_user("jordan.reyes").await.get("/saml/login?test=1").await.status(), 403);
-    assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.sso' AND NOT permission_granted").await, 1);
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM permission_audit WHERE permission_checked = 'admin.sso' AND NOT permission_granted"
+        )
+        .await,
+        1
+    );
     assert_eq!(admin.get("/saml/login?test=1").await.status(), 303);
 }
 
@@ -151,7 +239,12 @@ fn base64_of(stored: &str) -> String {
 /// of an admin permission keeps it.
 #[tokio::test]
 async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
-    use app::{audit::Actor, db::begin_tenant_tx, ids::{RoleId, TenantId, UserId}, sso::ssr::acs::reconcile_roles};
+    use app::{
+        audit::Actor,
+        db::begin_tenant_tx,
+        ids::{RoleId, TenantId, UserId},
+        sso::ssr::acs::reconcile_roles,
+    };
     let app = TestApp::with_demo().await;
     let admin = app.demo_user("admin").await;
     let tenant = TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
@@ -165,7 +258,14 @@ async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
     for name in ["Capture manager", "Viewer", "Proposal manager", "Tenant admin"] {
         roles.insert(name, RoleId::from_uuid(app.id_of(&format!("SELECT id FROM roles WHERE name = '{name}'")).await));
     }
-    let actor = Actor { tenant_id: tenant, user_id: Some(person), session_id: None, ip: None, user_agent: None, request_id: "sso-test".into() };
+    let actor = Actor {
+        tenant_id: tenant,
+        user_id: Some(person),
+        session_id: None,
+        ip: None,
+        user_agent: None,
+        request_id: "sso-test".into(),
+    };
     let sign_in = |groups_give: Vec<&'static str>| {
         let (pool, actor, roles) = (app.state.pool.clone(), actor.clone(), roles.clone());
         async move {
@@ -192,7 +292,12 @@ async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
         let person_id = person_id.clone();
         async move {
             let detail = admin.ok("/api/admin/users/detail", &[("user_id", &person_id)]).await;
-            detail["assignments"].as_array().expect("assignments").iter().find(|a| a["role_name"] == role).expect("assignment")["id"]
+            detail["assignments"]
+                .as_array()
+                .expect("assignments")
+                .iter()
+                .find(|a| a["role_name"] == role)
+                .expect("assignment")["id"]
                 .as_str()
                 .expect("id")
                 .to_string()
@@ -201,18 +306,30 @@ async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
 
     sign_in(vec!["Capture manager"]).await;
     assert_eq!(held().await, ["Capture manager"]);
-    admin.ok("/api/admin/users/assign-role", &[("user_id", &person_id), ("role_id", &roles["Proposal manager"].to_string())]).await;
+    admin
+        .ok(
+            "/api/admin/users/assign-role",
+            &[("user_id", &person_id), ("role_id", &roles["Proposal manager"].to_string())],
+        )
+        .await;
     // They leave the capture group: its role goes, the hand-given one stays.
     sign_in(vec!["Viewer"]).await;
     assert_eq!(held().await, ["Proposal manager", "Viewer"]);
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE operation_description LIKE 'SSO sign-in took away the role Capture manager%'").await, 1);
     assert_eq!(app.count("SELECT count(*) FROM audit_logs WHERE operation_description = 'SSO sign-in gave the role Viewer from the person''s groups'").await, 1);
     // An admin takes the SSO role away: the next sign-in does not give it back.
-    admin.ok("/api/admin/users/remove-role", &[("user_id", &person_id), ("assignment_id", &assignment_of("Viewer").await)]).await;
+    admin
+        .ok(
+            "/api/admin/users/remove-role",
+            &[("user_id", &person_id), ("assignment_id", &assignment_of("Viewer").await)],
+        )
+        .await;
     sign_in(vec!["Viewer"]).await;
     assert_eq!(held().await, ["Proposal manager"]);
     // Given back by hand, it is the admin's: a sign-in without the group leaves it.
-    admin.ok("/api/admin/users/assign-role", &[("user_id", &person_id), ("role_id", &roles["Viewer"].to_string())]).await;
+    admin
+        .ok("/api/admin/users/assign-role", &[("user_id", &person_id), ("role_id", &roles["Viewer"].to_string())])
+        .await;
     sign_in(vec![]).await;
     assert_eq!(held().await, ["Proposal manager", "Viewer"]);
     // The last holder of the admin permissions keeps them, on record, when the group no longer gives them.

@@ -1,15 +1,16 @@
 //! The document storage backends, both through the same suite: local disk, and S3 against the real
 //! S3-protocol server (s3s-fs) that scripts/test.sh starts.
 
-use app::documents::storage::{ByteStream, LocalDisk, ObjectStore, Provider, S3Settings, S3Store, StorageError, StorageKey};
+use app::storage::{ByteStream, LocalDisk, ObjectStore, Provider, S3Settings, S3Store, StorageError, StorageKey};
 use bytes::Bytes;
-use futures::{stream, StreamExt};
+use futures::{StreamExt, stream};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
 
 fn s3_settings() -> S3Settings {
     let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh, which starts s3s-fs"))
+        std::env::var(name)
+            .unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh, which starts s3s-fs"))
     };
     S3Settings {
         endpoint: var("TEST_S3_ENDPOINT"),
@@ -38,7 +39,8 @@ fn key(prefix: &str, rest: &str) -> StorageKey {
 /// `total` bytes of a repeating pattern, in chunks of `chunk` bytes, as an upload body.
 fn body_of(total: usize, chunk: usize) -> (ByteStream, Vec<u8>) {
     let bytes: Vec<u8> = (0..total).map(|i| (i % 251) as u8).collect();
-    let chunks: Vec<Result<Bytes, std::io::Error>> = bytes.chunks(chunk.max(1)).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
+    let chunks: Vec<Result<Bytes, std::io::Error>> =
+        bytes.chunks(chunk.max(1)).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
     (Box::pin(stream::iter(chunks)), bytes)
 }
 
@@ -88,19 +90,33 @@ async fn a_file_over_the_limit_or_cut_short_leaves_nothing_behind() {
         assert!(matches!(store.get(&k).await, Err(StorageError::NotFound)), "{name}: an object was left");
 
         // The client goes away half-way.
-        let chunks: Vec<Result<Bytes, std::io::Error>> =
-            vec![Ok(Bytes::from(vec![7u8; 1024])), Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client left"))];
+        let chunks: Vec<Result<Bytes, std::io::Error>> = vec![
+            Ok(Bytes::from(vec![7u8; 1024])),
+            Err(std::io::Error::new(std::io::ErrorKind::ConnectionReset, "client left")),
+        ];
         let k = key(&prefix, "cut.bin");
-        assert!(matches!(store.put(&k, Box::pin(stream::iter(chunks)), 1 << 20, None).await, Err(StorageError::Body(_))), "{name}");
+        assert!(
+            matches!(store.put(&k, Box::pin(stream::iter(chunks)), 1 << 20, None).await, Err(StorageError::Body(_))),
+            "{name}"
+        );
         assert!(matches!(store.get(&k).await, Err(StorageError::NotFound)), "{name}: an object was left");
 
         // A body that announced its length and ends short, or that announced more than the limit.
         let (body, _) = body_of(9 * 1024 * 1024, 256 * 1024);
         let k = key(&prefix, "short.bin");
-        assert!(matches!(store.put(&k, body, 1 << 30, Some(10 * 1024 * 1024)).await, Err(StorageError::Body(_))), "{name}");
+        assert!(
+            matches!(store.put(&k, body, 1 << 30, Some(10 * 1024 * 1024)).await, Err(StorageError::Body(_))),
+            "{name}"
+        );
         assert!(matches!(store.get(&k).await, Err(StorageError::NotFound)), "{name}: an object was left");
         let (body, _) = body_of(10, 10);
-        assert!(matches!(store.put(&k, body, 1024 * 1024, Some(20 * 1024 * 1024)).await, Err(StorageError::TooLarge { .. })), "{name}");
+        assert!(
+            matches!(
+                store.put(&k, body, 1024 * 1024, Some(20 * 1024 * 1024)).await,
+                Err(StorageError::TooLarge { .. })
+            ),
+            "{name}"
+        );
     }
 }
 
@@ -111,10 +127,14 @@ async fn a_large_upload_of_known_length_under_a_long_organized_key_is_stored_who
         // The length of the keys uploads make (tenant, project and version ids, the longest type): s3s-fs
         // cannot hold a multipart upload under such a key, so a known length goes up as one streamed PUT.
         let (project, version) = (uuid::Uuid::new_v4().simple(), "AbCdEfGhIjKlMnOpQrStUv");
-        let k = key(&prefix, &format!("opportunity_projects/{project}/documents/internal/past_performance/{version}.docx"));
+        let k =
+            key(&prefix, &format!("opportunity_projects/{project}/documents/internal/past_performance/{version}.docx"));
         assert!(k.as_str().len() >= 150, "{}", k.as_str().len());
         let (body, bytes) = body_of(12 * 1024 * 1024 + 5, 64 * 1024);
-        let stored = store.put(&k, body, 1 << 30, Some(bytes.len() as u64)).await.unwrap_or_else(|e| panic!("{name}: put failed: {e:?}"));
+        let stored = store
+            .put(&k, body, 1 << 30, Some(bytes.len() as u64))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: put failed: {e:?}"));
         assert_eq!((stored.size, stored.sha256), (bytes.len() as u64, hex::encode(Sha256::digest(&bytes))), "{name}");
         assert!(read_all(store.get(&k).await.expect("stored").1).await == bytes, "{name}: the bytes differ");
     }
@@ -132,7 +152,11 @@ async fn the_local_disk_keeps_no_partial_files_after_a_failure() {
 
     // What a crash mid-write leaves is swept once it is old enough, and a write in progress is not.
     std::fs::write(root.join(".partial").join("crashed"), b"half a file").expect("partial");
-    assert_eq!(store.sweep_incomplete(std::time::Duration::from_secs(3600)).await.expect("sweep"), 0, "too young to sweep");
+    assert_eq!(
+        store.sweep_incomplete(std::time::Duration::from_secs(3600)).await.expect("sweep"),
+        0,
+        "too young to sweep"
+    );
     assert_eq!(store.sweep_incomplete(std::time::Duration::ZERO).await.expect("sweep"), 1);
     assert_eq!(std::fs::read_dir(root.join(".partial")).expect("the partial folder").count(), 0);
 }
@@ -162,11 +186,15 @@ async fn storage_that_is_down_or_refuses_the_keys_says_unavailable() {
     let file = std::env::temp_dir().join(format!("gwm-storage-file-{}", uuid::Uuid::new_v4()));
     std::fs::write(&file, b"a file, not a folder").expect("a file");
     let blocked = LocalDisk::new(file.join("root"));
-    let stores: Vec<(&str, &dyn ObjectStore)> = vec![("s3 down", &down), ("s3 wrong secret", &wrong_secret), ("local blocked", &blocked)];
+    let stores: Vec<(&str, &dyn ObjectStore)> =
+        vec![("s3 down", &down), ("s3 wrong secret", &wrong_secret), ("local blocked", &blocked)];
     for (name, store) in stores {
         assert!(matches!(store.check().await, Err(StorageError::Unavailable(_))), "{name}: check");
         let (body, _) = body_of(10, 10);
-        assert!(matches!(store.put(&key("t", "a.txt"), body, 100, None).await, Err(StorageError::Unavailable(_))), "{name}: put");
+        assert!(
+            matches!(store.put(&key("t", "a.txt"), body, 100, None).await, Err(StorageError::Unavailable(_))),
+            "{name}: put"
+        );
         assert!(matches!(store.get(&key("t", "a.txt")).await, Err(StorageError::Unavailable(_))), "{name}: get");
     }
     assert_eq!(down.provider(), Provider::S3);

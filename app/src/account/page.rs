@@ -1,17 +1,20 @@
 //! /account: your password, two-step verification and signed-in sessions.
 
-use super::{account_overview, ChangePassword, ConfirmMfaEnrollment, DisableMfa, EndMySession, StartMfaEnrollment};
+use super::{ChangePassword, ConfirmMfaEnrollment, DisableMfa, EndMySession, StartMfaEnrollment, account_overview};
 use crate::{
-    admin::{pages::{outcome, ErrorNote, LoadError, Notice}, SessionSummary},
-    auth::MfaEnrollment,
+    auth::{MfaEnrollment, SessionSummary},
     format,
+    ui::{ErrorNote, LoadError, Notice, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 /// A list of sessions with an "End" button each (the current one is marked and cannot be ended here).
 #[component]
-pub fn SessionList(sessions: Vec<SessionSummary>, on_end: impl Fn(String) + Clone + Send + Sync + 'static) -> impl IntoView {
+pub fn SessionList(
+    sessions: Vec<SessionSummary>,
+    on_end: impl Fn(String) + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     if sessions.is_empty() {
         return view! { <p class="muted">"No active sessions."</p> }.into_any();
     }
@@ -134,7 +137,11 @@ pub fn AccountPage() -> impl IntoView {
 }
 
 #[component]
-fn EnrollmentFlow(start: ServerAction<StartMfaEnrollment>, confirm: ServerAction<ConfirmMfaEnrollment>, again: bool) -> impl IntoView {
+fn EnrollmentFlow(
+    start: ServerAction<StartMfaEnrollment>,
+    confirm: ServerAction<ConfirmMfaEnrollment>,
+    again: bool,
+) -> impl IntoView {
     let (start_err, _) = outcome(start.into(), "");
     let (confirm_err, _) = outcome(confirm.into(), "");
     let enrollment = move || start.value().get().and_then(Result::ok);
@@ -161,7 +168,11 @@ fn EnrollmentFlow(start: ServerAction<StartMfaEnrollment>, confirm: ServerAction
 }
 
 #[component]
-fn ScanAndConfirm(enrollment: MfaEnrollment, confirm: ServerAction<ConfirmMfaEnrollment>, error: Signal<Option<String>>) -> impl IntoView {
+fn ScanAndConfirm(
+    enrollment: MfaEnrollment,
+    confirm: ServerAction<ConfirmMfaEnrollment>,
+    error: Signal<Option<String>>,
+) -> impl IntoView {
     view! {
         <p class="muted">"Scan this with your authenticator app, or type the key, then enter the code it shows."</p>
         <div class="qr" inner_html=enrollment.qr_svg role="img" aria-label="QR code for your authenticator app"></div>

@@ -1,7 +1,8 @@
 //! SQL of tenant administration. Each function takes the caller's tenant-scoped transaction; ids of
 //! another tenant simply find nothing (RLS), which the server functions report as not found.
 
-use super::{RoleAssignment, RoleSummary, SessionSummary, UserSummary};
+use super::{RoleAssignment, RoleSummary, UserSummary};
+use crate::auth::SessionSummary;
 use crate::{
     auth::Permission,
     db::Tx,
@@ -69,7 +70,14 @@ impl From<RoleRow> for RoleSummary {
     fn from(r: RoleRow) -> RoleSummary {
         let mut permissions = Permission::from_stored(&r.permissions.0);
         permissions.sort();
-        RoleSummary { id: r.id, name: r.name, description: r.description, is_system_role: r.is_system_role, permissions, users: r.users }
+        RoleSummary {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            is_system_role: r.is_system_role,
+            permissions,
+            users: r.users,
+        }
     }
 }
 
@@ -91,13 +99,18 @@ pub async fn role(tx: &mut Tx, id: RoleId) -> Result<Option<RoleSummary>, sqlx::
 }
 
 pub async fn project_names(tx: &mut Tx) -> Result<Vec<(ProjectId, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, project_name FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name")
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(
+        "SELECT id, project_name FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name",
+    )
+    .fetch_all(&mut **tx)
+    .await
 }
 
 pub async fn project_exists(tx: &mut Tx, id: ProjectId) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM opportunity_projects WHERE id = $1)").bind(id).fetch_one(&mut **tx).await
+    sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM opportunity_projects WHERE id = $1)")
+        .bind(id)
+        .fetch_one(&mut **tx)
+        .await
 }
 
 /// Active users, and the plan's limit on them (the tenant row is the caller's own).
@@ -116,7 +129,11 @@ pub async fn unheld_permissions(tx: &mut Tx, wanted: &[Permission]) -> Result<Ve
 }
 
 /// `unheld_permissions`, as if the assignment `without` were gone (to decide before removing it).
-pub async fn unheld_permissions_without(tx: &mut Tx, wanted: &[Permission], without: Option<Uuid>) -> Result<Vec<Permission>, sqlx::Error> {
+pub async fn unheld_permissions_without(
+    tx: &mut Tx,
+    wanted: &[Permission],
+    without: Option<Uuid>,
+) -> Result<Vec<Permission>, sqlx::Error> {
     sqlx::query("SELECT 1 FROM tenants WHERE id = app_current_tenant_id() FOR UPDATE").execute(&mut **tx).await?;
     let names: Vec<&str> = wanted.iter().map(|p| p.as_str()).collect();
     let unheld: Vec<String> = sqlx::query_scalar(
@@ -170,7 +187,11 @@ pub async fn insert_assignment(
 ) -> Result<Option<Uuid>, sqlx::Error> {
     // Given by hand, the role is the administrator's decision: an SSO removal of it stops being remembered,
     // and a role SSO gave becomes hand-given (later sign-ins leave it alone).
-    sqlx::query("DELETE FROM sso_role_suppressions WHERE user_id = $1 AND role_id = $2").bind(user).bind(role).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM sso_role_suppressions WHERE user_id = $1 AND role_id = $2")
+        .bind(user)
+        .bind(role)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query_scalar(
         "INSERT INTO user_roles (tenant_id, user_id, role_id, opportunity_project_id, expires_at, assigned_by) \
          VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5) \

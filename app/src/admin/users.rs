@@ -7,10 +7,17 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "admin/users/list")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    use crate::{admin::queries, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        admin::queries,
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let users = queries::list_users(&mut tx).await.map_err(|e| caller.db_error(e))?;
+        let users = queries::list_users(&mut tx).await?;
         caller.commit(tx).await?;
         Ok(users)
     })
@@ -19,18 +26,26 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/users/detail")]
 pub async fn user_detail(user_id: String) -> Result<UserProfile, AppError> {
-    use crate::{admin::{parse_id, queries}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{
+        admin::queries,
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         let detail = UserProfile {
             user,
-            assignments: queries::assignments(&mut tx, id).await.map_err(db)?,
-            sessions: queries::sessions(&mut tx, id, Some(caller.user_session_id)).await.map_err(db)?,
-            roles: queries::list_roles(&mut tx).await.map_err(db)?,
-            projects: queries::project_names(&mut tx).await.map_err(db)?,
+            assignments: queries::assignments(&mut tx, id).await?,
+            sessions: queries::sessions(&mut tx, id, Some(caller.user_session_id)).await?,
+            roles: queries::list_roles(&mut tx).await?,
+            projects: queries::project_names(&mut tx).await?,
         };
         caller.commit(tx).await?;
         Ok(detail)
@@ -48,11 +63,15 @@ pub async fn create_user(
     password: String,
 ) -> Result<String, AppError> {
     use crate::{
-        admin::{parse_email, parse_id, queries, required_text},
+        admin::queries,
         audit::{AuditAction, AuditEvent},
-        auth::{ssr::{password, Caller, Resource}, Permission},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource, password},
+        },
         error::ssr::serve,
         ids::RoleId,
+        input::{parse_email, parse_id, required_text},
     };
     serve(async move {
         let email = parse_email(&email)?;
@@ -62,24 +81,42 @@ pub async fn create_user(
         let role: RoleId = parse_id("Role", &role_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         password::check_policy(&password, &email, caller.state.settings.auth.password_min_length)?;
-        let db = |e| caller.db_error(e);
-        let (active, max_users) = queries::seats(&mut tx).await.map_err(db)?;
+        let (active, max_users) = queries::seats(&mut tx).await?;
         if active >= i64::from(max_users) {
             return Err(AppError::Conflict(format!(
                 "Your plan allows {max_users} active users and all are in use. Deactivate someone or upgrade the plan."
             )));
         }
-        let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
-        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &role.permissions, "give a role with permissions you do not hold yourself").await?;
+        let role = queries::role(&mut tx, role).await?.ok_or_else(|| AppError::NotFound("Role".into()))?;
+        crate::admin::ensure_within_own_permissions(
+            &caller,
+            &mut tx,
+            &role.permissions,
+            "give a role with permissions you do not hold yourself",
+        )
+        .await?;
         let hash = password::hash(password).await?;
-        let new = queries::NewUser { email: &email, first_name: &first_name, last_name: &last_name, title: title.as_deref(), password_hash: &hash, created_by: caller.user.id };
+        let new = queries::NewUser {
+            email: &email,
+            first_name: &first_name,
+            last_name: &last_name,
+            title: title.as_deref(),
+            password_hash: &hash,
+            created_by: caller.user.id,
+        };
         let id = queries::insert_user(&mut tx, new)
-            .await
-            .map_err(db)?
+            .await?
             .ok_or_else(|| AppError::Conflict(format!("A user with the email {email} already exists.")))?;
-        queries::insert_assignment(&mut tx, id, role.id, None, None, caller.user.id).await.map_err(db)?;
-        let event = AuditEvent::new(AuditAction::Create, "user", Some(id.as_uuid()), format!("Created user {email} as {}", role.name))
-            .after(serde_json::json!({ "email": email, "first_name": first_name, "last_name": last_name, "role": role.name }));
+        queries::insert_assignment(&mut tx, id, role.id, None, None, caller.user.id).await?;
+        let event = AuditEvent::new(
+            AuditAction::Create,
+            "user",
+            Some(id.as_uuid()),
+            format!("Created user {email} as {}", role.name),
+        )
+        .after(
+            serde_json::json!({ "email": email, "first_name": first_name, "last_name": last_name, "role": role.name }),
+        );
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await?;
         Ok(id.to_string())
@@ -88,16 +125,30 @@ pub async fn create_user(
 }
 
 #[server(prefix = "/api", endpoint = "admin/users/update")]
-pub async fn update_user(user_id: String, first_name: String, last_name: String, title: Option<String>) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, queries, required_text}, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+pub async fn update_user(
+    user_id: String,
+    first_name: String,
+    last_name: String,
+    title: Option<String>,
+) -> Result<(), AppError> {
+    use crate::{
+        admin::queries,
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::{parse_id, required_text},
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let first_name = required_text("First name", &first_name, 100)?;
         let last_name = required_text("Last name", &last_name, 100)?;
         let title = crate::input::optional_text("Title", title.as_deref().unwrap_or_default(), 150)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let before = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let before = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         sqlx::query("UPDATE users SET first_name = $2, last_name = $3, title = $4 WHERE id = $1")
             .bind(id)
             .bind(&first_name)
@@ -105,7 +156,7 @@ pub async fn update_user(user_id: String, first_name: String, last_name: String,
             .bind(&title)
             .execute(&mut *tx)
             .await
-            .map_err(db)?;
+            ?;
         let event = AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("Edited user {}", before.email))
             .before(serde_json::json!({ "first_name": before.first_name, "last_name": before.last_name, "title": before.title }))
             .after(serde_json::json!({ "first_name": first_name, "last_name": last_name, "title": title }));
@@ -118,36 +169,57 @@ pub async fn update_user(user_id: String, first_name: String, last_name: String,
 /// Deactivates (ending every session at once) or reactivates a user.
 #[server(prefix = "/api", endpoint = "admin/users/set-active")]
 pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{queries as auth_q, Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{
+        admin::queries,
+        audit::{AuditAction, AuditEvent, RiskLevel},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource, queries as auth_q},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         if !active && id == caller.user.id {
-            return Err(AppError::Validation("You cannot deactivate your own account. Ask another administrator.".into()));
+            return Err(AppError::Validation(
+                "You cannot deactivate your own account. Ask another administrator.".into(),
+            ));
         }
         if user.is_active == active {
             return Ok(());
         }
         if active {
-            let (used, max_users) = queries::seats(&mut tx).await.map_err(db)?;
+            let (used, max_users) = queries::seats(&mut tx).await?;
             if used >= i64::from(max_users) {
-                return Err(AppError::Conflict(format!("Your plan allows {max_users} active users and all are in use.")));
+                return Err(AppError::Conflict(format!(
+                    "Your plan allows {max_users} active users and all are in use."
+                )));
             }
         }
-        let held = if active { Vec::new() } else { auth_q::tenant_permissions(&mut tx, id).await.map_err(db)? };
+        let held = if active { Vec::new() } else { auth_q::tenant_permissions(&mut tx, id).await? };
         if !active {
-            crate::admin::ensure_within_own_permissions(&caller, &mut tx, &held, "deactivate someone who holds permissions you do not").await?;
+            crate::admin::ensure_within_own_permissions(
+                &caller,
+                &mut tx,
+                &held,
+                "deactivate someone who holds permissions you do not",
+            )
+            .await?;
         }
-        sqlx::query("UPDATE users SET is_active = $2 WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await.map_err(db)?;
-        crate::admin::ensure_admins_remain(&caller, &mut tx, &held).await?;
-        let ended = if active { Vec::new() } else { auth_q::end_sessions(&mut tx, id, None, "user_deactivated").await.map_err(db)? };
+        sqlx::query("UPDATE users SET is_active = $2 WHERE id = $1").bind(id).bind(active).execute(&mut *tx).await?;
+        crate::admin::ensure_admins_remain(&mut tx, &held).await?;
+        let ended =
+            if active { Vec::new() } else { auth_q::end_sessions(&mut tx, id, None, "user_deactivated").await? };
         let verb = if active { "Reactivated" } else { "Deactivated" };
-        let event = AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("{verb} user {}", user.email))
-            .before(serde_json::json!({ "is_active": user.is_active }))
-            .after(serde_json::json!({ "is_active": active, "sessions_ended": ended.len() }))
-            .risk(RiskLevel::Medium);
+        let event =
+            AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("{verb} user {}", user.email))
+                .before(serde_json::json!({ "is_active": user.is_active }))
+                .after(serde_json::json!({ "is_active": active, "sessions_ended": ended.len() }))
+                .risk(RiskLevel::Medium);
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
@@ -156,15 +228,32 @@ pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppErr
 
 #[server(prefix = "/api", endpoint = "admin/users/unlock")]
 pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{
+        admin::queries,
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
-        sqlx::query("UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1").bind(id).execute(&mut *tx).await.map_err(db)?;
-        crate::auth::ssr::lockout::unlock(&mut tx, &user.email).await.map_err(db)?;
-        caller.audit(&mut tx, AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("Unlocked {}", user.email))).await?;
+        let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        sqlx::query("UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        crate::auth::ssr::lockout::unlock(&mut tx, &user.email).await?;
+        caller
+            .audit(
+                &mut tx,
+                AuditEvent::new(AuditAction::Update, "user", Some(id.as_uuid()), format!("Unlocked {}", user.email)),
+            )
+            .await?;
         caller.commit(tx).await
     })
     .await
@@ -173,24 +262,47 @@ pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
 /// Sets a new password for a user (who should change it); their sessions end.
 #[server(prefix = "/api", endpoint = "admin/users/reset-password")]
 pub async fn reset_user_password(user_id: String, password: String) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{password as pw, queries as auth_q, Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{
+        admin::queries,
+        audit::{AuditAction, AuditEvent, RiskLevel},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource, password as pw, queries as auth_q},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         if user.is_saml_user {
-            return Err(AppError::Validation(format!("{} signs in through SSO; their password is managed by your identity provider.", user.email)));
+            return Err(AppError::Validation(format!(
+                "{} signs in through SSO; their password is managed by your identity provider.",
+                user.email
+            )));
         }
-        let theirs = crate::auth::ssr::queries::tenant_permissions(&mut tx, id).await.map_err(db)?;
-        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &theirs, "reset the password of someone who holds permissions you do not").await?;
+        let theirs = crate::auth::ssr::queries::tenant_permissions(&mut tx, id).await?;
+        crate::admin::ensure_within_own_permissions(
+            &caller,
+            &mut tx,
+            &theirs,
+            "reset the password of someone who holds permissions you do not",
+        )
+        .await?;
         pw::check_policy(&password, &user.email, caller.state.settings.auth.password_min_length)?;
         let hash = pw::hash(password).await?;
-        queries::set_password(&mut tx, id, &hash).await.map_err(db)?;
-        let ended = auth_q::end_sessions(&mut tx, id, None, "password_change").await.map_err(db)?;
-        let event = AuditEvent::new(AuditAction::PasswordChange, "user", Some(id.as_uuid()), format!("Administrator reset the password of {}", user.email))
-            .after(serde_json::json!({ "sessions_ended": ended.len() }))
-            .risk(RiskLevel::High);
+        queries::set_password(&mut tx, id, &hash).await?;
+        let ended = auth_q::end_sessions(&mut tx, id, None, "password_change").await?;
+        let event = AuditEvent::new(
+            AuditAction::PasswordChange,
+            "user",
+            Some(id.as_uuid()),
+            format!("Administrator reset the password of {}", user.email),
+        )
+        .after(serde_json::json!({ "sessions_ended": ended.len() }))
+        .risk(RiskLevel::High);
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
@@ -199,12 +311,28 @@ pub async fn reset_user_password(user_id: String, password: String) -> Result<()
 
 /// Gives a user a role, tenant-wide or on one project, optionally until a date (YYYY-MM-DD, end of day UTC).
 #[server(prefix = "/api", endpoint = "admin/users/assign-role")]
-pub async fn assign_role(user_id: String, role_id: String, project_id: Option<String>, expires_on: Option<String>) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::{ProjectId, RoleId, UserId}};
+pub async fn assign_role(
+    user_id: String,
+    role_id: String,
+    project_id: Option<String>,
+    expires_on: Option<String>,
+) -> Result<(), AppError> {
+    use crate::{
+        admin::queries,
+        audit::{AuditAction, AuditEvent, RiskLevel},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        ids::{ProjectId, RoleId, UserId},
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let role: RoleId = parse_id("Role", &role_id)?;
-        let project: Option<ProjectId> = project_id.filter(|p| !p.trim().is_empty()).map(|p| parse_id("Project", &p)).transpose()?;
+        let project: Option<ProjectId> =
+            project_id.filter(|p| !p.trim().is_empty()).map(|p| parse_id("Project", &p)).transpose()?;
         let expires_at = match expires_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
             None => None,
             Some(raw) => {
@@ -218,25 +346,35 @@ pub async fn assign_role(user_id: String, role_id: String, project_id: Option<St
             }
         };
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
-        let role = queries::role(&mut tx, role).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Role".into()))?;
-        crate::admin::ensure_within_own_permissions(&caller, &mut tx, &role.permissions, "give a role with permissions you do not hold yourself").await?;
+        let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let role = queries::role(&mut tx, role).await?.ok_or_else(|| AppError::NotFound("Role".into()))?;
+        crate::admin::ensure_within_own_permissions(
+            &caller,
+            &mut tx,
+            &role.permissions,
+            "give a role with permissions you do not hold yourself",
+        )
+        .await?;
         if let Some(p) = project
-            && !queries::project_exists(&mut tx, p).await.map_err(db)?
+            && !queries::project_exists(&mut tx, p).await?
         {
             return Err(AppError::NotFound("Project".into()));
         }
-        let added = queries::insert_assignment(&mut tx, id, role.id, project, expires_at, caller.user.id).await.map_err(db)?;
+        let added = queries::insert_assignment(&mut tx, id, role.id, project, expires_at, caller.user.id).await?;
         let Some(assignment) = added else {
             return Err(AppError::Conflict(format!("{} already has the role {} there.", user.email, role.name)));
         };
         let scope = project.map(|p| p.to_string()).unwrap_or_else(|| "tenant".into());
-        let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Gave {} the role {}", user.email, role.name))
-            .after(serde_json::json!({ "user": user.email, "role": role.name, "scope": scope, "expires_at": expires_at }))
-            .risk(RiskLevel::Medium);
+        let event = AuditEvent::new(
+            AuditAction::PermissionChange,
+            "user_role",
+            Some(assignment),
+            format!("Gave {} the role {}", user.email, role.name),
+        )
+        .after(serde_json::json!({ "user": user.email, "role": role.name, "scope": scope, "expires_at": expires_at }))
+        .risk(RiskLevel::Medium);
         caller.audit(&mut tx, event).await?;
-        crate::admin::enforce_mfa_policy_on_live_sessions(&caller, &mut tx).await?;
+        crate::auth::ssr::session::enforce_mfa_policy_on_live_sessions(&caller, &mut tx).await?;
         caller.commit(tx).await
     })
     .await
@@ -244,12 +382,20 @@ pub async fn assign_role(user_id: String, role_id: String, project_id: Option<St
 
 #[server(prefix = "/api", endpoint = "admin/users/remove-role")]
 pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> Result<(), AppError> {
-    use crate::{admin::parse_id, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{
+        audit::{AuditAction, AuditEvent, RiskLevel},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
         let assignment: uuid::Uuid = parse_id("Role assignment", &assignment_id)?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
         // Looked at (and locked) first: whether the caller may take it away is judged on what they hold now.
         let found: Option<(String, sqlx::types::Json<Vec<String>>, bool, bool)> = sqlx::query_as(
             "SELECT r.name, r.permissions, ur.opportunity_project_id IS NULL, ur.granted_by_sso FROM user_roles ur \
@@ -259,20 +405,27 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
         .bind(assignment)
         .bind(id)
         .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-        let Some((role_name, permissions, tenant_wide, by_sso)) = found else { return Err(AppError::NotFound("Role assignment".into())) };
+        .await?;
+        let Some((role_name, permissions, tenant_wide, by_sso)) = found else {
+            return Err(AppError::NotFound("Role assignment".into()));
+        };
         let permissions = crate::auth::Permission::from_stored(&permissions.0);
         if tenant_wide {
-            crate::admin::ensure_within_own_permissions(&caller, &mut tx, &permissions, "take away a role with permissions you do not hold yourself").await?;
+            crate::admin::ensure_within_own_permissions(
+                &caller,
+                &mut tx,
+                &permissions,
+                "take away a role with permissions you do not hold yourself",
+            )
+            .await?;
         }
-        let role_id: Option<crate::ids::RoleId> = sqlx::query_scalar("DELETE FROM user_roles WHERE id = $1 RETURNING role_id")
-            .bind(assignment)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
+        let role_id: Option<crate::ids::RoleId> =
+            sqlx::query_scalar("DELETE FROM user_roles WHERE id = $1 RETURNING role_id")
+                .bind(assignment)
+                .fetch_optional(&mut *tx)
+                .await?;
         if tenant_wide {
-            crate::admin::ensure_admins_remain(&caller, &mut tx, &permissions).await?;
+            crate::admin::ensure_admins_remain(&mut tx, &permissions).await?;
         }
         // A deliberate demotion of an SSO user holds: their next sign-in does not give the role back.
         if by_sso && let Some(role_id) = role_id {
@@ -284,13 +437,17 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
             .bind(role_id)
             .bind(caller.user.id)
             .execute(&mut *tx)
-            .await
-            .map_err(db)?;
+            .await?;
         }
         let kept_off = if by_sso { " (given by SSO; later sign-ins will not give it back)" } else { "" };
-        let event = AuditEvent::new(AuditAction::PermissionChange, "user_role", Some(assignment), format!("Removed the role {role_name}{kept_off}"))
-            .before(serde_json::json!({ "user_id": id, "role": role_name, "granted_by_sso": by_sso }))
-            .risk(RiskLevel::Medium);
+        let event = AuditEvent::new(
+            AuditAction::PermissionChange,
+            "user_role",
+            Some(assignment),
+            format!("Removed the role {role_name}{kept_off}"),
+        )
+        .before(serde_json::json!({ "user_id": id, "role": role_name, "granted_by_sso": by_sso }))
+        .risk(RiskLevel::Medium);
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
@@ -300,21 +457,36 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
 /// Ends one of a user's sessions, or all of them.
 #[server(prefix = "/api", endpoint = "admin/users/end-sessions")]
 pub async fn end_user_sessions(user_id: String, session_id: Option<String>) -> Result<usize, AppError> {
-    use crate::{admin::{parse_id, queries}, audit::{AuditAction, AuditEvent, RiskLevel}, auth::{ssr::{queries as auth_q, Caller, Resource}, Permission}, error::ssr::serve, ids::UserId};
+    use crate::{
+        admin::queries,
+        audit::{AuditAction, AuditEvent, RiskLevel},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource, queries as auth_q},
+        },
+        error::ssr::serve,
+        ids::UserId,
+        input::parse_id,
+    };
     serve(async move {
         let id: UserId = parse_id("User", &user_id)?;
-        let only: Option<uuid::Uuid> = session_id.filter(|s| !s.trim().is_empty()).map(|s| parse_id("Session", &s)).transpose()?;
+        let only: Option<uuid::Uuid> =
+            session_id.filter(|s| !s.trim().is_empty()).map(|s| parse_id("Session", &s)).transpose()?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let user = queries::user(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("User".into()))?;
-        let ended = auth_q::end_sessions(&mut tx, id, only, "admin_revoke").await.map_err(db)?;
+        let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
+        let ended = auth_q::end_sessions(&mut tx, id, only, "admin_revoke").await?;
         if only.is_some() && ended.is_empty() {
             return Err(AppError::NotFound("Session".into()));
         }
         for session in &ended {
-            let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(*session), format!("Administrator ended a session of {}", user.email))
-                .after(serde_json::json!({ "reason": "admin_revoke" }))
-                .risk(RiskLevel::Medium);
+            let event = AuditEvent::new(
+                AuditAction::SessionEnd,
+                "user_session",
+                Some(*session),
+                format!("Administrator ended a session of {}", user.email),
+            )
+            .after(serde_json::json!({ "reason": "admin_revoke" }))
+            .risk(RiskLevel::Medium);
             caller.audit(&mut tx, event).await?;
         }
         caller.commit(tx).await?;

@@ -3,11 +3,13 @@
 
 mod page;
 mod permissions;
+mod sessions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use page::{urlencode, SignInPage};
+pub use page::{SignInPage, urlencode};
 pub use permissions::Permission;
+pub use sessions::{MfaRequirement, SessionSummary};
 
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -33,7 +35,9 @@ pub struct MfaEnrollment {
 /// Where a sign-in attempt stands.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum SignInStep {
-    SignedIn { next: String },
+    SignedIn {
+        next: String,
+    },
     /// Enter the code from the authenticator app (or a recovery code).
     NeedsCode,
     /// The tenant requires MFA and this user has none yet: set it up now.
@@ -64,7 +68,7 @@ impl Me {
 
 #[server(prefix = "/api", endpoint = "auth/options")]
 pub async fn sign_in_options() -> Result<SignInChoices, AppError> {
-    use crate::{error::ssr::serve, scope::Scope};
+    use crate::{auth::ssr::Scope, error::ssr::serve};
     serve(async move {
         let scope = Scope::current().await?;
         let Ok(tenant) = scope.tenant().cloned() else {
@@ -73,10 +77,13 @@ pub async fn sign_in_options() -> Result<SignInChoices, AppError> {
         let mut tx = scope.begin(&tenant).await?;
         let sso: Option<(bool,)> = sqlx::query_as("SELECT sso_only FROM saml_configurations WHERE is_enabled")
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(|e| scope.db_error(e))?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
-        Ok(SignInChoices { organization: Some(tenant.name), sso_available: sso.is_some(), sso_only: sso.is_some_and(|s| s.0) })
+            .await?;
+        tx.commit().await?;
+        Ok(SignInChoices {
+            organization: Some(tenant.name),
+            sso_available: sso.is_some(),
+            sso_only: sso.is_some_and(|s| s.0),
+        })
     })
     .await
 }
@@ -88,7 +95,7 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<SignInStep, AppError> {
-    use crate::{error::ssr::serve, scope::Scope};
+    use crate::{auth::ssr::Scope, error::ssr::serve};
     serve(async move {
         let scope = Scope::current().await?;
         let session = ssr::current_session().await?;
@@ -99,7 +106,7 @@ pub async fn sign_in(
 
 #[server(prefix = "/api", endpoint = "auth/code")]
 pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
-    use crate::{error::ssr::serve, scope::Scope};
+    use crate::{auth::ssr::Scope, error::ssr::serve};
     serve(async move {
         let scope = Scope::current().await?;
         let session = ssr::current_session().await?;
@@ -110,7 +117,7 @@ pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/enroll")]
 pub async fn confirm_sign_in_enrollment(code: String) -> Result<RecoveryCodes, AppError> {
-    use crate::{error::ssr::serve, scope::Scope};
+    use crate::{auth::ssr::Scope, error::ssr::serve};
     serve(async move {
         let scope = Scope::current().await?;
         let session = ssr::current_session().await?;
@@ -130,11 +137,14 @@ pub async fn sign_out() -> Result<(), AppError> {
         let session = ssr::current_session().await?;
         if let Ok(caller) = ssr::Caller::current().await {
             let mut tx = caller.begin().await?;
-            ssr::queries::end_sessions(&mut tx, caller.user.id, Some(caller.user_session_id), "logout")
-                .await
-                .map_err(|e| caller.db_error(e))?;
-            caller.audit(&mut tx, AuditEvent::new(AuditAction::Logout, "user_session", Some(caller.user_session_id), "Signed out")).await?;
-            tx.commit().await.map_err(|e| caller.db_error(e))?;
+            ssr::queries::end_sessions(&mut tx, caller.user.id, Some(caller.user_session_id), "logout").await?;
+            caller
+                .audit(
+                    &mut tx,
+                    AuditEvent::new(AuditAction::Logout, "user_session", Some(caller.user_session_id), "Signed out"),
+                )
+                .await?;
+            tx.commit().await?;
         }
         ssr::session::end_current(&session).await
     })
@@ -168,7 +178,7 @@ pub async fn who_am_i() -> Result<Me, AppError> {
         let mut tx = caller.begin().await?;
         let mut permissions: Vec<Permission> =
             caller.permissions(&mut tx, ssr::Resource::Tenant).await?.into_iter().flat_map(|(_, p)| p).collect();
-        tx.commit().await.map_err(|e| caller.db_error(e))?;
+        tx.commit().await?;
         permissions.sort();
         permissions.dedup();
         Ok(Me { name: caller.user.name, email: caller.user.email, organization: caller.tenant.name, permissions })

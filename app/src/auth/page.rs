@@ -1,7 +1,9 @@
 //! The sign-in page: organization (when the address names none), email and password, then the second
 //! factor or its first-time setup, or single sign-on.
 
-use super::{confirm_sign_in_enrollment, sign_in, sign_in_options, verify_sign_in_code, MfaEnrollment, RecoveryCodes, SignInStep};
+use super::{
+    MfaEnrollment, RecoveryCodes, SignInStep, confirm_sign_in_enrollment, sign_in, sign_in_options, verify_sign_in_code,
+};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;

@@ -4,7 +4,7 @@
 use super::StageValue;
 use crate::format;
 use leptos::prelude::*;
-use rust_decimal::{prelude::ToPrimitive, Decimal};
+use rust_decimal::{Decimal, prelude::ToPrimitive};
 
 const WIDTH: f64 = 760.0;
 const LABEL: f64 = 220.0;

@@ -9,7 +9,11 @@ pub mod queries;
 
 pub use page::DashboardPage;
 
-use crate::{domain::{PipelineStage, Priority}, error::AppError, ids::ProjectId};
+use crate::{
+    domain::{PipelineStage, Priority},
+    error::AppError,
+    ids::ProjectId,
+};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use rust_decimal::Decimal;
@@ -98,16 +102,21 @@ impl Dashboard {
 
 #[server(prefix = "/api", endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<Dashboard, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::DashboardRead, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let stages = queries::stage_values(&mut tx).await.map_err(db)?;
-        let (won, lost) = queries::decisions(&mut tx, WIN_RATE_DAYS).await.map_err(db)?;
-        let (upcoming, upcoming_total) = queries::upcoming(&mut tx, UPCOMING_DAYS).await.map_err(db)?;
-        let (overdue, overdue_total) = queries::overdue_activities(&mut tx).await.map_err(db)?;
-        let (changes, changes_total) = queries::unacknowledged_changes(&mut tx).await.map_err(db)?;
-        let mine = queries::my_pursuits(&mut tx, caller.user.id).await.map_err(db)?;
+        let stages = queries::stage_values(&mut tx).await?;
+        let (won, lost) = queries::decisions(&mut tx, WIN_RATE_DAYS).await?;
+        let (upcoming, upcoming_total) = queries::upcoming(&mut tx, UPCOMING_DAYS).await?;
+        let (overdue, overdue_total) = queries::overdue_activities(&mut tx).await?;
+        let (changes, changes_total) = queries::unacknowledged_changes(&mut tx).await?;
+        let mine = queries::my_pursuits(&mut tx, caller.user.id).await?;
         caller.commit(tx).await?;
         Ok(Dashboard {
             tenant_name: caller.tenant.name.clone(),
@@ -141,7 +150,11 @@ mod tests {
         let d = Dashboard {
             tenant_name: String::new(),
             first_name: String::new(),
-            stages: vec![stage(PipelineStage::Phase1, 2, 100, 40), stage(PipelineStage::Phase4, 1, 50, 25), stage(PipelineStage::Awarded, 3, 900, 900)],
+            stages: vec![
+                stage(PipelineStage::Phase1, 2, 100, 40),
+                stage(PipelineStage::Phase4, 1, 50, 25),
+                stage(PipelineStage::Awarded, 3, 900, 900),
+            ],
             won: 2,
             lost: 1,
             upcoming: vec![],

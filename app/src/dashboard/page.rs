@@ -1,6 +1,6 @@
 //! /: the dashboard. Rendered on the server, then asked again every minute while the page is open.
 
-use super::{chart::PipelineChart, load_dashboard, Dashboard, Deadline, REFRESH_SECONDS, UPCOMING_DAYS};
+use super::{Dashboard, Deadline, REFRESH_SECONDS, UPCOMING_DAYS, chart::PipelineChart, load_dashboard};
 use crate::format::{self, Urgency};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -14,7 +14,9 @@ pub fn DashboardPage() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
         hydrated.set(true);
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(REFRESH_SECONDS)) {
+        if let Ok(handle) =
+            set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(REFRESH_SECONDS))
+        {
             on_cleanup(move || handle.clear());
         }
     });

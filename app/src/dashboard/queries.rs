@@ -31,8 +31,7 @@ pub async fn decisions(tx: &mut Tx, days: i32) -> Result<(i64, i64), sqlx::Error
     .await
 }
 
-const DEADLINE_COLUMNS: &str =
-    "id, project_name, pipeline_stage, priority_level, response_due_date, estimated_value_max AS estimated_value, pursuit_health_score";
+const DEADLINE_COLUMNS: &str = "id, project_name, pipeline_stage, priority_level, response_due_date, estimated_value_max AS estimated_value, pursuit_health_score";
 
 /// Responses still to write (phases 0–4) due within `days`, soonest first, and how many there are.
 pub async fn upcoming(tx: &mut Tx, days: i32) -> Result<(Vec<Deadline>, i64), sqlx::Error> {

@@ -2,15 +2,17 @@
 //! filing (type, category, tags, who may see it), what it is linked to, and its versions.
 
 use super::{
-    describe_size, document_versions,
-    filing::{load_document_detail, tree_order, DocumentDetail, FileDocument, LinkDocument, LinkRole, LinkedKind, UnlinkDocument},
-    page::{access_label, refresh_while_reading, TextStatus},
-    DocumentType,
+    DocumentType, document_versions,
+    filing::{
+        DocumentDetail, FileDocument, LinkDocument, LinkRole, LinkedKind, UnlinkDocument, load_document_detail,
+        tree_order,
+    },
+    page::{TextStatus, access_label, refresh_while_reading},
 };
 use crate::{
-    admin::pages::{outcome, ErrorNote, LoadError, Notice},
     domain::AccessLevel,
     format,
+    ui::{ErrorNote, LoadError, Notice, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,7 +32,10 @@ pub fn DocumentPage() -> impl IntoView {
     );
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
-    refresh_while_reading(Signal::derive(move || detail.get().and_then(Result::ok).is_some_and(|d| d.doc.processing_status.is_waiting())), refresh);
+    refresh_while_reading(
+        Signal::derive(move || detail.get().and_then(Result::ok).is_some_and(|d| d.doc.processing_status.is_waiting())),
+        refresh,
+    );
     view! {
         <Title text="Document · GWM CRM"/>
         <section class="page" data-hydrated=move || hydrated.get().to_string()>
@@ -56,15 +61,31 @@ fn DocumentView(
     let doc = detail.doc.clone();
     let id = doc.id.to_string();
     let back = match (&doc.project_id, &detail.project_name) {
-        (Some(p), Some(name)) => view! { <a href=format!("/projects/{p}/documents")>{format!("{name} · Documents")}</a> }.into_any(),
+        (Some(p), Some(name)) => {
+            view! { <a href=format!("/projects/{p}/documents")>{format!("{name} · Documents")}</a> }.into_any()
+        }
         _ => view! { <a href="/documents">"Document library"</a> }.into_any(),
     };
     let mut facts = vec![
         ("Type", doc.document_type.map(|t| t.label()).unwrap_or("—").to_string()),
-        ("Size", describe_size(doc.file_size_bytes)),
-        ("Version", format!("{}{}", doc.version_number, if doc.is_current_version { " (current)" } else { " (an earlier version)" })),
+        ("Size", crate::format::file_size(doc.file_size_bytes)),
+        (
+            "Version",
+            format!(
+                "{}{}",
+                doc.version_number,
+                if doc.is_current_version { " (current)" } else { " (an earlier version)" }
+            ),
+        ),
         ("Who may see it", access_label(doc.access_level).to_string()),
-        ("Uploaded", format!("{} by {}", format::date_time(doc.created_at), doc.uploaded_by_name.clone().unwrap_or_else(|| "the system".into()))),
+        (
+            "Uploaded",
+            format!(
+                "{} by {}",
+                format::date_time(doc.created_at),
+                doc.uploaded_by_name.clone().unwrap_or_else(|| "the system".into())
+            ),
+        ),
     ];
     if let Some(pages) = detail.page_count.filter(|p| *p > 0) {
         facts.push(("Pages", pages.to_string()));
@@ -147,7 +168,11 @@ fn FilingForm(detail: DocumentDetail, file: ServerAction<FileDocument>) -> impl 
 }
 
 #[component]
-fn Links(detail: DocumentDetail, link: ServerAction<LinkDocument>, unlink: ServerAction<UnlinkDocument>) -> impl IntoView {
+fn Links(
+    detail: DocumentDetail,
+    link: ServerAction<LinkDocument>,
+    unlink: ServerAction<UnlinkDocument>,
+) -> impl IntoView {
     let (link_error, _) = outcome(link.into(), "");
     let (unlink_error, _) = outcome(unlink.into(), "");
     let root = detail.doc.root_id.to_string();
@@ -223,7 +248,7 @@ fn Versions(id: String) -> impl IntoView {
                                 {list.into_iter().map(|v| view! {
                                     <li>
                                         <a href=format!("/documents/{}", v.id)>{format!("Version {} · {}", v.version_number, v.name)}</a>
-                                        <span class="muted">{format!(" · {} · {} · {}", describe_size(v.file_size_bytes), format::date_time(v.created_at), v.uploaded_by_name.unwrap_or_default())}</span>
+                                        <span class="muted">{format!(" · {} · {} · {}", crate::format::file_size(v.file_size_bytes), format::date_time(v.created_at), v.uploaded_by_name.unwrap_or_default())}</span>
                                         {v.is_current_version.then(|| view! { " " <span class="badge badge--low">"Current"</span> })}
                                         " " <a href=format!("/documents/{}/download", v.id) rel="external" download=v.name.clone()>"Download"</a>
                                     </li>

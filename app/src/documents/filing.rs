@@ -51,7 +51,9 @@ pub fn parse_tags(raw: &str) -> Result<Vec<String>, String> {
             continue;
         }
         if tag.chars().count() > MAX_TAG_CHARS {
-            return Err(format!("The tag \u{201c}{tag}\u{201d} is too long: tags have at most {MAX_TAG_CHARS} characters."));
+            return Err(format!(
+                "The tag \u{201c}{tag}\u{201d} is too long: tags have at most {MAX_TAG_CHARS} characters."
+            ));
         }
         if tag.chars().any(char::is_control) {
             return Err("Tags cannot contain control characters.".into());
@@ -142,14 +144,14 @@ pub async fn load_document_detail(document_id: String) -> Result<DocumentDetail,
     use crate::{auth::Permission, error::ssr::serve};
     serve(async move {
         let (caller, mut tx, doc, held) = super::open_document(&document_id, Permission::DocumentsRead).await?;
-        let db = |e| caller.db_error(e);
-        let filing = super::filing_queries::filing(&mut tx, doc.id).await.map_err(db)?;
-        let links = super::filing_queries::links(&mut tx, doc.root_id).await.map_err(db)?;
+        let filing = super::filing_queries::filing(&mut tx, doc.id).await?;
+        let links = super::filing_queries::links(&mut tx, doc.root_id).await?;
         let can_edit = held.allows(Permission::DocumentsUpload) && !doc.is_deleted;
-        let choices = if can_edit { super::filing_queries::link_choices(&mut tx, doc.project_id).await.map_err(db)? } else { Vec::new() };
-        let categories = super::filing_queries::categories(&mut tx).await.map_err(db)?;
+        let choices =
+            if can_edit { super::filing_queries::link_choices(&mut tx, doc.project_id).await? } else { Vec::new() };
+        let categories = super::filing_queries::categories(&mut tx).await?;
         let project_name = match doc.project_id {
-            Some(p) => super::queries::project_name(&mut tx, p).await.map_err(db)?.map(|(name, _)| name),
+            Some(p) => super::queries::project_name(&mut tx, p).await?.map(|(name, _)| name),
             None => None,
         };
         caller.commit(tx).await?;
@@ -181,13 +183,17 @@ pub async fn file_document(
     access_level: String,
 ) -> Result<(), AppError> {
     use super::DocumentType;
-    use crate::{audit::{AuditAction, AuditEvent}, auth::Permission, domain::AccessLevel, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::Permission,
+        domain::AccessLevel,
+        error::ssr::serve,
+    };
     serve(async move {
-        let kind: DocumentType = document_type.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
-        let access: AccessLevel = access_level.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let kind: DocumentType = document_type.parse()?;
+        let access: AccessLevel = access_level.parse()?;
         let tags = parse_tags(&tags).map_err(AppError::Validation)?;
         let (caller, mut tx, doc, held) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
-        let db = |e| caller.db_error(e);
         if doc.is_deleted {
             return Err(AppError::Conflict("This document is deleted: restore it before refiling it.".into()));
         }
@@ -195,7 +201,7 @@ pub async fn file_document(
         // alone must not widen a team document to everyone, or hide someone's document from them.
         if access != doc.access_level
             && !held.allows(Permission::DocumentsDelete)
-            && !super::filing_queries::uploaded_by(&mut tx, doc.root_id, doc.id, caller.user.id).await.map_err(db)?
+            && !super::filing_queries::uploaded_by(&mut tx, doc.root_id, doc.id, caller.user.id).await?
         {
             return Err(AppError::Forbidden(
                 "change who may see this document: only its uploader or a document manager can".into(),
@@ -204,9 +210,9 @@ pub async fn file_document(
         if doc.project_id.is_none() && access == AccessLevel::ProjectTeam {
             return Err(AppError::Validation("Only a project's documents can be limited to its team; choose another access level.".into()));
         }
-        let category = usable_category(&caller, &mut tx, &category).await?;
-        let before = super::filing_queries::filing(&mut tx, doc.id).await.map_err(db)?;
-        super::filing_queries::refile(&mut tx, doc.root_id, kind, category, &tags, access).await.map_err(db)?;
+        let category = usable_category(&mut tx, &category).await?;
+        let before = super::filing_queries::filing(&mut tx, doc.id).await?;
+        super::filing_queries::refile(&mut tx, doc.root_id, kind, category, &tags, access).await?;
         let event = AuditEvent::new(AuditAction::Update, "document", Some(doc.root_id), format!("Refiled \u{201c}{}\u{201d}", doc.name))
             .before(serde_json::json!({
                 "document_type": doc.document_type, "category": before.category_id, "tags": before.tags.0, "access_level": doc.access_level,
@@ -220,26 +226,38 @@ pub async fn file_document(
 
 /// Links a document to a contact, activity, capture plan or proposal of the tenant.
 #[server(prefix = "/api", endpoint = "documents/link")]
-pub async fn link_document(document_id: String, kind: String, entity_id: String, #[server(default)] role: String) -> Result<(), AppError> {
-    use crate::{audit::{AuditAction, AuditEvent}, auth::Permission, error::ssr::serve};
+pub async fn link_document(
+    document_id: String,
+    kind: String,
+    entity_id: String,
+    #[server(default)] role: String,
+) -> Result<(), AppError> {
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::Permission,
+        error::ssr::serve,
+    };
     serve(async move {
-        let kind: LinkedKind = kind.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let kind: LinkedKind = kind.parse()?;
         let role: Option<LinkRole> = match role.trim() {
             "" => None,
-            r => Some(r.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?),
+            r => Some(r.parse()?),
         };
-        let entity: Uuid = crate::admin::parse_id(kind.label(), &entity_id)?;
+        let entity: Uuid = crate::input::parse_id(kind.label(), &entity_id)?;
         let (caller, mut tx, doc, _) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
-        let db = |e| caller.db_error(e);
         let label = super::filing_queries::entity_label(&mut tx, kind, entity)
-            .await
-            .map_err(db)?
+            .await?
             .ok_or_else(|| AppError::NotFound(kind.label().into()))?;
-        if !super::filing_queries::link(&mut tx, doc.root_id, kind, entity, role, caller.user.id).await.map_err(db)? {
+        if !super::filing_queries::link(&mut tx, doc.root_id, kind, entity, role, caller.user.id).await? {
             return Err(AppError::Conflict(format!("This document is already linked to {label}.")));
         }
-        let event = AuditEvent::new(AuditAction::Update, "document", Some(doc.root_id), format!("Linked \u{201c}{}\u{201d} to {label}", doc.name))
-            .after(serde_json::json!({ "linked": kind, "entity_id": entity, "role": role }));
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "document",
+            Some(doc.root_id),
+            format!("Linked \u{201c}{}\u{201d} to {label}", doc.name),
+        )
+        .after(serde_json::json!({ "linked": kind, "entity_id": entity, "role": role }));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
@@ -248,14 +266,24 @@ pub async fn link_document(document_id: String, kind: String, entity_id: String,
 
 #[server(prefix = "/api", endpoint = "documents/unlink")]
 pub async fn unlink_document(document_id: String, link_id: String) -> Result<(), AppError> {
-    use crate::{audit::{AuditAction, AuditEvent}, auth::Permission, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::Permission,
+        error::ssr::serve,
+    };
     serve(async move {
-        let link: Uuid = crate::admin::parse_id("Link", &link_id)?;
+        let link: Uuid = crate::input::parse_id("Link", &link_id)?;
         let (caller, mut tx, doc, _) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
-        let db = |e| caller.db_error(e);
-        let removed = super::filing_queries::unlink(&mut tx, doc.root_id, link).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Link".into()))?;
-        let event = AuditEvent::new(AuditAction::Update, "document", Some(doc.root_id), format!("Unlinked \u{201c}{}\u{201d} from {}", doc.name, removed.label))
-            .before(serde_json::json!({ "linked": removed.kind, "entity_id": removed.entity_id, "role": removed.role }));
+        let removed = super::filing_queries::unlink(&mut tx, doc.root_id, link)
+            .await?
+            .ok_or_else(|| AppError::NotFound("Link".into()))?;
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "document",
+            Some(doc.root_id),
+            format!("Unlinked \u{201c}{}\u{201d} from {}", doc.name, removed.label),
+        )
+        .before(serde_json::json!({ "linked": removed.kind, "entity_id": removed.entity_id, "role": removed.role }));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
@@ -265,13 +293,13 @@ pub async fn unlink_document(document_id: String, link_id: String) -> Result<(),
 /// A category chosen in a form (blank for none): one of the tenant's that is not archived. Another
 /// tenant's id is not found.
 #[cfg(feature = "ssr")]
-async fn usable_category(caller: &crate::auth::ssr::Caller, tx: &mut crate::db::Tx, raw: &str) -> Result<Option<Uuid>, AppError> {
+async fn usable_category(tx: &mut crate::db::Tx, raw: &str) -> Result<Option<Uuid>, AppError> {
     let raw = raw.trim();
     if raw.is_empty() {
         return Ok(None);
     }
     let id: Uuid = raw.parse().map_err(|_| AppError::Validation("Choose a category from the list.".into()))?;
-    match super::filing_queries::category_state(tx, id).await.map_err(|e| caller.db_error(e))? {
+    match super::filing_queries::category_state(tx, id).await? {
         None => Err(AppError::NotFound("Category".into())),
         Some(true) => Err(AppError::Validation("That category is archived; choose another.".into())),
         Some(false) => Ok(Some(id)),
@@ -280,12 +308,17 @@ async fn usable_category(caller: &crate::auth::ssr::Caller, tx: &mut crate::db::
 
 #[server(prefix = "/api", endpoint = "documents/library")]
 pub async fn document_library() -> Result<Library, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let (caller, mut tx, held) = Caller::start_holding(Permission::DocumentsRead, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let categories = super::filing_queries::categories(&mut tx).await.map_err(db)?;
-        let projects = super::filing_queries::project_names(&mut tx).await.map_err(db)?;
+        let categories = super::filing_queries::categories(&mut tx).await?;
+        let projects = super::filing_queries::project_names(&mut tx).await?;
         caller.commit(tx).await?;
         Ok(Library {
             categories,
@@ -300,20 +333,34 @@ pub async fn document_library() -> Result<Library, AppError> {
 /// Adds a category (under `parent`, or at the top), for document managers.
 #[server(prefix = "/api", endpoint = "documents/categories/create")]
 pub async fn create_category(name: String, #[server(default)] parent: String) -> Result<Uuid, AppError> {
-    use crate::{audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
-        let name = crate::admin::required_text("The category's name", &name, 100)?;
+        let name = crate::input::required_text("The category's name", &name, 100)?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsDelete, Resource::Tenant).await?;
-        let parent = usable_category(&caller, &mut tx, &parent).await?;
+        let parent = usable_category(&mut tx, &parent).await?;
         let id = match super::filing_queries::create_category(&mut tx, &name, parent, caller.user.id).await {
             Ok(id) => id,
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
-                return Err(AppError::Conflict(format!("There is already a category named \u{201c}{name}\u{201d} there.")));
+                return Err(AppError::Conflict(format!(
+                    "There is already a category named \u{201c}{name}\u{201d} there."
+                )));
             }
-            Err(e) => return Err(caller.db_error(e)),
+            Err(e) => return Err(AppError::from(e)),
         };
-        let event = AuditEvent::new(AuditAction::Create, "document_category", Some(id), format!("Added the document category \u{201c}{name}\u{201d}"))
-            .after(serde_json::json!({ "name": name, "parent": parent }));
+        let event = AuditEvent::new(
+            AuditAction::Create,
+            "document_category",
+            Some(id),
+            format!("Added the document category \u{201c}{name}\u{201d}"),
+        )
+        .after(serde_json::json!({ "name": name, "parent": parent }));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await?;
         Ok(id)
@@ -325,16 +372,27 @@ pub async fn create_category(name: String, #[server(default)] parent: String) ->
 /// under them keep their filing.
 #[server(prefix = "/api", endpoint = "documents/categories/archive")]
 pub async fn archive_category(category_id: String, archived: bool) -> Result<(), AppError> {
-    use crate::{audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
-        let id: Uuid = crate::admin::parse_id("Category", &category_id)?;
+        let id: Uuid = crate::input::parse_id("Category", &category_id)?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsDelete, Resource::Tenant).await?;
         let name = super::filing_queries::set_category_archived(&mut tx, id, archived)
-            .await
-            .map_err(|e| caller.db_error(e))?
+            .await?
             .ok_or_else(|| AppError::NotFound("Category".into()))?;
         let verb = if archived { "Archived" } else { "Restored" };
-        let event = AuditEvent::new(AuditAction::Update, "document_category", Some(id), format!("{verb} the document category \u{201c}{name}\u{201d}"));
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "document_category",
+            Some(id),
+            format!("{verb} the document category \u{201c}{name}\u{201d}"),
+        );
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
@@ -347,7 +405,10 @@ mod tests {
 
     #[test]
     fn tags_are_trimmed_lowercased_and_unique() {
-        assert_eq!(parse_tags(" Zero Trust , NAVY,, navy ,  cyber   range "), Ok(vec!["zero trust".into(), "navy".into(), "cyber range".into()]));
+        assert_eq!(
+            parse_tags(" Zero Trust , NAVY,, navy ,  cyber   range "),
+            Ok(vec!["zero trust".into(), "navy".into(), "cyber range".into()])
+        );
         assert!(parse_tags(&"x".repeat(41)).is_err_and(|e| e.contains("too long")));
         let many: Vec<String> = (0..21).map(|i| format!("t{i}")).collect();
         assert!(parse_tags(&many.join(",")).is_err_and(|e| e.contains("at most 20")));
@@ -362,8 +423,10 @@ mod tests {
             archived: false,
             document_count: 0,
         };
-        let order: Vec<(usize, String)> =
-            tree_order(&[cat(3, Some(1)), cat(1, None), cat(2, None), cat(4, Some(3))]).into_iter().map(|(d, c)| (d, c.name)).collect();
+        let order: Vec<(usize, String)> = tree_order(&[cat(3, Some(1)), cat(1, None), cat(2, None), cat(4, Some(3))])
+            .into_iter()
+            .map(|(d, c)| (d, c.name))
+            .collect();
         assert_eq!(order, [(0, "c1".into()), (1, "c3".into()), (2, "c4".into()), (0, "c2".into())]);
     }
 }

@@ -1,9 +1,13 @@
 //! SQL of filing: categories, tags, access level and links. Linked records are looked up in the tenant
 //! (RLS), so another tenant's ids are simply not found.
 
-use super::filing::{Category, Link, LinkChoice, LinkRole, LinkedKind};
 use super::DocumentType;
-use crate::{db::Tx, domain::AccessLevel, ids::{ProjectId, UserId}};
+use super::filing::{Category, Link, LinkChoice, LinkRole, LinkedKind};
+use crate::{
+    db::Tx,
+    domain::AccessLevel,
+    ids::{ProjectId, UserId},
+};
 use sqlx::types::Json;
 use uuid::Uuid;
 
@@ -17,10 +21,12 @@ pub struct Filing {
 }
 
 pub async fn filing(tx: &mut Tx, id: Uuid) -> Result<Filing, sqlx::Error> {
-    sqlx::query_as("SELECT category_id, tags, page_count, content_preview::text, processing_error FROM documents WHERE id = $1")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await
+    sqlx::query_as(
+        "SELECT category_id, tags, page_count, content_preview::text, processing_error FROM documents WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await
 }
 
 /// Files every version of the chain the same way.
@@ -65,7 +71,10 @@ pub async fn project_names(tx: &mut Tx) -> Result<Vec<(ProjectId, String)>, sqlx
 
 /// Some(archived) for a category of the tenant, None for any other id.
 pub async fn category_state(tx: &mut Tx, id: Uuid) -> Result<Option<bool>, sqlx::Error> {
-    sqlx::query_scalar("SELECT archived_at IS NOT NULL FROM document_categories WHERE id = $1").bind(id).fetch_optional(&mut **tx).await
+    sqlx::query_scalar("SELECT archived_at IS NOT NULL FROM document_categories WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
 }
 
 pub async fn create_category(tx: &mut Tx, name: &str, parent: Option<Uuid>, by: UserId) -> Result<Uuid, sqlx::Error> {
@@ -131,7 +140,14 @@ pub async fn links(tx: &mut Tx, root: Uuid) -> Result<Vec<Link>, sqlx::Error> {
 }
 
 /// Whether a new link was made (false: it existed already).
-pub async fn link(tx: &mut Tx, root: Uuid, kind: LinkedKind, entity: Uuid, role: Option<LinkRole>, by: UserId) -> Result<bool, sqlx::Error> {
+pub async fn link(
+    tx: &mut Tx,
+    root: Uuid,
+    kind: LinkedKind,
+    entity: Uuid,
+    role: Option<LinkRole>,
+    by: UserId,
+) -> Result<bool, sqlx::Error> {
     let made = sqlx::query(
         "INSERT INTO document_associations (tenant_id, document_id, entity_type, entity_id, association_type, created_by) \
          VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
@@ -150,7 +166,11 @@ pub async fn link(tx: &mut Tx, root: Uuid, kind: LinkedKind, entity: Uuid, role:
 pub async fn unlink(tx: &mut Tx, root: Uuid, link: Uuid) -> Result<Option<Link>, sqlx::Error> {
     let found = links(tx, root).await?.into_iter().find(|l| l.id == link);
     if found.is_some() {
-        sqlx::query("DELETE FROM document_associations WHERE id = $1 AND document_id = $2").bind(link).bind(root).execute(&mut **tx).await?;
+        sqlx::query("DELETE FROM document_associations WHERE id = $1 AND document_id = $2")
+            .bind(link)
+            .bind(root)
+            .execute(&mut **tx)
+            .await?;
     }
     Ok(found)
 }

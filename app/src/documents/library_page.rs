@@ -3,16 +3,15 @@
 //! browse the category tree, and upload documents that belong to no single project.
 
 use super::{
-    describe_size,
-    filing::{document_library, tree_order, ArchiveCategory, Category, CreateCategory, Library},
-    page::{refresh_while_reading, Uploader, UploaderState},
-    search::{search_documents, DocumentHit, DocumentQuery, SearchResults, PAGE_SIZE},
     DocumentType,
+    filing::{ArchiveCategory, Category, CreateCategory, Library, document_library, tree_order},
+    page::{Uploader, UploaderState, refresh_while_reading},
+    search::{DocumentHit, DocumentQuery, PAGE_SIZE, SearchResults, search_documents},
 };
 use crate::{
-    admin::pages::{outcome, ErrorNote, LoadError},
     domain::AccessLevel,
     format,
+    ui::{ErrorNote, LoadError, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,13 +24,16 @@ pub fn LibraryPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let create = ServerAction::<CreateCategory>::new();
     let archive = ServerAction::<ArchiveCategory>::new();
-    let library = Resource::new(move || (refresh.get(), create.version().get(), archive.version().get()), |_| document_library());
+    let library =
+        Resource::new(move || (refresh.get(), create.version().get(), archive.version().get()), |_| document_library());
     let results = Resource::new(move || (query.get(), refresh.get()), |(query, _)| search_documents(query));
     let uploads = UploaderState::new(AccessLevel::Public);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     refresh_while_reading(
-        Signal::derive(move || results.get().and_then(Result::ok).is_some_and(|r| r.hits.iter().any(|h| h.processing_status.is_waiting()))),
+        Signal::derive(move || {
+            results.get().and_then(Result::ok).is_some_and(|r| r.hits.iter().any(|h| h.processing_status.is_waiting()))
+        }),
         refresh,
     );
     view! {
@@ -122,7 +124,10 @@ fn SearchForm(query: DocumentQuery, library: Library) -> impl IntoView {
 }
 
 #[component]
-fn Results(results: Resource<Result<SearchResults, crate::error::AppError>>, query: Memo<DocumentQuery>) -> impl IntoView {
+fn Results(
+    results: Resource<Result<SearchResults, crate::error::AppError>>,
+    query: Memo<DocumentQuery>,
+) -> impl IntoView {
     view! {
         <Transition fallback=|| view! { <p class="muted" role="status">"Searching…"</p> }>
             {move || Suspend::new(async move {
@@ -164,7 +169,7 @@ fn HitView(hit: DocumentHit) -> impl IntoView {
     if let Some(c) = &hit.category_name {
         facts.push(c.clone());
     }
-    facts.push(describe_size(hit.file_size_bytes));
+    facts.push(crate::format::file_size(hit.file_size_bytes));
     if let Some(p) = hit.page_count.filter(|p| *p > 0) {
         facts.push(format::count(p.into(), "page", "pages"));
     }
@@ -206,7 +211,12 @@ fn HitView(hit: DocumentHit) -> impl IntoView {
 /// The category tree with counts; each category filters the results. Document managers add categories
 /// and archive them here.
 #[component]
-fn CategoryTree(library: Library, query: DocumentQuery, create: ServerAction<CreateCategory>, archive: ServerAction<ArchiveCategory>) -> impl IntoView {
+fn CategoryTree(
+    library: Library,
+    query: DocumentQuery,
+    create: ServerAction<CreateCategory>,
+    archive: ServerAction<ArchiveCategory>,
+) -> impl IntoView {
     let (create_err, create_ok) = outcome(create.into(), "Category added.");
     let (archive_err, _) = outcome(archive.into(), "");
     let ordered = tree_order(&library.categories);

@@ -6,7 +6,6 @@ mod detail_page;
 pub mod filing;
 #[cfg(feature = "ssr")]
 mod filing_queries;
-pub mod kinds;
 mod library_page;
 pub mod names;
 mod page;
@@ -15,8 +14,6 @@ pub mod queries;
 pub mod search;
 #[cfg(feature = "ssr")]
 mod search_queries;
-#[cfg(feature = "ssr")]
-pub mod storage;
 #[cfg(feature = "ssr")]
 pub mod upload;
 
@@ -119,17 +116,33 @@ pub struct DocumentList {
 }
 
 #[server(prefix = "/api", endpoint = "documents/project")]
-pub async fn project_documents(project_id: String, #[server(default)] include_deleted: bool) -> Result<DocumentList, AppError> {
-    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+pub async fn project_documents(
+    project_id: String,
+    #[server(default)] include_deleted: bool,
+) -> Result<DocumentList, AppError> {
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::DocumentsRead, Resource::Project(id)).await?;
-        let db = |e| caller.db_error(e);
-        let (project_name, archived) = queries::project_name(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let (project_name, archived) =
+            queries::project_name(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         let can_delete = held.allows(Permission::DocumentsDelete);
-        let documents = queries::current_versions(&mut tx, id, include_deleted && can_delete).await.map_err(db)?;
+        let documents = queries::current_versions(&mut tx, id, include_deleted && can_delete).await?;
         caller.commit(tx).await?;
-        Ok(DocumentList { project_name, archived, can_upload: held.allows(Permission::DocumentsUpload), can_delete, documents })
+        Ok(DocumentList {
+            project_name,
+            archived,
+            can_upload: held.allows(Permission::DocumentsUpload),
+            can_delete,
+            documents,
+        })
     })
     .await
 }
@@ -140,7 +153,7 @@ pub async fn document_versions(document_id: String) -> Result<Vec<DocumentRow>, 
     use crate::{auth::Permission, error::ssr::serve};
     serve(async move {
         let (caller, mut tx, doc, _) = open_document(&document_id, Permission::DocumentsRead).await?;
-        let versions = queries::versions(&mut tx, doc.root_id).await.map_err(|e| caller.db_error(e))?;
+        let versions = queries::versions(&mut tx, doc.root_id).await?;
         caller.commit(tx).await?;
         Ok(versions)
     })
@@ -166,11 +179,12 @@ async fn open_document(
     permission: crate::auth::Permission,
 ) -> Result<(crate::auth::ssr::Caller, crate::db::Tx, DocumentRow, crate::auth::ssr::Held), AppError> {
     use crate::auth::ssr::{Caller, Resource};
-    let id: Uuid = crate::admin::parse_id("Document", document_id)?;
+    let id: Uuid = crate::input::parse_id("Document", document_id)?;
     let caller = Caller::current().await?;
     let mut tx = caller.begin().await?;
-    let doc = queries::visible(&mut tx, id).await.map_err(|e| caller.db_error(e))?.ok_or_else(|| AppError::NotFound("Document".into()))?;
-    let held = caller.authorize(&mut tx, permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
+    let doc = queries::visible(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Document".into()))?;
+    let held =
+        caller.authorize(&mut tx, permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
     Ok((caller, tx, doc, held))
 }
 
@@ -183,44 +197,26 @@ async fn set_deleted(document_id: String, deleted: bool) -> Result<(), AppError>
     };
     serve(async move {
         let (caller, mut tx, doc, _) = open_document(&document_id, Permission::DocumentsDelete).await?;
-        let db = |e| caller.db_error(e);
         if doc.is_deleted == deleted {
-            return Err(AppError::Conflict(if deleted { "This document is already deleted." } else { "This document is not deleted." }.into()));
+            return Err(AppError::Conflict(
+                if deleted { "This document is already deleted." } else { "This document is not deleted." }.into(),
+            ));
         }
-        queries::set_deleted(&mut tx, doc.root_id, deleted, caller.user.id).await.map_err(db)?;
-        let (action, access, verb) =
-            if deleted { (AuditAction::Delete, "delete", "Deleted") } else { (AuditAction::Restore, "restore", "Restored") };
-        queries::log_access(&mut tx, &caller, queries::Logged::Document(doc.id), access, None).await.map_err(db)?;
-        let event = AuditEvent::new(action, "document", Some(doc.root_id), format!("{verb} \u{201c}{}\u{201d} (every version)", doc.name));
+        queries::set_deleted(&mut tx, doc.root_id, deleted, caller.user.id).await?;
+        let (action, access, verb) = if deleted {
+            (AuditAction::Delete, "delete", "Deleted")
+        } else {
+            (AuditAction::Restore, "restore", "Restored")
+        };
+        queries::log_access(&mut tx, &caller, queries::Logged::Document(doc.id), access, None).await?;
+        let event = AuditEvent::new(
+            action,
+            "document",
+            Some(doc.root_id),
+            format!("{verb} \u{201c}{}\u{201d} (every version)", doc.name),
+        );
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await
     })
     .await
-}
-
-/// A file size as people read it.
-pub fn describe_size(bytes: i64) -> String {
-    const UNITS: [&str; 4] = ["KB", "MB", "GB", "TB"];
-    if bytes < 1024 {
-        return format!("{bytes} B");
-    }
-    let mut value = bytes as f64 / 1024.0;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    format!("{value:.1} {}", UNITS[unit])
-}
-
-#[cfg(test)]
-mod tests {
-    use super::describe_size;
-
-    #[test]
-    fn sizes_read_like_a_file_manager() {
-        assert_eq!(describe_size(512), "512 B");
-        assert_eq!(describe_size(1536), "1.5 KB");
-        assert_eq!(describe_size(5 * 1024 * 1024), "5.0 MB");
-    }
 }

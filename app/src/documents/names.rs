@@ -2,7 +2,7 @@
 //! what the person typed minus anything that could mislead or break a page (path parts, control and
 //! direction characters). Storage keys never contain it (see `upload::storage_key`).
 
-use super::kinds::FileKind;
+use crate::storage::kinds::FileKind;
 
 /// A checked upload name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,8 @@ pub struct UploadName {
 
 /// Right-to-left overrides and isolates can make `gpj.exe` read as `exe.jpg`.
 fn is_hidden_or_bidi(c: char) -> bool {
-    c.is_control() || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
+    c.is_control()
+        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{feff}')
 }
 
 impl UploadName {
@@ -27,7 +28,9 @@ impl UploadName {
             return Err("The file needs a name.".into());
         }
         let Some((_, extension)) = display.rsplit_once('.').filter(|(stem, _)| !stem.trim().is_empty()) else {
-            return Err(format!("\u{201c}{display}\u{201d} has no extension: name it with its type, e.g. proposal.pdf."));
+            return Err(format!(
+                "\u{201c}{display}\u{201d} has no extension: name it with its type, e.g. proposal.pdf."
+            ));
         };
         let kind = FileKind::of_extension(extension.trim()).ok_or_else(|| {
             format!(
@@ -43,7 +46,7 @@ impl UploadName {
 #[cfg(test)]
 mod tests {
     use super::UploadName;
-    use crate::documents::kinds::FileKind;
+    use crate::storage::kinds::FileKind;
 
     #[test]
     fn ordinary_names_keep_their_words() {

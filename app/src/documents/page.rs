@@ -3,12 +3,12 @@
 //! who may delete see deleted documents on request and restore them.
 
 use super::{
-    describe_size, document_versions, project_documents, DeleteDocument, DocumentRow, DocumentType, ProcessingStatus, RestoreDocument,
+    DeleteDocument, DocumentRow, DocumentType, ProcessingStatus, RestoreDocument, document_versions, project_documents,
 };
 use crate::{
-    admin::pages::{outcome, ErrorNote, LoadError},
     domain::AccessLevel,
     format,
+    ui::{ErrorNote, LoadError, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -67,7 +67,12 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     refresh_while_reading(
-        Signal::derive(move || listing.get().and_then(Result::ok).is_some_and(|page| page.documents.iter().any(|d| d.processing_status.is_waiting()))),
+        Signal::derive(move || {
+            listing
+                .get()
+                .and_then(Result::ok)
+                .is_some_and(|page| page.documents.iter().any(|d| d.processing_status.is_waiting()))
+        }),
         refresh,
     );
     view! {
@@ -156,7 +161,11 @@ pub(super) fn Uploader(project: Option<String>, refresh: RwSignal<u32>, state: U
         for i in 0..files.length() {
             if let Some(file) = files.get(i) {
                 let place = project.with_value(|p| p.as_ref().map(|p| format!("project={p}&")).unwrap_or_default());
-                let query = format!("{place}type={}&access={}", document_type.get_untracked().as_str(), access.get_untracked().as_str());
+                let query = format!(
+                    "{place}type={}&access={}",
+                    document_type.get_untracked().as_str(),
+                    access.get_untracked().as_str()
+                );
                 let key = entries.with_untracked(Vec::len) as u32;
                 let entry = owner.with_value(|owner| owner.with(|| xhr::start(&query, file, refresh, key)));
                 entries.update(|list| list.insert(0, entry));
@@ -220,7 +229,7 @@ fn UploadRow(entry: UploadEntry) -> impl IntoView {
         <li class="upload" data-testid="upload">
             <div class="upload__top">
                 <span class="upload__name">{entry.name.get_value()}</span>
-                <span class="muted">{describe_size(entry.size as i64)}</span>
+                <span class="muted">{crate::format::file_size(entry.size as i64)}</span>
                 {move || match entry.state.get() {
                     UploadState::Sending => view! {
                         <button class="button button--ghost" type="button" on:click=move |_| entry.cancel()>"Cancel"</button>
@@ -265,9 +274,12 @@ pub(super) fn refresh_while_reading(waiting: Signal<bool>, refresh: RwSignal<u32
 pub(super) fn TextStatus(status: ProcessingStatus, error: Option<String>) -> impl IntoView {
     match status {
         ProcessingStatus::Pending | ProcessingStatus::Processing => {
-            view! { <span class="status status--waiting" data-testid="text-status">"Reading text for search…"</span> }.into_any()
+            view! { <span class="status status--waiting" data-testid="text-status">"Reading text for search…"</span> }
+                .into_any()
         }
-        ProcessingStatus::Ready => view! { <span class="status status--ready" data-testid="text-status">"Searchable"</span> }.into_any(),
+        ProcessingStatus::Ready => {
+            view! { <span class="status status--ready" data-testid="text-status">"Searchable"</span> }.into_any()
+        }
         ProcessingStatus::Error => {
             let reason = error.unwrap_or_else(|| "The text could not be read.".into());
             view! {
@@ -314,9 +326,10 @@ fn DocumentTable(documents: Vec<DocumentRow>, actions: RowActions) -> impl IntoV
 fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
     let RowActions { can_upload, can_delete, project, refresh, delete, restore } = actions;
     let open = RwSignal::new(false);
-    let versions = Resource::new(move || (open.get(), doc.id), |(open, id)| async move {
-        if open { Some(document_versions(id.to_string()).await) } else { None }
-    });
+    let versions = Resource::new(
+        move || (open.get(), doc.id),
+        |(open, id)| async move { if open { Some(document_versions(id.to_string()).await) } else { None } },
+    );
     let id = doc.id.to_string();
     let new_version = RwSignal::new(None::<UploadEntry>);
     let (root, doc_type, access) = (doc.root_id, doc.document_type.unwrap_or(DocumentType::Other), doc.access_level);
@@ -334,7 +347,7 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
                 <button class="button button--ghost" type="button" aria-expanded=move || open.get().to_string()
                     on:click=move |_| open.update(|o| *o = !*o)>{format!("v{}", doc.version_number)}</button>
             </td>
-            <td>{describe_size(doc.file_size_bytes)}</td>
+            <td>{crate::format::file_size(doc.file_size_bytes)}</td>
             <td>{access_label(doc.access_level)}</td>
             <td>{format::date_time(doc.created_at)}<div class="cell-sub">{doc.uploaded_by_name.clone().unwrap_or_default()}</div></td>
             <td class="cell-actions">
@@ -378,7 +391,7 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
                                     {list.into_iter().map(|v| view! {
                                         <li>
                                             <a href=format!("/documents/{}/download", v.id) rel="external" download=v.name.clone()>{format!("Version {} · {}", v.version_number, v.name)}</a>
-                                            <span class="muted">{format!(" · {} · {} · {}", describe_size(v.file_size_bytes), format::date_time(v.created_at), v.uploaded_by_name.unwrap_or_default())}</span>
+                                            <span class="muted">{format!(" · {} · {} · {}", crate::format::file_size(v.file_size_bytes), format::date_time(v.created_at), v.uploaded_by_name.unwrap_or_default())}</span>
                                             {v.is_current_version.then(|| view! { " " <span class="badge badge--low">"Current"</span> })}
                                         </li>
                                     }).collect_view()}
@@ -400,7 +413,7 @@ mod xhr {
     use super::{UploadEntry, UploadState};
     use crate::error::AppError;
     use leptos::prelude::*;
-    use wasm_bindgen::{closure::Closure, JsCast};
+    use wasm_bindgen::{JsCast, closure::Closure};
     use web_sys::{File, ProgressEvent, XmlHttpRequest};
 
     /// Starts uploading `file` with the filing in `query`; the entry follows its progress and outcome, and
@@ -453,7 +466,9 @@ mod xhr {
             }
         });
         request.set_onload(Some(on_load.into_js_value().unchecked_ref()));
-        let on_error = Closure::<dyn FnMut()>::new(move || fail("The connection broke during the upload; nothing was saved. Try again.".into()));
+        let on_error = Closure::<dyn FnMut()>::new(move || {
+            fail("The connection broke during the upload; nothing was saved. Try again.".into())
+        });
         request.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
         let on_abort = Closure::<dyn FnMut()>::new(move || {
             entry.state.try_set(UploadState::Cancelled);

@@ -19,7 +19,11 @@ pub async fn project_name(tx: &mut Tx, id: ProjectId) -> Result<Option<(String, 
         .await
 }
 
-pub async fn current_versions(tx: &mut Tx, project: ProjectId, deleted_too: bool) -> Result<Vec<DocumentRow>, sqlx::Error> {
+pub async fn current_versions(
+    tx: &mut Tx,
+    project: ProjectId,
+    deleted_too: bool,
+) -> Result<Vec<DocumentRow>, sqlx::Error> {
     let deleted = if deleted_too { "" } else { " AND NOT d.is_deleted" };
     sqlx::query_as(&format!(
         "{ROW} WHERE d.opportunity_project_id = $1 AND d.is_current_version{deleted} ORDER BY d.created_at DESC, d.id"
@@ -88,7 +92,13 @@ pub enum Logged {
 }
 
 /// One row of document_access_logs; `failure` makes it a refusal.
-pub async fn log_access(tx: &mut Tx, caller: &Caller, doc: Logged, access: &str, failure: Option<&str>) -> Result<(), sqlx::Error> {
+pub async fn log_access(
+    tx: &mut Tx,
+    caller: &Caller,
+    doc: Logged,
+    access: &str,
+    failure: Option<&str>,
+) -> Result<(), sqlx::Error> {
     let (document, requested) = match doc {
         Logged::Document(id) => (Some(id), None),
         Logged::Requested(id) => (None, Some(id)),
@@ -113,7 +123,12 @@ pub async fn log_access(tx: &mut Tx, caller: &Caller, doc: Logged, access: &str,
 }
 
 /// Announces an object before it is written (committed on its own: see migration 0013).
-pub async fn announce_object(tx: &mut Tx, provider: &str, bucket: Option<&str>, key: &str) -> Result<Uuid, sqlx::Error> {
+pub async fn announce_object(
+    tx: &mut Tx,
+    provider: &str,
+    bucket: Option<&str>,
+    key: &str,
+) -> Result<Uuid, sqlx::Error> {
     sqlx::query_scalar(
         "INSERT INTO storage_objects (tenant_id, provider, bucket, storage_key) VALUES (app_current_tenant_id(), $1, $2, $3) RETURNING id",
     )
@@ -125,7 +140,10 @@ pub async fn announce_object(tx: &mut Tx, provider: &str, bucket: Option<&str>, 
 }
 
 pub async fn link_object(tx: &mut Tx, object: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE storage_objects SET state = 'linked', linked_at = now() WHERE id = $1").bind(object).execute(&mut **tx).await?;
+    sqlx::query("UPDATE storage_objects SET state = 'linked', linked_at = now() WHERE id = $1")
+        .bind(object)
+        .execute(&mut **tx)
+        .await?;
     Ok(())
 }
 

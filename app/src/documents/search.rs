@@ -46,7 +46,10 @@ impl DocumentQuery {
     /// characters, dates outside the years people enter, a range that ends before it starts.
     pub fn check(&self) -> Result<(), AppError> {
         if !(0..i64::from(crate::input::MAX_PAGE)).contains(&self.page) {
-            return Err(AppError::Validation(format!("The page must be between 0 and {}.", crate::input::MAX_PAGE - 1)));
+            return Err(AppError::Validation(format!(
+                "The page must be between 0 and {}.",
+                crate::input::MAX_PAGE - 1
+            )));
         }
         if let Some(q) = &self.q {
             crate::input::optional_text("The search", q, 200)?;
@@ -66,7 +69,9 @@ impl DocumentQuery {
         if let (Some(from), Some(to)) = (self.from, self.to)
             && from > to
         {
-            return Err(AppError::Validation("The \u{201c}from\u{201d} date is after the \u{201c}to\u{201d} date.".into()));
+            return Err(AppError::Validation(
+                "The \u{201c}from\u{201d} date is after the \u{201c}to\u{201d} date.".into(),
+            ));
         }
         Ok(())
     }
@@ -75,14 +80,30 @@ impl DocumentQuery {
     pub fn to_query(&self, page: i64) -> String {
         let mut parts = Vec::new();
         let mut add = |k: &str, v: String| parts.push(format!("{k}={}", crate::auth::urlencode(&v)));
-        if let Some(q) = &self.q { add("q", q.clone()) }
-        if let Some(p) = self.project { add("project", p.to_string()) }
-        if let Some(t) = self.document_type { add("type", t.as_str().to_string()) }
-        if let Some(c) = self.category { add("category", c.to_string()) }
-        if let Some(t) = &self.tag { add("tag", t.clone()) }
-        if let Some(d) = self.from { add("from", d.to_string()) }
-        if let Some(d) = self.to { add("to", d.to_string()) }
-        if page > 0 { add("page", page.to_string()) }
+        if let Some(q) = &self.q {
+            add("q", q.clone())
+        }
+        if let Some(p) = self.project {
+            add("project", p.to_string())
+        }
+        if let Some(t) = self.document_type {
+            add("type", t.as_str().to_string())
+        }
+        if let Some(c) = self.category {
+            add("category", c.to_string())
+        }
+        if let Some(t) = &self.tag {
+            add("tag", t.clone())
+        }
+        if let Some(d) = self.from {
+            add("from", d.to_string())
+        }
+        if let Some(d) = self.to {
+            add("to", d.to_string())
+        }
+        if page > 0 {
+            add("page", page.to_string())
+        }
         parts.join("&")
     }
 }
@@ -146,11 +167,17 @@ pub fn snippet_parts(headline: &str) -> Vec<SnippetPart> {
 
 #[server(prefix = "/api", endpoint = "documents/search")]
 pub async fn search_documents(#[server(default)] query: DocumentQuery) -> Result<SearchResults, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         query.check()?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsRead, Resource::Tenant).await?;
-        let results = super::search_queries::search(&mut tx, &query).await.map_err(|e| caller.db_error(e))?;
+        let results = super::search_queries::search(&mut tx, &query).await?;
         caller.commit(tx).await?;
         Ok(results)
     })

@@ -2,7 +2,7 @@
 //! prepared statement with an honest plan), and snippets are made for the page's rows only: `ts_headline`
 //! reads the whole text, so it runs after the ranking has picked 25 documents.
 
-use super::search::{snippet_parts, DocumentHit, DocumentQuery, SearchResults, HIT_END, HIT_START, PAGE_SIZE};
+use super::search::{DocumentHit, DocumentQuery, HIT_END, HIT_START, PAGE_SIZE, SearchResults, snippet_parts};
 use super::{DocumentType, ProcessingStatus};
 use crate::{db::Tx, ids::ProjectId};
 use chrono::{DateTime, Utc};

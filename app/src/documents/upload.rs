@@ -8,19 +8,21 @@
 //!    stays announced and the cleanup job removes it.
 
 use super::{
-    kinds::HEAD_BYTES,
+    DocumentRow, DocumentType,
     names::UploadName,
     queries::{self, Logged, NewDocument},
-    storage::{ByteStream, StorageError, StorageKey},
-    DocumentRow, DocumentType,
 };
 use crate::{
-    admin::parse_id,
     audit::{AuditAction, AuditEvent},
-    auth::{ssr::{Caller, Resource}, Permission},
+    auth::{
+        Permission,
+        ssr::{Caller, Resource},
+    },
     domain::AccessLevel,
     error::AppError,
     ids::ProjectId,
+    input::parse_id,
+    storage::{ByteStream, StorageError, StorageKey, kinds::HEAD_BYTES},
 };
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -44,17 +46,19 @@ impl UploadRequest {
         let name = UploadName::parse(text("name").unwrap_or_default()).map_err(AppError::Validation)?;
         let project = text("project").map(|p| parse_id("Project", p)).transpose()?;
         let document_type = match text("type") {
-            Some(t) => t.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?,
+            Some(t) => t.parse()?,
             None => DocumentType::Other,
         };
         let access = match text("access") {
-            Some(a) => a.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?,
+            Some(a) => a.parse()?,
             // A project's documents are for its team unless said otherwise; the library is for everyone.
             None if project.is_some() => AccessLevel::ProjectTeam,
             None => AccessLevel::Public,
         };
         if project.is_none() && matches!(access, AccessLevel::ProjectTeam) {
-            return Err(AppError::Validation("Only a project's documents can be limited to its team; choose another access level.".into()));
+            return Err(AppError::Validation(
+                "Only a project's documents can be limited to its team; choose another access level.".into(),
+            ));
         }
         let replaces = text("replaces").map(|d| parse_id("Document", d)).transpose()?;
         Ok(UploadRequest { name, project, document_type, access, replaces })
@@ -102,8 +106,12 @@ fn compact(id: Uuid) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(id.as_bytes())
 }
 
-pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, length: Option<u64>) -> Result<DocumentRow, AppError> {
-    let db = |e| caller.db_error(e);
+pub async fn upload(
+    caller: &Caller,
+    request: UploadRequest,
+    body: ByteStream,
+    length: Option<u64>,
+) -> Result<DocumentRow, AppError> {
     let allowed = &caller.state.settings.upload_kinds;
     if !allowed.contains(&request.name.kind) {
         let names: Vec<&str> = allowed.iter().map(|k| k.as_str()).collect();
@@ -118,18 +126,22 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, l
     let mut tx = caller.begin().await?;
     caller.authorize(&mut tx, Permission::DocumentsUpload, resource).await?;
     if let Some(project) = request.project {
-        match queries::project_name(&mut tx, project).await.map_err(db)? {
+        match queries::project_name(&mut tx, project).await? {
             None => return Err(AppError::NotFound("Project".into())),
-            Some((_, true)) => return Err(AppError::Conflict("This project is archived: restore it before adding documents.".into())),
+            Some((_, true)) => {
+                return Err(AppError::Conflict("This project is archived: restore it before adding documents.".into()));
+            }
             Some((_, false)) => {}
         }
     }
     let previous = match request.replaces {
         Some(id) => {
-            let doc = queries::visible(&mut tx, id).await.map_err(db)?.filter(|d| !d.is_deleted);
+            let doc = queries::visible(&mut tx, id).await?.filter(|d| !d.is_deleted);
             let doc = doc.ok_or_else(|| AppError::NotFound("Document".into()))?;
             if doc.project_id != request.project {
-                return Err(AppError::Validation("A new version goes to the same project as the document it replaces.".into()));
+                return Err(AppError::Validation(
+                    "A new version goes to the same project as the document it replaces.".into(),
+                ));
             }
             Some(doc)
         }
@@ -146,7 +158,7 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, l
     let (provider, bucket) = (store.provider().as_str(), store.bucket());
 
     let mut tx = caller.begin().await?;
-    let object = queries::announce_object(&mut tx, provider, bucket, key.as_str()).await.map_err(db)?;
+    let object = queries::announce_object(&mut tx, provider, bucket, key.as_str()).await?;
     caller.commit(tx).await?;
 
     let stored = match store.put(&key, body, caller.state.settings.upload_max_bytes, length).await {
@@ -166,11 +178,10 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, l
         let mut tx = caller.begin().await?;
         let (parent, version) = match &previous {
             Some(prev) => {
-                let (current, number) = queries::lock_current(&mut tx, prev.root_id)
-                    .await
-                    .map_err(db)?
-                    .ok_or_else(|| AppError::Conflict("The document was deleted while this version was uploading.".into()))?;
-                queries::retire(&mut tx, current).await.map_err(db)?;
+                let (current, number) = queries::lock_current(&mut tx, prev.root_id).await?.ok_or_else(|| {
+                    AppError::Conflict("The document was deleted while this version was uploading.".into())
+                })?;
+                queries::retire(&mut tx, current).await?;
                 (Some(prev.root_id), number + 1)
             }
             None => (None, 1),
@@ -198,18 +209,19 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, l
                 uploaded_by: caller.user.id,
             },
         )
-        .await
-        .map_err(db)?;
-        queries::link_object(&mut tx, object).await.map_err(db)?;
-        queries::log_access(&mut tx, caller, Logged::Document(id), "modify", None).await.map_err(db)?;
+        .await?;
+        queries::link_object(&mut tx, object).await?;
+        queries::log_access(&mut tx, caller, Logged::Document(id), "modify", None).await?;
         let what = if version == 1 { "Uploaded".to_string() } else { format!("Uploaded version {version} of") };
-        let event = AuditEvent::new(AuditAction::Create, "document", Some(id), format!("{what} \u{201c}{name}\u{201d}"))
-            .after(serde_json::json!({
-                "name": name, "project": request.project, "size": stored.size, "sha256": stored.sha256,
-                "version": version, "access_level": request.access, "storage_key": key.as_str(),
-            }));
+        let event =
+            AuditEvent::new(AuditAction::Create, "document", Some(id), format!("{what} \u{201c}{name}\u{201d}")).after(
+                serde_json::json!({
+                    "name": name, "project": request.project, "size": stored.size, "sha256": stored.sha256,
+                    "version": version, "access_level": request.access, "storage_key": key.as_str(),
+                }),
+            );
         caller.audit(&mut tx, event).await?;
-        let row = queries::visible(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Document".into()))?;
+        let row = queries::visible(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Document".into()))?;
         caller.commit(tx).await?;
         Ok::<_, AppError>(row)
     }
@@ -224,7 +236,9 @@ pub async fn upload(caller: &Caller, request: UploadRequest, body: ByteStream, l
                     let _ = tx.commit().await;
                 }
             }
-            Err(e) => tracing::warn!(error = ?e, %key, "could not remove the file of a failed upload; the cleanup job will"),
+            Err(e) => {
+                tracing::warn!(error = ?e, %key, "could not remove the file of a failed upload; the cleanup job will")
+            }
         }
     }
     recorded

@@ -42,14 +42,19 @@ pub struct Board {
 
 #[server(prefix = "/api", endpoint = "pipeline/board")]
 pub async fn load_board(#[server(default)] filter: ProjectFilter) -> Result<Board, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         filter.check()?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
-        let columns = queries::board(&mut tx, &filter, filter.manager_for(caller.user.id)).await.map_err(db)?;
-        let choices = crate::projects::queries::cached_choices(&mut tx, &caller).await.map_err(db)?;
-        let views = queries::views(&mut tx, caller.user.id).await.map_err(db)?;
+        let columns = queries::board(&mut tx, &filter, filter.manager_for(caller.user.id)).await?;
+        let choices = crate::projects::queries::cached_choices(&mut tx, &caller).await?;
+        let views = queries::views(&mut tx, caller.user.id).await?;
         caller.commit(tx).await?;
         Ok(Board { columns, can_move: held.allows(Permission::ProjectsMove), as_of: Utc::now(), choices, views })
     })
@@ -58,15 +63,25 @@ pub async fn load_board(#[server(default)] filter: ProjectFilter) -> Result<Boar
 
 /// The next page of one column's cards.
 #[server(prefix = "/api", endpoint = "pipeline/more")]
-pub async fn more_cards(#[server(default)] filter: ProjectFilter, stage: PipelineStage, offset: i64) -> Result<Vec<ProjectRow>, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+pub async fn more_cards(
+    #[server(default)] filter: ProjectFilter,
+    stage: PipelineStage,
+    offset: i64,
+) -> Result<Vec<ProjectRow>, AppError> {
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         filter.check()?;
         if !(0..=100_000).contains(&offset) {
             return Err(AppError::Validation(format!("offset must be between 0 and 100000, not {offset}.")));
         }
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
-        let cards = queries::cards(&mut tx, &filter, filter.manager_for(caller.user.id), stage, offset).await.map_err(|e| caller.db_error(e))?;
+        let cards = queries::cards(&mut tx, &filter, filter.manager_for(caller.user.id), stage, offset).await?;
         caller.commit(tx).await?;
         Ok(cards)
     })
@@ -77,14 +92,17 @@ pub async fn more_cards(#[server(default)] filter: ProjectFilter, stage: Pipelin
 #[server(prefix = "/api", endpoint = "pipeline/move")]
 pub async fn move_project(project_id: String, stage: String, outcome: Option<String>) -> Result<ProjectRow, AppError> {
     use crate::{
-        admin::parse_id,
         audit::{AuditAction, AuditEvent},
-        auth::{ssr::{Caller, Resource}, Permission},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
         error::ssr::serve,
+        input::parse_id,
     };
     serve(async move {
         let id: crate::ids::ProjectId = parse_id("Project", &project_id)?;
-        let to: PipelineStage = stage.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let to: PipelineStage = stage.parse()?;
         let outcome = outcome.map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         if matches!(to, PipelineStage::Awarded | PipelineStage::Lost) && outcome.is_none() {
             return Err(AppError::Validation(format!(
@@ -96,17 +114,21 @@ pub async fn move_project(project_id: String, stage: String, outcome: Option<Str
             return Err(AppError::Validation("The outcome can have at most 255 characters.".into()));
         }
         let (caller, mut tx) = Caller::start(Permission::ProjectsMove, Resource::Project(id)).await?;
-        let db = |e| caller.db_error(e);
-        let from = queries::stage_for_update(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let from = queries::stage_for_update(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         if from != to {
-            queries::set_stage(&mut tx, id, from, to, caller.user.id).await.map_err(db)?;
-            let mut event = AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Moved from {} to {}", from.label(), to.label()))
-                .before(serde_json::json!({ "pipeline_stage": from }))
-                .after(serde_json::json!({ "pipeline_stage": to, "outcome": outcome }));
+            queries::set_stage(&mut tx, id, from, to, caller.user.id).await?;
+            let mut event = AuditEvent::new(
+                AuditAction::Update,
+                "opportunity_project",
+                Some(id.as_uuid()),
+                format!("Moved from {} to {}", from.label(), to.label()),
+            )
+            .before(serde_json::json!({ "pipeline_stage": from }))
+            .after(serde_json::json!({ "pipeline_stage": to, "outcome": outcome }));
             event.permission_used = Some(Permission::ProjectsMove.as_str());
             caller.audit(&mut tx, event).await?;
         }
-        let card = queries::card(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let card = queries::card(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         caller.commit(tx).await?;
         Ok(card)
     })
@@ -124,10 +146,16 @@ pub struct SavedView {
 
 #[server(prefix = "/api", endpoint = "pipeline/views")]
 pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
-        let views = queries::views(&mut tx, caller.user.id).await.map_err(|e| caller.db_error(e))?;
+        let views = queries::views(&mut tx, caller.user.id).await?;
         caller.commit(tx).await?;
         Ok(views)
     })
@@ -137,13 +165,20 @@ pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
 /// Saves the current filter under a name (the same name again replaces it).
 #[server(prefix = "/api", endpoint = "pipeline/save-view")]
 pub async fn save_view(name: String, #[server(default)] filter: ProjectFilter) -> Result<SavedView, AppError> {
-    use crate::{admin::required_text, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::required_text,
+    };
     serve(async move {
         let name = required_text("The view's name", &name, 100)?;
         filter.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         // Stored in its canonical form, rebuilt from the checked filter, never as typed.
-        let view = queries::save_view(&mut tx, caller.user.id, &name, &filter.to_query()).await.map_err(|e| caller.db_error(e))?;
+        let view = queries::save_view(&mut tx, caller.user.id, &name, &filter.to_query()).await?;
         caller.commit(tx).await?;
         Ok(view)
     })
@@ -152,11 +187,18 @@ pub async fn save_view(name: String, #[server(default)] filter: ProjectFilter) -
 
 #[server(prefix = "/api", endpoint = "pipeline/delete-view")]
 pub async fn delete_view(view_id: String) -> Result<(), AppError> {
-    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: uuid::Uuid = parse_id("Saved view", &view_id)?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
-        if !queries::delete_view(&mut tx, caller.user.id, id).await.map_err(|e| caller.db_error(e))? {
+        if !queries::delete_view(&mut tx, caller.user.id, id).await? {
             return Err(AppError::NotFound("Saved view".into()));
         }
         caller.commit(tx).await

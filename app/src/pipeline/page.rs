@@ -1,12 +1,14 @@
 //! /pipeline: the board. Cards move by drag and drop or by each card's "Move to" menu (keyboard); the
 //! board changes at once and rolls back with the server's message if the move is refused.
 
-use super::{delete_view, load_board, move_project, more_cards, Board, BoardColumn, SaveView, SavedView, CARDS_PER_PAGE};
+use super::{
+    Board, BoardColumn, CARDS_PER_PAGE, SaveView, SavedView, delete_view, load_board, more_cards, move_project,
+};
 use crate::{
     domain::PipelineStage,
-    projects::{FilterBar, ProjectFilter, ProjectRow},
     error::AppError,
     format,
+    projects::{FilterBar, ProjectFilter, ProjectRow},
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -80,7 +82,11 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
                 Ok(saved) => columns.update(|cols| replace(cols, saved)),
                 Err(e) => {
                     columns.set(before);
-                    error.set(Some(format!("\u{201c}{}\u{201d} stayed in {}: {e}", card.project_name, card.pipeline_stage.label())));
+                    error.set(Some(format!(
+                        "\u{201c}{}\u{201d} stayed in {}: {e}",
+                        card.project_name,
+                        card.pipeline_stage.label()
+                    )));
                 }
             }
         }
@@ -99,7 +105,8 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
 
     let load_more = Action::new(move |stage: &PipelineStage| {
         let stage = *stage;
-        let offset = columns.with_untracked(|cols| cols.iter().find(|c| c.stage == stage).map(|c| c.cards.len() as i64).unwrap_or(0));
+        let offset = columns
+            .with_untracked(|cols| cols.iter().find(|c| c.stage == stage).map(|c| c.cards.len() as i64).unwrap_or(0));
         let filter = filter.get_value();
         async move {
             match more_cards(filter, stage, offset).await {
@@ -214,7 +221,8 @@ fn Card(
 ) -> impl IntoView {
     let for_drag = card.clone();
     let for_menu = card.clone();
-    let due = card.response_due_date.filter(|_| card.pipeline_stage.awaits_response()).map(|d| format::due_in(d, as_of));
+    let due =
+        card.response_due_date.filter(|_| card.pipeline_stage.awaits_response()).map(|d| format::due_in(d, as_of));
     view! {
         <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=card.id.to_string()
             on:dragstart=move |_| dragging.set(Some(for_drag.clone()))>
@@ -287,7 +295,11 @@ fn MoveMenu(
 }
 
 #[component]
-fn OutcomeDialog(pending: PendingOutcome, asking: RwSignal<Option<PendingOutcome>>, mover: Action<(ProjectRow, PipelineStage, Option<String>), ()>) -> impl IntoView {
+fn OutcomeDialog(
+    pending: PendingOutcome,
+    asking: RwSignal<Option<PendingOutcome>>,
+    mover: Action<(ProjectRow, PipelineStage, Option<String>), ()>,
+) -> impl IntoView {
     let outcome = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);
     let PendingOutcome { card, to } = pending;

@@ -7,8 +7,8 @@ use crate::{
     domain::PipelineStage,
     ids::{ProjectId, UserId},
     projects::{
-        queries::{matching, ROW_COLUMNS},
         ProjectFilter, ProjectRow,
+        queries::{ROW_COLUMNS, matching},
     },
 };
 use rust_decimal::Decimal;
@@ -25,7 +25,11 @@ struct RankedCard {
 
 /// Every column in one pass over the matching pursuits: the totals as window aggregates, and the first
 /// `CARDS_PER_PAGE` cards of each stage, soonest response due first.
-pub async fn board(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>) -> Result<Vec<BoardColumn>, sqlx::Error> {
+pub async fn board(
+    tx: &mut Tx,
+    filter: &ProjectFilter,
+    manager: Option<UserId>,
+) -> Result<Vec<BoardColumn>, sqlx::Error> {
     let mut q = matching(filter, manager);
     q.push(format_args!(
         " SELECT {ROW_COLUMNS}, stage_count, stage_value, stage_weighted FROM ( \
@@ -46,12 +50,24 @@ pub async fn board(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>)
                 .first()
                 .map(|r| (r.stage_count, r.stage_value.round_dp(2), r.stage_weighted.round_dp(2)))
                 .unwrap_or((0, Decimal::ZERO, Decimal::ZERO));
-            BoardColumn { stage: *stage, count, total_value, weighted_value, cards: in_stage.into_iter().map(|r| r.card.clone()).collect() }
+            BoardColumn {
+                stage: *stage,
+                count,
+                total_value,
+                weighted_value,
+                cards: in_stage.into_iter().map(|r| r.card.clone()).collect(),
+            }
         })
         .collect())
 }
 
-pub async fn cards(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>, stage: PipelineStage, offset: i64) -> Result<Vec<ProjectRow>, sqlx::Error> {
+pub async fn cards(
+    tx: &mut Tx,
+    filter: &ProjectFilter,
+    manager: Option<UserId>,
+    stage: PipelineStage,
+    offset: i64,
+) -> Result<Vec<ProjectRow>, sqlx::Error> {
     let mut q = matching(filter, manager);
     q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p WHERE pipeline_stage = "))
         .push_bind(stage)
@@ -70,14 +86,22 @@ pub async fn card(tx: &mut Tx, id: ProjectId) -> Result<Option<ProjectRow>, sqlx
 
 /// The project's stage, locking the row for the move (another tenant's or an archived project: None).
 pub async fn stage_for_update(tx: &mut Tx, id: ProjectId) -> Result<Option<PipelineStage>, sqlx::Error> {
-    sqlx::query_scalar("SELECT pipeline_stage FROM opportunity_projects WHERE id = $1 AND project_status <> 'archived' FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_scalar(
+        "SELECT pipeline_stage FROM opportunity_projects WHERE id = $1 AND project_status <> 'archived' FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
 }
 
 /// Moves the project and writes the field's history.
-pub async fn set_stage(tx: &mut Tx, id: ProjectId, from: PipelineStage, to: PipelineStage, by: UserId) -> Result<(), sqlx::Error> {
+pub async fn set_stage(
+    tx: &mut Tx,
+    id: ProjectId,
+    from: PipelineStage,
+    to: PipelineStage,
+    by: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query("UPDATE opportunity_projects SET pipeline_stage = $2, stage_entered_at = now() WHERE id = $1")
         .bind(id)
         .bind(to)
@@ -99,10 +123,12 @@ pub async fn set_stage(tx: &mut Tx, id: ProjectId, from: PipelineStage, to: Pipe
 }
 
 pub async fn views(tx: &mut Tx, user: UserId) -> Result<Vec<super::SavedView>, sqlx::Error> {
-    sqlx::query_as("SELECT id, name, query FROM saved_views WHERE user_id = $1 AND view_kind = 'pipeline' ORDER BY name")
-        .bind(user)
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(
+        "SELECT id, name, query FROM saved_views WHERE user_id = $1 AND view_kind = 'pipeline' ORDER BY name",
+    )
+    .bind(user)
+    .fetch_all(&mut **tx)
+    .await
 }
 
 pub async fn save_view(tx: &mut Tx, user: UserId, name: &str, query: &str) -> Result<super::SavedView, sqlx::Error> {
@@ -119,5 +145,11 @@ pub async fn save_view(tx: &mut Tx, user: UserId, name: &str, query: &str) -> Re
 
 /// Deletes one of the user's own views; false when there is no such view of theirs.
 pub async fn delete_view(tx: &mut Tx, user: UserId, id: uuid::Uuid) -> Result<bool, sqlx::Error> {
-    Ok(sqlx::query("DELETE FROM saved_views WHERE id = $1 AND user_id = $2").bind(id).bind(user).execute(&mut **tx).await?.rows_affected() == 1)
+    Ok(sqlx::query("DELETE FROM saved_views WHERE id = $1 AND user_id = $2")
+        .bind(id)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected()
+        == 1)
 }

@@ -5,7 +5,7 @@ use crate::{
     domain::{PipelineStage, Priority, ProjectStatus},
     error::AppError,
     ids::{ProjectId, UserId},
-    project::SyncedField,
+    projects::project::SyncedField,
 };
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -84,7 +84,10 @@ impl ProjectInput {
         }
         let pipeline_stage = parse_or(&self.pipeline_stage, PipelineStage::Phase0, "stage", &mut problems);
         if pipeline_stage.is_closed() {
-            problems.push("a new pursuit starts in phase 0 to 6; move it to awarded or lost on the board, with the outcome".into());
+            problems.push(
+                "a new pursuit starts in phase 0 to 6; move it to awarded or lost on the board, with the outcome"
+                    .into(),
+            );
         }
         let project_status = parse_or(&self.project_status, ProjectStatus::Active, "status", &mut problems);
         if project_status == ProjectStatus::Archived {
@@ -159,7 +162,12 @@ fn lower_first(message: &str) -> String {
     chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
-fn parse_or<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(raw: &str, default: T, what: &str, problems: &mut Vec<String>) -> T {
+fn parse_or<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(
+    raw: &str,
+    default: T,
+    what: &str,
+    problems: &mut Vec<String>,
+) -> T {
     if raw.trim().is_empty() {
         return default;
     }
@@ -209,7 +217,14 @@ pub struct ProjectForm {
 #[server(prefix = "/api", endpoint = "projects/form")]
 pub async fn load_project_form(project_id: Option<String>) -> Result<ProjectForm, AppError> {
     use super::writes;
-    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: Option<ProjectId> = project_id.as_deref().map(|raw| parse_id("Project", raw)).transpose()?;
         let (permission, resource) = match id {
@@ -217,13 +232,14 @@ pub async fn load_project_form(project_id: Option<String>) -> Result<ProjectForm
             None => (Permission::ProjectsCreate, Resource::Tenant),
         };
         let (caller, mut tx) = Caller::start(permission, resource).await?;
-        let db = |e| caller.db_error(e);
         let (input, source_name) = match id {
-            Some(id) => writes::current_input(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?,
+            Some(id) => {
+                writes::current_input(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?
+            }
             None => (ProjectInput { capture_manager: caller.user.id.to_string(), ..Default::default() }, None),
         };
-        let people = writes::active_people(&mut tx).await.map_err(db)?;
-        let (open_projects, max_projects) = writes::plan_usage(&mut tx).await.map_err(db)?;
+        let people = writes::active_people(&mut tx).await?;
+        let (open_projects, max_projects) = writes::plan_usage(&mut tx).await?;
         caller.commit(tx).await?;
         Ok(ProjectForm { id, input, people, source_name, open_projects, max_projects })
     })
@@ -233,13 +249,25 @@ pub async fn load_project_form(project_id: Option<String>) -> Result<ProjectForm
 #[server(prefix = "/api", endpoint = "projects/create")]
 pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> {
     use super::writes;
-    use crate::{audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let valid = input.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsCreate, Resource::Tenant).await?;
         let id = writes::create(&mut tx, &caller, &valid, None).await?;
-        let event = AuditEvent::new(AuditAction::Create, "opportunity_project", Some(id.as_uuid()), format!("Created \u{201c}{}\u{201d}", valid.project_name))
-            .after(writes::snapshot_json(&valid));
+        let event = AuditEvent::new(
+            AuditAction::Create,
+            "opportunity_project",
+            Some(id.as_uuid()),
+            format!("Created \u{201c}{}\u{201d}", valid.project_name),
+        )
+        .after(writes::snapshot_json(&valid));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await?;
         super::queries::forget_choices(&caller);
@@ -251,7 +279,14 @@ pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> 
 #[server(prefix = "/api", endpoint = "projects/update")]
 pub async fn update_project(project_id: String, input: ProjectInput) -> Result<(), AppError> {
     use super::writes;
-    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
         let valid = input.check()?;
@@ -268,7 +303,14 @@ pub async fn update_project(project_id: String, input: ProjectInput) -> Result<(
 #[server(prefix = "/api", endpoint = "projects/archive")]
 pub async fn archive_project(project_id: String, reason: String) -> Result<(), AppError> {
     use super::writes;
-    use crate::{admin::{parse_id, required_text}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::{parse_id, required_text},
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
         let reason = required_text("The reason for archiving", &reason, 500)?;
@@ -285,7 +327,14 @@ pub async fn archive_project(project_id: String, reason: String) -> Result<(), A
 #[server(prefix = "/api", endpoint = "projects/restore")]
 pub async fn restore_project(project_id: String) -> Result<(), AppError> {
     use super::writes;
-    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsArchive, Resource::Project(id)).await?;
@@ -326,8 +375,15 @@ mod tests {
             ..Default::default()
         };
         let message = input.check().expect_err("invalid").to_string();
-        for part in ["project name is required", "Win probability must be a number from 0 to 100", "Strategic value must be",
-            "not a date; use YYYY-MM-DD", "not an amount in dollars", "choose the capture manager", "starts in phase 0 to 6"] {
+        for part in [
+            "project name is required",
+            "Win probability must be a number from 0 to 100",
+            "Strategic value must be",
+            "not a date; use YYYY-MM-DD",
+            "not an amount in dollars",
+            "choose the capture manager",
+            "starts in phase 0 to 6",
+        ] {
             assert!(message.contains(part), "{part} missing from: {message}");
         }
     }
@@ -337,6 +393,12 @@ mod tests {
         let valid = ProjectInput { win_probability_score: "62.5%".into(), ..named("X") }.check().expect("valid");
         assert_eq!(valid.win_probability_score, Some(Decimal::new(625, 1)));
         assert!(ProjectInput { win_probability_score: "33.333".into(), ..named("X") }.check().is_err());
-        assert!(ProjectInput { project_status: "archived".into(), ..named("X") }.check().expect_err("archived").to_string().contains("Archive button"));
+        assert!(
+            ProjectInput { project_status: "archived".into(), ..named("X") }
+                .check()
+                .expect_err("archived")
+                .to_string()
+                .contains("Archive button")
+        );
     }
 }

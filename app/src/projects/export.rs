@@ -1,16 +1,32 @@
 //! The table's current view as CSV (RFC 4180), for spreadsheets. Every export is audited: it takes the
 //! pipeline out of the system.
 
-use super::{queries, ProjectRow, TableQuery, EXPORT_LIMIT};
+use super::{EXPORT_LIMIT, ProjectRow, TableQuery, queries};
 use crate::{
     audit::{AuditAction, AuditEvent, RiskLevel},
-    auth::{ssr::{Caller, Resource}, Permission},
+    auth::{
+        Permission,
+        ssr::{Caller, Resource},
+    },
     error::AppError,
 };
 
 const HEADER: [&str; 15] = [
-    "Project", "Title", "Solicitation", "Agency", "Stage", "Status", "Priority", "Estimated value", "PWin (%)",
-    "Response due (UTC)", "NAICS", "Set-aside", "Capture manager", "Unacknowledged changes", "Link id",
+    "Project",
+    "Title",
+    "Solicitation",
+    "Agency",
+    "Stage",
+    "Status",
+    "Priority",
+    "Estimated value",
+    "PWin (%)",
+    "Response due (UTC)",
+    "NAICS",
+    "Set-aside",
+    "Capture manager",
+    "Unacknowledged changes",
+    "Link id",
 ];
 
 /// The rows of `query` (all pages, in its order) as a CSV document.
@@ -19,15 +35,20 @@ pub async fn projects_csv(caller: &Caller, query: &TableQuery) -> Result<(String
     let mut tx = caller.begin().await?;
     caller.authorize(&mut tx, Permission::ProjectsRead, Resource::Tenant).await?;
     let manager = query.filter.manager_for(caller.user.id);
-    let rows = queries::export_rows(&mut tx, query, manager, EXPORT_LIMIT + 1).await.map_err(|e| caller.db_error(e))?;
+    let rows = queries::export_rows(&mut tx, query, manager, EXPORT_LIMIT + 1).await?;
     if rows.len() as i64 > EXPORT_LIMIT {
         return Err(AppError::Validation(format!(
             "This view has more than {EXPORT_LIMIT} projects: narrow it with a filter, then export again."
         )));
     }
-    let mut event = AuditEvent::new(AuditAction::Export, "opportunity_project", None, format!("Exported {} projects as CSV", rows.len()))
-        .after(serde_json::json!({ "view": query.to_query(), "rows": rows.len() }))
-        .risk(RiskLevel::Medium);
+    let mut event = AuditEvent::new(
+        AuditAction::Export,
+        "opportunity_project",
+        None,
+        format!("Exported {} projects as CSV", rows.len()),
+    )
+    .after(serde_json::json!({ "view": query.to_query(), "rows": rows.len() }))
+    .risk(RiskLevel::Medium);
     event.permission_used = Some(Permission::ProjectsRead.as_str());
     caller.audit(&mut tx, event).await?;
     caller.commit(tx).await?;
@@ -73,7 +94,8 @@ fn line(out: &mut String, cells: impl Iterator<Item = String>) {
 /// One quoted-as-needed cell. Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading
 /// apostrophe: an exported title must never execute on someone's machine (CSV injection).
 fn cell(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
+    let value =
+        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
     if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
 }
 

@@ -115,7 +115,11 @@ impl ProjectFilter {
 /// The filter controls. Filters live in the URL (a view can be bookmarked and shared): each change
 /// navigates to `href(next filter)`.
 #[component]
-pub fn FilterBar(filter: ProjectFilter, choices: FilterChoices, href: Callback<ProjectFilter, String>) -> impl IntoView {
+pub fn FilterBar(
+    filter: ProjectFilter,
+    choices: FilterChoices,
+    href: Callback<ProjectFilter, String>,
+) -> impl IntoView {
     let navigate = use_navigate();
     let current = StoredValue::new(filter.clone());
     let go = move |change: &dyn Fn(&mut ProjectFilter)| {
@@ -198,13 +202,21 @@ mod tests {
 
     #[test]
     fn filters_round_trip_through_the_url() {
-        let filter = ProjectFilter { q: Some("cyber ops".into()), mine: true, priority: Some(Priority::High), ..Default::default() };
+        let filter = ProjectFilter {
+            q: Some("cyber ops".into()),
+            mine: true,
+            priority: Some(Priority::High),
+            ..Default::default()
+        };
         let query = filter.to_query();
         assert_eq!(query, "?q=cyber%20ops&mine=1&priority=high");
         let parsed: std::collections::HashMap<&str, String> =
             [("q", "cyber ops".to_string()), ("mine", "1".into()), ("priority", "high".into())].into_iter().collect();
         assert_eq!(ProjectFilter::from_query(|k| parsed.get(k).cloned()), filter);
-        assert_eq!(ProjectFilter::from_query(|k| (k == "priority").then(|| "urgent".to_string())), ProjectFilter::default());
+        assert_eq!(
+            ProjectFilter::from_query(|k| (k == "priority").then(|| "urgent".to_string())),
+            ProjectFilter::default()
+        );
         let all = ProjectFilter {
             agency: Some("Department of the Army".into()),
             set_aside: Some("8(a)".into()),
@@ -229,7 +241,14 @@ mod tests {
         let check = |f: ProjectFilter| f.check().err().map(|e| e.to_string()).unwrap_or_default();
         assert!(check(ProjectFilter { naics: Some("54x".into()), ..Default::default() }).contains("digits only"));
         assert!(check(ProjectFilter { due_within: Some(0), ..Default::default() }).contains("1 to 365"));
-        assert!(check(ProjectFilter { min_value: Some(Decimal::from(5)), max_value: Some(Decimal::from(2)), ..Default::default() }).contains("above the maximum"));
+        assert!(
+            check(ProjectFilter {
+                min_value: Some(Decimal::from(5)),
+                max_value: Some(Decimal::from(2)),
+                ..Default::default()
+            })
+            .contains("above the maximum")
+        );
         assert!(check(ProjectFilter { min_value: Some(Decimal::from(-1)), ..Default::default() }).contains("negative"));
         assert_eq!(check(ProjectFilter::default()), "");
     }

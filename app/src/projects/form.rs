@@ -1,7 +1,7 @@
 //! /projects/new and /projects/:id/edit: one form for both. The server names every problem at once; the
 //! form keeps what was typed so nothing is lost while fixing it.
 
-use super::{create_project, load_project_form, update_project, ProjectForm, ProjectInput};
+use super::{ProjectForm, ProjectInput, create_project, load_project_form, update_project};
 use crate::{
     domain::{PipelineStage, Priority, ProjectStatus},
     ids::ProjectId,
@@ -19,7 +19,8 @@ pub fn NewProjectPage() -> impl IntoView {
 #[component]
 pub fn EditProjectPage() -> impl IntoView {
     let params = use_params_map();
-    let form = Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), |id| load_project_form(Some(id)));
+    let form =
+        Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), |id| load_project_form(Some(id)));
     view! { <FormPage title="Edit project" form/> }
 }
 
@@ -78,27 +79,36 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
         save.dispatch((id, input.get_untracked()));
     };
     let cancel = id.map(|id| format!("/projects/{id}")).unwrap_or_else(|| "/projects".into());
-    let input_of = move |kind: &'static str, label: &'static str, name: &'static str, get: ReadField, set: WriteField, hint: &'static str| view! {
-        <label class="field">
-            <span class="field__label">{label}</span>
-            <input class="input" name=name type=kind prop:value=move || input.with(get)
-                on:input=move |ev| input.update(|i| set(i, event_target_value(&ev)))/>
-            {(!hint.is_empty()).then(|| view! { <span class="field__hint">{hint}</span> })}
-        </label>
+    let input_of = move |kind: &'static str,
+                         label: &'static str,
+                         name: &'static str,
+                         get: ReadField,
+                         set: WriteField,
+                         hint: &'static str| {
+        view! {
+            <label class="field">
+                <span class="field__label">{label}</span>
+                <input class="input" name=name type=kind prop:value=move || input.with(get)
+                    on:input=move |ev| input.update(|i| set(i, event_target_value(&ev)))/>
+                {(!hint.is_empty()).then(|| view! { <span class="field__hint">{hint}</span> })}
+            </label>
+        }
     };
     let text = move |label, name, get, set, hint| input_of("text", label, name, get, set, hint);
-    let person = move |label: &'static str, name: &'static str, get: ReadField, set: WriteField| view! {
-        <label class="field">
-            <span class="field__label">{label}</span>
-            <select class="input" name=name on:change=move |ev| input.update(|i| set(i, event_target_value(&ev)))>
-                <option value="" selected=move || input.with(get).is_empty()>"Nobody yet"</option>
-                {people.get_value().into_iter().map(|(uid, who)| {
-                    let value = uid.to_string();
-                    let mine = value.clone();
-                    view! { <option value=value selected=move || input.with(get) == mine>{who}</option> }
-                }).collect_view()}
-            </select>
-        </label>
+    let person = move |label: &'static str, name: &'static str, get: ReadField, set: WriteField| {
+        view! {
+            <label class="field">
+                <span class="field__label">{label}</span>
+                <select class="input" name=name on:change=move |ev| input.update(|i| set(i, event_target_value(&ev)))>
+                    <option value="" selected=move || input.with(get).is_empty()>"Nobody yet"</option>
+                    {people.get_value().into_iter().map(|(uid, who)| {
+                        let value = uid.to_string();
+                        let mine = value.clone();
+                        view! { <option value=value selected=move || input.with(get) == mine>{who}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
     };
     view! {
         <header class="page__header">

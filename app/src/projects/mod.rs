@@ -7,18 +7,20 @@ pub mod export;
 pub mod filter;
 mod form;
 mod page;
+pub mod project;
 #[cfg(feature = "ssr")]
 pub mod queries;
 #[cfg(feature = "ssr")]
 pub mod writes;
 
 pub use edit::{
-    archive_project, create_project, load_project_form, restore_project, update_project, ArchiveProject, ProjectForm, ProjectInput,
-    RestoreProject,
+    ArchiveProject, ProjectForm, ProjectInput, RestoreProject, archive_project, create_project, load_project_form,
+    restore_project, update_project,
 };
 pub use filter::{FilterBar, FilterChoices, ProjectFilter};
 pub use form::{EditProjectPage, NewProjectPage};
 pub use page::ProjectsPage;
+pub use project::ProjectPage;
 
 use crate::{
     closed_set,
@@ -160,14 +162,19 @@ impl ProjectTable {
 
 #[server(prefix = "/api", endpoint = "projects/table")]
 pub async fn load_table(#[server(default)] query: TableQuery) -> Result<ProjectTable, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         query.check()?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
-        let db = |e| caller.db_error(e);
         let manager = query.filter.manager_for(caller.user.id);
-        let (rows, total) = queries::table_page(&mut tx, &query, manager).await.map_err(db)?;
-        let choices = queries::cached_choices(&mut tx, &caller).await.map_err(db)?;
+        let (rows, total) = queries::table_page(&mut tx, &query, manager).await?;
+        let choices = queries::cached_choices(&mut tx, &caller).await?;
         let can_create = held.allows(Permission::ProjectsCreate);
         caller.commit(tx).await?;
         Ok(ProjectTable { rows, total, choices, can_create, as_of: Utc::now() })
@@ -181,9 +188,15 @@ mod tests {
 
     #[test]
     fn table_state_round_trips_through_the_url() {
-        let q = TableQuery { filter: ProjectFilter { mine: true, ..Default::default() }, sort: TableSort::Value, descending: true, page: 3 };
+        let q = TableQuery {
+            filter: ProjectFilter { mine: true, ..Default::default() },
+            sort: TableSort::Value,
+            descending: true,
+            page: 3,
+        };
         assert_eq!(q.to_query(), "?mine=1&sort=value&dir=desc&page=3");
-        let pairs: std::collections::HashMap<&str, &str> = [("mine", "1"), ("sort", "value"), ("dir", "desc"), ("page", "3")].into_iter().collect();
+        let pairs: std::collections::HashMap<&str, &str> =
+            [("mine", "1"), ("sort", "value"), ("dir", "desc"), ("page", "3")].into_iter().collect();
         assert_eq!(TableQuery::from_query(|k| pairs.get(k).map(|v| v.to_string())), q);
         assert_eq!(TableQuery::default().to_query(), "");
     }

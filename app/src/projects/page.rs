@@ -1,7 +1,7 @@
 //! /projects: the table view. Sorted and paged on the server, filtered like the board; the URL holds the
 //! whole state (filter, sort, page), and "Export CSV" downloads exactly the current view.
 
-use super::{load_table, ProjectRow, ProjectTable, TableQuery, TableSort, TABLE_PAGE_SIZE};
+use super::{ProjectRow, ProjectTable, TABLE_PAGE_SIZE, TableQuery, TableSort, load_table};
 use crate::{
     domain::Priority,
     format::{self, Urgency},
@@ -55,7 +55,9 @@ fn TableView(table: ProjectTable, state: TableQuery) -> impl IntoView {
         _ => format!("{first}–{last} of {}", format::count(total, "pursuit", "pursuits")),
     };
     let sort = state.clone();
-    let href = Callback::new(move |filter: ProjectFilter| format!("/projects{}", TableQuery { filter, page: 1, ..sort.clone() }.to_query()));
+    let href = Callback::new(move |filter: ProjectFilter| {
+        format!("/projects{}", TableQuery { filter, page: 1, ..sort.clone() }.to_query())
+    });
     let export = format!("/projects/export.csv{}", TableQuery { page: 1, ..state.clone() }.to_query());
     let empty = rows.is_empty();
     let header = |sort: TableSort, label: &'static str, numeric: bool| {
@@ -65,7 +67,13 @@ fn TableView(table: ProjectTable, state: TableQuery) -> impl IntoView {
             (true, false) => "ascending",
             (true, true) => "descending",
         };
-        let arrow = if !active { "" } else if state.descending { " ↓" } else { " ↑" };
+        let arrow = if !active {
+            ""
+        } else if state.descending {
+            " ↓"
+        } else {
+            " ↑"
+        };
         view! {
             <th scope="col" class=if numeric { "num" } else { "" } aria-sort=aria>
                 <a class="sort" href=format!("/projects{}", state.sorted_by(sort).to_query())>{label}{arrow}</a>
@@ -133,7 +141,11 @@ fn Pager(state: TableQuery, pages: i64) -> impl IntoView {
 #[component]
 fn Row(project: ProjectRow, as_of: DateTime<Utc>) -> impl IntoView {
     let due = project.response_due_date.map(|d| {
-        let (relative, urgency) = if project.pipeline_stage.awaits_response() { format::due_in(d, as_of) } else { (String::new(), Urgency::Later) };
+        let (relative, urgency) = if project.pipeline_stage.awaits_response() {
+            format::due_in(d, as_of)
+        } else {
+            (String::new(), Urgency::Later)
+        };
         let class = format!("due due--{}", urgency.modifier());
         view! {
             <span class=class>

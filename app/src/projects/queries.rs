@@ -1,7 +1,7 @@
 //! SQL of the pursuits that match a filter: the board's columns and cards, the table's pages and the CSV
 //! export all start from `matching`. Synced fields come from `opportunity_project_current` (overrides applied).
 
-use super::{ProjectFilter, ProjectRow, TableQuery, TableSort, FilterChoices, TABLE_PAGE_SIZE};
+use super::{FilterChoices, ProjectFilter, ProjectRow, TABLE_PAGE_SIZE, TableQuery, TableSort};
 use crate::{auth::ssr::Caller, db::Tx, ids::UserId};
 use sqlx::{Postgres, QueryBuilder};
 
@@ -82,7 +82,9 @@ fn order_by(sort: TableSort, descending: bool) -> String {
         TableSort::Due => "response_due_date",
         TableSort::Name => "lower(project_name)",
         TableSort::Agency => "lower(agency_name)",
-        TableSort::Stage => "array_position(ARRAY['phase_0','phase_1','phase_2','phase_3','phase_4','phase_5','phase_6','awarded','lost'], pipeline_stage)",
+        TableSort::Stage => {
+            "array_position(ARRAY['phase_0','phase_1','phase_2','phase_3','phase_4','phase_5','phase_6','awarded','lost'], pipeline_stage)"
+        }
         TableSort::Value => "estimated_value",
         TableSort::PWin => "win_probability_score",
         TableSort::Priority => "array_position(ARRAY['low','medium','high','critical'], priority_level)",
@@ -104,12 +106,19 @@ struct CountedRow {
 
 /// One page of the table and the number of all matching pursuits, in one pass (a page past the end counts
 /// separately).
-pub async fn table_page(tx: &mut Tx, query: &TableQuery, manager: Option<UserId>) -> Result<(Vec<ProjectRow>, i64), sqlx::Error> {
+pub async fn table_page(
+    tx: &mut Tx,
+    query: &TableQuery,
+    manager: Option<UserId>,
+) -> Result<(Vec<ProjectRow>, i64), sqlx::Error> {
     let mut q = matching(&query.filter, manager);
-    q.push(format_args!(" SELECT {ROW_COLUMNS}, count(*) OVER () AS total FROM p {} OFFSET ", order_by(query.sort, query.descending)))
-        .push_bind((query.page - 1) * TABLE_PAGE_SIZE)
-        .push(" LIMIT ")
-        .push_bind(TABLE_PAGE_SIZE);
+    q.push(format_args!(
+        " SELECT {ROW_COLUMNS}, count(*) OVER () AS total FROM p {} OFFSET ",
+        order_by(query.sort, query.descending)
+    ))
+    .push_bind((query.page - 1) * TABLE_PAGE_SIZE)
+    .push(" LIMIT ")
+    .push_bind(TABLE_PAGE_SIZE);
     let rows: Vec<CountedRow> = q.build_query_as().fetch_all(&mut **tx).await?;
     let total = match rows.first() {
         Some(first) => first.total,
@@ -119,9 +128,15 @@ pub async fn table_page(tx: &mut Tx, query: &TableQuery, manager: Option<UserId>
 }
 
 /// The whole view for the CSV export, in the table's order, at most `limit` rows.
-pub async fn export_rows(tx: &mut Tx, query: &TableQuery, manager: Option<UserId>, limit: i64) -> Result<Vec<ProjectRow>, sqlx::Error> {
+pub async fn export_rows(
+    tx: &mut Tx,
+    query: &TableQuery,
+    manager: Option<UserId>,
+    limit: i64,
+) -> Result<Vec<ProjectRow>, sqlx::Error> {
     let mut q = matching(&query.filter, manager);
-    q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p {} LIMIT ", order_by(query.sort, query.descending))).push_bind(limit);
+    q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p {} LIMIT ", order_by(query.sort, query.descending)))
+        .push_bind(limit);
     q.build_query_as().fetch_all(&mut **tx).await
 }
 
@@ -136,17 +151,17 @@ pub async fn count(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>)
 /// and table page shows them, and they change rarely. This server forgets the copy when it changes a
 /// project (`forget_choices`); changes made elsewhere show within the 30 seconds.
 pub async fn cached_choices(tx: &mut Tx, caller: &Caller) -> Result<FilterChoices, sqlx::Error> {
-    if let Some(known) = caller.state.filter_choices.get(&caller.tenant.id) {
+    if let Some(known) = caller.state.tenant_memo.get::<FilterChoices>(caller.tenant.id) {
         return Ok(known);
     }
     let fresh = choices(tx).await?;
-    caller.state.filter_choices.insert(caller.tenant.id, fresh.clone());
+    caller.state.tenant_memo.insert(caller.tenant.id, fresh.clone());
     Ok(fresh)
 }
 
 /// After a change to a project's manager, agency, set-aside or status.
 pub fn forget_choices(caller: &Caller) {
-    caller.state.filter_choices.remove(&caller.tenant.id);
+    caller.state.tenant_memo.forget::<FilterChoices>(caller.tenant.id);
 }
 
 /// What the filter menus offer.

@@ -9,11 +9,11 @@ use crate::{
     domain::ProjectStatus,
     error::AppError,
     ids::{ProjectId, UserId},
-    project::{queries as overrides, SyncedField},
+    projects::project::{SyncedField, queries as overrides},
     projects::queries::Query,
 };
 use chrono::{DateTime, Utc};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 /// The opportunity a pursuit tracks at an external source. The sync issue creates pursuits with one; the
 /// form creates them without.
@@ -60,17 +60,19 @@ pub fn snapshot_json(v: &ValidProject) -> Value {
 }
 
 /// Refuses people who are not active users of this tenant (another tenant's ids are simply unknown here).
-async fn check_people(tx: &mut Tx, caller: &Caller, v: &ValidProject) -> Result<(), AppError> {
-    let mut ids: Vec<UserId> = v.capture_manager.into_iter().chain(v.proposal_manager).chain(v.team_members.iter().copied()).collect();
+async fn check_people(tx: &mut Tx, v: &ValidProject) -> Result<(), AppError> {
+    let mut ids: Vec<UserId> =
+        v.capture_manager.into_iter().chain(v.proposal_manager).chain(v.team_members.iter().copied()).collect();
     ids.sort_by_key(|id| id.as_uuid());
     ids.dedup();
     let known: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE id = ANY($1) AND is_active")
         .bind(ids.iter().map(|id| id.as_uuid()).collect::<Vec<_>>())
         .fetch_one(&mut **tx)
-        .await
-        .map_err(|e| caller.db_error(e))?;
+        .await?;
     if known != ids.len() as i64 {
-        return Err(AppError::Validation("A chosen person is not an active user of your organization: pick the managers and team again.".into()));
+        return Err(AppError::Validation(
+            "A chosen person is not an active user of your organization: pick the managers and team again.".into(),
+        ));
     }
     Ok(())
 }
@@ -86,12 +88,13 @@ pub async fn plan_usage(tx: &mut Tx) -> Result<(i64, i64), sqlx::Error> {
 }
 
 /// Waits for the tenant's other creates and restores, then refuses one more project than the plan allows.
-async fn check_plan_room(tx: &mut Tx, caller: &Caller) -> Result<(), AppError> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('opportunity_projects:' || app_current_tenant_id()::text, 0))")
-        .execute(&mut **tx)
-        .await
-        .map_err(|e| caller.db_error(e))?;
-    let (open, max) = plan_usage(tx).await.map_err(|e| caller.db_error(e))?;
+async fn check_plan_room(tx: &mut Tx) -> Result<(), AppError> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock(hashtextextended('opportunity_projects:' || app_current_tenant_id()::text, 0))",
+    )
+    .execute(&mut **tx)
+    .await?;
+    let (open, max) = plan_usage(tx).await?;
     if open >= max {
         return Err(AppError::Validation(format!(
             "Your plan allows {max} open projects and {open} are open. Archive a finished pursuit, or ask your administrator to raise the plan's limit."
@@ -100,10 +103,14 @@ async fn check_plan_room(tx: &mut Tx, caller: &Caller) -> Result<(), AppError> {
     Ok(())
 }
 
-pub async fn create(tx: &mut Tx, caller: &Caller, v: &ValidProject, source: Option<&SourceLink>) -> Result<ProjectId, AppError> {
-    check_people(tx, caller, v).await?;
-    check_plan_room(tx, caller).await?;
-    let db = |e| caller.db_error(e);
+pub async fn create(
+    tx: &mut Tx,
+    caller: &Caller,
+    v: &ValidProject,
+    source: Option<&SourceLink>,
+) -> Result<ProjectId, AppError> {
+    check_people(tx, v).await?;
+    check_plan_room(tx).await?;
     let id: Option<(ProjectId,)> = bind_fields(
         sqlx::query_as(
             "INSERT INTO opportunity_projects (tenant_id, project_name, internal_reference_number, solicitation_number, agency_name, \
@@ -122,10 +129,11 @@ pub async fn create(tx: &mut Tx, caller: &Caller, v: &ValidProject, source: Opti
     .bind(caller.user.id)
     .fetch_optional(&mut **tx)
     .await
-    .map_err(db)?;
-    let (id,) = id
-    .ok_or_else(|| AppError::Conflict("This opportunity is already a project: open it from the table instead.".into()))?;
-    history(tx, id, "project", None, Some(&json!(v.project_name)), "data_update", caller.user.id).await.map_err(db)?;
+    ?;
+    let (id,) = id.ok_or_else(|| {
+        AppError::Conflict("This opportunity is already a project: open it from the table instead.".into())
+    })?;
+    history(tx, id, "project", None, Some(&json!(v.project_name)), "data_update", caller.user.id).await?;
     if source.is_none() {
         set_hand_values(tx, caller, id, &v.hand_values).await?;
     }
@@ -150,7 +158,15 @@ fn bind_fields<'q, O>(query: Query<'q, O>, v: &'q ValidProject) -> Query<'q, O> 
         .bind(json!(v.team_members))
 }
 
-async fn history(tx: &mut Tx, id: ProjectId, field: &str, old: Option<&Value>, new: Option<&Value>, category: &str, by: UserId) -> Result<(), sqlx::Error> {
+async fn history(
+    tx: &mut Tx,
+    id: ProjectId,
+    field: &str,
+    old: Option<&Value>,
+    new: Option<&Value>,
+    category: &str,
+    by: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO change_history (tenant_id, entity_type, entity_id, field_name, old_value, new_value, changed_by_user_id, \
             change_source, change_category) VALUES (app_current_tenant_id(), 'opportunity_project', $1, $2, $3, $4, $5, 'user_action', $6)",
@@ -167,8 +183,12 @@ async fn history(tx: &mut Tx, id: ProjectId, field: &str, old: Option<&Value>, n
 }
 
 /// Stores hand-typed synced values as overrides; an unchanged value writes nothing.
-async fn set_hand_values(tx: &mut Tx, caller: &Caller, id: ProjectId, values: &[(SyncedField, Option<Value>)]) -> Result<Vec<(SyncedField, Option<Value>, Option<Value>)>, AppError> {
-    let db = |e| caller.db_error(e);
+async fn set_hand_values(
+    tx: &mut Tx,
+    caller: &Caller,
+    id: ProjectId,
+    values: &[(SyncedField, Option<Value>)],
+) -> Result<Vec<(SyncedField, Option<Value>, Option<Value>)>, AppError> {
     let mut changed = Vec::new();
     for (field, value) in values {
         let current: Option<Value> = sqlx::query_scalar(
@@ -178,22 +198,21 @@ async fn set_hand_values(tx: &mut Tx, caller: &Caller, id: ProjectId, values: &[
         .bind(field)
         .fetch_optional(&mut **tx)
         .await
-        .map_err(db)?;
+        ?;
         if current == *value {
             continue;
         }
-        overrides::deactivate_override(tx, id, *field, caller.user.id).await.map_err(db)?;
+        overrides::deactivate_override(tx, id, *field, caller.user.id).await?;
         if let Some(value) = value {
-            overrides::insert_override(tx, id, *field, &Value::Null, value, HAND_VALUE_REASON, caller.user.id).await.map_err(db)?;
+            overrides::insert_override(tx, id, *field, &Value::Null, value, HAND_VALUE_REASON, caller.user.id).await?;
         }
-        history(tx, id, field.as_str(), current.as_ref(), value.as_ref(), "data_update", caller.user.id).await.map_err(db)?;
+        history(tx, id, field.as_str(), current.as_ref(), value.as_ref(), "data_update", caller.user.id).await?;
         changed.push((*field, current, value.clone()));
     }
     Ok(changed)
 }
 
 pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProject) -> Result<(), AppError> {
-    let db = |e| caller.db_error(e);
     let (status, updated_at, linked, capture_manager, proposal_manager): (ProjectStatus, DateTime<Utc>, bool, Option<UserId>, Option<UserId>) =
         sqlx::query_as(
             "SELECT project_status, updated_at, external_source_id IS NOT NULL, assigned_capture_manager, assigned_proposal_manager \
@@ -202,7 +221,7 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
             .bind(id)
             .fetch_optional(&mut **tx)
             .await
-            .map_err(db)?
+            ?
             .ok_or_else(not_found)?;
     if status == ProjectStatus::Archived {
         return Err(AppError::Validation("This project is archived: restore it before editing.".into()));
@@ -218,7 +237,7 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
             "Value, due date, NAICS and set-aside come from this project's source: override them on the project page, with a reason.".into(),
         ));
     }
-    check_people(tx, caller, v).await?;
+    check_people(tx, v).await?;
     // Who leads a pursuit decides who sees its restricted documents: changing it is a decision about access,
     // taken by someone who may run pursuits (projects.create, checked on this project and refused on
     // record otherwise), and audited as a permission change.
@@ -251,13 +270,14 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
     .bind(id)
     .fetch_one(&mut **tx)
     .await
-    .map_err(db)?;
+    ?;
     let (mut before, mut after) = (serde_json::Map::new(), serde_json::Map::new());
     for (column, category) in EDITABLE {
-        let (was, now) = (old.get(*column).cloned().unwrap_or(Value::Null), new.get(*column).cloned().unwrap_or(Value::Null));
+        let (was, now) =
+            (old.get(*column).cloned().unwrap_or(Value::Null), new.get(*column).cloned().unwrap_or(Value::Null));
         if was != now {
             let present = |v: &Value| (!v.is_null()).then(|| v.clone());
-            history(tx, id, column, present(&was).as_ref(), present(&now).as_ref(), category, caller.user.id).await.map_err(db)?;
+            history(tx, id, column, present(&was).as_ref(), present(&now).as_ref(), category, caller.user.id).await?;
             before.insert(column.to_string(), was);
             after.insert(column.to_string(), now);
         }
@@ -272,47 +292,46 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
         return Ok(());
     }
     let fields = before.keys().map(|k| k.replace('_', " ")).collect::<Vec<_>>().join(", ");
-    let event = AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Edited {fields}"))
-        .before(Value::Object(before))
-        .after(Value::Object(after));
+    let event =
+        AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Edited {fields}"))
+            .before(Value::Object(before))
+            .after(Value::Object(after));
     caller.audit(tx, event).await
 }
 
 /// The project's status, its row locked for the change (another tenant's project: not found).
-async fn locked_status(tx: &mut Tx, caller: &Caller, id: ProjectId) -> Result<ProjectStatus, AppError> {
+async fn locked_status(tx: &mut Tx, id: ProjectId) -> Result<ProjectStatus, AppError> {
     sqlx::query_scalar("SELECT project_status FROM opportunity_projects WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(|e| caller.db_error(e))?
+        .await?
         .ok_or_else(not_found)
 }
 
 pub async fn archive(tx: &mut Tx, caller: &Caller, id: ProjectId, reason: &str) -> Result<(), AppError> {
-    let db = |e| caller.db_error(e);
-    let status = locked_status(tx, caller, id).await?;
+    let status = locked_status(tx, id).await?;
     if status == ProjectStatus::Archived {
         return Err(AppError::Conflict("This project is already archived.".into()));
     }
     sqlx::query("UPDATE opportunity_projects SET project_status = 'archived', archived_at = now() WHERE id = $1")
         .bind(id)
         .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    history(tx, id, "project_status", Some(&json!(status)), Some(&json!("archived")), "status_change", caller.user.id).await.map_err(db)?;
-    let event = AuditEvent::new(AuditAction::Archive, "opportunity_project", Some(id.as_uuid()), format!("Archived: {reason}"))
-        .before(json!({ "project_status": status }))
-        .after(json!({ "project_status": "archived", "reason": reason }));
+        .await?;
+    history(tx, id, "project_status", Some(&json!(status)), Some(&json!("archived")), "status_change", caller.user.id)
+        .await?;
+    let event =
+        AuditEvent::new(AuditAction::Archive, "opportunity_project", Some(id.as_uuid()), format!("Archived: {reason}"))
+            .before(json!({ "project_status": status }))
+            .after(json!({ "project_status": "archived", "reason": reason }));
     caller.audit(tx, event).await
 }
 
 pub async fn restore(tx: &mut Tx, caller: &Caller, id: ProjectId) -> Result<(), AppError> {
-    let db = |e| caller.db_error(e);
-    let status = locked_status(tx, caller, id).await?;
+    let status = locked_status(tx, id).await?;
     if status != ProjectStatus::Archived {
         return Err(AppError::Conflict("This project is not archived.".into()));
     }
-    check_plan_room(tx, caller).await?;
+    check_plan_room(tx).await?;
     // Back to the status it had before it was archived (active if that is unknown).
     let previous: Option<String> = sqlx::query_scalar(
         "SELECT old_value #>> '{}' FROM change_history WHERE entity_type = 'opportunity_project' AND entity_id = $1 \
@@ -320,20 +339,23 @@ pub async fn restore(tx: &mut Tx, caller: &Caller, id: ProjectId) -> Result<(), 
     )
     .bind(id)
     .fetch_optional(&mut **tx)
-    .await
-    .map_err(db)?
+    .await?
     .flatten();
-    let back = previous.and_then(|p| p.parse().ok()).filter(|s| *s != ProjectStatus::Archived).unwrap_or(ProjectStatus::Active);
+    let back = previous
+        .and_then(|p| p.parse().ok())
+        .filter(|s| *s != ProjectStatus::Archived)
+        .unwrap_or(ProjectStatus::Active);
     sqlx::query("UPDATE opportunity_projects SET project_status = $2, archived_at = NULL WHERE id = $1")
         .bind(id)
         .bind(back)
         .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    history(tx, id, "project_status", Some(&json!("archived")), Some(&json!(back)), "status_change", caller.user.id).await.map_err(db)?;
-    let event = AuditEvent::new(AuditAction::Restore, "opportunity_project", Some(id.as_uuid()), "Restored from the archive")
-        .before(json!({ "project_status": "archived" }))
-        .after(json!({ "project_status": back }));
+        .await?;
+    history(tx, id, "project_status", Some(&json!("archived")), Some(&json!(back)), "status_change", caller.user.id)
+        .await?;
+    let event =
+        AuditEvent::new(AuditAction::Restore, "opportunity_project", Some(id.as_uuid()), "Restored from the archive")
+            .before(json!({ "project_status": "archived" }))
+            .after(json!({ "project_status": back }));
     caller.audit(tx, event).await
 }
 
@@ -363,7 +385,9 @@ pub async fn current_input(tx: &mut Tx, id: ProjectId) -> Result<Option<(Project
             _ => String::new(),
         };
         let hand_text = |field: SyncedField| match (&source_name, hand.as_ref().and_then(|h| h.get(field.as_str()))) {
-            (None, Some(Value::String(s))) if field == SyncedField::ResponseDueDate => s.get(..10).unwrap_or_default().to_string(),
+            (None, Some(Value::String(s))) if field == SyncedField::ResponseDueDate => {
+                s.get(..10).unwrap_or_default().to_string()
+            }
             (None, Some(Value::String(s))) => s.clone(),
             _ => String::new(),
         };
@@ -398,7 +422,9 @@ pub async fn current_input(tx: &mut Tx, id: ProjectId) -> Result<Option<(Project
 
 /// Active people of the tenant, by name.
 pub async fn active_people(tx: &mut Tx) -> Result<Vec<(UserId, String)>, sqlx::Error> {
-    sqlx::query_as("SELECT id, concat_ws(' ', first_name, last_name) FROM users WHERE is_active ORDER BY last_name, first_name")
-        .fetch_all(&mut **tx)
-        .await
+    sqlx::query_as(
+        "SELECT id, concat_ws(' ', first_name, last_name) FROM users WHERE is_active ORDER BY last_name, first_name",
+    )
+    .fetch_all(&mut **tx)
+    .await
 }

@@ -51,7 +51,9 @@ pub fn parse_group_mappings(text: &str) -> Result<Vec<(String, String)>, AppErro
             .split_once('=')
             .map(|(g, r)| (g.trim(), r.trim()))
             .filter(|(g, r)| !g.is_empty() && !r.is_empty())
-            .ok_or_else(|| AppError::Validation(format!("Group mapping line {n} should read \"group name = Role name\".")))?;
+            .ok_or_else(|| {
+                AppError::Validation(format!("Group mapping line {n} should read \"group name = Role name\"."))
+            })?;
         out.push((group.to_string(), role.to_string()));
     }
     Ok(out)
@@ -59,7 +61,13 @@ pub fn parse_group_mappings(text: &str) -> Result<Vec<(String, String)>, AppErro
 
 #[server(prefix = "/api", endpoint = "admin/sso/get")]
 pub async fn load_sso_settings() -> Result<SsoOverview, AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::AdminSso, Resource::Tenant).await?;
         let overview = ssr::settings::overview(&caller, &mut tx).await?;
@@ -86,7 +94,13 @@ pub async fn save_sso_settings(
     sso_only: Option<String>,
     is_enabled: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+    };
     serve(async move {
         let form = ssr::settings::SettingsForm {
             metadata_xml: metadata_xml.filter(|x| !x.trim().is_empty()),
@@ -105,7 +119,9 @@ pub async fn save_sso_settings(
         let (caller, tx) = Caller::start(Permission::AdminSso, Resource::Tenant).await?;
         caller.commit(tx).await?;
         let fetched = match (&form.metadata_xml, &form.metadata_url) {
-            (None, Some(url)) => Some(ssr::settings::fetch_metadata(url, caller.state.settings.auth.allow_private_fetches).await?),
+            (None, Some(url)) => {
+                Some(ssr::settings::fetch_metadata(url, caller.state.settings.auth.allow_private_fetches).await?)
+            }
             _ => None,
         };
         let mut tx = caller.begin().await?;

@@ -1,7 +1,7 @@
 //! /settings/sso: connect the organization's SAML identity provider, map its groups to roles, test it.
 
-use super::{load_sso_settings, SaveSsoSettings, SsoOverview};
-use crate::admin::pages::{outcome, ErrorNote, LoadError, Notice};
+use super::{SaveSsoSettings, SsoOverview, load_sso_settings};
+use crate::ui::{ErrorNote, LoadError, Notice, outcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -9,7 +9,8 @@ use leptos_meta::Title;
 pub fn SsoPage() -> impl IntoView {
     let save = ServerAction::<SaveSsoSettings>::new();
     let overview = Resource::new(move || save.version().get(), |_| load_sso_settings());
-    let (error, done) = outcome(save.into(), "Saved. Use \u{201c}Test sign-in\u{201d} to check it before people rely on it.");
+    let (error, done) =
+        outcome(save.into(), "Saved. Use \u{201c}Test sign-in\u{201d} to check it before people rely on it.");
     // Set only in the browser, once the page is interactive: the end-to-end tests wait for it.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
@@ -35,7 +36,12 @@ pub fn SsoPage() -> impl IntoView {
 }
 
 #[component]
-fn SsoForm(overview: SsoOverview, save: ServerAction<SaveSsoSettings>, error: Signal<Option<String>>, done: Signal<Option<&'static str>>) -> impl IntoView {
+fn SsoForm(
+    overview: SsoOverview,
+    save: ServerAction<SaveSsoSettings>,
+    error: Signal<Option<String>>,
+    done: Signal<Option<&'static str>>,
+) -> impl IntoView {
     let SsoOverview { sp_entity_id, sp_acs_url, sp_metadata_url, config, roles } = overview;
     let configured = config.is_some();
     let c = config.unwrap_or(super::SsoConfig {

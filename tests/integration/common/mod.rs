@@ -2,7 +2,7 @@
 //! port 0 with a cookie-keeping client.
 
 use gwm_crm::{config::Config, startup::Application};
-use sqlx::{postgres::PgConnectOptions, ConnectOptions, Connection, Executor, PgConnection, PgPool};
+use sqlx::{ConnectOptions, Connection, Executor, PgConnection, PgPool, postgres::PgConnectOptions};
 use std::{collections::HashMap, sync::OnceLock};
 use uuid::Uuid;
 
@@ -18,7 +18,8 @@ static MIGRATED_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell:
 static DEMO_TEMPLATE: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
 
 fn test_socket() -> String {
-    std::env::var("TEST_PG_SOCKET").expect("TEST_PG_SOCKET is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
+    std::env::var("TEST_PG_SOCKET")
+        .expect("TEST_PG_SOCKET is not set: run the tests with scripts/test.sh, which starts PostgreSQL")
 }
 
 /// Runs one statement as the cluster's superuser.
@@ -218,7 +219,8 @@ impl Browser {
 pub async fn status_and_message(res: reqwest::Response) -> (u16, String) {
     let status = res.status().as_u16();
     let body: serde_json::Value = res.json().await.unwrap_or(serde_json::Value::Null);
-    let message = body.as_object().and_then(|o| o.values().next()).and_then(serde_json::Value::as_str).unwrap_or_default();
+    let message =
+        body.as_object().and_then(|o| o.values().next()).and_then(serde_json::Value::as_str).unwrap_or_default();
     (status, message.to_string())
 }
 
@@ -292,22 +294,35 @@ impl TestApp {
 
     /// GET from the shared signed-out client.
     pub async fn get_as(&self, subdomain: Option<&str>, path: &str) -> reqwest::Response {
-        Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }.get(path).await
+        Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }
+            .get(path)
+            .await
     }
 
     /// Calls a server function from the shared signed-out client.
     pub async fn call(&self, subdomain: Option<&str>, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
-        Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }.call(path, form).await
+        Browser { client: self.client.clone(), base: format!("http://{}", self.addr), host: self.host(subdomain) }
+            .call(path, form)
+            .await
     }
 
     /// Runs `sql` as the owner once in each tenant (the owner is subject to the forced RLS policies too).
     pub async fn owner_exec(&self, sql: &str) {
-        self.each_tenant(sql, |tx, sql| Box::pin(async move { sqlx::query(sql).execute(&mut **tx).await.expect(sql); 0 })).await;
+        self.each_tenant(sql, |tx, sql| {
+            Box::pin(async move {
+                sqlx::query(sql).execute(&mut **tx).await.expect(sql);
+                0
+            })
+        })
+        .await;
     }
 
     /// Sums a `SELECT count(*)` over every tenant.
     pub async fn count(&self, sql: &str) -> i64 {
-        self.each_tenant(sql, |tx, sql| Box::pin(async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **tx).await.expect(sql) })).await
+        self.each_tenant(sql, |tx, sql| {
+            Box::pin(async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(&mut **tx).await.expect(sql) })
+        })
+        .await
     }
 
     /// The first id `sql` finds in any tenant.
@@ -316,7 +331,11 @@ impl TestApp {
         let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
         for t in tenants {
             let mut tx = owner.begin().await.expect("tx");
-            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
+            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+                .bind(t.to_string())
+                .execute(&mut *tx)
+                .await
+                .expect("set");
             if let Some(id) = sqlx::query_scalar::<_, Uuid>(sql).fetch_optional(&mut *tx).await.expect(sql) {
                 return id;
             }
@@ -326,14 +345,21 @@ impl TestApp {
 
     async fn each_tenant<F>(&self, sql: &str, run: F) -> i64
     where
-        F: for<'a> Fn(&'a mut sqlx::Transaction<'static, sqlx::Postgres>, &'a str) -> std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send + 'a>>,
+        F: for<'a> Fn(
+            &'a mut sqlx::Transaction<'static, sqlx::Postgres>,
+            &'a str,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = i64> + Send + 'a>>,
     {
         let owner = self.db.owner_pool().await;
         let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
         let mut total = 0;
         for t in tenants {
             let mut tx = owner.begin().await.expect("tx");
-            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)").bind(t.to_string()).execute(&mut *tx).await.expect("set");
+            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
+                .bind(t.to_string())
+                .execute(&mut *tx)
+                .await
+                .expect("set");
             total += run(&mut tx, sql).await;
             tx.commit().await.expect("commit");
         }
@@ -360,7 +386,8 @@ impl TestApp {
             .execute(&mut *tx)
             .await
             .expect("tenant");
-        let roles = gwm_crm::platform::insert_system_roles(&mut tx, app::ids::TenantId::from_uuid(id)).await.expect("roles");
+        let roles =
+            gwm_crm::platform::insert_system_roles(&mut tx, app::ids::TenantId::from_uuid(id)).await.expect("roles");
         let hash = app::auth::ssr::password::hash(TENANT_PASSWORD.to_string()).await.expect("hash");
         for (role, role_id) in &roles {
             let user: Uuid = sqlx::query_scalar(
@@ -397,7 +424,9 @@ impl TestApp {
 
 /// The server's settings for the S3 test bucket (s3s-fs, started by scripts/test.sh).
 pub fn s3_vars() -> Vec<(&'static str, String)> {
-    let var = |name: &str| std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh"));
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests through scripts/test.sh"))
+    };
     vec![
         ("GWM_STORAGE", "s3".to_string()),
         ("GWM_S3_ENDPOINT", var("TEST_S3_ENDPOINT")),

@@ -11,40 +11,13 @@ pub use security::SecurityPage;
 pub use user::UserPage;
 pub use users::UsersPage;
 
-use crate::{auth::{who_am_i, Permission}, error::AppError};
+use crate::{
+    auth::{Permission, who_am_i},
+    error::AppError,
+    ui::LoadError,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
-
-/// An error box, or nothing.
-#[component]
-pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
-    move || error.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })
-}
-
-/// The outcome of the last action: its error, or a confirmation.
-pub fn outcome<T: Clone + Send + Sync + 'static>(action: Action<impl Send + Sync + 'static, Result<T, AppError>>, done: &'static str) -> (Signal<Option<String>>, Signal<Option<&'static str>>) {
-    let value = action.value();
-    (
-        Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string())),
-        Signal::derive(move || value.get().and_then(|r| r.ok()).map(|_| done)),
-    )
-}
-
-#[component]
-pub fn Notice(done: Signal<Option<&'static str>>) -> impl IntoView {
-    move || done.get().map(|m| view! { <p class="form-ok" role="status">{m}</p> })
-}
-
-/// Shown when a page's data could not be loaded (not allowed, not found ...).
-#[component]
-pub fn LoadError(error: AppError) -> impl IntoView {
-    view! {
-        <div class="callout callout--error" role="alert">
-            <h2 class="callout__title">"This page can't be shown"</h2>
-            <p>{error.to_string()}</p>
-        </div>
-    }
-}
 
 struct Area {
     title: &'static str,
@@ -54,10 +27,30 @@ struct Area {
 }
 
 const AREAS: &[Area] = &[
-    Area { title: "Users", href: "/settings/users", text: "Add people, assign roles, unlock accounts, reset passwords and end sessions.", needs: Permission::AdminUsers },
-    Area { title: "Roles", href: "/settings/roles", text: "See what each role may do and create custom roles.", needs: Permission::AdminRoles },
-    Area { title: "Security", href: "/settings/security", text: "Require two-step verification for admins or for everyone.", needs: Permission::AdminSecurity },
-    Area { title: "Single sign-on", href: "/settings/sso", text: "Connect your SAML identity provider, map groups to roles, test it.", needs: Permission::AdminSso },
+    Area {
+        title: "Users",
+        href: "/settings/users",
+        text: "Add people, assign roles, unlock accounts, reset passwords and end sessions.",
+        needs: Permission::AdminUsers,
+    },
+    Area {
+        title: "Roles",
+        href: "/settings/roles",
+        text: "See what each role may do and create custom roles.",
+        needs: Permission::AdminRoles,
+    },
+    Area {
+        title: "Security",
+        href: "/settings/security",
+        text: "Require two-step verification for admins or for everyone.",
+        needs: Permission::AdminSecurity,
+    },
+    Area {
+        title: "Single sign-on",
+        href: "/settings/sso",
+        text: "Connect your SAML identity provider, map groups to roles, test it.",
+        needs: Permission::AdminSso,
+    },
 ];
 
 #[component]

@@ -1,8 +1,8 @@
 //! /settings/roles: each role and what it may do; custom roles can be created, edited and deleted.
 
-use super::{outcome, ErrorNote, LoadError, Notice};
+use crate::ui::{ErrorNote, LoadError, Notice, outcome};
 use crate::{
-    admin::{list_roles, DeleteRole, RoleSummary, SaveRole},
+    admin::{DeleteRole, RoleSummary, SaveRole, list_roles},
     auth::Permission,
 };
 use leptos::prelude::*;
@@ -55,7 +55,11 @@ pub fn RolesPage() -> impl IntoView {
 }
 
 #[component]
-fn RoleCard(role: RoleSummary, editing: RwSignal<Option<RoleSummary>>, delete: ServerAction<DeleteRole>) -> impl IntoView {
+fn RoleCard(
+    role: RoleSummary,
+    editing: RwSignal<Option<RoleSummary>>,
+    delete: ServerAction<DeleteRole>,
+) -> impl IntoView {
     let for_edit = role.clone();
     let id = role.id.to_string();
     view! {
@@ -84,7 +88,11 @@ fn RoleCard(role: RoleSummary, editing: RwSignal<Option<RoleSummary>>, delete: S
 }
 
 #[component]
-fn RoleForm(role: Option<RoleSummary>, save: ServerAction<SaveRole>, on_cancel: impl Fn() + Copy + Send + Sync + 'static) -> impl IntoView {
+fn RoleForm(
+    role: Option<RoleSummary>,
+    save: ServerAction<SaveRole>,
+    on_cancel: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
     let name = RwSignal::new(role.as_ref().map(|r| r.name.clone()).unwrap_or_default());
     let description = RwSignal::new(role.as_ref().and_then(|r| r.description.clone()).unwrap_or_default());
     let chosen = RwSignal::new(role.as_ref().map(|r| r.permissions.clone()).unwrap_or_default());

@@ -1,15 +1,22 @@
 //! /settings/security: the two-step verification requirement.
 
-use super::{outcome, ErrorNote, LoadError, Notice};
-use crate::admin::{security_policy, MfaRequirement, SetSecurityPolicy};
+use crate::admin::{SetSecurityPolicy, security_policy};
+use crate::auth::MfaRequirement;
+use crate::ui::{ErrorNote, LoadError, Notice, outcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 fn label(r: MfaRequirement) -> (&'static str, &'static str) {
     match r {
         MfaRequirement::Off => ("Optional", "Anyone may turn on two-step verification on their account page."),
-        MfaRequirement::Admins => ("Required for administrators", "Everyone holding an admin permission must set it up at their next sign-in."),
-        MfaRequirement::Everyone => ("Required for everyone", "Every password sign-in needs a code from an authenticator app. SSO users verify with their identity provider."),
+        MfaRequirement::Admins => (
+            "Required for administrators",
+            "Everyone holding an admin permission must set it up at their next sign-in.",
+        ),
+        MfaRequirement::Everyone => (
+            "Required for everyone",
+            "Every password sign-in needs a code from an authenticator app. SSO users verify with their identity provider.",
+        ),
     }
 }
 

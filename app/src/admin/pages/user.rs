@@ -1,8 +1,12 @@
 //! /settings/users/:id: one person's details, roles, sessions, and the account actions.
 
-use super::{outcome, users::UserBadges, ErrorNote, LoadError, Notice};
+use super::users::UserBadges;
+use crate::ui::{ErrorNote, LoadError, Notice, outcome};
 use crate::{
-    admin::{user_detail, AssignRole, EndUserSessions, RemoveRoleAssignment, ResetUserPassword, SetUserActive, UnlockUser, UpdateUser, UserProfile},
+    admin::{
+        AssignRole, EndUserSessions, RemoveRoleAssignment, ResetUserPassword, SetUserActive, UnlockUser, UpdateUser,
+        UserProfile, user_detail,
+    },
     format,
 };
 use leptos::prelude::*;
@@ -20,7 +24,8 @@ pub fn UserPage() -> impl IntoView {
     let assign = ServerAction::<AssignRole>::new();
     let remove = ServerAction::<RemoveRoleAssignment>::new();
     let end = ServerAction::<EndUserSessions>::new();
-    let versions = move || (update.version().get(), set_active.version().get(), unlock.version().get(), reset.version().get());
+    let versions =
+        move || (update.version().get(), set_active.version().get(), unlock.version().get(), reset.version().get());
     let detail = Resource::new(
         move || (id(), versions(), assign.version().get(), remove.version().get(), end.version().get()),
         |(id, ..)| user_detail(id),

@@ -1,8 +1,8 @@
 //! /settings/users: everyone in the organization, and adding someone.
 
-use super::{outcome, ErrorNote, LoadError, Notice};
+use crate::ui::{ErrorNote, LoadError, Notice, outcome};
 use crate::{
-    admin::{list_roles, list_users, UserSummary},
+    admin::{UserSummary, list_roles, list_users},
     format,
 };
 use leptos::prelude::*;

@@ -1,13 +1,16 @@
 //! The signed-in caller of a server function, and the one door for authorization.
 
-use super::{queries, visitor::{UserRef, Visitor}};
+use super::{
+    queries,
+    visitor::{UserRef, Visitor},
+};
 use crate::{
-    audit::{ssr::record, Actor, AuditAction, AuditEvent},
+    audit::{Actor, AuditAction, AuditEvent, ssr::record},
     auth::Permission,
-    db::{begin_tenant_tx, Tx},
+    db::{Tx, begin_tenant_tx},
     error::AppError,
     ids::ProjectId,
-    scope::RequestContext,
+    request::RequestContext,
     state::AppState,
     tenancy::TenantRef,
 };
@@ -87,19 +90,12 @@ impl Caller {
     }
 
     pub async fn commit(&self, tx: Tx) -> Result<(), AppError> {
-        tx.commit().await.map_err(|e| self.db_error(e))
+        Ok(tx.commit().await?)
     }
 
     /// A transaction scoped to the caller's tenant, with the caller as the acting user.
     pub async fn begin(&self) -> Result<Tx, AppError> {
-        begin_tenant_tx(&self.state.pool, self.tenant.id, Some(self.user.id)).await.map_err(|e| self.db_error(e))
-    }
-
-    pub fn db_error(&self, err: sqlx::Error) -> AppError {
-        if crate::error::ssr::is_outage(&err) {
-            self.state.db_gate.trip();
-        }
-        AppError::from_db(err, &self.request.request_id)
+        Ok(begin_tenant_tx(&self.state.pool, self.tenant.id, Some(self.user.id)).await?)
     }
 
     /// The caller as an audit actor.
@@ -109,20 +105,27 @@ impl Caller {
 
     /// Writes an audit row in `tx`.
     pub async fn audit(&self, tx: &mut Tx, event: AuditEvent) -> Result<(), AppError> {
-        record(tx, &self.actor(), event).await.map_err(|e| self.db_error(e))
+        Ok(record(tx, &self.actor(), event).await?)
     }
 
     /// The permissions the caller holds for `resource` (tenant-wide roles plus, for a project, the roles
     /// assigned on it), unexpired.
-    pub async fn permissions(&self, tx: &mut Tx, resource: Resource) -> Result<Vec<(String, Vec<Permission>)>, AppError> {
+    pub async fn permissions(
+        &self,
+        tx: &mut Tx,
+        resource: Resource,
+    ) -> Result<Vec<(String, Vec<Permission>)>, AppError> {
         let project = match resource {
             Resource::Project(id) => Some(id),
             Resource::Tenant => None,
         };
-        let grants = queries::grants(tx, self.user.id, project).await.map_err(|e| self.db_error(e))?;
+        let grants = queries::grants(tx, self.user.id, project).await?;
         Ok(grants
             .into_iter()
-            .map(|g| { let parsed = g.parsed(); (g.role_name, parsed) })
+            .map(|g| {
+                let parsed = g.parsed();
+                (g.role_name, parsed)
+            })
             .collect())
     }
 
@@ -160,8 +163,7 @@ impl Caller {
         .bind(self.request.ip.map(|ip| ip.to_string()))
         .bind(&self.request.request_id)
         .execute(&mut *tx)
-        .await
-        .map_err(|e| self.db_error(e))?;
+        .await?;
         let event = AuditEvent::new(
             AuditAction::AccessDenied,
             resource_type,
@@ -170,7 +172,7 @@ impl Caller {
         )
         .denied(permission.as_str());
         self.audit(&mut tx, event).await?;
-        tx.commit().await.map_err(|e| self.db_error(e))?;
+        tx.commit().await?;
         tracing::info!(permission = permission.as_str(), user = %self.user.id, "permission refused");
         Ok(())
     }

@@ -6,7 +6,13 @@ use chrono::Utc;
 
 /// Creates a new secret, keeps it sealed as pending, and returns what the user scans. Any earlier pending
 /// secret is replaced; an active one stays active until the new one is confirmed.
-pub async fn start(tx: &mut Tx, key: &[u8; 32], user: UserId, issuer: &str, account: &str) -> Result<MfaEnrollment, sqlx::Error> {
+pub async fn start(
+    tx: &mut Tx,
+    key: &[u8; 32],
+    user: UserId,
+    issuer: &str,
+    account: &str,
+) -> Result<MfaEnrollment, sqlx::Error> {
     let secret = mfa::new_secret();
     let sealed = mfa::seal(key, &secret).map_err(|_| sqlx::Error::Protocol("sealing the MFA secret failed".into()))?;
     sqlx::query("UPDATE users SET mfa_pending_secret_encrypted = $2 WHERE id = $1")
@@ -33,7 +39,8 @@ pub async fn confirm(tx: &mut Tx, key: &[u8; 32], user: &Credentials, code: &str
     let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
     let step = mfa::matching_step(&secret, code, now)?.ok_or_else(|| {
         AppError::Validation(
-            "That code does not match. Check that your device's clock is right and enter the current 6-digit code.".into(),
+            "That code does not match. Check that your device's clock is right and enter the current 6-digit code."
+                .into(),
         )
     })?;
     let internal = |e: sqlx::Error| AppError::internal(&e, "mfa-confirm");

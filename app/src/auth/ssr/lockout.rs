@@ -36,7 +36,11 @@ const LOCKED_UNTIL: &str = "SELECT failed_at + $3 FROM sign_in_failures \
      ORDER BY failed_at DESC OFFSET $4 LIMIT 1";
 
 /// When the lock of this account from this address ends, if it is locked.
-pub async fn locked_until(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
+pub async fn locked_until(
+    tx: &mut Tx,
+    key: &AttemptKey,
+    settings: &AuthSettings,
+) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
     sqlx::query_scalar(LOCKED_UNTIL)
         .bind(&key.email)
         .bind(key.ip.map(|ip| ip.to_string()))
@@ -80,7 +84,10 @@ pub async fn reserve(tx: &mut Tx, key: &AttemptKey, settings: &AuthSettings) -> 
 /// now settled in the window (under the same lock as reservations: exactly one failure is the threshold-th).
 async fn failed(tx: &mut Tx, key: &AttemptKey, reservation: i64, settings: &AuthSettings) -> Result<i64, sqlx::Error> {
     lock(tx, key).await?;
-    sqlx::query("UPDATE sign_in_failures SET pending = false, failed_at = now() WHERE id = $1").bind(reservation).execute(&mut **tx).await?;
+    sqlx::query("UPDATE sign_in_failures SET pending = false, failed_at = now() WHERE id = $1")
+        .bind(reservation)
+        .execute(&mut **tx)
+        .await?;
     sqlx::query_scalar(
         "SELECT count(*) FROM sign_in_failures \
           WHERE email = $1 AND ip_address IS NOT DISTINCT FROM $2::inet AND NOT pending AND failed_at > now() - $3",

@@ -2,7 +2,10 @@
 //! drift and never accepted twice, and one-time recovery codes kept only as hashes.
 
 use crate::error::AppError;
-use aes_gcm::{aead::{Aead, KeyInit, OsRng}, AeadCore, Aes256Gcm, Key, Nonce};
+use aes_gcm::{
+    AeadCore, Aes256Gcm, Key, Nonce,
+    aead::{Aead, KeyInit, OsRng},
+};
 use rand::Rng;
 use sha2::{Digest, Sha256};
 use totp_rs::{Algorithm, Secret, TOTP};
@@ -181,7 +184,9 @@ mod tests {
     #[test]
     fn provisioning_uri_and_qr() {
         let uri = provisioning_uri(b"12345678901234567890", "GWM CRM (Acme)", "dana@acme.com");
-        assert!(uri.starts_with("otpauth://totp/GWM%20CRM%20%28Acme%29:dana@acme.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"));
+        assert!(uri.starts_with(
+            "otpauth://totp/GWM%20CRM%20%28Acme%29:dana@acme.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        ));
         assert!(qr_svg(&uri).expect("svg").contains("<svg"));
     }
 }

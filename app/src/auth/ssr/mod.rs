@@ -5,11 +5,13 @@ pub mod lockout;
 pub mod mfa;
 pub mod password;
 pub mod queries;
+pub mod scope;
 pub mod session;
 pub mod throttle;
 pub mod visitor;
 
 pub use caller::{Caller, Held, Resource};
+pub use scope::Scope;
 pub use visitor::{SignedIn, TenantAtAddress, UserRef, Visitor};
 pub mod enrollment;
 pub mod sign_in;

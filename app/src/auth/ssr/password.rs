@@ -2,8 +2,8 @@
 
 use crate::error::AppError;
 use argon2::{
-    password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString},
     Argon2,
+    password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng},
 };
 use std::sync::OnceLock;
 
@@ -16,13 +16,10 @@ pub async fn hash(password: String) -> Result<String, AppError> {
 
 fn hash_blocking(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| {
-            tracing::error!(error = %e, "argon2 could not hash a password");
-            AppError::Internal("password-hash".into())
-        })
+    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| {
+        tracing::error!(error = %e, "argon2 could not hash a password");
+        AppError::Internal("password-hash".into())
+    })
 }
 
 /// A hash of a random password with the same parameters as real ones: verifying against it takes as
@@ -70,7 +67,9 @@ pub fn check_policy(password: &str, email: &str, min_length: usize) -> Result<()
         return Err(AppError::Validation("The password must not contain your email address or its name part.".into()));
     }
     let first = lower.chars().next();
-    if lower.chars().all(|c| Some(c) == first) || COMMON.iter().any(|c| lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '!') == *c) {
+    if lower.chars().all(|c| Some(c) == first)
+        || COMMON.iter().any(|c| lower.trim_end_matches(|c: char| c.is_ascii_digit() || c == '!') == *c)
+    {
         return Err(AppError::Validation("That password is too easy to guess. Choose something less common.".into()));
     }
     Ok(())

@@ -42,10 +42,7 @@ pub async fn credentials_of(tx: &mut Tx, user: UserId) -> Result<Option<Credenti
 
 /// Locks the row: a second-factor code (cheap to check) is accepted at most once across concurrent tries.
 pub async fn credentials_by_id(tx: &mut Tx, user: UserId) -> Result<Option<Credentials>, sqlx::Error> {
-    sqlx::query_as(&format!("{CREDENTIALS} WHERE id = $1 FOR UPDATE"))
-        .bind(user)
-        .fetch_optional(&mut **tx)
-        .await
+    sqlx::query_as(&format!("{CREDENTIALS} WHERE id = $1 FOR UPDATE")).bind(user).fetch_optional(&mut **tx).await
 }
 
 /// A failure against a known account, for administrators to see: the count of failures since the last
@@ -136,10 +133,7 @@ pub async fn live_session(tx: &mut Tx, id: Uuid) -> Result<Option<LiveSession>, 
 }
 
 pub async fn touch_session(tx: &mut Tx, id: Uuid) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE user_sessions SET last_activity_at = now() WHERE id = $1")
-        .bind(id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("UPDATE user_sessions SET last_activity_at = now() WHERE id = $1").bind(id).execute(&mut **tx).await?;
     Ok(())
 }
 
@@ -198,9 +192,8 @@ impl Grant {
 }
 
 pub async fn mfa_requirement(tx: &mut Tx) -> Result<String, sqlx::Error> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT mfa_required FROM tenant_security_policies")
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT mfa_required FROM tenant_security_policies").fetch_optional(&mut **tx).await?;
     Ok(row.map(|r| r.0).unwrap_or_else(|| "off".to_string()))
 }
 
@@ -217,7 +210,10 @@ pub async fn mfa_required_of(tx: &mut Tx, user: UserId) -> Result<bool, sqlx::Er
 /// Ends every live session that the tenant's MFA policy no longer allows (signed in without a second factor,
 /// by someone the policy now covers), except `keep`; returns (session, user) of each. Run after anything
 /// that can widen the policy's reach: the policy itself, a role given, a role's permissions changed.
-pub async fn end_sessions_short_of_mfa_policy(tx: &mut Tx, keep: Option<Uuid>) -> Result<Vec<(Uuid, UserId)>, sqlx::Error> {
+pub async fn end_sessions_short_of_mfa_policy(
+    tx: &mut Tx,
+    keep: Option<Uuid>,
+) -> Result<Vec<(Uuid, UserId)>, sqlx::Error> {
     let short: Vec<(Uuid, UserId)> = sqlx::query_as(
         "WITH policy AS (SELECT coalesce((SELECT mfa_required FROM tenant_security_policies), 'off') AS p), \
          covered AS ( \

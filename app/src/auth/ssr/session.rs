@@ -2,20 +2,23 @@
 //! session id), and how every request checks it against user_sessions (idle timeout, absolute lifetime,
 //! revocation, deactivated users and tenants).
 
-use super::{queries, visitor::{SignedIn, UserRef}};
+use super::{
+    queries,
+    visitor::{SignedIn, UserRef},
+};
 use crate::{
-    audit::{ssr::record as audit_record, Actor, AuditAction, AuditEvent},
-    db::{begin_tenant_tx, Tx},
+    audit::{Actor, AuditAction, AuditEvent, ssr::record as audit_record},
+    db::{Tx, begin_tenant_tx},
     error::AppError,
     ids::{TenantId, UserId},
-    scope::RequestContext,
+    request::RequestContext,
     state::{AppState, AuthSettings},
     tenancy::TenantRef,
 };
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
-use tower_sessions::{session::Id, Session};
+use tower_sessions::{Session, session::Id};
 use uuid::Uuid;
 
 const AUTH_KEY: &str = "auth";
@@ -53,24 +56,28 @@ pub fn token_hash(id: &Id) -> String {
     hex::encode(Sha256::digest(id.to_string().as_bytes()))
 }
 
-fn session_error(err: tower_sessions::session::Error) -> AppError {
-    tracing::error!(error = %err, "session store failed");
-    AppError::Unavailable
+/// The session store failed (its database is out of reach, or a record would not decode): "try again".
+impl From<tower_sessions::session::Error> for AppError {
+    #[track_caller]
+    fn from(err: tower_sessions::session::Error) -> AppError {
+        tracing::error!(at = %std::panic::Location::caller(), error = %err, "session store failed");
+        AppError::Unavailable
+    }
 }
 
 pub async fn pending(session: &Session) -> Result<Option<PendingSignIn>, AppError> {
-    let pending: Option<PendingSignIn> = session.get(PENDING_KEY).await.map_err(session_error)?;
+    let pending: Option<PendingSignIn> = session.get(PENDING_KEY).await?;
     Ok(pending.filter(|p| Utc::now() - p.started_at < chrono::Duration::minutes(PENDING_MINUTES)))
 }
 
 pub async fn set_pending(session: &Session, pending: &PendingSignIn) -> Result<(), AppError> {
     // A half-finished sign-in gets its own fresh id too.
-    session.cycle_id().await.map_err(session_error)?;
-    session.insert(PENDING_KEY, pending).await.map_err(session_error)
+    session.cycle_id().await?;
+    Ok(session.insert(PENDING_KEY, pending).await?)
 }
 
 pub async fn clear_pending(session: &Session) -> Result<(), AppError> {
-    session.remove_value(PENDING_KEY).await.map_err(session_error)?;
+    session.remove_value(PENDING_KEY).await?;
     Ok(())
 }
 
@@ -86,14 +93,11 @@ pub async fn begin(
     mfa_verified: bool,
 ) -> Result<Uuid, AppError> {
     let user_session_id = Uuid::new_v4();
-    session.cycle_id().await.map_err(session_error)?;
+    session.cycle_id().await?;
     session.clear().await;
-    session
-        .insert(AUTH_KEY, AuthRecord { tenant_id, user_id, user_session_id })
-        .await
-        .map_err(session_error)?;
-    session.insert(SEEN_KEY, Utc::now().timestamp()).await.map_err(session_error)?;
-    session.save().await.map_err(session_error)?;
+    session.insert(AUTH_KEY, AuthRecord { tenant_id, user_id, user_session_id }).await?;
+    session.insert(SEEN_KEY, Utc::now().timestamp()).await?;
+    session.save().await?;
     let id = session.id().ok_or_else(|| {
         tracing::error!("a saved session has no id");
         AppError::Unavailable
@@ -111,13 +115,17 @@ pub async fn begin(
             mfa_verified,
         },
     )
-    .await
-    .map_err(|e| AppError::from_db(e, &request.request_id))?;
+    .await?;
     Ok(user_session_id)
 }
 
 /// Why a stored session no longer counts.
-fn ended_reason(live: &queries::LiveSession, hash: &str, settings: &AuthSettings, now: DateTime<Utc>) -> Option<&'static str> {
+fn ended_reason(
+    live: &queries::LiveSession,
+    hash: &str,
+    settings: &AuthSettings,
+    now: DateTime<Utc>,
+) -> Option<&'static str> {
     if !live.is_active {
         Some("already_ended")
     } else if live.session_token_hash != hash {
@@ -141,7 +149,7 @@ pub async fn resume(
     address_tenant: Option<&TenantRef>,
     request: &RequestContext,
 ) -> Result<Option<SignedIn>, AppError> {
-    let Some(record) = session.get::<AuthRecord>(AUTH_KEY).await.map_err(session_error)? else {
+    let Some(record) = session.get::<AuthRecord>(AUTH_KEY).await? else {
         return Ok(None);
     };
     let Some(id) = session.id() else { return Ok(None) };
@@ -149,35 +157,43 @@ pub async fn resume(
         // A session of another organization: not valid at this address.
         return Ok(None);
     }
-    let db = |e| AppError::from_db(e, &request.request_id);
-    let mut tx = begin_tenant_tx(&state.pool, record.tenant_id, Some(record.user_id)).await.map_err(db)?;
-    let live = queries::live_session(&mut tx, record.user_session_id).await.map_err(db)?;
+    let mut tx = begin_tenant_tx(&state.pool, record.tenant_id, Some(record.user_id)).await?;
+    let live = queries::live_session(&mut tx, record.user_session_id).await?;
     let now = Utc::now();
     let Some(live) = live else {
         drop(tx);
-        session.flush().await.map_err(session_error)?;
+        session.flush().await?;
         return Ok(None);
     };
     let tenant_open = live.tenant_active && matches!(live.subscription_status.as_str(), "trial" | "active");
-    let reason = if tenant_open { ended_reason(&live, &token_hash(&id), &state.settings.auth, now) } else { Some("admin_revoke") };
+    let reason = if tenant_open {
+        ended_reason(&live, &token_hash(&id), &state.settings.auth, now)
+    } else {
+        Some("admin_revoke")
+    };
     if let Some(reason) = reason {
         if live.is_active {
-            queries::end_sessions(&mut tx, live.user_id, Some(live.id), reason).await.map_err(db)?;
+            queries::end_sessions(&mut tx, live.user_id, Some(live.id), reason).await?;
             let actor = Actor::of_request(record.tenant_id, Some(live.user_id), Some(live.id), request);
-            let event = AuditEvent::new(AuditAction::SessionEnd, "user_session", Some(live.id), format!("Session ended: {reason}"))
-                .after(serde_json::json!({ "reason": reason }));
-            audit_record(&mut tx, &actor, event).await.map_err(db)?;
+            let event = AuditEvent::new(
+                AuditAction::SessionEnd,
+                "user_session",
+                Some(live.id),
+                format!("Session ended: {reason}"),
+            )
+            .after(serde_json::json!({ "reason": reason }));
+            audit_record(&mut tx, &actor, event).await?;
         }
-        tx.commit().await.map_err(db)?;
-        session.flush().await.map_err(session_error)?;
+        tx.commit().await?;
+        session.flush().await?;
         return Ok(None);
     }
     if (now - live.last_activity_at).num_seconds() >= TOUCH_EVERY_SECONDS {
-        queries::touch_session(&mut tx, live.id).await.map_err(db)?;
+        queries::touch_session(&mut tx, live.id).await?;
         // Saving the record again also renews the cookie's and the store's idle expiry.
-        session.insert(SEEN_KEY, now.timestamp()).await.map_err(session_error)?;
+        session.insert(SEEN_KEY, now.timestamp()).await?;
     }
-    tx.commit().await.map_err(db)?;
+    tx.commit().await?;
     Ok(Some(SignedIn {
         tenant: TenantRef { id: record.tenant_id, name: live.tenant_name, subdomain: live.subdomain },
         user: UserRef {
@@ -192,5 +208,29 @@ pub async fn resume(
 
 /// Signs out of this session: the row ends with `reason`, the record and cookie go.
 pub async fn end_current(session: &Session) -> Result<(), AppError> {
-    session.flush().await.map_err(session_error)
+    Ok(session.flush().await?)
+}
+
+/// Ends the live sessions that the MFA policy no longer allows after a change (the policy, a role given, a
+/// role's permissions): signed in without a second factor by someone the policy now covers. Each is
+/// audited; their next sign-in asks for the second factor (or its enrollment). The caller's own session is
+/// kept, so an administrator is not signed out by their own change; it ends by its idle timeout or lifetime.
+pub async fn enforce_mfa_policy_on_live_sessions(
+    caller: &super::Caller,
+    tx: &mut crate::db::Tx,
+) -> Result<usize, crate::error::AppError> {
+    use crate::audit::{AuditAction, AuditEvent, RiskLevel};
+    let ended = crate::auth::ssr::queries::end_sessions_short_of_mfa_policy(tx, Some(caller.user_session_id)).await?;
+    for (session, user) in &ended {
+        let event = AuditEvent::new(
+            AuditAction::SessionEnd,
+            "user_session",
+            Some(*session),
+            "Session ended: the MFA policy now requires a second factor it was not signed in with",
+        )
+        .after(serde_json::json!({ "user_id": user, "reason": "mfa_policy" }))
+        .risk(RiskLevel::Medium);
+        caller.audit(tx, event).await?;
+    }
+    Ok(ended.len())
 }

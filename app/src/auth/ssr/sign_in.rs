@@ -2,14 +2,18 @@
 
 use super::{enrollment, lockout, password, queries, session, throttle};
 use crate::{
-    audit::{ssr::record, Actor, AuditAction, AuditEvent, RiskLevel},
+    audit::{Actor, AuditAction, AuditEvent, RiskLevel, ssr::record},
+    auth::ssr::Scope,
     auth::{RecoveryCodes, SignInStep},
     db::Tx,
     error::AppError,
     ids::UserId,
-    scope::{RequestContext, Scope},
+    request::RequestContext,
     state::AuthSettings,
-    tenancy::{ssr::{active_tenant, active_tenant_by_id}, TenantRef},
+    tenancy::{
+        TenantRef,
+        ssr::{active_tenant, active_tenant_by_id},
+    },
 };
 use chrono::Utc;
 use serde_json::json;
@@ -36,7 +40,6 @@ pub fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-
 fn actor(scope: &Scope, tenant: &TenantRef, user: Option<UserId>) -> Actor {
     Actor::of_request(tenant.id, user, None, scope.request())
 }
@@ -48,16 +51,20 @@ async fn tenant_for_sign_in(scope: &Scope, organization: Option<&str>) -> Result
     }
     let typed = organization.map(str::trim).filter(|o| !o.is_empty());
     match (typed, &scope.visitor.tenant) {
-        (Some(org), super::TenantAtAddress::Unspecified) => active_tenant(&scope.state.pool, org)
-            .await
-            .map_err(|e| scope.db_error(e))?
-            .ok_or_else(|| AppError::SignInRefused(format!("No active organization has the ID \"{org}\". Check it with your administrator."))),
+        (Some(org), super::TenantAtAddress::Unspecified) => {
+            active_tenant(&scope.state.pool, org).await?.ok_or_else(|| {
+                AppError::SignInRefused(format!(
+                    "No active organization has the ID \"{org}\". Check it with your administrator."
+                ))
+            })
+        }
         _ => scope.tenant().cloned(),
     }
 }
 
 async fn sso_only(tx: &mut Tx) -> Result<bool, sqlx::Error> {
-    let row: Option<(bool,)> = sqlx::query_as("SELECT sso_only AND is_enabled FROM saml_configurations").fetch_optional(&mut **tx).await?;
+    let row: Option<(bool,)> =
+        sqlx::query_as("SELECT sso_only AND is_enabled FROM saml_configurations").fetch_optional(&mut **tx).await?;
     Ok(row.is_some_and(|r| r.0))
 }
 
@@ -74,36 +81,54 @@ async fn count_failure(
     what: &str,
 ) -> Result<String, AppError> {
     let settings = &scope.state.settings.auth;
-    let db = |e| scope.db_error(e);
     let key = lockout::AttemptKey { email: email.to_string(), ip: scope.request().ip };
     let user_id = user.map(|u| u.id);
     let lockout::Settled { position, locked_until: locked, newly_locked } =
-        lockout::settle_failure(tx, &key, reservation, user_id, settings).await.map_err(db)?;
+        lockout::settle_failure(tx, &key, reservation, user_id, settings).await?;
     let actor = actor(scope, tenant, user_id);
-    let failed = AuditEvent::new(AuditAction::LoginFailed, "user", user_id.map(|u| u.as_uuid()), format!("Sign-in failed: {what}"))
-        .after(json!({ "email": email, "failed_attempts_from_address": position }))
-        .risk(RiskLevel::Medium);
-    record(tx, &actor, failed).await.map_err(db)?;
+    let failed = AuditEvent::new(
+        AuditAction::LoginFailed,
+        "user",
+        user_id.map(|u| u.as_uuid()),
+        format!("Sign-in failed: {what}"),
+    )
+    .after(json!({ "email": email, "failed_attempts_from_address": position }))
+    .risk(RiskLevel::Medium);
+    record(tx, &actor, failed).await?;
     if let Some(until) = locked.filter(|_| newly_locked) {
-        let lock = AuditEvent::new(AuditAction::Lockout, "user", user_id.map(|u| u.as_uuid()), format!("Sign-in locked from one address after {position} failures"))
-            .after(json!({ "email": email, "locked_until": until, "ip": key.ip.map(|ip| ip.to_string()) }))
-            .risk(RiskLevel::High);
-        record(tx, &actor, lock).await.map_err(db)?;
+        let lock = AuditEvent::new(
+            AuditAction::Lockout,
+            "user",
+            user_id.map(|u| u.as_uuid()),
+            format!("Sign-in locked from one address after {position} failures"),
+        )
+        .after(json!({ "email": email, "locked_until": until, "ip": key.ip.map(|ip| ip.to_string()) }))
+        .risk(RiskLevel::High);
+        record(tx, &actor, lock).await?;
     }
     Ok(match (locked, what) {
         (Some(until), _) => lockout::locked_message(until),
-        (None, WRONG_CODE) => "That code is not correct. Enter the current code from your authenticator app, or a recovery code.".to_string(),
+        (None, WRONG_CODE) => {
+            "That code is not correct. Enter the current code from your authenticator app, or a recovery code."
+                .to_string()
+        }
         (None, _) => WRONG_CREDENTIALS.to_string(),
     })
 }
 
 /// Refuses an attempt on a locked account (the same for unknown accounts), on record.
-async fn refuse_locked(scope: &Scope, mut tx: Tx, tenant: &TenantRef, email: &str, until: chrono::DateTime<Utc>) -> Result<AppError, AppError> {
+async fn refuse_locked(
+    scope: &Scope,
+    mut tx: Tx,
+    tenant: &TenantRef,
+    email: &str,
+    until: chrono::DateTime<Utc>,
+) -> Result<AppError, AppError> {
     let failed = AuditEvent::new(AuditAction::LoginFailed, "user", None, "Sign-in refused: locked from this address")
         .after(json!({ "email": email, "locked_until": until }))
         .risk(RiskLevel::Medium);
-    record(&mut tx, &actor(scope, tenant, None), failed).await.map_err(|e| scope.db_error(e))?;
-    tx.commit().await.map_err(|e| scope.db_error(e))?;
+    record(&mut tx, &actor(scope, tenant, None), failed).await?;
+    tx.commit().await?;
     Ok(AppError::SignInRefused(lockout::locked_message(until)))
 }
 
@@ -124,25 +149,30 @@ pub async fn with_password(
     if email.len() > 255 || password.len() > 1024 {
         return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into()));
     }
-    throttle::check_sign_in_rate(&scope.state.pool, scope.request(), scope.state.settings.auth.sign_in_attempts_per_minute).await?;
+    throttle::check_sign_in_rate(
+        &scope.state.pool,
+        scope.request(),
+        scope.state.settings.auth.sign_in_attempts_per_minute,
+    )
+    .await?;
     // Reserve the attempt and read, then verify with no transaction open (Argon2 never holds a row lock or
     // a pooled connection), then record the outcome in a second transaction.
     let settings = &scope.state.settings.auth;
     let key = lockout::AttemptKey { email: email.clone(), ip: scope.request().ip };
     let mut tx = scope.begin(&tenant).await?;
-    if sso_only(&mut tx).await.map_err(|e| scope.db_error(e))? {
+    if sso_only(&mut tx).await? {
         return Err(AppError::SignInRefused(format!(
             "{} signs in with single sign-on only. Use \"Sign in with SSO\".",
             tenant.name
         )));
     }
-    let attempt = match lockout::reserve(&mut tx, &key, settings).await.map_err(|e| scope.db_error(e))? {
+    let attempt = match lockout::reserve(&mut tx, &key, settings).await? {
         lockout::Reservation::Locked(until) => return Err(refuse_locked(scope, tx, &tenant, &email, until).await?),
         lockout::Reservation::Busy => return Err(lockout::busy()),
         lockout::Reservation::Attempt { id } => id,
     };
-    let user = queries::credentials_by_email(&mut tx, &email).await.map_err(|e| scope.db_error(e))?;
-    tx.commit().await.map_err(|e| scope.db_error(e))?;
+    let user = queries::credentials_by_email(&mut tx, &email).await?;
+    tx.commit().await?;
     let stored = user.as_ref().filter(|u| u.is_active).and_then(|u| u.password_hash.clone());
     // Always verify (against a dummy hash when there is no usable user): same work, same answer.
     let matched = password::verify(stored, password).await;
@@ -151,25 +181,44 @@ pub async fn with_password(
     if !matched || usable.is_none() {
         let what = if usable.is_some() { "wrong password" } else { "unknown or inactive account" };
         let message = count_failure(scope, &mut tx, &tenant, usable, &email, attempt, what).await?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        tx.commit().await?;
         // An unknown account's failures lock like a real one's, with the same words.
         return Err(AppError::SignInRefused(message));
     }
     let Some(user) = user else { return Err(AppError::SignInRefused(WRONG_CREDENTIALS.into())) };
-    lockout::succeeded(&mut tx, &key, attempt).await.map_err(|e| scope.db_error(e))?;
+    lockout::succeeded(&mut tx, &key, attempt).await?;
     let next = safe_next(next.as_deref());
     if user.mfa_enabled {
-        session::set_pending(session, &session::PendingSignIn { tenant_id: tenant.id, user_id: user.id, enrolling: false, started_at: Utc::now(), next }).await?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        session::set_pending(
+            session,
+            &session::PendingSignIn {
+                tenant_id: tenant.id,
+                user_id: user.id,
+                enrolling: false,
+                started_at: Utc::now(),
+                next,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         return Ok(SignInStep::NeedsCode);
     }
-    if mfa_required(scope, &mut tx, user.id).await? {
+    if mfa_required(&mut tx, user.id).await? {
         let key = scope.state.settings.auth.secret_key.expose();
-        let enrollment = enrollment::start(&mut tx, key, user.id, &format!("GWM CRM ({})", tenant.name), &user.email)
-            .await
-            .map_err(|e| scope.db_error(e))?;
-        session::set_pending(session, &session::PendingSignIn { tenant_id: tenant.id, user_id: user.id, enrolling: true, started_at: Utc::now(), next }).await?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        let enrollment =
+            enrollment::start(&mut tx, key, user.id, &format!("GWM CRM ({})", tenant.name), &user.email).await?;
+        session::set_pending(
+            session,
+            &session::PendingSignIn {
+                tenant_id: tenant.id,
+                user_id: user.id,
+                enrolling: true,
+                started_at: Utc::now(),
+                next,
+            },
+        )
+        .await?;
+        tx.commit().await?;
         return Ok(SignInStep::NeedsEnrollment(enrollment));
     }
     complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, false, "password").await?;
@@ -177,28 +226,35 @@ pub async fn with_password(
 }
 
 /// Whether the tenant's policy requires a second factor of this user.
-async fn mfa_required(scope: &Scope, tx: &mut Tx, user: UserId) -> Result<bool, AppError> {
-    queries::mfa_required_of(tx, user).await.map_err(|e| scope.db_error(e))
+async fn mfa_required(tx: &mut Tx, user: UserId) -> Result<bool, AppError> {
+    Ok(queries::mfa_required_of(tx, user).await?)
 }
 
 /// The pending sign-in of this session, checked against the address and the account's state.
-async fn pending_user(scope: &Scope, session: &Session) -> Result<(session::PendingSignIn, TenantRef, Tx, queries::Credentials), AppError> {
+async fn pending_user(
+    scope: &Scope,
+    session: &Session,
+) -> Result<(session::PendingSignIn, TenantRef, Tx, queries::Credentials), AppError> {
     let expired = || AppError::SignInRefused("Your sign-in has expired. Enter your email and password again.".into());
     let pending = session::pending(session).await?.ok_or_else(expired)?;
     let tenant = match &scope.visitor.tenant {
         super::TenantAtAddress::Known(t) if t.id == pending.tenant_id => t.clone(),
-        super::TenantAtAddress::Unspecified => active_tenant_by_id(&scope.state.pool, pending.tenant_id)
-            .await
-            .map_err(|e| scope.db_error(e))?
-            .ok_or_else(expired)?,
+        super::TenantAtAddress::Unspecified => {
+            active_tenant_by_id(&scope.state.pool, pending.tenant_id).await?.ok_or_else(expired)?
+        }
         _ => return Err(expired()),
     };
-    throttle::check_sign_in_rate(&scope.state.pool, scope.request(), scope.state.settings.auth.sign_in_attempts_per_minute).await?;
+    throttle::check_sign_in_rate(
+        &scope.state.pool,
+        scope.request(),
+        scope.state.settings.auth.sign_in_attempts_per_minute,
+    )
+    .await?;
     let mut tx = scope.begin(&tenant).await?;
-    let user = queries::credentials_by_id(&mut tx, pending.user_id).await.map_err(|e| scope.db_error(e))?;
+    let user = queries::credentials_by_id(&mut tx, pending.user_id).await?;
     let user = user.filter(|u| u.is_active).ok_or_else(expired)?;
     let key = lockout::AttemptKey { email: user.email.clone(), ip: scope.request().ip };
-    if let Some(until) = lockout::locked_until(&mut tx, &key, &scope.state.settings.auth).await.map_err(|e| scope.db_error(e))? {
+    if let Some(until) = lockout::locked_until(&mut tx, &key, &scope.state.settings.auth).await? {
         return Err(AppError::SignInRefused(lockout::locked_message(until)));
     }
     Ok((pending, tenant, tx, user))
@@ -211,7 +267,7 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
         return Err(AppError::Validation("Finish setting up your authenticator app first.".into()));
     }
     let attempt = lockout::AttemptKey { email: user.email.clone(), ip: scope.request().ip };
-    let reserved = match lockout::reserve(&mut tx, &attempt, &scope.state.settings.auth).await.map_err(|e| scope.db_error(e))? {
+    let reserved = match lockout::reserve(&mut tx, &attempt, &scope.state.settings.auth).await? {
         lockout::Reservation::Locked(until) => return Err(AppError::SignInRefused(lockout::locked_message(until))),
         lockout::Reservation::Busy => return Err(lockout::busy()),
         lockout::Reservation::Attempt { id } => id,
@@ -219,14 +275,15 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
     let key = scope.state.settings.auth.secret_key.expose();
     let code = code.trim();
     let by_totp = enrollment::use_totp_code(&mut tx, key, &user, code).await?;
-    let by_recovery = !by_totp && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
-        && enrollment::use_recovery_code(&mut tx, user.id, code).await.map_err(|e| scope.db_error(e))?;
+    let by_recovery = !by_totp
+        && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
+        && enrollment::use_recovery_code(&mut tx, user.id, code).await?;
     if !by_totp && !by_recovery {
         let message = count_failure(scope, &mut tx, &tenant, Some(&user), &user.email, reserved, WRONG_CODE).await?;
-        tx.commit().await.map_err(|e| scope.db_error(e))?;
+        tx.commit().await?;
         return Err(AppError::SignInRefused(message));
     }
-    lockout::succeeded(&mut tx, &attempt, reserved).await.map_err(|e| scope.db_error(e))?;
+    lockout::succeeded(&mut tx, &attempt, reserved).await?;
     let method = if by_totp { "password + authenticator code" } else { "password + recovery code" };
     complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, true, method).await?;
     Ok(SignInStep::SignedIn { next: pending.next })
@@ -239,10 +296,21 @@ pub async fn with_enrollment(scope: &Scope, session: &Session, code: String) -> 
         return Err(AppError::Validation("Your authenticator is already set up: enter its code.".into()));
     }
     let codes = enrollment::confirm(&mut tx, scope.state.settings.auth.secret_key.expose(), &user, &code).await?;
-    let event = AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Enrolled an authenticator app (MFA on)")
-        .after(json!({ "mfa_enabled": true }));
-    record(&mut tx, &actor(scope, &tenant, Some(user.id)), event).await.map_err(|e| scope.db_error(e))?;
-    complete(&scope.state.settings.auth, scope.request(), session, tx, &tenant, user.id, true, "password + new authenticator").await?;
+    let event =
+        AuditEvent::new(AuditAction::Update, "user", Some(user.id.as_uuid()), "Enrolled an authenticator app (MFA on)")
+            .after(json!({ "mfa_enabled": true }));
+    record(&mut tx, &actor(scope, &tenant, Some(user.id)), event).await?;
+    complete(
+        &scope.state.settings.auth,
+        scope.request(),
+        session,
+        tx,
+        &tenant,
+        user.id,
+        true,
+        "password + new authenticator",
+    )
+    .await?;
     Ok(RecoveryCodes { codes, next: pending.next })
 }
 
@@ -259,14 +327,13 @@ pub async fn complete(
     mfa_verified: bool,
     method: &str,
 ) -> Result<(), AppError> {
-    let db = |e| AppError::from_db(e, &request.request_id);
-    queries::record_success(&mut tx, user).await.map_err(db)?;
+    queries::record_success(&mut tx, user).await?;
     let user_session = session::begin(session, &mut tx, settings, request, tenant.id, user, mfa_verified).await?;
     let actor = Actor::of_request(tenant.id, Some(user), Some(user_session), request);
     let event = AuditEvent::new(AuditAction::Login, "user", Some(user.as_uuid()), format!("Signed in with {method}"))
         .after(json!({ "method": method, "mfa_verified": mfa_verified }));
-    record(&mut tx, &actor, event).await.map_err(db)?;
-    tx.commit().await.map_err(db)
+    record(&mut tx, &actor, event).await?;
+    Ok(tx.commit().await?)
 }
 
 #[cfg(test)]
@@ -276,7 +343,17 @@ mod tests {
     #[test]
     fn next_stays_on_this_site() {
         assert_eq!(safe_next(Some("/pipeline?manager=x")), "/pipeline?manager=x");
-        for bad in ["//evil.com", "/\\evil.com", "/\t/evil.com", "/\n/evil.com", "https://evil.com", "evil.com", "/sign-in", " /x", ""] {
+        for bad in [
+            "//evil.com",
+            "/\\evil.com",
+            "/\t/evil.com",
+            "/\n/evil.com",
+            "https://evil.com",
+            "evil.com",
+            "/sign-in",
+            " /x",
+            "",
+        ] {
             assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
         }
         assert_eq!(safe_next(None), "/");

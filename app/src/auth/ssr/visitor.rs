@@ -1,7 +1,7 @@
 //! What the server knows about a request before any server function runs: its tenant, its signed-in user
 //! (if any) and its client address. The server's middleware resolves it once per request.
 
-use crate::{error::AppError, ids::UserId, scope::RequestContext, tenancy::TenantRef};
+use crate::{error::AppError, ids::UserId, request::RequestContext, tenancy::TenantRef};
 use uuid::Uuid;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,9 +52,9 @@ impl Visitor {
         match &self.tenant {
             TenantAtAddress::Known(t) => Ok(t),
             TenantAtAddress::Unknown(sub) => Err(AppError::UnknownTenant(sub.clone())),
-            TenantAtAddress::Unspecified => {
-                Err(AppError::Validation("Enter your organization's ID (as in acme.gwmcrm.com, enter \"acme\").".into()))
-            }
+            TenantAtAddress::Unspecified => Err(AppError::Validation(
+                "Enter your organization's ID (as in acme.gwmcrm.com, enter \"acme\").".into(),
+            )),
         }
     }
 }

@@ -21,31 +21,19 @@ pub(super) fn check_conditions(
     now: DateTime<Utc>,
     skew: Duration,
 ) -> Result<Option<DateTime<Utc>>, SamlError> {
-    let conditions = assertion
-        .conditions
-        .as_ref()
-        .ok_or(SamlError::AudienceMissing)?;
+    let conditions = assertion.conditions.as_ref().ok_or(SamlError::AudienceMissing)?;
     if conditions.not_before.is_some_and(|nb| now + skew < nb) {
         return Err(SamlError::NotYetValid);
     }
-    if conditions
-        .not_on_or_after
-        .is_some_and(|noa| now - skew >= noa)
-    {
+    if conditions.not_on_or_after.is_some_and(|noa| now - skew >= noa) {
         return Err(SamlError::Expired);
     }
-    let restrictions = conditions
-        .audience_restrictions
-        .as_deref()
-        .unwrap_or_default();
+    let restrictions = conditions.audience_restrictions.as_deref().unwrap_or_default();
     if restrictions.is_empty() {
         return Err(SamlError::AudienceMissing);
     }
     // Several AudienceRestriction elements must all be satisfied.
-    if !restrictions
-        .iter()
-        .all(|r| r.audience.iter().any(|a| a.trim() == sp.entity_id))
-    {
+    if !restrictions.iter().all(|r| r.audience.iter().any(|a| a.trim() == sp.entity_id)) {
         return Err(SamlError::AudienceMismatch);
     }
     Ok(conditions.not_on_or_after)
@@ -70,9 +58,7 @@ pub(super) fn check_subject_confirmation(
             let data = confirmation
                 .subject_confirmation_data
                 .as_ref()
-                .ok_or_else(|| {
-                    malformed("the bearer confirmation has no SubjectConfirmationData")
-                })?;
+                .ok_or_else(|| malformed("the bearer confirmation has no SubjectConfirmationData"))?;
             // The Web SSO profile requires the Recipient on a bearer confirmation: a response that names
             // neither Destination nor Recipient could be replayed to any service provider that trusts the IdP.
             match data.recipient.as_deref() {
@@ -86,9 +72,8 @@ pub(super) fn check_subject_confirmation(
             if data.not_before.is_some_and(|nb| now + skew < nb) {
                 return Err(SamlError::NotYetValid);
             }
-            let expiry = data
-                .not_on_or_after
-                .ok_or_else(|| malformed("the bearer confirmation has no NotOnOrAfter"))?;
+            let expiry =
+                data.not_on_or_after.ok_or_else(|| malformed("the bearer confirmation has no NotOnOrAfter"))?;
             if now - skew >= expiry {
                 return Err(SamlError::Expired);
             }
@@ -106,17 +91,8 @@ pub(super) fn check_subject_confirmation(
 
 pub(super) fn attributes(assertion: &Assertion) -> BTreeMap<String, Vec<String>> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for attribute in assertion
-        .attribute_statements
-        .iter()
-        .flatten()
-        .flat_map(|s| &s.attributes)
-    {
-        let values: Vec<String> = attribute
-            .values
-            .iter()
-            .filter_map(|v| v.value.clone())
-            .collect();
+    for attribute in assertion.attribute_statements.iter().flatten().flat_map(|s| &s.attributes) {
+        let values: Vec<String> = attribute.values.iter().filter_map(|v| v.value.clone()).collect();
         let mut keys: Vec<&str> = attribute.name.as_deref().into_iter().collect();
         if let Some(friendly) = attribute.friendly_name.as_deref()
             && !keys.contains(&friendly)
@@ -124,9 +100,7 @@ pub(super) fn attributes(assertion: &Assertion) -> BTreeMap<String, Vec<String>>
             keys.push(friendly);
         }
         for key in keys {
-            out.entry(key.to_string())
-                .or_default()
-                .extend(values.iter().cloned());
+            out.entry(key.to_string()).or_default().extend(values.iter().cloned());
         }
     }
     out

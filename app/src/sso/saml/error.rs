@@ -19,9 +19,7 @@ pub enum SamlError {
     #[error("The sign-in response from the identity provider could not be read: {0}")]
     Malformed(String),
 
-    #[error(
-        "The sign-in response is not signed by the identity provider; unsigned assertions are refused."
-    )]
+    #[error("The sign-in response is not signed by the identity provider; unsigned assertions are refused.")]
     Unsigned,
 
     #[error(
@@ -54,9 +52,7 @@ pub enum SamlError {
     )]
     WrongDestination,
 
-    #[error(
-        "The sign-in response was issued by another identity provider than the one configured here."
-    )]
+    #[error("The sign-in response was issued by another identity provider than the one configured here.")]
     WrongIssuer,
 
     #[error(
@@ -74,7 +70,9 @@ pub enum SamlError {
     #[error("The sign-in assertion has expired; please sign in again.")]
     Expired,
 
-    #[error("The sign-in assertion was issued before this sign-in started, so it cannot be its answer; please sign in again.")]
+    #[error(
+        "The sign-in assertion was issued before this sign-in started, so it cannot be its answer; please sign in again."
+    )]
     IssuedBeforeRequest,
 
     #[error("The identity provider did not sign you in (SAML status {0}).")]

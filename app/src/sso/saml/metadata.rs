@@ -5,10 +5,7 @@ use std::str::FromStr;
 use samael::metadata::{EntityDescriptor, IdpSsoDescriptor, KeyDescriptor};
 
 use super::scan::{ScanError, root_element};
-use super::{
-    BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, NS_METADATA, NS_PROTOCOL, SamlError, http_url,
-    xml_escape,
-};
+use super::{BINDING_HTTP_POST, BINDING_HTTP_REDIRECT, NS_METADATA, NS_PROTOCOL, SamlError, http_url, xml_escape};
 
 /// Largest metadata document accepted (aggregates of whole federations are not what is expected here).
 const MAX_METADATA_BYTES: usize = 1024 * 1024;
@@ -40,8 +37,7 @@ impl ServiceProvider {
                 "the service provider entity ID is empty or has surrounding spaces".into(),
             ));
         }
-        http_url(&self.acs_url, "the assertion consumer service URL")
-            .map_err(SamlError::Configuration)?;
+        http_url(&self.acs_url, "the assertion consumer service URL").map_err(SamlError::Configuration)?;
         Ok(())
     }
 }
@@ -64,13 +60,10 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
         ));
     }
     if !root.is(NS_METADATA, "EntityDescriptor") {
-        return Err(invalid(
-            "it is not SAML 2.0 metadata (no md:EntityDescriptor root element)",
-        ));
+        return Err(invalid("it is not SAML 2.0 metadata (no md:EntityDescriptor root element)"));
     }
-    let entity = EntityDescriptor::from_str(xml).map_err(|_| {
-        invalid("the EntityDescriptor does not follow the SAML 2.0 metadata schema")
-    })?;
+    let entity = EntityDescriptor::from_str(xml)
+        .map_err(|_| invalid("the EntityDescriptor does not follow the SAML 2.0 metadata schema"))?;
     let entity_id = entity
         .entity_id
         .as_deref()
@@ -80,9 +73,7 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
         .to_string();
     let descriptors = entity.idp_sso_descriptors.unwrap_or_default();
     if descriptors.is_empty() {
-        return Err(invalid(
-            "it has no IDPSSODescriptor: this is not the metadata of an identity provider",
-        ));
+        return Err(invalid("it has no IDPSSODescriptor: this is not the metadata of an identity provider"));
     }
     let descriptor = descriptors
         .iter()
@@ -90,22 +81,12 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
         .ok_or_else(|| invalid("its IDPSSODescriptor does not support the SAML 2.0 protocol"))?;
 
     let mut signing_certificates_der = Vec::new();
-    for key in descriptor
-        .key_descriptors
-        .iter()
-        .filter(|k| is_signing_key(k))
-    {
-        for cert in key
-            .key_info
-            .x509_data
-            .iter()
-            .flat_map(|d| d.certificates.iter())
-        {
+    for key in descriptor.key_descriptors.iter().filter(|k| is_signing_key(k)) {
+        for cert in key.key_info.x509_data.iter().flat_map(|d| d.certificates.iter()) {
             let der = samael::crypto::decode_x509_cert(cert)
                 .map_err(|_| invalid("a signing certificate is not valid base64"))?;
-            openssl::x509::X509::from_der(der.der_data()).map_err(|_| {
-                invalid("a signing certificate is not a readable X.509 certificate")
-            })?;
+            openssl::x509::X509::from_der(der.der_data())
+                .map_err(|_| invalid("a signing certificate is not a readable X.509 certificate"))?;
             let der = der.der_data().to_vec();
             if !signing_certificates_der.contains(&der) {
                 signing_certificates_der.push(der);
@@ -122,21 +103,13 @@ pub fn parse_idp_metadata(xml: &str) -> Result<IdpSettings, SamlError> {
         .find(|s| s.binding == BINDING_HTTP_REDIRECT)
         .map(|s| s.location.trim().to_string())
         .ok_or_else(|| invalid("it has no SingleSignOnService with the HTTP-Redirect binding"))?;
-    http_url(&sso_url, "the HTTP-Redirect SingleSignOnService location")
-        .map_err(SamlError::InvalidMetadata)?;
+    http_url(&sso_url, "the HTTP-Redirect SingleSignOnService location").map_err(SamlError::InvalidMetadata)?;
 
-    Ok(IdpSettings {
-        entity_id,
-        sso_url,
-        signing_certificates_der,
-    })
+    Ok(IdpSettings { entity_id, sso_url, signing_certificates_der })
 }
 
 fn supports_saml2(descriptor: &IdpSsoDescriptor) -> bool {
-    descriptor
-        .protocol_support_enumeration
-        .as_deref()
-        .is_some_and(|p| p.split_whitespace().any(|p| p == NS_PROTOCOL))
+    descriptor.protocol_support_enumeration.as_deref().is_some_and(|p| p.split_whitespace().any(|p| p == NS_PROTOCOL))
 }
 
 /// Keys for signing: `use="signing"` or no `use` at all (then the key serves both purposes).

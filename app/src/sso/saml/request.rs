@@ -7,8 +7,7 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use flate2::{Compression, write::DeflateEncoder};
 
 use super::{
-    BINDING_HTTP_POST, IdpSettings, NS_ASSERTION, NS_PROTOCOL, SamlError, ServiceProvider,
-    http_url, xml_escape,
+    BINDING_HTTP_POST, IdpSettings, NS_ASSERTION, NS_PROTOCOL, SamlError, ServiceProvider, http_url, xml_escape,
 };
 
 /// The SAML bindings specification caps `RelayState` at 80 bytes.
@@ -32,12 +31,9 @@ pub fn start_authn_request(
     now: DateTime<Utc>,
 ) -> Result<AuthnRequestStart, SamlError> {
     sp.check()?;
-    let mut url = http_url(&idp.sso_url, "the identity provider's SSO URL")
-        .map_err(SamlError::Configuration)?;
+    let mut url = http_url(&idp.sso_url, "the identity provider's SSO URL").map_err(SamlError::Configuration)?;
     if relay_state.len() > MAX_RELAY_STATE_BYTES {
-        return Err(SamlError::Configuration(
-            "the relay state is longer than 80 bytes".into(),
-        ));
+        return Err(SamlError::Configuration("the relay state is longer than 80 bytes".into()));
     }
     // 122 random bits (UUID v4); an XML ID (NCName) must not start with a digit.
     let request_id = format!("_{}", uuid::Uuid::new_v4().simple());
@@ -52,9 +48,7 @@ pub fn start_authn_request(
     let compressed = deflater
         .write_all(xml.as_bytes())
         .and_then(|()| deflater.finish())
-        .map_err(|_| {
-            SamlError::Configuration("the sign-in request could not be compressed".into())
-        })?;
+        .map_err(|_| SamlError::Configuration("the sign-in request could not be compressed".into()))?;
     let encoded = base64::engine::general_purpose::STANDARD.encode(compressed);
     {
         let mut query = url.query_pairs_mut();
@@ -63,8 +57,5 @@ pub fn start_authn_request(
             query.append_pair("RelayState", relay_state);
         }
     }
-    Ok(AuthnRequestStart {
-        request_id,
-        redirect_url: url.into(),
-    })
+    Ok(AuthnRequestStart { request_id, redirect_url: url.into() })
 }

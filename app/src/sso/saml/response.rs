@@ -9,9 +9,7 @@ use std::str::FromStr;
 
 use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
-use samael::crypto::{
-    AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode,
-};
+use samael::crypto::{AllowedSignatureAlgorithm, CertificateDer, Crypto, CryptoProvider, ReduceMode};
 use samael::schema::{Assertion, Response};
 
 use super::assertion::{attributes, check_conditions, check_subject_confirmation};
@@ -63,17 +61,13 @@ pub struct ValidationPolicy {
 
 impl Default for ValidationPolicy {
     fn default() -> Self {
-        Self {
-            max_clock_skew: Duration::minutes(2),
-            request_issued_at: None,
-        }
+        Self { max_clock_skew: Duration::minutes(2), request_issued_at: None }
     }
 }
 
 impl ValidationPolicy {
     fn skew(&self) -> Duration {
-        self.max_clock_skew
-            .clamp(Duration::zero(), Duration::minutes(MAX_SKEW_MINUTES))
+        self.max_clock_skew.clamp(Duration::zero(), Duration::minutes(MAX_SKEW_MINUTES))
     }
 }
 
@@ -117,12 +111,7 @@ pub fn validate_response(
     check_envelope(&raw)?;
     check_signature_algorithms(&raw)?;
 
-    let certs: Vec<CertificateDer> = idp
-        .signing_certificates_der
-        .iter()
-        .cloned()
-        .map(CertificateDer::from)
-        .collect();
+    let certs: Vec<CertificateDer> = idp.signing_certificates_der.iter().cloned().map(CertificateDer::from).collect();
     // samael's errors are not Send: nothing of them survives this statement.
     let signed_xml = Crypto::reduce_xml_to_signed_with_allowed_algorithms(
         &xml,
@@ -141,14 +130,8 @@ pub fn validate_response(
         return Err(malformed("the assertion is not a SAML 2.0 assertion"));
     }
     let skew = policy.skew();
-    let response_id = raw
-        .id
-        .clone()
-        .ok_or_else(|| malformed("the Response has no ID"))?;
-    if raw
-        .issuer
-        .as_deref()
-        .is_some_and(|issuer| issuer != idp.entity_id)
+    let response_id = raw.id.clone().ok_or_else(|| malformed("the Response has no ID"))?;
+    if raw.issuer.as_deref().is_some_and(|issuer| issuer != idp.entity_id)
         || assertion.issuer.value.as_deref().map(str::trim) != Some(idp.entity_id.as_str())
     {
         return Err(SamlError::WrongIssuer);
@@ -157,9 +140,7 @@ pub fn validate_response(
         return Err(SamlError::WrongDestination);
     }
     // Unsolicited (IdP-initiated) responses are not accepted: a request ID is always expected.
-    if expected_in_response_to.is_empty()
-        || raw.in_response_to.as_deref() != Some(expected_in_response_to)
-    {
+    if expected_in_response_to.is_empty() || raw.in_response_to.as_deref() != Some(expected_in_response_to) {
         return Err(SamlError::InResponseToMismatch);
     }
     if assertion.issue_instant > now + skew {
@@ -169,8 +150,7 @@ pub fn validate_response(
         return Err(SamlError::IssuedBeforeRequest);
     }
     let conditions_expiry = check_conditions(&assertion, sp, now, skew)?;
-    let confirmation_expiry =
-        check_subject_confirmation(&assertion, sp, expected_in_response_to, now, skew)?;
+    let confirmation_expiry = check_subject_confirmation(&assertion, sp, expected_in_response_to, now, skew)?;
     let name_id = assertion
         .subject
         .as_ref()
@@ -178,11 +158,7 @@ pub fn validate_response(
         .map(|n| n.value.trim().to_string())
         .filter(|n| !n.is_empty())
         .ok_or_else(|| malformed("the assertion has no NameID"))?;
-    let session_index = assertion
-        .authn_statements
-        .iter()
-        .flatten()
-        .find_map(|s| s.session_index.clone());
+    let session_index = assertion.authn_statements.iter().flatten().find_map(|s| s.session_index.clone());
 
     let authn_context = assertion
         .authn_statements
@@ -199,8 +175,7 @@ pub fn validate_response(
         name_id,
         issuer: idp.entity_id.clone(),
         attributes: attributes(&assertion),
-        not_on_or_after: conditions_expiry
-            .map_or(confirmation_expiry, |c| c.min(confirmation_expiry)),
+        not_on_or_after: conditions_expiry.map_or(confirmation_expiry, |c| c.min(confirmation_expiry)),
         session_index,
     })
 }
@@ -210,16 +185,12 @@ fn malformed(reason: &str) -> SamlError {
 }
 
 fn decode(saml_response_b64: &str) -> Result<String, SamlError> {
-    let compact: String = saml_response_b64
-        .chars()
-        .filter(|c| !c.is_ascii_whitespace())
-        .collect();
+    let compact: String = saml_response_b64.chars().filter(|c| !c.is_ascii_whitespace()).collect();
     if compact.len() > MAX_RESPONSE_BYTES * 4 / 3 + 4 {
         return Err(malformed("it is too large"));
     }
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(compact)
-        .map_err(|_| malformed("it is not valid base64"))?;
+    let bytes =
+        base64::engine::general_purpose::STANDARD.decode(compact).map_err(|_| malformed("it is not valid base64"))?;
     String::from_utf8(bytes).map_err(|_| malformed("it is not UTF-8 text"))
 }
 
@@ -227,7 +198,10 @@ fn decode(saml_response_b64: &str) -> Result<String, SamlError> {
 /// destination as claimed (never trusted), or why it could not be read. Values are clipped to 200 characters.
 pub fn response_summary(saml_response_b64: &str) -> serde_json::Value {
     let clip = |v: &Option<String>| v.as_ref().map(|s| s.chars().take(200).collect::<String>());
-    match decode(saml_response_b64).map_err(|e| e.to_string()).and_then(|xml| scan_response(&xml).map_err(|_| "not well-formed XML".to_string())) {
+    match decode(saml_response_b64)
+        .map_err(|e| e.to_string())
+        .and_then(|xml| scan_response(&xml).map_err(|_| "not well-formed XML".to_string()))
+    {
         Ok(raw) => serde_json::json!({
             "issuer": clip(&raw.issuer),
             "response_id": clip(&raw.id),
@@ -243,31 +217,21 @@ pub fn response_summary(saml_response_b64: &str) -> serde_json::Value {
 
 /// Root, version, status and number of assertions of the raw document.
 fn check_envelope(raw: &RawResponse) -> Result<(), SamlError> {
-    if !raw
-        .root
-        .as_ref()
-        .is_some_and(|r| r.is(NS_PROTOCOL, "Response"))
-    {
+    if !raw.root.as_ref().is_some_and(|r| r.is(NS_PROTOCOL, "Response")) {
         return Err(malformed("it is not a SAML 2.0 Response"));
     }
     if raw.version.as_deref() != Some("2.0") {
-        return Err(malformed(
-            "it is not a SAML 2.0 Response (Version is not 2.0)",
-        ));
+        return Err(malformed("it is not a SAML 2.0 Response (Version is not 2.0)"));
     }
     match raw.status_codes.first() {
         Some(code) if code == STATUS_SUCCESS => {}
         Some(_) => {
-            return Err(SamlError::StatusNotSuccess(status_summary(
-                &raw.status_codes,
-            )));
+            return Err(SamlError::StatusNotSuccess(status_summary(&raw.status_codes)));
         }
         None => return Err(malformed("the Response has no Status")),
     }
     if raw.encrypted_assertions > 0 {
-        return Err(malformed(
-            "encrypted assertions are not supported; ask the IdP to send them unencrypted",
-        ));
+        return Err(malformed("encrypted assertions are not supported; ask the IdP to send them unencrypted"));
     }
     if raw.foreign_assertions > 0 || raw.assertion_ids.len() > 1 {
         return Err(malformed("the Response must contain exactly one assertion"));
@@ -308,12 +272,8 @@ fn check_signature_algorithms(raw: &RawResponse) -> Result<(), SamlError> {
         .find(|a| !strong_signature(a))
         .or_else(|| raw.digest_algorithms.iter().find(|a| !strong_digest(a)));
     match weak {
-        Some(algorithm) if algorithm.is_empty() => {
-            Err(SamlError::WeakAlgorithm("none named".into()))
-        }
-        Some(algorithm) => Err(SamlError::WeakAlgorithm(
-            algorithm.chars().take(120).collect(),
-        )),
+        Some(algorithm) if algorithm.is_empty() => Err(SamlError::WeakAlgorithm("none named".into())),
+        Some(algorithm) => Err(SamlError::WeakAlgorithm(algorithm.chars().take(120).collect())),
         None if raw.signature_algorithms.is_empty() => Err(SamlError::Unsigned),
         None => Ok(()),
     }

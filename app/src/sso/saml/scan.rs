@@ -37,9 +37,7 @@ pub(super) fn root_element(xml: &str) -> Result<QualifiedName, ScanError> {
     let mut root = None;
     let mut depth = 0usize;
     loop {
-        let (ns, event) = reader
-            .read_resolved_event()
-            .map_err(|_| ScanError::NotXml)?;
+        let (ns, event) = reader.read_resolved_event().map_err(|_| ScanError::NotXml)?;
         match event {
             Event::DocType(_) => return Err(ScanError::Dtd),
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -90,9 +88,7 @@ pub(super) fn scan_response(xml: &str) -> Result<RawResponse, ScanError> {
     let mut in_status = false;
     let mut issuer_text: Option<String> = None;
     loop {
-        let (ns, event) = reader
-            .read_resolved_event()
-            .map_err(|_| ScanError::NotXml)?;
+        let (ns, event) = reader.read_resolved_event().map_err(|_| ScanError::NotXml)?;
         match event {
             Event::DocType(_) => return Err(ScanError::Dtd),
             Event::Start(ref e) | Event::Empty(ref e) => {
@@ -131,9 +127,7 @@ pub(super) fn scan_response(xml: &str) -> Result<RawResponse, ScanError> {
             Event::GeneralRef(r) => {
                 if let Some(text) = issuer_text.as_mut() {
                     let entity = format!("&{};", r.decode().map_err(|_| ScanError::NotXml)?);
-                    text.push_str(
-                        &quick_xml::escape::unescape(&entity).map_err(|_| ScanError::NotXml)?,
-                    );
+                    text.push_str(&quick_xml::escape::unescape(&entity).map_err(|_| ScanError::NotXml)?);
                 }
             }
             Event::Eof => break,
@@ -165,8 +159,7 @@ fn visit_element(
         return Ok(());
     }
     if in_status && name.is(NS_PROTOCOL, "StatusCode") {
-        out.status_codes
-            .push(attribute(e, "Value")?.unwrap_or_default());
+        out.status_codes.push(attribute(e, "Value")?.unwrap_or_default());
     }
     match name.local.as_str() {
         "Assertion" if name.namespace.as_deref() == Some(NS_ASSERTION) => {
@@ -176,12 +169,10 @@ fn visit_element(
         "EncryptedAssertion" => out.encrypted_assertions += 1,
         "Signature" if name.namespace.as_deref() == Some(NS_DSIG) => out.signatures += 1,
         "SignatureMethod" if name.namespace.as_deref() == Some(NS_DSIG) => {
-            out.signature_algorithms
-                .push(attribute(e, "Algorithm")?.unwrap_or_default());
+            out.signature_algorithms.push(attribute(e, "Algorithm")?.unwrap_or_default());
         }
         "DigestMethod" if name.namespace.as_deref() == Some(NS_DSIG) => {
-            out.digest_algorithms
-                .push(attribute(e, "Algorithm")?.unwrap_or_default());
+            out.digest_algorithms.push(attribute(e, "Algorithm")?.unwrap_or_default());
         }
         _ => {}
     }
@@ -203,9 +194,7 @@ fn attribute(e: &BytesStart<'_>, key: &str) -> Result<Option<String>, ScanError>
     for attr in e.attributes() {
         let attr = attr.map_err(|_| ScanError::NotXml)?;
         if attr.key.as_ref() == key.as_bytes() {
-            let value = attr
-                .normalized_value(XmlVersion::Implicit1_0)
-                .map_err(|_| ScanError::NotXml)?;
+            let value = attr.normalized_value(XmlVersion::Implicit1_0).map_err(|_| ScanError::NotXml)?;
             return Ok(Some(value.into_owned()));
         }
     }

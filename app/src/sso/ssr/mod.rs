@@ -3,8 +3,8 @@
 pub mod acs;
 pub mod settings;
 
-use crate::scope::RequestContext;
 use super::saml::ServiceProvider;
+use crate::request::RequestContext;
 
 /// This application as a SAML service provider at the request's address (each tenant has its own).
 pub fn service_provider(request: &RequestContext, https: bool) -> ServiceProvider {

@@ -3,13 +3,14 @@
 
 use super::service_provider;
 use crate::{
-    admin::{parse_id, queries as admin_q},
+    admin::queries as admin_q,
     audit::{AuditAction, AuditEvent, RiskLevel},
     auth::ssr::Caller,
     db::Tx,
     error::AppError,
     ids::RoleId,
-    sso::{saml, SsoConfig, SsoOverview},
+    input::parse_id,
+    sso::{SsoConfig, SsoOverview, saml},
 };
 
 pub struct SettingsForm {
@@ -63,10 +64,9 @@ pub async fn group_mappings(tx: &mut Tx) -> Result<Vec<(String, String, RoleId)>
 }
 
 pub async fn overview(caller: &Caller, tx: &mut Tx) -> Result<SsoOverview, AppError> {
-    let db = |e| caller.db_error(e);
     let sp = service_provider(&caller.request, caller.state.settings.auth.https);
-    let config = stored(tx).await.map_err(db)?;
-    let mappings = group_mappings(tx).await.map_err(db)?;
+    let config = stored(tx).await?;
+    let mappings = group_mappings(tx).await?;
     Ok(SsoOverview {
         sp_metadata_url: sp.entity_id.clone(),
         sp_entity_id: sp.entity_id,
@@ -85,7 +85,7 @@ pub async fn overview(caller: &Caller, tx: &mut Tx) -> Result<SsoOverview, AppEr
             is_enabled: c.is_enabled,
             group_mappings: mappings.into_iter().map(|(g, r, _)| (g, r)).collect(),
         }),
-        roles: admin_q::list_roles(tx).await.map_err(db)?,
+        roles: admin_q::list_roles(tx).await?,
     })
 }
 
@@ -97,12 +97,26 @@ fn internal_address(ip: std::net::IpAddr) -> bool {
     match ip {
         std::net::IpAddr::V4(v4) => {
             let o = v4.octets();
-            v4.is_loopback() || v4.is_private() || v4.is_link_local() || v4.is_unspecified() || v4.is_broadcast()
-                || v4.is_multicast() || v4.is_documentation() || (o[0] == 100 && (64..128).contains(&o[1])) || o[0] == 0
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.is_multicast()
+                || v4.is_documentation()
+                || (o[0] == 100 && (64..128).contains(&o[1]))
+                || o[0] == 0
         }
         std::net::IpAddr::V6(v6) => {
             let s = v6.segments();
-            let embedded_v4 = |hi: u16, lo: u16| internal_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new((hi >> 8) as u8, hi as u8, (lo >> 8) as u8, lo as u8)));
+            let embedded_v4 = |hi: u16, lo: u16| {
+                internal_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(
+                    (hi >> 8) as u8,
+                    hi as u8,
+                    (lo >> 8) as u8,
+                    lo as u8,
+                )))
+            };
             v6.is_loopback() || v6.is_unspecified() || v6.is_multicast()
                 || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
                 || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
@@ -122,7 +136,8 @@ fn internal_address(ip: std::net::IpAddr) -> bool {
 /// tests), no redirects, 10 s, 1 MiB at most. The address checked is the one connected to.
 pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, AppError> {
     let bad = |m: &str| AppError::Validation(format!("The metadata could not be fetched from {url}: {m}."));
-    let parsed = reqwest::Url::parse(url).map_err(|_| AppError::Validation("The metadata URL is not a valid URL.".into()))?;
+    let parsed =
+        reqwest::Url::parse(url).map_err(|_| AppError::Validation("The metadata URL is not a valid URL.".into()))?;
     match parsed.scheme() {
         "https" => {}
         "http" if allow_private => {}
@@ -132,13 +147,13 @@ pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, Ap
     let port = parsed.port_or_known_default().unwrap_or(443);
     // An IPv6 literal comes bracketed in a URL; the resolver wants it bare.
     let lookup = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((lookup, port))
-        .await
-        .map_err(|_| bad("the host name does not resolve"))?
-        .collect();
+    let addrs: Vec<std::net::SocketAddr> =
+        tokio::net::lookup_host((lookup, port)).await.map_err(|_| bad("the host name does not resolve"))?.collect();
     let addr = *addrs.first().ok_or_else(|| bad("the host name does not resolve"))?;
     if !allow_private && addrs.iter().any(|a| internal_address(a.ip())) {
-        return Err(AppError::Validation("The metadata URL points to an internal address, which is not allowed.".into()));
+        return Err(AppError::Validation(
+            "The metadata URL points to an internal address, which is not allowed.".into(),
+        ));
     }
     let client = reqwest::Client::builder()
         .timeout(std::time::Duration::from_secs(10))
@@ -161,31 +176,33 @@ pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, Ap
     String::from_utf8(body).map_err(|_| bad("the document is not UTF-8 text"))
 }
 
-
 fn attribute(label: &str, value: &str) -> Result<String, AppError> {
-    crate::admin::required_text(label, value, 255)
+    crate::input::required_text(label, value, 255)
 }
 
 pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Option<String>) -> Result<(), AppError> {
-    let db = |e| caller.db_error(e);
-    let before = stored(tx).await.map_err(db)?;
+    let before = stored(tx).await?;
     let metadata = match (form.metadata_xml.clone(), fetched, &before) {
         (Some(xml), _, _) | (None, Some(xml), _) => xml,
         (None, None, Some(b)) => b.idp_metadata_xml.clone(),
         (None, None, None) => {
-            return Err(AppError::Validation("Paste your identity provider's metadata XML or give its metadata URL.".into()));
+            return Err(AppError::Validation(
+                "Paste your identity provider's metadata XML or give its metadata URL.".into(),
+            ));
         }
     };
     let idp = saml::parse_idp_metadata(&metadata).map_err(|e| AppError::Validation(e.to_string()))?;
     let default_role: Option<RoleId> = form.default_role_id.as_deref().map(|r| parse_id("Role", r)).transpose()?;
-    let roles = admin_q::list_roles(tx).await.map_err(db)?;
+    let roles = admin_q::list_roles(tx).await?;
     if let Some(id) = default_role
         && !roles.iter().any(|r| r.id == id)
     {
         return Err(AppError::NotFound("Role".into()));
     }
     if form.jit_provisioning && default_role.is_none() && form.group_mappings.is_empty() {
-        return Err(AppError::Validation("New SSO users need a role: choose a default role or map groups to roles.".into()));
+        return Err(AppError::Validation(
+            "New SSO users need a role: choose a default role or map groups to roles.".into(),
+        ));
     }
     let mut mapped = Vec::new();
     for (group, role_name) in &form.group_mappings {
@@ -196,7 +213,7 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
     }
     // "No more than you hold": a default role or a group mapping that is new must not hand SSO users
     // permissions the admin does not hold (what another admin set up before may stay as it is).
-    let before_mappings = group_mappings(tx).await.map_err(db)?;
+    let before_mappings = group_mappings(tx).await?;
     let before_default = before.as_ref().and_then(|b| b.default_role_id);
     let mut granted: Vec<crate::auth::Permission> = Vec::new();
     let newly_pointed = mapped
@@ -207,7 +224,13 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
     for role in newly_pointed {
         granted.extend(roles.iter().filter(|r| r.id == role).flat_map(|r| r.permissions.iter().copied()));
     }
-    crate::admin::ensure_within_own_permissions(caller, tx, &granted, "map SSO users to a role with permissions you do not hold yourself").await?;
+    crate::admin::ensure_within_own_permissions(
+        caller,
+        tx,
+        &granted,
+        "map SSO users to a role with permissions you do not hold yourself",
+    )
+    .await?;
     let (email, first, last, groups) = (
         attribute("Email attribute", &form.attribute_email)?,
         attribute("First name attribute", &form.attribute_first_name)?,
@@ -228,7 +251,9 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
             is_enabled = EXCLUDED.is_enabled, updated_by = EXCLUDED.updated_by",
     )
     .bind(&metadata)
-    .bind(form.metadata_url.clone().or_else(|| if form.metadata_xml.is_some() { None } else { before.as_ref().and_then(|b| b.idp_metadata_url.clone()) }))
+    .bind(form.metadata_url.clone().or_else(|| {
+        if form.metadata_xml.is_some() { None } else { before.as_ref().and_then(|b| b.idp_metadata_url.clone()) }
+    }))
     .bind(&idp.entity_id)
     .bind(&idp.sso_url)
     .bind(&email)
@@ -241,27 +266,29 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
     .bind(form.is_enabled)
     .bind(caller.user.id)
     .execute(&mut **tx)
-    .await
-    .map_err(db)?;
-    sqlx::query("DELETE FROM saml_group_role_mappings").execute(&mut **tx).await.map_err(db)?;
+    .await?;
+    sqlx::query("DELETE FROM saml_group_role_mappings").execute(&mut **tx).await?;
     for (group, role) in &mapped {
         sqlx::query("INSERT INTO saml_group_role_mappings (tenant_id, group_name, role_id) VALUES (app_current_tenant_id(), $1, $2) ON CONFLICT DO NOTHING")
             .bind(group)
             .bind(role)
             .execute(&mut **tx)
             .await
-            .map_err(db)?;
+            ?;
     }
-    let snapshot = |entity: &str, sso_only: bool, enabled: bool, jit: bool| {
-        serde_json::json!({ "idp_entity_id": entity, "sso_only": sso_only, "is_enabled": enabled, "jit_provisioning": jit })
-    };
-    let mut event = AuditEvent::new(AuditAction::ConfigChange, "saml_configuration", None, format!("SAML SSO settings saved (IdP {})", idp.entity_id))
-        .after({
-            let mut after = snapshot(&idp.entity_id, form.sso_only, form.is_enabled, form.jit_provisioning);
-            after["group_mappings"] = serde_json::json!(form.group_mappings);
-            after
-        })
-        .risk(RiskLevel::High);
+    let snapshot = |entity: &str, sso_only: bool, enabled: bool, jit: bool| serde_json::json!({ "idp_entity_id": entity, "sso_only": sso_only, "is_enabled": enabled, "jit_provisioning": jit });
+    let mut event = AuditEvent::new(
+        AuditAction::ConfigChange,
+        "saml_configuration",
+        None,
+        format!("SAML SSO settings saved (IdP {})", idp.entity_id),
+    )
+    .after({
+        let mut after = snapshot(&idp.entity_id, form.sso_only, form.is_enabled, form.jit_provisioning);
+        after["group_mappings"] = serde_json::json!(form.group_mappings);
+        after
+    })
+    .risk(RiskLevel::High);
     if let Some(b) = before {
         event = event.before(snapshot(&b.idp_entity_id, b.sso_only, b.is_enabled, b.jit_provisioning));
     }
@@ -274,8 +301,26 @@ mod tests {
 
     #[test]
     fn internal_addresses_are_recognised() {
-        for ip in ["127.0.0.1", "10.1.2.3", "172.16.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1", "fd00::1", "fe80::1", "::ffff:10.0.0.1",
-            "fec0::1", "2001:db8::1", "100::1", "2001:0:4136:e378::1", "2002:a9fe:a9fe::1", "64:ff9b::a9fe:a9fe", "::127.0.0.1"] {
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "172.16.0.1",
+            "192.168.1.1",
+            "169.254.169.254",
+            "100.64.0.1",
+            "0.0.0.0",
+            "::1",
+            "fd00::1",
+            "fe80::1",
+            "::ffff:10.0.0.1",
+            "fec0::1",
+            "2001:db8::1",
+            "100::1",
+            "2001:0:4136:e378::1",
+            "2002:a9fe:a9fe::1",
+            "64:ff9b::a9fe:a9fe",
+            "::127.0.0.1",
+        ] {
             assert!(internal_address(ip.parse().expect("ip")), "{ip}");
         }
         for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111", "2002:808:808::1", "64:ff9b::808:808"] {
@@ -285,11 +330,20 @@ mod tests {
 
     #[tokio::test]
     async fn production_refuses_http_and_internal_addresses() {
-        let err = super::fetch_metadata("http://idp.example.com/metadata", false).await.expect_err("must be refused").to_string();
+        let err = super::fetch_metadata("http://idp.example.com/metadata", false)
+            .await
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("https://"), "{err}");
-        let err = super::fetch_metadata("https://127.0.0.1:9/metadata", false).await.expect_err("must be refused").to_string();
+        let err = super::fetch_metadata("https://127.0.0.1:9/metadata", false)
+            .await
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("internal address"), "{err}");
-        let err = super::fetch_metadata("https://169.254.169.254/latest/meta-data", false).await.expect_err("must be refused").to_string();
+        let err = super::fetch_metadata("https://169.254.169.254/latest/meta-data", false)
+            .await
+            .expect_err("must be refused")
+            .to_string();
         assert!(err.contains("internal address"), "{err}");
     }
 }

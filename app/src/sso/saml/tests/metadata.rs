@@ -6,8 +6,7 @@ use super::support::*;
 use crate::sso::saml::{SamlError, ServiceProvider, parse_idp_metadata, sp_metadata_xml};
 
 /// Metadata fetched from the SimpleSAMLphp 1.19.7 IdP that `scripts/lib.sh` `idp_start` runs.
-const SIMPLESAMLPHP_METADATA: &str =
-    include_str!("../../../../tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
+const SIMPLESAMLPHP_METADATA: &str = include_str!("../../../../tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
 
 fn metadata(key_descriptors: &str, sso_binding: &str) -> String {
     format!(
@@ -38,16 +37,8 @@ fn invalid(xml: &str) -> String {
 #[test]
 fn real_simplesamlphp_metadata_is_accepted() {
     let idp = parse_idp_metadata(SIMPLESAMLPHP_METADATA).expect("SimpleSAMLphp metadata");
-    assert!(
-        idp.entity_id.ends_with("/saml2/idp/metadata.php"),
-        "{}",
-        idp.entity_id
-    );
-    assert!(
-        idp.sso_url.ends_with("/saml2/idp/SSOService.php"),
-        "{}",
-        idp.sso_url
-    );
+    assert!(idp.entity_id.ends_with("/saml2/idp/metadata.php"), "{}", idp.entity_id);
+    assert!(idp.sso_url.ends_with("/saml2/idp/SSOService.php"), "{}", idp.sso_url);
     assert_eq!(idp.signing_certificates_der.len(), 1);
     assert!(openssl::x509::X509::from_der(&idp.signing_certificates_der[0]).is_ok());
 }
@@ -65,10 +56,7 @@ fn signing_and_unspecified_keys_are_kept_encryption_keys_are_not() {
     let idp = parse_idp_metadata(&metadata(&keys, "HTTP-Redirect")).expect("valid metadata");
     assert_eq!(idp.entity_id, IDP_ENTITY_ID);
     assert_eq!(idp.sso_url, "https://idp.example.gov/sso");
-    assert_eq!(
-        idp.signing_certificates_der,
-        vec![idp_key().cert_der.clone()]
-    );
+    assert_eq!(idp.signing_certificates_der, vec![idp_key().cert_der.clone()]);
 }
 
 #[test]
@@ -113,21 +101,14 @@ fn sp_metadata_describes_the_acs_and_name_id_formats() {
     };
     let xml = sp_metadata_xml(&sp).expect("sp metadata");
     let entity = samael::metadata::EntityDescriptor::from_str(&xml).expect("parses back");
-    assert_eq!(
-        entity.entity_id.as_deref(),
-        Some(sp.entity_id.as_str()),
-        "escaped and read back"
-    );
+    assert_eq!(entity.entity_id.as_deref(), Some(sp.entity_id.as_str()), "escaped and read back");
     let descriptors = entity.sp_sso_descriptors.expect("SPSSODescriptor");
     let d = &descriptors[0];
     assert_eq!(d.authn_requests_signed, Some(false));
     assert_eq!(d.want_assertions_signed, Some(true));
     assert_eq!(d.assertion_consumer_services.len(), 1);
     assert_eq!(d.assertion_consumer_services[0].location, ACS_URL);
-    assert_eq!(
-        d.assertion_consumer_services[0].binding,
-        "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"
-    );
+    assert_eq!(d.assertion_consumer_services[0].binding, "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST");
     assert_eq!(
         d.name_id_formats.as_deref(),
         Some(
@@ -137,12 +118,6 @@ fn sp_metadata_describes_the_acs_and_name_id_formats() {
             ][..]
         )
     );
-    let bad = ServiceProvider {
-        acs_url: "/relative/acs".into(),
-        ..sp
-    };
-    assert!(matches!(
-        sp_metadata_xml(&bad),
-        Err(SamlError::Configuration(_))
-    ));
+    let bad = ServiceProvider { acs_url: "/relative/acs".into(), ..sp };
+    assert!(matches!(sp_metadata_xml(&bad), Err(SamlError::Configuration(_))));
 }

@@ -5,20 +5,15 @@ use base64::Engine as _;
 use chrono::{DateTime, Duration, Utc};
 
 use crate::sso::saml::{
-    SamlError, ServiceProvider, ValidatedAssertion, ValidationPolicy, parse_idp_metadata,
-    validate_response,
+    SamlError, ServiceProvider, ValidatedAssertion, ValidationPolicy, parse_idp_metadata, validate_response,
 };
 
-const METADATA: &str =
-    include_str!("../../../../tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
-const RESPONSE_B64: &str =
-    include_str!("../../../../tests/fixtures/saml/simplesamlphp-response.b64");
+const METADATA: &str = include_str!("../../../../tests/fixtures/saml/simplesamlphp-idp-metadata.xml");
+const RESPONSE_B64: &str = include_str!("../../../../tests/fixtures/saml/simplesamlphp-response.b64");
 const REQUEST_ID: &str = "_209c2c5739be49a5b8d7dafc0b15722e";
 
 fn issued_at() -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339("2026-11-22T08:19:07Z")
-        .expect("time")
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339("2026-11-22T08:19:07Z").expect("time").with_timezone(&Utc)
 }
 
 fn sp() -> ServiceProvider {
@@ -30,14 +25,7 @@ fn sp() -> ServiceProvider {
 
 fn verdict(response_b64: &str, now: DateTime<Utc>) -> Result<ValidatedAssertion, SamlError> {
     let idp = parse_idp_metadata(METADATA).expect("metadata");
-    validate_response(
-        response_b64,
-        &idp,
-        &sp(),
-        REQUEST_ID,
-        now,
-        &ValidationPolicy::default(),
-    )
+    validate_response(response_b64, &idp, &sp(), REQUEST_ID, now, &ValidationPolicy::default())
 }
 
 #[test]
@@ -47,10 +35,7 @@ fn real_simplesamlphp_response_is_accepted() {
     assert_eq!(a.in_response_to, REQUEST_ID);
     assert_eq!(a.name_id, "sso.analyst@example.gov");
     let one = |v: &str| Some(vec![v.to_string()]);
-    assert_eq!(
-        a.attributes.get("email").cloned(),
-        one("sso.analyst@example.gov")
-    );
+    assert_eq!(a.attributes.get("email").cloned(), one("sso.analyst@example.gov"));
     assert_eq!(a.attributes.get("givenName").cloned(), one("Avery"));
     assert_eq!(a.attributes.get("sn").cloned(), one("Analyst"));
     assert_eq!(a.attributes.get("groups").cloned(), one("capture-team"));

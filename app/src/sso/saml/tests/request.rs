@@ -13,18 +13,11 @@ use crate::sso::saml::{SamlError, start_authn_request};
 
 fn decode(redirect_url: &str) -> (url::Url, AuthnRequest, Option<String>) {
     let url = url::Url::parse(redirect_url).expect("absolute URL");
-    let param = |name: &str| {
-        url.query_pairs()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    };
-    let deflated = base64::engine::general_purpose::STANDARD
-        .decode(param("SAMLRequest").expect("SAMLRequest"))
-        .expect("base64");
+    let param = |name: &str| url.query_pairs().find(|(k, _)| k == name).map(|(_, v)| v.into_owned());
+    let deflated =
+        base64::engine::general_purpose::STANDARD.decode(param("SAMLRequest").expect("SAMLRequest")).expect("base64");
     let mut xml = String::new();
-    DeflateDecoder::new(&deflated[..])
-        .read_to_string(&mut xml)
-        .expect("raw deflate");
+    DeflateDecoder::new(&deflated[..]).read_to_string(&mut xml).expect("raw deflate");
     let request = AuthnRequest::from_str(&xml).expect("AuthnRequest XML");
     let relay = param("RelayState");
     (url, request, relay)
@@ -42,18 +35,9 @@ fn redirect_url_carries_the_authn_request() {
     assert_eq!(request.version, "2.0");
     assert_eq!(request.issue_instant.timestamp(), now.timestamp());
     assert_eq!(request.destination.as_deref(), Some(idp().sso_url.as_str()));
-    assert_eq!(
-        request.assertion_consumer_service_url.as_deref(),
-        Some(ACS_URL)
-    );
-    assert_eq!(
-        request.protocol_binding.as_deref(),
-        Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST")
-    );
-    assert_eq!(
-        request.issuer.and_then(|i| i.value).as_deref(),
-        Some(SP_ENTITY_ID)
-    );
+    assert_eq!(request.assertion_consumer_service_url.as_deref(), Some(ACS_URL));
+    assert_eq!(request.protocol_binding.as_deref(), Some("urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST"));
+    assert_eq!(request.issuer.and_then(|i| i.value).as_deref(), Some(SP_ENTITY_ID));
     assert!(request.signature.is_none());
 }
 
@@ -74,10 +58,7 @@ fn existing_query_of_the_sso_url_is_kept() {
     idp.sso_url = "https://login.example.gov/saml?idp=acme&x=1".into();
     let start = start_authn_request(&idp, &sp(), "r", Utc::now()).expect("request");
     let (url, _, _) = decode(&start.redirect_url);
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| (k.into(), v.into()))
-        .collect();
+    let pairs: Vec<(String, String)> = url.query_pairs().map(|(k, v)| (k.into(), v.into())).collect();
     assert_eq!(pairs[0], ("idp".into(), "acme".into()));
     assert_eq!(pairs[1], ("x".into(), "1".into()));
 }

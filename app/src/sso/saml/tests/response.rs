@@ -3,19 +3,10 @@
 use chrono::{DateTime, Duration, Utc};
 
 use super::support::*;
-use crate::sso::saml::{
-    SamlError, ValidatedAssertion, ValidationPolicy, accept_once, validate_response,
-};
+use crate::sso::saml::{SamlError, ValidatedAssertion, ValidationPolicy, accept_once, validate_response};
 
 fn verdict_at(xml: &str, now: DateTime<Utc>) -> Result<ValidatedAssertion, SamlError> {
-    validate_response(
-        &b64(xml),
-        &idp(),
-        &sp(),
-        REQUEST_ID,
-        now,
-        &ValidationPolicy::default(),
-    )
+    validate_response(&b64(xml), &idp(), &sp(), REQUEST_ID, now, &ValidationPolicy::default())
 }
 
 /// The verdict on the response built from `spec` (mutated from the valid one) at `now`.
@@ -38,28 +29,12 @@ fn valid_response_with_signed_assertion_is_accepted_and_extracted() {
     assert_eq!(a.name_id, "sso.analyst@example.gov");
     assert_eq!(a.session_index.as_deref(), Some("_sess1c2d3e4f"));
     // The earlier of Conditions/@NotOnOrAfter and SubjectConfirmationData/@NotOnOrAfter, to the second.
-    assert_eq!(
-        a.not_on_or_after.timestamp(),
-        spec.scd_not_on_or_after.timestamp()
-    );
+    assert_eq!(a.not_on_or_after.timestamp(), spec.scd_not_on_or_after.timestamp());
     let mail = vec!["sso.analyst@example.gov".to_string()];
-    assert_eq!(
-        a.attributes.get("urn:oid:0.9.2342.19200300.100.1.3"),
-        Some(&mail)
-    );
-    assert_eq!(
-        a.attributes.get("mail"),
-        Some(&mail),
-        "also keyed by FriendlyName"
-    );
-    assert_eq!(
-        a.attributes.get("givenName"),
-        Some(&vec!["Avery".to_string()])
-    );
-    assert_eq!(
-        a.attributes.get("groups"),
-        Some(&vec!["capture-team".to_string(), "bd-leads".to_string()])
-    );
+    assert_eq!(a.attributes.get("urn:oid:0.9.2342.19200300.100.1.3"), Some(&mail));
+    assert_eq!(a.attributes.get("mail"), Some(&mail), "also keyed by FriendlyName");
+    assert_eq!(a.attributes.get("givenName"), Some(&vec!["Avery".to_string()]));
+    assert_eq!(a.attributes.get("groups"), Some(&vec!["capture-team".to_string(), "bd-leads".to_string()]));
 }
 
 #[test]
@@ -85,10 +60,12 @@ fn assertion_issued_before_its_request_is_refused() {
     let mut spec = Spec::valid(now);
     spec.issue_instant = now - Duration::minutes(10);
     let xml = response_xml(&spec, idp_key());
-    let policy = ValidationPolicy { request_issued_at: Some(now - Duration::minutes(1)), ..ValidationPolicy::default() };
+    let policy =
+        ValidationPolicy { request_issued_at: Some(now - Duration::minutes(1)), ..ValidationPolicy::default() };
     let verdict = validate_response(&b64(&xml), &idp(), &sp(), REQUEST_ID, now, &policy);
     assert_eq!(verdict.map(|_| ()), Err(SamlError::IssuedBeforeRequest));
-    let policy = ValidationPolicy { request_issued_at: Some(now - Duration::minutes(11)), ..ValidationPolicy::default() };
+    let policy =
+        ValidationPolicy { request_issued_at: Some(now - Duration::minutes(11)), ..ValidationPolicy::default() };
     assert!(validate_response(&b64(&xml), &idp(), &sp(), REQUEST_ID, now, &policy).is_ok());
 }
 
@@ -110,10 +87,7 @@ fn tampered_attribute_is_refused() {
 fn tampered_name_id_is_refused_whichever_element_is_signed() {
     for signed in [Signed::Assertion, Signed::Response, Signed::Both] {
         let now = Utc::now();
-        let spec = Spec {
-            signed,
-            ..Spec::valid(now)
-        };
+        let spec = Spec { signed, ..Spec::valid(now) };
         let xml = response_xml(&spec, idp_key());
         let tampered = xml.replacen(">sso.analyst@example.gov<", ">sso.admin@example.gov<", 1);
         assert_ne!(tampered, xml);
@@ -125,10 +99,7 @@ fn tampered_name_id_is_refused_whichever_element_is_signed() {
 fn response_signed_by_a_foreign_key_is_refused() {
     let now = Utc::now();
     for signed in [Signed::Assertion, Signed::Response] {
-        let spec = Spec {
-            signed,
-            ..Spec::valid(now)
-        };
+        let spec = Spec { signed, ..Spec::valid(now) };
         // Carries the foreign certificate in its own KeyInfo: only the configured certificate counts.
         let xml = response_xml(&spec, foreign_key());
         assert_eq!(verdict_at(&xml, now), Err(SamlError::InvalidSignature));
@@ -137,10 +108,7 @@ fn response_signed_by_a_foreign_key_is_refused() {
 
 #[test]
 fn unsigned_response_is_refused() {
-    assert_eq!(
-        verdict(|s| s.signed = Signed::Nothing),
-        Err(SamlError::Unsigned)
-    );
+    assert_eq!(verdict(|s| s.signed = Signed::Nothing), Err(SamlError::Unsigned));
 }
 
 #[test]
@@ -159,27 +127,19 @@ fn injected_unsigned_assertion_next_to_a_signed_one_is_refused() {
         let xml = response_around(&spec, &body, idp_key());
         assert_eq!(
             verdict_at(&xml, now),
-            Err(SamlError::Malformed(
-                "the Response must contain exactly one assertion".into()
-            ))
+            Err(SamlError::Malformed("the Response must contain exactly one assertion".into()))
         );
     }
     // The signed assertion hidden in an extension, the forged one in its place.
     let hidden = format!(r#"<samlp:Extensions>{signed}</samlp:Extensions>{forged}"#);
     let xml = response_around(&spec, &hidden, idp_key());
-    assert!(matches!(
-        verdict_at(&xml, now),
-        Err(SamlError::Malformed(_))
-    ));
+    assert!(matches!(verdict_at(&xml, now), Err(SamlError::Malformed(_))));
 }
 
 #[test]
 fn signature_over_another_element_does_not_sign_the_assertion() {
     let now = Utc::now();
-    let spec = Spec {
-        signed: Signed::Nothing,
-        ..Spec::valid(now)
-    };
+    let spec = Spec { signed: Signed::Nothing, ..Spec::valid(now) };
     let unsigned = assertion_xml(&spec, idp_key());
     // A validly signed element that is neither the Response nor the Assertion.
     let ext = sign(
@@ -198,10 +158,7 @@ fn wrong_audience_is_refused() {
 
 #[test]
 fn missing_audience_restriction_is_refused() {
-    assert_eq!(
-        verdict(|s| s.audience = None),
-        Err(SamlError::AudienceMissing)
-    );
+    assert_eq!(verdict(|s| s.audience = None), Err(SamlError::AudienceMissing));
 }
 
 #[test]
@@ -230,16 +187,9 @@ fn clock_skew_is_bounded() {
     spec.not_on_or_after = now - Duration::minutes(10);
     spec.scd_not_on_or_after = spec.not_on_or_after;
     let xml = b64(&response_xml(&spec, idp_key()));
-    let lax = ValidationPolicy {
-        max_clock_skew: Duration::hours(1),
-        ..ValidationPolicy::default()
-    };
+    let lax = ValidationPolicy { max_clock_skew: Duration::hours(1), ..ValidationPolicy::default() };
     let r = validate_response(&xml, &idp(), &sp(), REQUEST_ID, now, &lax);
-    assert_eq!(
-        r,
-        Err(SamlError::Expired),
-        "a 1-hour skew is clamped to 5 minutes"
-    );
+    assert_eq!(r, Err(SamlError::Expired), "a 1-hour skew is clamped to 5 minutes");
 }
 
 #[test]
@@ -267,11 +217,7 @@ fn wrong_in_response_to_is_refused() {
     let r = validate_response(&xml, &idp(), &sp(), "_another_request", now, &policy);
     assert_eq!(r, Err(SamlError::InResponseToMismatch));
     let r = validate_response(&xml, &idp(), &sp(), "", now, &policy);
-    assert_eq!(
-        r,
-        Err(SamlError::InResponseToMismatch),
-        "no pending request"
-    );
+    assert_eq!(r, Err(SamlError::InResponseToMismatch), "no pending request");
     // Only the (unsigned) Response envelope names another request.
     let r = verdict(|s| s.in_response_to = "_another_request".into());
     assert_eq!(r, Err(SamlError::InResponseToMismatch));
@@ -284,82 +230,47 @@ fn wrong_in_response_to_is_refused() {
 fn sha1_signatures_and_digests_are_refused() {
     assert_eq!(
         verdict(|s| s.algorithms = RSA_SHA1),
-        Err(SamlError::WeakAlgorithm(
-            "http://www.w3.org/2000/09/xmldsig#rsa-sha1".into()
-        ))
+        Err(SamlError::WeakAlgorithm("http://www.w3.org/2000/09/xmldsig#rsa-sha1".into()))
     );
     assert_eq!(
         verdict(|s| s.algorithms = (RSA_SHA256.0, RSA_SHA1.1)),
-        Err(SamlError::WeakAlgorithm(
-            "http://www.w3.org/2000/09/xmldsig#sha1".into()
-        ))
+        Err(SamlError::WeakAlgorithm("http://www.w3.org/2000/09/xmldsig#sha1".into()))
     );
 }
 
 #[test]
 fn wrong_issuer_is_refused() {
     let other = "https://evil-idp.example.net/metadata";
-    assert_eq!(
-        verdict(|s| s.assertion_issuer = other.into()),
-        Err(SamlError::WrongIssuer)
-    );
-    assert_eq!(
-        verdict(|s| s.response_issuer = other.into()),
-        Err(SamlError::WrongIssuer)
-    );
+    assert_eq!(verdict(|s| s.assertion_issuer = other.into()), Err(SamlError::WrongIssuer));
+    assert_eq!(verdict(|s| s.response_issuer = other.into()), Err(SamlError::WrongIssuer));
 }
 
 #[test]
 fn wrong_destination_or_recipient_is_refused() {
     let other = "https://crm.example.com/sso/saml/other-tenant/acs";
-    assert_eq!(
-        verdict(|s| s.destination = Some(other.into())),
-        Err(SamlError::WrongDestination)
-    );
-    assert_eq!(
-        verdict(|s| s.recipient = other.into()),
-        Err(SamlError::WrongDestination)
-    );
+    assert_eq!(verdict(|s| s.destination = Some(other.into())), Err(SamlError::WrongDestination));
+    assert_eq!(verdict(|s| s.recipient = other.into()), Err(SamlError::WrongDestination));
 }
 
 #[test]
 fn idp_without_signing_certificate_verifies_nothing() {
     let now = Utc::now();
-    let xml = b64(&response_xml(
-        &Spec {
-            signed: Signed::Nothing,
-            ..Spec::valid(now)
-        },
-        idp_key(),
-    ));
+    let xml = b64(&response_xml(&Spec { signed: Signed::Nothing, ..Spec::valid(now) }, idp_key()));
     let mut bare = idp();
     bare.signing_certificates_der.clear();
-    let r = validate_response(
-        &xml,
-        &bare,
-        &sp(),
-        REQUEST_ID,
-        now,
-        &ValidationPolicy::default(),
-    );
+    let r = validate_response(&xml, &bare, &sp(), REQUEST_ID, now, &ValidationPolicy::default());
     assert_eq!(r, Err(SamlError::NoSigningCertificate));
 }
 
 #[test]
 fn failed_status_is_reported_with_its_code() {
     let now = Utc::now();
-    let spec = Spec {
-        signed: Signed::Nothing,
-        ..Spec::valid(now)
-    };
+    let spec = Spec { signed: Signed::Nothing, ..Spec::valid(now) };
     let xml = response_around(&spec, "", idp_key()).replace(
         r#"<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/>"#,
         r#"<samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Responder"><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:AuthnFailed"/></samlp:StatusCode>"#,
     );
-    assert_eq!(
-        verdict_at(&xml, now),
-        Err(SamlError::StatusNotSuccess("Responder/AuthnFailed".into()))
-    );
+    assert_eq!(verdict_at(&xml, now), Err(SamlError::StatusNotSuccess("Responder/AuthnFailed".into())));
 }
 
 #[test]
@@ -367,43 +278,19 @@ fn garbage_and_dtds_are_malformed() {
     let now = Utc::now();
     let policy = ValidationPolicy::default();
     let r = validate_response("not base64!", &idp(), &sp(), REQUEST_ID, now, &policy);
-    assert_eq!(
-        r,
-        Err(SamlError::Malformed("it is not valid base64".into()))
-    );
-    let dtd = format!(
-        "<!DOCTYPE r [<!ENTITY x \"y\">]>{}",
-        response_xml(&Spec::valid(now), idp_key())
-    );
-    assert_eq!(
-        verdict_at(&dtd, now),
-        Err(SamlError::Malformed(
-            "documents with a DOCTYPE are not accepted".into()
-        ))
-    );
-    assert!(matches!(
-        verdict_at("<samlp:Response", now),
-        Err(SamlError::Malformed(_))
-    ));
+    assert_eq!(r, Err(SamlError::Malformed("it is not valid base64".into())));
+    let dtd = format!("<!DOCTYPE r [<!ENTITY x \"y\">]>{}", response_xml(&Spec::valid(now), idp_key()));
+    assert_eq!(verdict_at(&dtd, now), Err(SamlError::Malformed("documents with a DOCTYPE are not accepted".into())));
+    assert!(matches!(verdict_at("<samlp:Response", now), Err(SamlError::Malformed(_))));
     let two_roots = format!("{}<x/>", response_xml(&Spec::valid(now), idp_key()));
-    assert_eq!(
-        verdict_at(&two_roots, now),
-        Err(SamlError::Malformed("it is not well-formed XML".into()))
-    );
+    assert_eq!(verdict_at(&two_roots, now), Err(SamlError::Malformed("it is not well-formed XML".into())));
 }
 
 #[test]
 fn error_messages_are_user_facing() {
     let msg = SamlError::StatusNotSuccess("Responder/AuthnFailed".into()).to_string();
-    assert_eq!(
-        msg,
-        "The identity provider did not sign you in (SAML status Responder/AuthnFailed)."
-    );
-    assert!(
-        SamlError::InvalidSignature
-            .to_string()
-            .contains("certificate")
-    );
+    assert_eq!(msg, "The identity provider did not sign you in (SAML status Responder/AuthnFailed).");
+    assert!(SamlError::InvalidSignature.to_string().contains("certificate"));
 }
 
 #[test]
@@ -412,17 +299,9 @@ fn comment_inside_a_signed_name_id_is_refused_not_truncated() {
     // valid; a naive reader would then see only "sso.analyst@example.gov".
     for signed in [Signed::Assertion, Signed::Response] {
         let now = Utc::now();
-        let spec = Spec {
-            name_id: "sso.analyst@example.gov.evil.com".into(),
-            signed,
-            ..Spec::valid(now)
-        };
+        let spec = Spec { name_id: "sso.analyst@example.gov.evil.com".into(), signed, ..Spec::valid(now) };
         let xml = response_xml(&spec, idp_key());
-        let attack = xml.replacen(
-            ">sso.analyst@example.gov.evil.com<",
-            ">sso.analyst@example.gov<!---->.evil.com<",
-            1,
-        );
+        let attack = xml.replacen(">sso.analyst@example.gov.evil.com<", ">sso.analyst@example.gov<!---->.evil.com<", 1);
         assert_ne!(attack, xml);
         assert_eq!(verdict_at(&attack, now), Err(SamlError::InvalidSignature));
     }

@@ -35,17 +35,10 @@ fn make_key(common_name: &str) -> TestKey {
     builder.set_subject_name(&name).expect("subject");
     builder.set_issuer_name(&name).expect("issuer");
     builder.set_pubkey(&key).expect("pubkey");
-    builder
-        .set_not_before(&Asn1Time::days_from_now(0).expect("t"))
-        .expect("nb");
-    builder
-        .set_not_after(&Asn1Time::days_from_now(365).expect("t"))
-        .expect("na");
+    builder.set_not_before(&Asn1Time::days_from_now(0).expect("t")).expect("nb");
+    builder.set_not_after(&Asn1Time::days_from_now(365).expect("t")).expect("na");
     builder.sign(&key, MessageDigest::sha256()).expect("sign");
-    TestKey {
-        cert_der: builder.build().to_der().expect("der"),
-        key,
-    }
+    TestKey { cert_der: builder.build().to_der().expect("der"), key }
 }
 
 /// The configured IdP's key.
@@ -73,10 +66,7 @@ pub fn idp() -> IdpSettings {
 }
 
 pub fn sp() -> ServiceProvider {
-    ServiceProvider {
-        entity_id: SP_ENTITY_ID.into(),
-        acs_url: ACS_URL.into(),
-    }
+    ServiceProvider { entity_id: SP_ENTITY_ID.into(), acs_url: ACS_URL.into() }
 }
 
 /// An in-memory replay ledger.
@@ -89,14 +79,10 @@ impl ReplayLedger for MemoryLedger {
     }
 }
 
-pub const RSA_SHA256: (&str, &str) = (
-    "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256",
-    "http://www.w3.org/2001/04/xmlenc#sha256",
-);
-pub const RSA_SHA1: (&str, &str) = (
-    "http://www.w3.org/2000/09/xmldsig#rsa-sha1",
-    "http://www.w3.org/2000/09/xmldsig#sha1",
-);
+pub const RSA_SHA256: (&str, &str) =
+    ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmlenc#sha256");
+pub const RSA_SHA1: (&str, &str) =
+    ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2000/09/xmldsig#sha1");
 
 /// Which element(s) carry a signature.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -188,9 +174,7 @@ pub fn assertion_xml(s: &Spec, key: &TestKey) -> String {
         String::new()
     };
     let conditions_body = match &s.audience {
-        Some(a) => format!(
-            "<saml:AudienceRestriction><saml:Audience>{a}</saml:Audience></saml:AudienceRestriction>"
-        ),
+        Some(a) => format!("<saml:AudienceRestriction><saml:Audience>{a}</saml:Audience></saml:AudienceRestriction>"),
         None => String::new(),
     };
     let xml = format!(
@@ -205,11 +189,7 @@ pub fn assertion_xml(s: &Spec, key: &TestKey) -> String {
         nb = ts(s.not_before),
         noa = ts(s.not_on_or_after),
     );
-    if signature.is_empty() {
-        xml
-    } else {
-        sign(&xml, key)
-    }
+    if signature.is_empty() { xml } else { sign(&xml, key) }
 }
 
 /// The response XML around `assertion` (pass [`assertion_xml`]'s output, or anything to inject).
@@ -219,11 +199,7 @@ pub fn response_around(s: &Spec, assertion: &str, key: &TestKey) -> String {
     } else {
         String::new()
     };
-    let destination = s
-        .destination
-        .as_ref()
-        .map(|d| format!(r#" Destination="{d}""#))
-        .unwrap_or_default();
+    let destination = s.destination.as_ref().map(|d| format!(r#" Destination="{d}""#)).unwrap_or_default();
     let xml = format!(
         r#"<samlp:Response xmlns:samlp="urn:oasis:names:tc:SAML:2.0:protocol" xmlns:saml="urn:oasis:names:tc:SAML:2.0:assertion" ID="{rid}" Version="2.0" IssueInstant="{issue}"{destination} InResponseTo="{irt}"><saml:Issuer>{issuer}</saml:Issuer>{signature}<samlp:Status><samlp:StatusCode Value="{status}"/></samlp:Status>{assertion}</samlp:Response>"#,
         rid = s.response_id,
@@ -232,11 +208,7 @@ pub fn response_around(s: &Spec, assertion: &str, key: &TestKey) -> String {
         issuer = s.response_issuer,
         status = s.status,
     );
-    if signature.is_empty() {
-        xml
-    } else {
-        sign(&xml, key)
-    }
+    if signature.is_empty() { xml } else { sign(&xml, key) }
 }
 
 pub fn response_xml(s: &Spec, key: &TestKey) -> String {

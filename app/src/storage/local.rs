@@ -2,7 +2,10 @@
 //! `.partial/` folder, is flushed to disk, then renamed into place, so a reader never sees half a file and
 //! a failed write leaves nothing under the key.
 
-use super::{ByteStream, Digests, ObjectStore, Provider, StorageError, StorageKey, StoredObject};
+use super::{
+    ByteStream, StorageError, StorageKey,
+    objects::{Digests, ObjectStore, Provider, StoredObject},
+};
 use futures::StreamExt;
 use std::path::{Path, PathBuf};
 use tokio::{fs, io::AsyncWriteExt};
@@ -24,7 +27,12 @@ impl LocalDisk {
         key.segments().fold(self.root.clone(), |path, segment| path.join(segment))
     }
 
-    async fn write_partial(&self, partial: &Path, mut body: ByteStream, limit: u64) -> Result<StoredObject, StorageError> {
+    async fn write_partial(
+        &self,
+        partial: &Path,
+        mut body: ByteStream,
+        limit: u64,
+    ) -> Result<StoredObject, StorageError> {
         let mut file = fs::File::create_new(partial).await.map_err(StorageError::unavailable)?;
         let mut digests = Digests::new(limit);
         while let Some(chunk) = body.next().await {
@@ -51,7 +59,13 @@ impl ObjectStore for LocalDisk {
         None
     }
 
-    async fn put(&self, key: &StorageKey, body: ByteStream, limit: u64, length: Option<u64>) -> Result<StoredObject, StorageError> {
+    async fn put(
+        &self,
+        key: &StorageKey,
+        body: ByteStream,
+        limit: u64,
+        length: Option<u64>,
+    ) -> Result<StoredObject, StorageError> {
         if length.is_some_and(|n| n > limit) {
             return Err(StorageError::TooLarge { limit });
         }
@@ -63,7 +77,7 @@ impl ObjectStore for LocalDisk {
         fs::create_dir_all(&partial_dir).await.map_err(StorageError::unavailable)?;
         let partial = partial_dir.join(uuid::Uuid::new_v4().to_string());
         let written = async {
-            let stored = super::whole(self.write_partial(&partial, body, limit).await?, length)?;
+            let stored = super::objects::whole(self.write_partial(&partial, body, limit).await?, length)?;
             if let Some(parent) = target.parent() {
                 fs::create_dir_all(parent).await.map_err(StorageError::unavailable)?;
             }

@@ -55,7 +55,20 @@ mod tests {
 
     #[test]
     fn keys_that_could_escape_or_confuse_are_refused() {
-        for bad in ["", "/etc/passwd", "a/../b", "a/./b", "a//b", "a/", "..", "a\\b", "a/b c", "caf\u{e9}", "a/\u{0}b", &"x".repeat(1001)] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "a/./b",
+            "a//b",
+            "a/",
+            "..",
+            "a\\b",
+            "a/b c",
+            "caf\u{e9}",
+            "a/\u{0}b",
+            &"x".repeat(1001),
+        ] {
             assert!(StorageKey::parse(bad).is_err(), "{bad:?} was accepted");
         }
     }

@@ -1,7 +1,10 @@
 //! SQL of the project page and of overrides. Another tenant's project simply is not found (RLS).
 
-use super::{display_json, HistoryEntry, ProjectFacts, SyncedField, SyncedValue};
-use crate::{db::Tx, ids::{ProjectId, UserId}};
+use super::{HistoryEntry, ProjectFacts, SyncedField, SyncedValue, display_json};
+use crate::{
+    db::Tx,
+    ids::{ProjectId, UserId},
+};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
@@ -85,11 +88,17 @@ pub async fn synced_values(tx: &mut Tx, id: ProjectId) -> Result<Vec<SyncedValue
 }
 
 /// The source's value of `field`: None if the project does not exist, Some(None) if it has no snapshot.
-pub async fn external_value(tx: &mut Tx, id: ProjectId, field: SyncedField) -> Result<Option<Option<Value>>, sqlx::Error> {
-    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM opportunity_projects WHERE id = $1 AND project_status <> 'archived' FOR UPDATE)")
-        .bind(id)
-        .fetch_one(&mut **tx)
-        .await?;
+pub async fn external_value(
+    tx: &mut Tx,
+    id: ProjectId,
+    field: SyncedField,
+) -> Result<Option<Option<Value>>, sqlx::Error> {
+    let exists: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM opportunity_projects WHERE id = $1 AND project_status <> 'archived' FOR UPDATE)",
+    )
+    .bind(id)
+    .fetch_one(&mut **tx)
+    .await?;
     if !exists {
         return Ok(None);
     }
@@ -97,7 +106,12 @@ pub async fn external_value(tx: &mut Tx, id: ProjectId, field: SyncedField) -> R
 }
 
 /// Ends the active override of `field`, returning its value.
-pub async fn deactivate_override(tx: &mut Tx, id: ProjectId, field: SyncedField, by: UserId) -> Result<Option<Value>, sqlx::Error> {
+pub async fn deactivate_override(
+    tx: &mut Tx,
+    id: ProjectId,
+    field: SyncedField,
+    by: UserId,
+) -> Result<Option<Value>, sqlx::Error> {
     sqlx::query_scalar(
         "UPDATE opportunity_project_overrides SET is_active = false, deactivated_at = now(), deactivated_by = $3 \
           WHERE opportunity_project_id = $1 AND field_name = $2 AND is_active RETURNING override_value",
@@ -109,7 +123,15 @@ pub async fn deactivate_override(tx: &mut Tx, id: ProjectId, field: SyncedField,
     .await
 }
 
-pub async fn insert_override(tx: &mut Tx, id: ProjectId, field: SyncedField, external: &Value, value: &Value, reason: &str, by: UserId) -> Result<(), sqlx::Error> {
+pub async fn insert_override(
+    tx: &mut Tx,
+    id: ProjectId,
+    field: SyncedField,
+    external: &Value,
+    value: &Value,
+    reason: &str,
+    by: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO opportunity_project_overrides (tenant_id, opportunity_project_id, field_name, original_external_value, \
             override_value, override_reason, created_by) VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5, $6)",
@@ -125,7 +147,14 @@ pub async fn insert_override(tx: &mut Tx, id: ProjectId, field: SyncedField, ext
     Ok(())
 }
 
-pub async fn record_override_history(tx: &mut Tx, id: ProjectId, field: SyncedField, old: &Value, new: Option<&Value>, by: UserId) -> Result<(), sqlx::Error> {
+pub async fn record_override_history(
+    tx: &mut Tx,
+    id: ProjectId,
+    field: SyncedField,
+    old: &Value,
+    new: Option<&Value>,
+    by: UserId,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO change_history (tenant_id, entity_type, entity_id, field_name, old_value, new_value, changed_by_user_id, \
             change_source, change_category) VALUES (app_current_tenant_id(), 'opportunity_project', $1, $2, $3, $4, $5, 'user_action', 'override')",
@@ -162,14 +191,14 @@ pub async fn history(tx: &mut Tx, id: ProjectId) -> Result<Vec<HistoryEntry>, sq
         readable("old_value"),
         readable("new_value")
     );
-    sqlx::query_as(&sql)
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await
+    sqlx::query_as(&sql).bind(id).fetch_all(&mut **tx).await
 }
 
 /// People with a role on this project only.
-pub async fn project_roles(tx: &mut Tx, id: ProjectId) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, sqlx::Error> {
+pub async fn project_roles(
+    tx: &mut Tx,
+    id: ProjectId,
+) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, sqlx::Error> {
     sqlx::query_as(
         "SELECT concat_ws(' ', u.first_name, u.last_name), r.name, ur.expires_at FROM user_roles ur \
            JOIN users u ON u.tenant_id = ur.tenant_id AND u.id = ur.user_id \

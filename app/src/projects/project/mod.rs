@@ -6,7 +6,7 @@ mod page;
 #[cfg(feature = "ssr")]
 pub mod queries;
 
-pub use health::{pursuit_health, Health, HealthInputs};
+pub use health::{Health, HealthInputs, pursuit_health};
 pub use page::ProjectPage;
 
 use crate::{
@@ -47,8 +47,12 @@ impl SyncedField {
     /// A stored value as people read it: amounts in dollars, dates as dates.
     pub fn display(self, raw: &str) -> String {
         match self {
-            Self::EstimatedValueMax => raw.parse::<Decimal>().map(crate::format::money_full).unwrap_or_else(|_| raw.to_string()),
-            Self::ResponseDueDate => raw.parse::<DateTime<Utc>>().map(crate::format::date_time).unwrap_or_else(|_| raw.to_string()),
+            Self::EstimatedValueMax => {
+                raw.parse::<Decimal>().map(crate::format::money_full).unwrap_or_else(|_| raw.to_string())
+            }
+            Self::ResponseDueDate => {
+                raw.parse::<DateTime<Utc>>().map(crate::format::date_time).unwrap_or_else(|_| raw.to_string())
+            }
             _ => raw.to_string(),
         }
     }
@@ -69,7 +73,9 @@ impl SyncedField {
                     .parse::<Decimal>()
                     .ok()
                     .filter(|v| *v >= Decimal::ZERO)
-                    .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000.")))?
+                    .ok_or_else(|| {
+                        AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000."))
+                    })?
                     .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
                 if amount > crate::input::MAX_AMOUNT {
                     return Err(AppError::Validation(format!(
@@ -85,14 +91,21 @@ impl SyncedField {
                     .ok_or_else(|| AppError::Validation(format!("\"{raw}\" is not a date; use YYYY-MM-DD.")))
             }
             Self::NaicsCodes => {
-                let codes: Vec<&str> = raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|c| !c.is_empty()).collect();
-                if codes.iter().all(|c| (2..=6).contains(&c.len()) && c.chars().all(|d| d.is_ascii_digit())) && codes.len() <= 20 {
+                let codes: Vec<&str> =
+                    raw.split(|c: char| c == ',' || c.is_whitespace()).filter(|c| !c.is_empty()).collect();
+                if codes.iter().all(|c| (2..=6).contains(&c.len()) && c.chars().all(|d| d.is_ascii_digit()))
+                    && codes.len() <= 20
+                {
                     Ok(serde_json::json!(codes.join(", ")))
                 } else {
-                    Err(AppError::Validation(format!("\"{raw}\" is not a list of NAICS codes: use up to 20 codes of 2-6 digits, e.g. 541512, 541519.")))
+                    Err(AppError::Validation(format!(
+                        "\"{raw}\" is not a list of NAICS codes: use up to 20 codes of 2-6 digits, e.g. 541512, 541519."
+                    )))
                 }
             }
-            _ if raw.chars().count() > 500 => Err(AppError::Validation(format!("{} can have at most 500 characters.", self.label()))),
+            _ if raw.chars().count() > 500 => {
+                Err(AppError::Validation(format!("{} can have at most 500 characters.", self.label())))
+            }
             _ => Ok(serde_json::json!(raw)),
         }
     }
@@ -166,17 +179,24 @@ pub struct ProjectDetail {
 
 #[server(prefix = "/api", endpoint = "projects/detail")]
 pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError> {
-    use crate::{admin::parse_id, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Project(id)).await?;
-        let db = |e| caller.db_error(e);
-        let facts = queries::facts(&mut tx, id).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
-        let synced = queries::synced_values(&mut tx, id).await.map_err(db)?;
-        let history = queries::history(&mut tx, id).await.map_err(db)?;
-        let project_roles = queries::project_roles(&mut tx, id).await.map_err(db)?;
+        let facts = queries::facts(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let synced = queries::synced_values(&mut tx, id).await?;
+        let history = queries::history(&mut tx, id).await?;
+        let project_roles = queries::project_roles(&mut tx, id).await?;
         let may = |wanted: Permission| held.allows(wanted);
-        let (can_override, can_edit, can_archive) = (may(Permission::ProjectsOverride), may(Permission::ProjectsUpdate), may(Permission::ProjectsArchive));
+        let (can_override, can_edit, can_archive) =
+            (may(Permission::ProjectsOverride), may(Permission::ProjectsUpdate), may(Permission::ProjectsArchive));
         caller.commit(tx).await?;
         let response_due = synced
             .iter()
@@ -201,24 +221,48 @@ pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError>
 /// Lays a person's value over a synced field, with the reason. Syncs never overwrite it.
 #[server(prefix = "/api", endpoint = "projects/override")]
 pub async fn override_field(project_id: String, field: String, value: String, reason: String) -> Result<(), AppError> {
-    use crate::{admin::{parse_id, required_text}, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::{parse_id, required_text},
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
-        let field: SyncedField = field.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let field: SyncedField = field.parse()?;
         let value = field.parse_value(&value)?;
         let reason = required_text("The reason for the override", &reason, 500)?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsOverride, Resource::Project(id)).await?;
-        let db = |e| caller.db_error(e);
-        let external = queries::external_value(&mut tx, id, field).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let external =
+            queries::external_value(&mut tx, id, field).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         let Some(external) = external else {
-            return Err(AppError::Validation("This project has no synced data yet, so there is nothing to override; edit the project instead.".into()));
+            return Err(AppError::Validation(
+                "This project has no synced data yet, so there is nothing to override; edit the project instead."
+                    .into(),
+            ));
         };
-        let previous = queries::deactivate_override(&mut tx, id, field, caller.user.id).await.map_err(db)?;
-        queries::insert_override(&mut tx, id, field, &external, &value, &reason, caller.user.id).await.map_err(db)?;
-        queries::record_override_history(&mut tx, id, field, previous.as_ref().unwrap_or(&external), Some(&value), caller.user.id).await.map_err(db)?;
-        let event = AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Overrode {}: {reason}", field.label()))
-            .before(serde_json::json!({ field.as_str(): previous.unwrap_or(external) }))
-            .after(serde_json::json!({ field.as_str(): value }));
+        let previous = queries::deactivate_override(&mut tx, id, field, caller.user.id).await?;
+        queries::insert_override(&mut tx, id, field, &external, &value, &reason, caller.user.id).await?;
+        queries::record_override_history(
+            &mut tx,
+            id,
+            field,
+            previous.as_ref().unwrap_or(&external),
+            Some(&value),
+            caller.user.id,
+        )
+        .await?;
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "opportunity_project",
+            Some(id.as_uuid()),
+            format!("Overrode {}: {reason}", field.label()),
+        )
+        .before(serde_json::json!({ field.as_str(): previous.unwrap_or(external) }))
+        .after(serde_json::json!({ field.as_str(): value }));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await?;
         crate::projects::queries::forget_choices(&caller);
@@ -230,19 +274,32 @@ pub async fn override_field(project_id: String, field: String, value: String, re
 /// Removes an override: the source's value applies again (the override stays in the history).
 #[server(prefix = "/api", endpoint = "projects/remove-override")]
 pub async fn remove_override(project_id: String, field: String) -> Result<(), AppError> {
-    use crate::{admin::parse_id, audit::{AuditAction, AuditEvent}, auth::{ssr::{Caller, Resource}, Permission}, error::ssr::serve};
+    use crate::{
+        audit::{AuditAction, AuditEvent},
+        auth::{
+            Permission,
+            ssr::{Caller, Resource},
+        },
+        error::ssr::serve,
+        input::parse_id,
+    };
     serve(async move {
         let id: ProjectId = parse_id("Project", &project_id)?;
-        let field: SyncedField = field.parse().map_err(|e: crate::closed_set::UnknownVariant| AppError::Validation(e.to_string()))?;
+        let field: SyncedField = field.parse()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsOverride, Resource::Project(id)).await?;
-        let db = |e| caller.db_error(e);
-        let external = queries::external_value(&mut tx, id, field).await.map_err(db)?.ok_or_else(|| AppError::NotFound("Project".into()))?;
-        let removed = queries::deactivate_override(&mut tx, id, field, caller.user.id).await.map_err(db)?;
+        let external =
+            queries::external_value(&mut tx, id, field).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+        let removed = queries::deactivate_override(&mut tx, id, field, caller.user.id).await?;
         let Some(removed) = removed else { return Err(AppError::NotFound("Override".into())) };
-        queries::record_override_history(&mut tx, id, field, &removed, external.as_ref(), caller.user.id).await.map_err(db)?;
-        let event = AuditEvent::new(AuditAction::Update, "opportunity_project", Some(id.as_uuid()), format!("Removed the override of {}", field.label()))
-            .before(serde_json::json!({ field.as_str(): removed }))
-            .after(serde_json::json!({ field.as_str(): external }));
+        queries::record_override_history(&mut tx, id, field, &removed, external.as_ref(), caller.user.id).await?;
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "opportunity_project",
+            Some(id.as_uuid()),
+            format!("Removed the override of {}", field.label()),
+        )
+        .before(serde_json::json!({ field.as_str(): removed }))
+        .after(serde_json::json!({ field.as_str(): external }));
         caller.audit(&mut tx, event).await?;
         caller.commit(tx).await?;
         crate::projects::queries::forget_choices(&caller);
@@ -266,21 +323,57 @@ mod tests {
 
     #[test]
     fn override_values_are_typed_and_explained() {
-        assert_eq!(SyncedField::EstimatedValueMax.parse_value("$12,500,000").expect("amount"), serde_json::json!("12500000"));
-        assert!(SyncedField::EstimatedValueMax.parse_value("lots").expect_err("must be refused").to_string().contains("dollars"));
-        assert!(SyncedField::ResponseDueDate.parse_value("2027-03-15").expect("date").as_str().expect("text").starts_with("2027-03-15T21:00:00"));
-        assert!(SyncedField::ResponseDueDate.parse_value("15/03/2027").expect_err("must be refused").to_string().contains("YYYY-MM-DD"));
-        assert!(SyncedField::Title.parse_value("  ").expect_err("must be refused").to_string().contains("Enter the value"));
+        assert_eq!(
+            SyncedField::EstimatedValueMax.parse_value("$12,500,000").expect("amount"),
+            serde_json::json!("12500000")
+        );
+        assert!(
+            SyncedField::EstimatedValueMax
+                .parse_value("lots")
+                .expect_err("must be refused")
+                .to_string()
+                .contains("dollars")
+        );
+        assert!(
+            SyncedField::ResponseDueDate
+                .parse_value("2027-03-15")
+                .expect("date")
+                .as_str()
+                .expect("text")
+                .starts_with("2027-03-15T21:00:00")
+        );
+        assert!(
+            SyncedField::ResponseDueDate
+                .parse_value("15/03/2027")
+                .expect_err("must be refused")
+                .to_string()
+                .contains("YYYY-MM-DD")
+        );
+        assert!(
+            SyncedField::Title.parse_value("  ").expect_err("must be refused").to_string().contains("Enter the value")
+        );
         assert_eq!(display_json(&serde_json::json!("8(a)")), "8(a)");
-        assert_eq!(SyncedField::NaicsCodes.parse_value("541512,541519 ").expect("codes"), serde_json::json!("541512, 541519"));
-        assert!(SyncedField::NaicsCodes.parse_value("54-15").expect_err("must be refused").to_string().contains("NAICS"));
+        assert_eq!(
+            SyncedField::NaicsCodes.parse_value("541512,541519 ").expect("codes"),
+            serde_json::json!("541512, 541519")
+        );
+        assert!(
+            SyncedField::NaicsCodes.parse_value("54-15").expect_err("must be refused").to_string().contains("NAICS")
+        );
     }
 
     #[test]
     fn override_values_stay_within_what_every_reader_can_hold() {
         let amount = SyncedField::EstimatedValueMax;
-        assert_eq!(amount.parse_value("9999999999999.99").expect("the largest amount"), serde_json::json!("9999999999999.99"));
-        assert_eq!(amount.parse_value("1250.005").expect("rounded to cents"), serde_json::json!("1250.01"), "half away from zero, as PostgreSQL rounds");
+        assert_eq!(
+            amount.parse_value("9999999999999.99").expect("the largest amount"),
+            serde_json::json!("9999999999999.99")
+        );
+        assert_eq!(
+            amount.parse_value("1250.005").expect("rounded to cents"),
+            serde_json::json!("1250.01"),
+            "half away from zero, as PostgreSQL rounds"
+        );
         for too_big in ["10000000000000", "1e20", "99999999999999999999999999"] {
             let err = amount.parse_value(too_big).expect_err(too_big).to_string();
             assert!(err.contains("9,999,999,999,999.99") || err.contains("not an amount"), "{too_big}: {err}");

@@ -51,7 +51,10 @@ pub fn pursuit_health(h: &HealthInputs, now: DateTime<Utc>) -> Option<Health> {
         }
     }
     if h.overdue_activities > 0 {
-        minus((h.overdue_activities * 10).min(30), format!("{} overdue", crate::format::count(h.overdue_activities, "activity", "activities")));
+        minus(
+            (h.overdue_activities * 10).min(30),
+            format!("{} overdue", crate::format::count(h.overdue_activities, "activity", "activities")),
+        );
     }
     let in_stage = (now - h.stage_entered_at).num_days();
     if in_stage > 120 {
@@ -60,7 +63,13 @@ pub fn pursuit_health(h: &HealthInputs, now: DateTime<Utc>) -> Option<Health> {
         minus(15, format!("{in_stage} days in {}", h.stage.label()));
     }
     if h.unacknowledged_changes > 0 {
-        minus((h.unacknowledged_changes * 5).min(20), format!("{} from the source not yet acknowledged", crate::format::count(h.unacknowledged_changes, "change", "changes")));
+        minus(
+            (h.unacknowledged_changes * 5).min(20),
+            format!(
+                "{} from the source not yet acknowledged",
+                crate::format::count(h.unacknowledged_changes, "change", "changes")
+            ),
+        );
     }
     Some(Health { score: score.clamp(0, 100), reasons })
 }
@@ -71,7 +80,13 @@ mod tests {
     use chrono::Duration;
 
     fn inputs(now: DateTime<Utc>) -> HealthInputs {
-        HealthInputs { stage: PipelineStage::Phase2, response_due: Some(now + Duration::days(60)), stage_entered_at: now - Duration::days(10), overdue_activities: 0, unacknowledged_changes: 0 }
+        HealthInputs {
+            stage: PipelineStage::Phase2,
+            response_due: Some(now + Duration::days(60)),
+            stage_entered_at: now - Duration::days(10),
+            overdue_activities: 0,
+            unacknowledged_changes: 0,
+        }
     }
 
     #[test]
@@ -106,7 +121,13 @@ mod tests {
             Some(0)
         );
         // Submitted pursuits are not penalised for their (past) response date; decided ones have no score.
-        assert_eq!(score(&|i| { i.stage = PipelineStage::Phase5; i.response_due = Some(now - Duration::days(20)); }), Some(100));
+        assert_eq!(
+            score(&|i| {
+                i.stage = PipelineStage::Phase5;
+                i.response_due = Some(now - Duration::days(20));
+            }),
+            Some(100)
+        );
         assert_eq!(score(&|i| i.stage = PipelineStage::Lost), None);
     }
 }

@@ -96,9 +96,16 @@ impl FileKind {
         if matches {
             Ok(())
         } else if self.is_text() {
-            Err(format!("The file is named as {} but is not UTF-8 text. Save it as UTF-8 text, or upload it under its real type.", self.label()))
+            Err(format!(
+                "The file is named as {} but is not UTF-8 text. Save it as UTF-8 text, or upload it under its real type.",
+                self.label()
+            ))
         } else {
-            Err(format!("The file is named as {} but its contents are not {}. Upload the real file, or give it its real extension.", self.label(), self.label()))
+            Err(format!(
+                "The file is named as {} but its contents are not {}. Upload the real file, or give it its real extension.",
+                self.label(),
+                self.label()
+            ))
         }
     }
 }

@@ -1,16 +1,6 @@
-//! Where document files live: one interface, two backends — local disk (the embedded default) and any
-//! S3-protocol service. Bodies are streamed through, never held whole in memory; both backends compute the
-//! file's size, SHA-256 and MD5 on the way and refuse a body past the size limit without leaving anything
-//! behind. Keys are checked once, by `StorageKey`, so neither backend ever sees a path it could escape with.
+//! The object store interface and what both backends share: streamed bodies, digests, size limits.
 
-mod key;
-mod local;
-mod s3;
-
-pub use key::StorageKey;
-pub use local::LocalDisk;
-pub use s3::{S3Settings, S3Store};
-
+use super::StorageKey;
 use crate::error::AppError;
 use bytes::Bytes;
 use futures::Stream;
@@ -69,14 +59,18 @@ impl StorageError {
         match self {
             StorageError::TooLarge { limit } => AppError::TooLarge(format!(
                 "The file is larger than the limit of {}. Split it, or ask your administrator about the limit.",
-                crate::documents::describe_size(limit as i64)
+                crate::format::file_size(limit as i64)
             )),
             StorageError::Body(e) => {
                 tracing::info!(request_id, error = %e, "upload body ended early");
-                AppError::Validation("The upload was interrupted before the whole file arrived, so nothing was saved. Try again.".into())
+                AppError::Validation(
+                    "The upload was interrupted before the whole file arrived, so nothing was saved. Try again.".into(),
+                )
             }
             StorageError::NotFound => AppError::NotFound("The document's file".into()),
-            StorageError::AlreadyExists => AppError::Conflict("A file is already stored under this name; try the upload again.".into()),
+            StorageError::AlreadyExists => {
+                AppError::Conflict("A file is already stored under this name; try the upload again.".into())
+            }
             StorageError::Unavailable(source) => {
                 tracing::error!(request_id, error = %source, "document storage failed");
                 AppError::StorageUnavailable
@@ -111,7 +105,13 @@ pub trait ObjectStore: Send + Sync {
     /// Streams `body` to a new object at `key`. More than `limit` bytes, a body error or a backend failure
     /// leaves no object behind. An existing object is never replaced. `length` is the body's length when it
     /// is known beforehand (an upload's Content-Length): a body that ends short of it is refused.
-    async fn put(&self, key: &StorageKey, body: ByteStream, limit: u64, length: Option<u64>) -> Result<StoredObject, StorageError>;
+    async fn put(
+        &self,
+        key: &StorageKey,
+        body: ByteStream,
+        limit: u64,
+        length: Option<u64>,
+    ) -> Result<StoredObject, StorageError>;
 
     /// The object's size and a stream of its bytes.
     async fn get(&self, key: &StorageKey) -> Result<(u64, ByteStream), StorageError>;
@@ -166,7 +166,11 @@ impl Digests {
     }
 
     pub(crate) fn finish(self) -> StoredObject {
-        StoredObject { size: self.size, sha256: hex::encode(self.sha256.finalize()), md5: hex::encode(self.md5.finalize()) }
+        StoredObject {
+            size: self.size,
+            sha256: hex::encode(self.sha256.finalize()),
+            md5: hex::encode(self.md5.finalize()),
+        }
     }
 }
 

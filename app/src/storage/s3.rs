@@ -2,15 +2,18 @@
 //! region, bucket, keys, path-style addressing. Bodies of unknown length go up as a multipart upload, one
 //! part buffered at a time, so memory stays flat whatever the file's size; a failed upload is aborted.
 
-use super::{ByteStream, Digests, ObjectStore, Provider, StorageError, StorageKey, StoredObject};
+use super::{
+    ByteStream, StorageError, StorageKey,
+    objects::{Digests, ObjectStore, Provider, StoredObject},
+};
 use aws_sdk_s3::{
+    Client,
     config::{
-        timeout::TimeoutConfig, BehaviorVersion, Credentials, Region, RequestChecksumCalculation,
-        ResponseChecksumValidation,
+        BehaviorVersion, Credentials, Region, RequestChecksumCalculation, ResponseChecksumValidation,
+        timeout::TimeoutConfig,
     },
     primitives::ByteStream as S3Body,
     types::{CompletedMultipartUpload, CompletedPart},
-    Client,
 };
 use bytes::{Bytes, BytesMut};
 use futures::StreamExt;
@@ -55,9 +58,11 @@ pub struct S3Store {
 
 impl S3Store {
     pub fn new(settings: &S3Settings) -> S3Store {
-        use aws_smithy_http_client::{tls, Builder};
-        let http = Builder::new().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)).build_https();
-        let credentials = Credentials::new(&settings.access_key_id, &settings.secret_access_key, None, None, "gwm-crm settings");
+        use aws_smithy_http_client::{Builder, tls};
+        let http =
+            Builder::new().tls_provider(tls::Provider::Rustls(tls::rustls_provider::CryptoMode::Ring)).build_https();
+        let credentials =
+            Credentials::new(&settings.access_key_id, &settings.secret_access_key, None, None, "gwm-crm settings");
         let config = aws_sdk_s3::Config::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new(settings.region.clone()))
@@ -87,7 +92,13 @@ impl S3Store {
         created.map_err(StorageError::unavailable)?.upload_id.ok_or_else(|| missing("an upload id"))
     }
 
-    async fn upload_part(&self, key: &StorageKey, upload_id: &str, number: i32, part: Bytes) -> Result<CompletedPart, StorageError> {
+    async fn upload_part(
+        &self,
+        key: &StorageKey,
+        upload_id: &str,
+        number: i32,
+        part: Bytes,
+    ) -> Result<CompletedPart, StorageError> {
         let sent = self
             .client
             .upload_part()
@@ -105,7 +116,12 @@ impl S3Store {
     /// A body of known length streams up as one PUT, hashed on the way: no part is buffered, and nothing is
     /// stored unless the whole body arrived (S3 keeps no partial PUT). Some S3-protocol services also limit
     /// multipart uploads more than single ones (s3s-fs names its files after the key and the upload id).
-    async fn put_streamed(&self, key: &StorageKey, body: ByteStream, length: u64) -> Result<StoredObject, StorageError> {
+    async fn put_streamed(
+        &self,
+        key: &StorageKey,
+        body: ByteStream,
+        length: u64,
+    ) -> Result<StoredObject, StorageError> {
         use http_body::Frame;
         use std::sync::{Arc, Mutex};
         let digests = Arc::new(Mutex::new((Digests::new(length), None::<StorageError>)));
@@ -116,28 +132,35 @@ impl S3Store {
             let mut state = at_end.lock().ok()?;
             let stored = state.0.size();
             (stored != length).then(|| {
-                let cut = std::io::Error::new(std::io::ErrorKind::UnexpectedEof, format!("{stored} of the {length} bytes announced arrived"));
+                let cut = std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    format!("{stored} of the {length} bytes announced arrived"),
+                );
                 let message = cut.to_string();
                 state.1 = Some(StorageError::Body(cut));
                 Err(std::io::Error::other(message))
             })
         })
         .filter_map(futures::future::ready);
-        let frames = body.map(move |chunk| {
-            let mut state = seen.lock().map_err(|_| std::io::Error::other("digest state poisoned"))?;
-            let outcome = chunk.map_err(StorageError::Body).and_then(|chunk| state.0.update(&chunk).map(|()| chunk));
-            match outcome {
-                Ok(chunk) => Ok(Frame::data(chunk)),
-                Err(e) => {
-                    let message = e.to_string();
-                    state.1 = Some(e);
-                    Err(std::io::Error::other(message))
+        let frames = body
+            .map(move |chunk| {
+                let mut state = seen.lock().map_err(|_| std::io::Error::other("digest state poisoned"))?;
+                let outcome =
+                    chunk.map_err(StorageError::Body).and_then(|chunk| state.0.update(&chunk).map(|()| chunk));
+                match outcome {
+                    Ok(chunk) => Ok(Frame::data(chunk)),
+                    Err(e) => {
+                        let message = e.to_string();
+                        state.1 = Some(e);
+                        Err(std::io::Error::other(message))
+                    }
                 }
-            }
-        })
-        .chain(short);
+            })
+            .chain(short);
         // The SDK's body must be Sync; the stream is only ever polled by one task.
-        let sdk_body = aws_sdk_s3::primitives::SdkBody::from_body_1_x(http_body_util::StreamBody::new(sync_wrapper::SyncStream::new(frames)));
+        let sdk_body = aws_sdk_s3::primitives::SdkBody::from_body_1_x(http_body_util::StreamBody::new(
+            sync_wrapper::SyncStream::new(frames),
+        ));
         let sent = self
             .client
             .put_object()
@@ -158,12 +181,18 @@ impl S3Store {
                 Err(failure)
             }
             (Err(e), None) => Err(StorageError::unavailable(e)),
-            (Ok(_), None) => super::whole(digests.finish(), Some(length)),
+            (Ok(_), None) => super::objects::whole(digests.finish(), Some(length)),
         }
     }
 
     /// Streams the body up: a single PUT when it fits in one part, else a multipart upload.
-    async fn upload(&self, key: &StorageKey, body: &mut ByteStream, digests: &mut Digests, upload_id: &mut Option<String>) -> Result<(), StorageError> {
+    async fn upload(
+        &self,
+        key: &StorageKey,
+        body: &mut ByteStream,
+        digests: &mut Digests,
+        upload_id: &mut Option<String>,
+    ) -> Result<(), StorageError> {
         let mut buffer = BytesMut::with_capacity(PART_SIZE);
         let mut parts = Vec::new();
         while let Some(chunk) = body.next().await {
@@ -180,7 +209,8 @@ impl S3Store {
             }
         }
         let Some(id) = upload_id.clone() else {
-            let put = self.client.put_object().bucket(&self.bucket).key(key.as_str()).body(S3Body::from(buffer.freeze()));
+            let put =
+                self.client.put_object().bucket(&self.bucket).key(key.as_str()).body(S3Body::from(buffer.freeze()));
             put.send().await.map_err(StorageError::unavailable)?;
             return Ok(());
         };
@@ -214,7 +244,13 @@ impl ObjectStore for S3Store {
         Some(&self.bucket)
     }
 
-    async fn put(&self, key: &StorageKey, mut body: ByteStream, limit: u64, length: Option<u64>) -> Result<StoredObject, StorageError> {
+    async fn put(
+        &self,
+        key: &StorageKey,
+        mut body: ByteStream,
+        limit: u64,
+        length: Option<u64>,
+    ) -> Result<StoredObject, StorageError> {
         if self.exists(key).await? {
             return Err(StorageError::AlreadyExists);
         }
@@ -230,12 +266,13 @@ impl ObjectStore for S3Store {
         if uploaded.is_err()
             && let Some(id) = upload_id
         {
-            let abort = self.client.abort_multipart_upload().bucket(&self.bucket).key(key.as_str()).upload_id(id).send().await;
+            let abort =
+                self.client.abort_multipart_upload().bucket(&self.bucket).key(key.as_str()).upload_id(id).send().await;
             if let Err(e) = abort {
                 tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), %key, "could not abort a failed multipart upload");
             }
         }
-        uploaded.and_then(|()| super::whole(digests.finish(), length))
+        uploaded.and_then(|()| super::objects::whole(digests.finish(), length))
     }
 
     async fn get(&self, key: &StorageKey) -> Result<(u64, ByteStream), StorageError> {
@@ -244,12 +281,19 @@ impl ObjectStore for S3Store {
             Err(e) if e.as_service_error().is_some_and(|s| s.is_no_such_key()) => return Err(StorageError::NotFound),
             Err(e) => return Err(StorageError::unavailable(e)),
         };
-        let size = object.content_length.and_then(|n| u64::try_from(n).ok()).ok_or_else(|| missing("the object's length"))?;
+        let size =
+            object.content_length.and_then(|n| u64::try_from(n).ok()).ok_or_else(|| missing("the object's length"))?;
         Ok((size, Box::pin(ReaderStream::with_capacity(object.body.into_async_read(), 64 * 1024))))
     }
 
     async fn delete(&self, key: &StorageKey) -> Result<(), StorageError> {
-        self.client.delete_object().bucket(&self.bucket).key(key.as_str()).send().await.map_err(StorageError::unavailable)?;
+        self.client
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key.as_str())
+            .send()
+            .await
+            .map_err(StorageError::unavailable)?;
         Ok(())
     }
 

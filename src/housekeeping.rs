@@ -3,12 +3,7 @@
 //! document (the server died, or the database failed, after the write) are deleted, and so are partial
 //! files of writes a crash cut short.
 
-use app::{
-    db::begin_tenant_tx,
-    documents::{queries, storage::StorageKey},
-    ids::TenantId,
-    state::AppState,
-};
+use app::{db::begin_tenant_tx, documents::queries, ids::TenantId, state::AppState, storage::StorageKey};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -44,11 +39,10 @@ pub fn spawn(state: AppState) -> JoinHandle<()> {
 pub async fn run_once(state: &AppState) -> Result<i32, sqlx::Error> {
     let idle_seconds = state.settings.auth.idle_timeout.num_seconds() as f64;
     let mut tx = state.pool.begin().await?;
-    let (ended,): (i32,) =
-        sqlx::query_as("SELECT auth_housekeeping(make_interval(secs => $1), interval '10 minutes')")
-            .bind(idle_seconds)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (ended,): (i32,) = sqlx::query_as("SELECT auth_housekeeping(make_interval(secs => $1), interval '10 minutes')")
+        .bind(idle_seconds)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(ended)
 }
@@ -57,11 +51,12 @@ pub async fn run_once(state: &AppState) -> Result<i32, sqlx::Error> {
 /// their announcements. An object that cannot be deleted now keeps its row and is tried again next time.
 pub async fn sweep_abandoned_uploads(state: &AppState, older_than: Duration) -> Result<usize, sqlx::Error> {
     let mut tx = state.pool.begin().await?;
-    let stale: Vec<(TenantId, Uuid, String, String)> =
-        sqlx::query_as("SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(make_interval(secs => $1), 100)")
-            .bind(older_than.as_secs_f64())
-            .fetch_all(&mut *tx)
-            .await?;
+    let stale: Vec<(TenantId, Uuid, String, String)> = sqlx::query_as(
+        "SELECT tenant_id, id, provider, storage_key FROM stale_storage_objects(make_interval(secs => $1), 100)",
+    )
+    .bind(older_than.as_secs_f64())
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
     let mut removed = 0;
     for (tenant, id, provider, key) in stale {

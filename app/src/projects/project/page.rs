@@ -1,11 +1,11 @@
 //! /projects/:id: the pursuit, its synced data beside the overrides, scores, team and history.
 
-use super::{load_project, HistoryEntry, OverrideField, ProjectDetail, RemoveOverride, SyncedField, SyncedValue};
+use super::{HistoryEntry, OverrideField, ProjectDetail, RemoveOverride, SyncedField, SyncedValue, load_project};
 use crate::{
-    admin::pages::{outcome, ErrorNote, LoadError},
     domain::{PipelineStage, ProjectStatus},
     format,
     projects::{ArchiveProject, RestoreProject},
+    ui::{ErrorNote, LoadError, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -52,7 +52,8 @@ fn ProjectView(
     archive: ServerAction<ArchiveProject>,
     restore: ServerAction<RestoreProject>,
 ) -> impl IntoView {
-    let ProjectDetail { facts: f, synced, health, history, project_roles, can_override, can_edit, can_archive } = detail;
+    let ProjectDetail { facts: f, synced, health, history, project_roles, can_override, can_edit, can_archive } =
+        detail;
     let (save_err, _) = outcome(save.into(), "");
     let (remove_err, _) = outcome(remove.into(), "");
     let (archive_err, _) = outcome(archive.into(), "");
@@ -178,7 +179,13 @@ fn ProjectView(
 }
 
 #[component]
-fn SyncedRow(value: SyncedValue, pid: crate::ids::ProjectId, can_override: bool, save: ServerAction<OverrideField>, remove: ServerAction<RemoveOverride>) -> impl IntoView {
+fn SyncedRow(
+    value: SyncedValue,
+    pid: crate::ids::ProjectId,
+    can_override: bool,
+    save: ServerAction<OverrideField>,
+    remove: ServerAction<RemoveOverride>,
+) -> impl IntoView {
     let editing = RwSignal::new(false);
     let field = value.field;
     let has_override = value.override_value.is_some();
@@ -232,13 +239,19 @@ fn describe(h: &HistoryEntry) -> String {
         "assigned_team_members" => "team".to_string(),
         "win_probability_score" => "win probability".to_string(),
         "strategic_value_score" => "strategic value".to_string(),
-        other => other.parse::<SyncedField>().map(|f| f.label().to_lowercase()).unwrap_or_else(|_| other.replace('_', " ")),
+        other => {
+            other.parse::<SyncedField>().map(|f| f.label().to_lowercase()).unwrap_or_else(|_| other.replace('_', " "))
+        }
     };
     match (h.field_name.as_str(), &h.old_value, &h.new_value) {
         ("project", None, _) => "created this pursuit".into(),
         ("pipeline_stage", _, _) => format!("moved it from {} to {}", stage(&h.old_value), stage(&h.new_value)),
         (_, None, Some(new)) => format!("set {label} to {new}"),
         (_, Some(_), None) => format!("cleared {label}"),
-        (_, old, new) => format!("changed {label} from {} to {}", old.clone().unwrap_or_else(|| "—".into()), new.clone().unwrap_or_else(|| "—".into())),
+        (_, old, new) => format!(
+            "changed {label} from {} to {}",
+            old.clone().unwrap_or_else(|| "—".into()),
+            new.clone().unwrap_or_else(|| "—".into())
+        ),
     }
 }

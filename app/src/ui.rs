@@ -1,0 +1,39 @@
+//! The UI kit every page uses: error and confirmation notes, the load-error callout, an action's outcome.
+//! Foundation code: it never imports a domain.
+
+use crate::error::AppError;
+use leptos::prelude::*;
+
+/// An error box, or nothing.
+#[component]
+pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
+    move || error.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })
+}
+
+/// The outcome of the last action: its error, or a confirmation.
+pub fn outcome<T: Clone + Send + Sync + 'static>(
+    action: Action<impl Send + Sync + 'static, Result<T, AppError>>,
+    done: &'static str,
+) -> (Signal<Option<String>>, Signal<Option<&'static str>>) {
+    let value = action.value();
+    (
+        Signal::derive(move || value.get().and_then(|r| r.err()).map(|e| e.to_string())),
+        Signal::derive(move || value.get().and_then(|r| r.ok()).map(|_| done)),
+    )
+}
+
+#[component]
+pub fn Notice(done: Signal<Option<&'static str>>) -> impl IntoView {
+    move || done.get().map(|m| view! { <p class="form-ok" role="status">{m}</p> })
+}
+
+/// Shown when a page's data could not be loaded (not allowed, not found ...).
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    view! {
+        <div class="callout callout--error" role="alert">
+            <h2 class="callout__title">"This page can't be shown"</h2>
+            <p>{error.to_string()}</p>
+        </div>
+    }
+}
