@@ -5,6 +5,9 @@
 //!
 //! Run: `bash scripts/bench.sh sign-in` (about 6 minutes from a cold build, 30 s warm).
 
+// Test code: a failed expectation is a failed test (the workspace denies these everywhere else).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use gwm_crm::{config::Config, startup::Application};
 use std::{
     collections::HashMap,

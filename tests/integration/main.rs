@@ -2,6 +2,9 @@
 //! than the tests take): the real server on port 0 with a fresh database per test, against the PostgreSQL,
 //! s3s-fs and pgbouncer that scripts/test.sh starts.
 
+// Test code: a failed expectation is a failed test (the workspace denies these everywhere else).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 mod common;
 
 mod admin;

@@ -80,6 +80,16 @@ pub enum SsoError {
     App(#[from] AppError),
 }
 
+/// A tenant-wide role the person holds, as SSO reconciliation reads it.
+#[derive(sqlx::FromRow)]
+struct HeldRole {
+    assignment: uuid::Uuid,
+    role: RoleId,
+    name: String,
+    permissions: sqlx::types::Json<Vec<String>>,
+    by_sso: bool,
+}
+
 impl From<sqlx::Error> for SsoError {
     #[track_caller]
     fn from(err: sqlx::Error) -> SsoError {
@@ -367,15 +377,16 @@ pub async fn reconcile_roles(
         .fetch_all(&mut **tx)
         .await?;
     let wanted: Vec<&(RoleId, String)> = wanted.iter().filter(|(r, _)| !suppressed.contains(r)).collect();
-    let held: Vec<(uuid::Uuid, RoleId, String, sqlx::types::Json<Vec<String>>, bool)> = sqlx::query_as(
-        "SELECT ur.id, ur.role_id, r.name, r.permissions, ur.granted_by_sso FROM user_roles ur \
+    let held: Vec<HeldRole> = sqlx::query_as(
+        "SELECT ur.id AS assignment, ur.role_id AS role, r.name, r.permissions, ur.granted_by_sso AS by_sso \
+           FROM user_roles ur \
            JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
           WHERE ur.user_id = $1 AND ur.opportunity_project_id IS NULL",
     )
     .bind(user)
     .fetch_all(&mut **tx)
     .await?;
-    for (assignment, role, name, permissions, by_sso) in &held {
+    for HeldRole { assignment, role, name, permissions, by_sso } in &held {
         if !by_sso || wanted.iter().any(|(w, _)| w == role) {
             continue;
         }
@@ -413,7 +424,7 @@ pub async fn reconcile_roles(
         record(tx, actor, event).await?;
     }
     for (role, name) in wanted {
-        if held.iter().any(|(_, r, ..)| r == role) {
+        if held.iter().any(|h| h.role == *role) {
             continue;
         }
         let added: Option<uuid::Uuid> = sqlx::query_scalar(
