@@ -3,7 +3,7 @@
 //! document (the server died, or the database failed, after the write) are deleted, and so are partial
 //! files of writes a crash cut short.
 
-use app::{db::begin_tenant_tx, documents::queries, ids::TenantId, state::AppState, storage::StorageKey};
+use app::{auth::ssr::door, documents::queries, ids::TenantId, state::AppState, storage::StorageKey};
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use uuid::Uuid;
@@ -70,7 +70,7 @@ pub async fn sweep_abandoned_uploads(state: &AppState, older_than: Duration) -> 
             tracing::warn!(error = ?e, %key, "could not delete the file of an abandoned upload");
             continue;
         }
-        let mut tx = begin_tenant_tx(&state.pool, tenant, None).await?;
+        let mut tx = door::for_job(&state.pool, tenant).await?;
         queries::forget_object(&mut tx, id).await?;
         tx.commit().await?;
         removed += 1;

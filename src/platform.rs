@@ -2,8 +2,9 @@
 //! first administrator. Runs as the owner, through the same tenant-scoped transaction as requests.
 
 use app::{
+    auth::ssr::door::scope_for_job,
     auth::ssr::password,
-    db::{Tx, set_tenant},
+    db::Tx,
     ids::{RoleId, TenantId, UserId},
     roles::SystemRole,
     tenancy::subdomain_of,
@@ -87,7 +88,7 @@ pub async fn create_tenant(owner: &PgPool, new: &NewTenant) -> Result<(TenantId,
     let hash = password::hash(new.admin_password.clone()).await.map_err(|e| PlatformError::Invalid(e.to_string()))?;
     let tenant = TenantId::new_random();
     let mut tx = owner.begin().await?;
-    set_tenant(&mut tx, tenant, None).await?;
+    scope_for_job(&mut tx, tenant).await?;
     let inserted = sqlx::query(
         "INSERT INTO tenants (id, name, subdomain, plan_type, max_users, subscription_status) \
          VALUES ($1, $2, $3, $4, $5, 'active') ON CONFLICT (subdomain) DO NOTHING",

@@ -89,20 +89,6 @@ pub mod ssr {
             Ok(found)
         }
     }
-
-    /// The active tenant with this id (its own row is the only one the app role can see once scoped).
-    pub async fn active_tenant_by_id(pool: &PgPool, id: TenantId) -> Result<Option<TenantRef>, sqlx::Error> {
-        let mut tx = crate::db::begin_tenant_tx(pool, id, None).await?;
-        let row: Option<(TenantId, String, String)> = sqlx::query_as(
-            "SELECT id, name, subdomain FROM tenants \
-              WHERE id = $1 AND is_active AND subscription_status IN ('trial', 'active')",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(row.map(|(id, name, subdomain)| TenantRef { id, name, subdomain }))
-    }
 }
 
 #[cfg(test)]

@@ -5,7 +5,8 @@ mod catalog;
 
 use crate::config::Config;
 use app::{
-    db::{Tx, set_tenant},
+    auth::ssr::door::scope_for_job,
+    db::Tx,
     domain::{PipelineStage, Priority, ProjectStatus},
     ids::{ContactId, OrganizationId, ProjectId, TenantId, UserId},
     roles::SystemRole,
@@ -79,7 +80,7 @@ async fn seed(owner: &PgPool, password: &str, already_done: &str) -> Result<Opti
     .bind(DEMO_SUBDOMAIN)
     .execute(&mut *tx)
     .await?;
-    set_tenant(&mut tx, tenant, None).await?;
+    scope_for_job(&mut tx, tenant).await?;
 
     let mut rng = Rng(0x6077_c0de_2026);
     let users = insert_users_and_roles(&mut tx, tenant, &hashes).await?;

@@ -8,7 +8,7 @@ use super::{
     preview,
 };
 use app::{
-    db::begin_tenant_tx,
+    auth::ssr::door,
     ids::TenantId,
     state::AppState,
     storage::{ByteStream, StorageKey, kinds::FileKind},
@@ -179,7 +179,7 @@ fn first_bytes(stream: ByteStream, limit: u64) -> ByteStream {
 }
 
 async fn record(state: &AppState, job: &Job, finding: Finding) -> Result<(), sqlx::Error> {
-    let mut tx = begin_tenant_tx(&state.pool, job.tenant_id, None).await?;
+    let mut tx = door::for_job(&state.pool, job.tenant_id).await?;
     match finding {
         Finding::Text(extracted) => {
             let mut text = extracted.text;
@@ -199,7 +199,7 @@ async fn record(state: &AppState, job: &Job, finding: Finding) -> Result<(), sql
                     // PostgreSQL caps a tsvector at 1 MB: text of many distinct words can pass it. Keep less.
                     Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("54000") && text.len() > 1024 => {
                         tx.rollback().await?;
-                        tx = begin_tenant_tx(&state.pool, job.tenant_id, None).await?;
+                        tx = door::for_job(&state.pool, job.tenant_id).await?;
                         let cut = (0..=text.len() / 4).rev().find(|i| text.is_char_boundary(*i)).unwrap_or(0);
                         text.truncate(cut);
                     }

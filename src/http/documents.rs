@@ -83,23 +83,27 @@ async fn serve_file(state: AppState, visitor: Visitor, id: &str, inline: bool) -
     let caller = Caller::of_visitor(state, visitor)?;
     let id: uuid::Uuid = app::input::parse_id("Document", id)?;
     let access = if inline { "view" } else { "download" };
-    let mut tx = caller.begin().await?;
-    let file = queries::stored_file(&mut tx, id).await?.filter(|f| !f.is_deleted);
+    let mut lookup = caller.look_up().await?;
+    let file = queries::stored_file(lookup.reads(), id).await?.filter(|f| !f.is_deleted);
     let Some(file) = file else {
         // Not one the caller may see: an unknown id, another tenant's, deleted, or above their access level.
+        let mut tx = lookup.for_refusal_record();
         let logged = if queries::in_tenant(&mut tx, id).await? { Logged::Document(id) } else { Logged::Requested(id) };
         queries::log_access(&mut tx, &caller, logged, access, Some("not found or not visible to this user")).await?;
         caller.commit(tx).await?;
         return Err(AppError::NotFound("Document".into()));
     };
     let resource = file.project_id.map_or(Resource::Tenant, Resource::Project);
-    if let Err(refused) = caller.authorize(&mut tx, Permission::DocumentsRead, resource).await {
-        drop(tx);
-        let mut tx = caller.begin().await?;
-        queries::log_access(&mut tx, &caller, Logged::Document(id), access, Some("documents.read not granted")).await?;
-        caller.commit(tx).await?;
-        return Err(refused);
-    }
+    let mut tx = match lookup.authorize(Permission::DocumentsRead, resource).await {
+        Ok((tx, _)) => tx,
+        Err(refused) => {
+            let mut tx = caller.look_up().await?.for_refusal_record();
+            queries::log_access(&mut tx, &caller, Logged::Document(id), access, Some("documents.read not granted"))
+                .await?;
+            caller.commit(tx).await?;
+            return Err(refused);
+        }
+    };
     let key = StorageKey::parse(&file.storage_key).map_err(|e| AppError::internal(&e, &caller.request.request_id))?;
     let (size, bytes) =
         caller.state.storage.get(&key).await.map_err(|e| e.user_error_reading(&caller.request.request_id))?;

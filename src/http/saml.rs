@@ -82,8 +82,7 @@ pub struct LoginQuery {
 /// The admin's test sign-in needs `admin.sso`, checked (and a refusal recorded) by the one authorize.
 async fn may_test(state: &AppState, visitor: &Visitor) -> Result<(), AppError> {
     let caller = Caller::of_visitor(state.clone(), visitor.clone())?;
-    let mut tx = caller.begin().await?;
-    caller.authorize(&mut tx, Permission::AdminSso, Resource::Tenant).await?;
+    let (tx, _) = caller.enter(Permission::AdminSso, Resource::Tenant).await?;
     caller.commit(tx).await
 }
 

@@ -381,7 +381,6 @@ async fn people_change_their_password_and_end_their_own_sessions_only() {
 async fn project_roles_apply_to_their_project_only_and_expire() {
     use app::{
         auth::ssr::queries::grants,
-        db::begin_tenant_tx,
         ids::{ProjectId, TenantId, UserId},
     };
     let app = TestApp::with_demo().await;
@@ -414,7 +413,7 @@ async fn project_roles_apply_to_their_project_only_and_expire() {
     let can_move = |project: Option<uuid::Uuid>| {
         let pool = pool.clone();
         async move {
-            let mut tx = begin_tenant_tx(&pool, TenantId::from_uuid(tenant), None).await.expect("tx");
+            let mut tx = crate::common::tenant_tx(&pool, TenantId::from_uuid(tenant), None).await;
             let found =
                 grants(&mut tx, UserId::from_uuid(taylor), project.map(ProjectId::from_uuid)).await.expect("grants");
             found.iter().any(|g| g.permissions.0.iter().any(|p| p == "projects.move"))
@@ -667,7 +666,6 @@ async fn concurrent_removals_of_the_last_two_admins_take_turns() {
     use app::{
         admin::queries::unheld_permissions,
         auth::Permission,
-        db::begin_tenant_tx,
         ids::{TenantId, UserId},
     };
     let app = TestApp::with_demo().await;
@@ -683,7 +681,7 @@ async fn concurrent_removals_of_the_last_two_admins_take_turns() {
     let remove = |user: uuid::Uuid| {
         let pool = pool.clone();
         async move {
-            let mut tx = begin_tenant_tx(&pool, tenant, Some(UserId::from_uuid(me))).await.expect("tx");
+            let mut tx = crate::common::tenant_tx(&pool, tenant, Some(UserId::from_uuid(me))).await;
             sqlx::query("DELETE FROM user_roles WHERE user_id = $1 AND role_id = $2")
                 .bind(user)
                 .bind(tenant_admin)

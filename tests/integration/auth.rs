@@ -301,12 +301,12 @@ async fn concurrent_wrong_passwords_each_count_and_lock_once() {
     // while it is open.
     let pool = app.state.pool.clone();
     let tenant = app::ids::TenantId::from_uuid(app.id_of("SELECT id FROM tenants WHERE subdomain = 'demo'").await);
-    let mut reading = app::db::begin_tenant_tx(&pool, tenant, None).await.expect("tx");
+    let mut reading = crate::common::tenant_tx(&pool, tenant, None).await;
     app::auth::ssr::queries::credentials_by_email(&mut reading, "marcus.webb@demo.gwm.test")
         .await
         .expect("read")
         .expect("user");
-    let mut other = app::db::begin_tenant_tx(&pool, tenant, None).await.expect("tx");
+    let mut other = crate::common::tenant_tx(&pool, tenant, None).await;
     sqlx::query("SELECT 1 FROM users WHERE email = 'marcus.webb@demo.gwm.test' FOR UPDATE NOWAIT")
         .execute(&mut *other)
         .await

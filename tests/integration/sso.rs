@@ -241,7 +241,6 @@ fn base64_of(stored: &str) -> String {
 async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
     use app::{
         audit::Actor,
-        db::begin_tenant_tx,
         ids::{RoleId, TenantId, UserId},
         sso::ssr::acs::reconcile_roles,
     };
@@ -270,13 +269,13 @@ async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
         let (pool, actor, roles) = (app.state.pool.clone(), actor.clone(), roles.clone());
         async move {
             let wanted: Vec<(RoleId, String)> = groups_give.iter().map(|n| (roles[n], n.to_string())).collect();
-            let mut tx = begin_tenant_tx(&pool, tenant, None).await.expect("tx");
+            let mut tx = crate::common::tenant_tx(&pool, tenant, None).await;
             reconcile_roles(&mut tx, person, &wanted, &actor).await.expect("reconcile");
             tx.commit().await.expect("commit");
         }
     };
     let held = || async {
-        let mut tx = begin_tenant_tx(&app.state.pool, tenant, None).await.expect("tx");
+        let mut tx = crate::common::tenant_tx(&app.state.pool, tenant, None).await;
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT r.name FROM user_roles ur JOIN roles r ON r.id = ur.role_id WHERE ur.user_id = $1 ORDER BY r.name",
         )

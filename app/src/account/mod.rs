@@ -39,7 +39,7 @@ async fn recheck_password(
     let settings = &caller.state.settings.auth;
     throttle::check_sign_in_rate(&caller.state.pool, &caller.request, settings.sign_in_attempts_per_minute).await?;
     let key = lockout::AttemptKey { email: caller.user.email.clone(), ip: caller.request.ip };
-    let mut tx = caller.begin().await?;
+    let mut tx = caller.own_account().await?;
     let user = queries::credentials_of(&mut tx, caller.user.id).await?.ok_or(AppError::Unauthenticated)?;
     if user.is_saml_user {
         return Err(AppError::Validation(
@@ -70,7 +70,7 @@ async fn recheck_password(
     };
     caller.commit(tx).await?;
     let matched = password::verify(user.password_hash.clone(), current_password).await;
-    let mut tx = caller.begin().await?;
+    let mut tx = caller.own_account().await?;
     if matched {
         lockout::succeeded(&mut tx, &key, reservation).await?;
         caller.commit(tx).await?;
@@ -99,7 +99,7 @@ pub async fn account_overview() -> Result<AccountInfo, AppError> {
     use crate::{admin::queries, auth::ssr::Caller, error::ssr::serve};
     serve(async move {
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         let row: (bool, bool, Option<chrono::DateTime<chrono::Utc>>, i64) = sqlx::query_as(
             "SELECT is_saml_user, mfa_enabled, password_changed_at, \
                     (SELECT count(*) FROM user_recovery_codes c WHERE c.user_id = u.id AND c.used_at IS NULL) \
@@ -142,7 +142,7 @@ pub async fn end_my_session(session_id: String) -> Result<(), AppError> {
     serve(async move {
         let id: uuid::Uuid = parse_id("Session", &session_id)?;
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         let ended = queries::end_sessions(&mut tx, caller.user.id, Some(id), "user_revoke").await?;
         if ended.is_empty() {
             return Err(AppError::NotFound("Session".into()));
@@ -170,7 +170,7 @@ pub async fn change_password(current_password: String, new_password: String) -> 
         let user = recheck_password(&caller, current_password, "change password").await?;
         password::check_policy(&new_password, &user.email, caller.state.settings.auth.password_min_length)?;
         let hash = password::hash(new_password).await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         admin_q::set_password(&mut tx, user.id, &hash).await?;
         let others: Vec<uuid::Uuid> =
             sqlx::query_scalar("SELECT id FROM user_sessions WHERE user_id = $1 AND is_active AND id <> $2")
@@ -202,7 +202,7 @@ pub async fn start_mfa_enrollment(current_password: String) -> Result<MfaEnrollm
     serve(async move {
         let caller = Caller::current().await?;
         recheck_password(&caller, current_password, "set up an authenticator").await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         let issuer = format!("GWM CRM ({})", caller.tenant.name);
         let enrollment = enrollment::start(
             &mut tx,
@@ -227,7 +227,7 @@ pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppEr
     };
     serve(async move {
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         let user = queries::credentials_by_id(&mut tx, caller.user.id).await?.ok_or(AppError::Unauthenticated)?;
         let codes = enrollment::confirm(&mut tx, caller.state.settings.auth.secret_key.expose(), &user, &code).await?;
         // A new authenticator ends every other session of the account.
@@ -270,7 +270,7 @@ pub async fn disable_mfa(current_password: String) -> Result<(), AppError> {
         }
         let caller = Caller::current().await?;
         let user = recheck_password(&caller, current_password, "turn off two-step verification").await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         sqlx::query("UPDATE users SET mfa_enabled = false, mfa_secret_encrypted = NULL, mfa_pending_secret_encrypted = NULL WHERE id = $1")
             .bind(user.id)
             .execute(&mut *tx)

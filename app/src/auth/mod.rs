@@ -136,7 +136,7 @@ pub async fn sign_out() -> Result<(), AppError> {
     serve(async move {
         let session = ssr::current_session().await?;
         if let Ok(caller) = ssr::Caller::current().await {
-            let mut tx = caller.begin().await?;
+            let mut tx = caller.own_account().await?;
             ssr::queries::end_sessions(&mut tx, caller.user.id, Some(caller.user_session_id), "logout").await?;
             caller
                 .audit(
@@ -175,7 +175,7 @@ pub async fn who_am_i() -> Result<Me, AppError> {
     use crate::error::ssr::serve;
     serve(async move {
         let caller = ssr::Caller::current().await?;
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.own_account().await?;
         let mut permissions: Vec<Permission> =
             caller.permissions(&mut tx, ssr::Resource::Tenant).await?.into_iter().flat_map(|(_, p)| p).collect();
         tx.commit().await?;

@@ -181,10 +181,9 @@ async fn open_document(
     use crate::auth::ssr::{Caller, Resource};
     let id: Uuid = crate::input::parse_id("Document", document_id)?;
     let caller = Caller::current().await?;
-    let mut tx = caller.begin().await?;
-    let doc = queries::visible(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Document".into()))?;
-    let held =
-        caller.authorize(&mut tx, permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
+    let mut lookup = caller.look_up().await?;
+    let doc = queries::visible(lookup.reads(), id).await?.ok_or_else(|| AppError::NotFound("Document".into()))?;
+    let (tx, held) = lookup.authorize(permission, doc.project_id.map_or(Resource::Tenant, Resource::Project)).await?;
     Ok((caller, tx, doc, held))
 }
 

@@ -123,8 +123,7 @@ pub async fn upload(
     }
     let resource = request.project.map_or(Resource::Tenant, Resource::Project);
 
-    let mut tx = caller.begin().await?;
-    caller.authorize(&mut tx, Permission::DocumentsUpload, resource).await?;
+    let (mut tx, checked) = caller.enter(Permission::DocumentsUpload, resource).await?;
     if let Some(project) = request.project {
         match queries::project_name(&mut tx, project).await? {
             None => return Err(AppError::NotFound("Project".into())),
@@ -157,7 +156,7 @@ pub async fn upload(
     let store = &caller.state.storage;
     let (provider, bucket) = (store.provider().as_str(), store.bucket());
 
-    let mut tx = caller.begin().await?;
+    let mut tx = caller.again(&checked).await?;
     let object = queries::announce_object(&mut tx, provider, bucket, key.as_str()).await?;
     caller.commit(tx).await?;
 
@@ -165,7 +164,7 @@ pub async fn upload(
         Ok(stored) => stored,
         Err(e) => {
             // Nothing was written: the announcement goes too (else the cleanup job finds it later).
-            if let Ok(mut tx) = caller.begin().await
+            if let Ok(mut tx) = caller.again(&checked).await
                 && queries::forget_object(&mut tx, object).await.is_ok()
             {
                 let _ = tx.commit().await;
@@ -175,7 +174,7 @@ pub async fn upload(
     };
 
     let recorded = async {
-        let mut tx = caller.begin().await?;
+        let mut tx = caller.again(&checked).await?;
         let (parent, version) = match &previous {
             Some(prev) => {
                 let (current, number) = queries::lock_current(&mut tx, prev.root_id).await?.ok_or_else(|| {
@@ -230,7 +229,7 @@ pub async fn upload(
     if recorded.is_err() {
         match store.delete(&key).await {
             Ok(()) => {
-                if let Ok(mut tx) = caller.begin().await
+                if let Ok(mut tx) = caller.again(&checked).await
                     && queries::forget_object(&mut tx, object).await.is_ok()
                 {
                     let _ = tx.commit().await;

@@ -32,8 +32,7 @@ const HEADER: [&str; 15] = [
 /// The rows of `query` (all pages, in its order) as a CSV document.
 pub async fn projects_csv(caller: &Caller, query: &TableQuery) -> Result<(String, usize), AppError> {
     query.check()?;
-    let mut tx = caller.begin().await?;
-    caller.authorize(&mut tx, Permission::ProjectsRead, Resource::Tenant).await?;
+    let (mut tx, _) = caller.enter(Permission::ProjectsRead, Resource::Tenant).await?;
     let manager = query.filter.manager_for(caller.user.id);
     let rows = queries::export_rows(&mut tx, query, manager, EXPORT_LIMIT + 1).await?;
     if rows.len() as i64 > EXPORT_LIMIT {

@@ -126,8 +126,7 @@ pub async fn save_sso_settings(
             }
             _ => None,
         };
-        let mut tx = caller.begin().await?;
-        caller.authorize(&mut tx, Permission::AdminSso, Resource::Tenant).await?;
+        let (mut tx, _) = caller.enter(Permission::AdminSso, Resource::Tenant).await?;
         ssr::settings::save(&caller, &mut tx, form, fetched).await?;
         caller.commit(tx).await
     })

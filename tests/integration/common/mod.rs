@@ -435,3 +435,17 @@ pub fn s3_vars() -> Vec<(&'static str, String)> {
         ("GWM_S3_SECRET_ACCESS_KEY", var("TEST_S3_SECRET_KEY")),
     ]
 }
+
+/// A transaction on the app role scoped to `tenant` (and `user`), to call the app's query functions
+/// directly: the door's job entry, with the acting user set as a request's would be.
+pub async fn tenant_tx(pool: &PgPool, tenant: app::ids::TenantId, user: Option<app::ids::UserId>) -> app::db::Tx {
+    let mut tx = app::auth::ssr::door::for_job(pool, tenant).await.expect("tenant transaction");
+    if let Some(user) = user {
+        sqlx::query("SELECT set_config('app.current_user_id', $1, true)")
+            .bind(user.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("acting user");
+    }
+    tx
+}

@@ -1,13 +1,14 @@
 //! The signed-in caller of a server function, and the one door for authorization.
 
 use super::{
+    door::begin_tenant_tx,
     queries,
     visitor::{UserRef, Visitor},
 };
 use crate::{
     audit::{Actor, AuditAction, AuditEvent, ssr::record},
     auth::Permission,
-    db::{Tx, begin_tenant_tx},
+    db::Tx,
     error::AppError,
     ids::ProjectId,
     request::RequestContext,
@@ -75,8 +76,7 @@ impl Caller {
     /// permission checked (refusals recorded).
     pub async fn start(permission: Permission, resource: Resource) -> Result<(Caller, Tx), AppError> {
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
-        caller.authorize(&mut tx, permission, resource).await?;
+        let (tx, _) = caller.enter(permission, resource).await?;
         Ok((caller, tx))
     }
 
@@ -84,8 +84,7 @@ impl Caller {
     /// for pages that show or hide actions.
     pub async fn start_holding(permission: Permission, resource: Resource) -> Result<(Caller, Tx, Held), AppError> {
         let caller = Caller::current().await?;
-        let mut tx = caller.begin().await?;
-        let held = caller.authorize(&mut tx, permission, resource).await?;
+        let (tx, held) = caller.enter(permission, resource).await?;
         Ok((caller, tx, held))
     }
 
@@ -93,9 +92,37 @@ impl Caller {
         Ok(tx.commit().await?)
     }
 
-    /// A transaction scoped to the caller's tenant, with the caller as the acting user.
-    pub async fn begin(&self) -> Result<Tx, AppError> {
+    /// A transaction scoped to the caller's tenant, with the caller as the acting user: only through the
+    /// entries here (see `door`).
+    async fn begin(&self) -> Result<Tx, AppError> {
         Ok(begin_tenant_tx(&self.state.pool, self.tenant.id, Some(self.user.id)).await?)
+    }
+
+    /// `start` for a caller already in hand (plain routes): a transaction once `permission` on `resource`
+    /// is checked, and what the caller holds there.
+    pub async fn enter(&self, permission: Permission, resource: Resource) -> Result<(Tx, Held), AppError> {
+        let mut tx = self.begin().await?;
+        let held = self.authorize(&mut tx, permission, resource).await?;
+        Ok((tx, held))
+    }
+
+    /// Another transaction of an operation checked earlier in this request (an upload records its document
+    /// after the file is stored). `Held` is the proof: only a passed check makes one.
+    pub async fn again(&self, _checked: &Held) -> Result<Tx, AppError> {
+        self.begin().await
+    }
+
+    /// For a check whose resource is found by reading (a document's project): read through
+    /// `Unchecked::reads`, then `Unchecked::authorize` hands the transaction over. Dropped unchecked, the
+    /// transaction rolls back, so nothing done before the check is ever committed.
+    pub async fn look_up(&self) -> Result<Unchecked<'_>, AppError> {
+        Ok(Unchecked { caller: self, tx: self.begin().await? })
+    }
+
+    /// The signed-in person's own account (password, second factor, their own sessions): no permission is
+    /// needed, and what runs through this transaction reads and changes the caller's own rows only.
+    pub async fn own_account(&self) -> Result<Tx, AppError> {
+        self.begin().await
     }
 
     /// The caller as an audit actor.
@@ -175,6 +202,31 @@ impl Caller {
         tx.commit().await?;
         tracing::info!(permission = permission.as_str(), user = %self.user.id, "permission refused");
         Ok(())
+    }
+}
+
+/// A transaction before its permission check (see `Caller::look_up`).
+pub struct Unchecked<'c> {
+    caller: &'c Caller,
+    tx: Tx,
+}
+
+impl Unchecked<'_> {
+    /// The transaction, for the reads that find what to check.
+    pub fn reads(&mut self) -> &mut Tx {
+        &mut self.tx
+    }
+
+    /// Checks `permission` on `resource` and hands the transaction over.
+    pub async fn authorize(mut self, permission: Permission, resource: Resource) -> Result<(Tx, Held), AppError> {
+        let held = self.caller.authorize(&mut self.tx, permission, resource).await?;
+        Ok((self.tx, held))
+    }
+
+    /// The transaction, to record why the caller is refused (the access log of a document they may not
+    /// see) and commit that record.
+    pub fn for_refusal_record(self) -> Tx {
+        self.tx
     }
 }
 

@@ -1,6 +1,7 @@
 //! Server side of identity: passwords, sessions, MFA, throttling, and the caller/authorization door.
 
 pub mod caller;
+pub mod door;
 pub mod lockout;
 pub mod mfa;
 pub mod password;
@@ -10,7 +11,7 @@ pub mod session;
 pub mod throttle;
 pub mod visitor;
 
-pub use caller::{Caller, Held, Resource};
+pub use caller::{Caller, Held, Resource, Unchecked};
 pub use scope::Scope;
 pub use visitor::{SignedIn, TenantAtAddress, UserRef, Visitor};
 pub mod enrollment;

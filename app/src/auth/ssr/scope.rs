@@ -1,13 +1,8 @@
 //! The start of every server function that needs no signed-in user (sign-in itself): the request's facts
 //! and its tenant. Signed-in work starts from `auth::ssr::Caller` instead.
 
-use super::Visitor;
-use crate::{
-    db::{Tx, begin_tenant_tx},
-    error::AppError,
-    state::AppState,
-    tenancy::TenantRef,
-};
+use super::{Visitor, door::begin_tenant_tx};
+use crate::{db::Tx, error::AppError, state::AppState, tenancy::TenantRef};
 
 /// The caller of a public server function: state, request and (if known) tenant.
 pub struct Scope {
@@ -31,6 +26,11 @@ impl Scope {
 
     /// A transaction scoped to `tenant`, no acting user yet.
     pub async fn begin(&self, tenant: &TenantRef) -> Result<Tx, AppError> {
-        Ok(begin_tenant_tx(&self.state.pool, tenant.id, None).await?)
+        Scope::begin_at(&self.state, tenant).await
+    }
+
+    /// `begin` for the sign-in routes that are not server functions (the SAML ACS).
+    pub async fn begin_at(state: &AppState, tenant: &TenantRef) -> Result<Tx, AppError> {
+        Ok(begin_tenant_tx(&state.pool, tenant.id, None).await?)
     }
 }

@@ -3,12 +3,13 @@
 //! revocation, deactivated users and tenants).
 
 use super::{
+    door::begin_tenant_tx,
     queries,
     visitor::{SignedIn, UserRef},
 };
 use crate::{
     audit::{Actor, AuditAction, AuditEvent, ssr::record as audit_record},
-    db::{Tx, begin_tenant_tx},
+    db::Tx,
     error::AppError,
     ids::{TenantId, UserId},
     request::RequestContext,

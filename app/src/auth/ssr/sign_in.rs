@@ -10,10 +10,7 @@ use crate::{
     ids::UserId,
     request::RequestContext,
     state::AuthSettings,
-    tenancy::{
-        TenantRef,
-        ssr::{active_tenant, active_tenant_by_id},
-    },
+    tenancy::{TenantRef, ssr::active_tenant},
 };
 use chrono::Utc;
 use serde_json::json;
@@ -334,6 +331,20 @@ pub async fn complete(
         .after(json!({ "method": method, "mfa_verified": mfa_verified }));
     record(&mut tx, &actor, event).await?;
     Ok(tx.commit().await?)
+}
+
+/// The active tenant with this id (its own row is the only one the app role can see once scoped).
+async fn active_tenant_by_id(pool: &sqlx::PgPool, id: crate::ids::TenantId) -> Result<Option<TenantRef>, sqlx::Error> {
+    let mut tx = super::door::begin_tenant_tx(pool, id, None).await?;
+    let row: Option<(crate::ids::TenantId, String, String)> = sqlx::query_as(
+        "SELECT id, name, subdomain FROM tenants \
+          WHERE id = $1 AND is_active AND subscription_status IN ('trial', 'active')",
+    )
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(row.map(|(id, name, subdomain)| TenantRef { id, name, subdomain }))
 }
 
 #[cfg(test)]

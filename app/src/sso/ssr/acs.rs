@@ -6,7 +6,7 @@ use super::{service_provider, settings};
 use crate::{
     audit::{Actor, AuditAction, AuditEvent, RiskLevel, ssr::record},
     auth::ssr::sign_in,
-    db::{Tx, begin_tenant_tx},
+    db::Tx,
     error::AppError,
     ids::{RoleId, UserId},
     request::RequestContext,
@@ -105,7 +105,7 @@ pub async fn start(
     next: &str,
     is_test: bool,
 ) -> Result<Started, SsoError> {
-    let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await?;
+    let mut tx = crate::auth::ssr::Scope::begin_at(state, tenant).await?;
     let config = settings::stored(&mut tx).await?;
     let Some(config) = config.filter(|c| c.is_enabled || is_test) else {
         return Err(SsoError::NotConfigured(tenant.name.clone()));
@@ -154,7 +154,7 @@ pub async fn record_unreadable_post(
     tenant: &TenantRef,
     reason: &str,
 ) -> Result<(), AppError> {
-    let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await?;
+    let mut tx = crate::auth::ssr::Scope::begin_at(state, tenant).await?;
     let event = request_refused(reason, serde_json::json!({ "reason": reason }));
     record(&mut tx, &Actor::of_request(tenant.id, None, None, request), event).await?;
     Ok(tx.commit().await?)
@@ -233,7 +233,7 @@ pub async fn consume(
     relay_state: &str,
     browser_nonce: Option<&str>,
 ) -> Result<AcsOutcome, SsoError> {
-    let mut tx = begin_tenant_tx(&state.pool, tenant.id, None).await?;
+    let mut tx = crate::auth::ssr::Scope::begin_at(state, tenant).await?;
     let actor = |user: Option<UserId>| Actor::of_request(tenant.id, user, None, request);
     // The pending request, consumed once whatever happens next, and only by the browser that started it.
     let pending: Option<(String, String, bool, chrono::DateTime<Utc>)> = sqlx::query_as(
