@@ -46,8 +46,8 @@ impl NewTenant {
                 "The organization ID must be lower-case letters, digits and inner hyphens (a DNS label), e.g. \"acme\".",
             );
         }
-        if !matches!(self.plan.as_str(), "starter" | "professional" | "enterprise") {
-            return invalid("The plan must be starter, professional or enterprise.");
+        if let Err(e) = self.plan.parse::<app::domain::PlanType>() {
+            return invalid(&format!("The plan: {e}."));
         }
         if self.max_users < 1 {
             return invalid("max users must be at least 1.");

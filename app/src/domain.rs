@@ -123,6 +123,17 @@ closed_set! {
     }
 }
 
+impl ImpactLevel {
+    /// The badge a change of this impact wears.
+    pub const fn badge(self) -> &'static str {
+        match self {
+            ImpactLevel::Critical => "badge badge--critical",
+            ImpactLevel::Important => "badge badge--high",
+            ImpactLevel::Informational => "badge badge--low",
+        }
+    }
+}
+
 closed_set! {
     /// State of a project's synchronization with its external source.
     pub enum SyncStatus: "sync status" {
@@ -185,6 +196,13 @@ closed_set! {
     }
 }
 
+impl SubscriptionStatus {
+    /// Whether the tenant is served: trials and paying tenants are; suspended and cancelled ones are not.
+    pub const fn is_served(self) -> bool {
+        matches!(self, SubscriptionStatus::Trial | SubscriptionStatus::Active)
+    }
+}
+
 closed_set! {
     /// Automated work that acts without a user (the database enum `system_actor`).
     pub enum SystemActor: "system actor" {
@@ -193,6 +211,8 @@ closed_set! {
         DemoSeed = "demo_seed",
         PlatformAdmin = "platform_admin",
         Workflow = "workflow",
+        /// Ends idle and expired sessions (auth_housekeeping).
+        SessionMonitor = "session_monitor",
     }
 }
 

@@ -46,7 +46,7 @@ pub mod ssr {
         id: TenantId,
         name: String,
         is_active: bool,
-        subscription_status: String,
+        subscription_status: crate::domain::SubscriptionStatus,
     }
 
     /// The active tenant with this subdomain. Inactive, suspended and cancelled tenants are not served.
@@ -59,9 +59,11 @@ pub mod ssr {
                 .fetch_optional(&mut *tx)
                 .await?;
         tx.commit().await?;
-        Ok(row
-            .filter(|t| t.is_active && matches!(t.subscription_status.as_str(), "trial" | "active"))
-            .map(|t| TenantRef { id: t.id, name: t.name, subdomain }))
+        Ok(row.filter(|t| t.is_active && t.subscription_status.is_served()).map(|t| TenantRef {
+            id: t.id,
+            name: t.name,
+            subdomain,
+        }))
     }
 
     /// Tenants by subdomain, remembered for a few seconds. Every request first asks which tenant its address

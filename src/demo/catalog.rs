@@ -1,5 +1,7 @@
 //! The demo tenant's fictional but realistic capture data.
 
+use app::domain::ActivityType;
+
 /// (agency, contracting office, solicitation prefix)
 pub const AGENCIES: &[(&str, &str, &str)] = &[
     ("Department of the Army", "USACE Engineering and Support Center, Huntsville", "W912DY"),
@@ -102,15 +104,15 @@ pub const CONTACT_LAST: &[&str] = &[
 ];
 
 /// (subject, type) of the activities every active pursuit gets.
-pub const ACTIVITIES: &[(&str, &str)] = &[
-    ("Customer call with program office", "call"),
-    ("Capture strategy review", "shipley_step"),
-    ("Industry day", "meeting"),
-    ("Bid/no-bid decision gate", "milestone"),
-    ("Competitor assessment update", "task"),
-    ("Teaming agreement with partner", "task"),
-    ("Pink team review", "milestone"),
-    ("Draft RFP comments due", "task"),
+pub const ACTIVITIES: &[(&str, ActivityType)] = &[
+    ("Customer call with program office", ActivityType::Call),
+    ("Capture strategy review", ActivityType::ShipleyStep),
+    ("Industry day", ActivityType::Meeting),
+    ("Bid/no-bid decision gate", ActivityType::Milestone),
+    ("Competitor assessment update", ActivityType::Task),
+    ("Teaming agreement with partner", ActivityType::Task),
+    ("Pink team review", ActivityType::Milestone),
+    ("Draft RFP comments due", ActivityType::Task),
 ];
 
 /// How many of the 60 demo projects sit in each stage, in PipelineStage::ALL order.

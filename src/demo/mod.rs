@@ -7,7 +7,7 @@ use crate::config::Config;
 use app::{
     auth::ssr::door::scope_for_job,
     db::Tx,
-    domain::{PipelineStage, Priority, ProjectStatus},
+    domain::{ActivityStatus, PipelineStage, Priority, ProjectStatus, SyncStatus},
     ids::{ContactId, OrganizationId, ProjectId, TenantId, UserId},
     roles::SystemRole,
 };
@@ -325,7 +325,7 @@ async fn insert_project(
          strategic_value_score, assigned_capture_manager, assigned_proposal_manager, last_synced_at, sync_status, \
          created_by_system) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, now() - make_interval(days => $14), $15, $16, \
-         $17, $18, $19, now(), 'synced', 'demo_seed') RETURNING id",
+         $17, $18, $19, now(), $20, 'demo_seed') RETURNING id",
     )
     .bind(tenant)
     .bind(format!("{} ({})", p.title, agency_short(agency)))
@@ -346,6 +346,7 @@ async fn insert_project(
     .bind(Decimal::from(40 + (p.index * 11 % 60) as i64))
     .bind(capture_manager)
     .bind(proposal_manager.filter(|_| uses_proposal_manager))
+    .bind(SyncStatus::Synced)
     .fetch_one(&mut **tx)
     .await?;
 
@@ -480,7 +481,7 @@ async fn insert_activities(
         .bind(due)
         .bind(done.then_some(due))
         .bind(owner)
-        .bind(if done { "completed" } else { "pending" })
+        .bind(if done { ActivityStatus::Completed } else { ActivityStatus::Pending })
         .bind(plan.priority)
         .bind(if done { 100 } else { 0 })
         .execute(&mut **tx)

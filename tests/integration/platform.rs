@@ -25,7 +25,7 @@ async fn create_tenant_validates_and_creates_everything_or_nothing() {
         (NewTenant { subdomain: "Acme Corp".into(), ..acme() }, "DNS label"),
         (NewTenant { subdomain: "-acme".into(), ..acme() }, "DNS label"),
         (NewTenant { name: " ".into(), ..acme() }, "name is required"),
-        (NewTenant { plan: "platinum".into(), ..acme() }, "starter, professional or enterprise"),
+        (NewTenant { plan: "platinum".into(), ..acme() }, "expected one of: starter, professional, enterprise"),
         (NewTenant { admin_email: "ada".into(), ..acme() }, "email address is not valid"),
         (NewTenant { admin_password: "short".into(), ..acme() }, "at least 12"),
         (NewTenant { max_users: 0, ..acme() }, "at least 1"),

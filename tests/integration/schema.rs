@@ -249,6 +249,86 @@ async fn closed_sets_agree_with_the_database() {
     }
 }
 
+/// The values a column's single-column CHECK constraint (`col IN (...)`) or enum type accepts.
+async fn accepted_values(pool: &sqlx::PgPool, table: &str, column: &str) -> Vec<String> {
+    let definitions: Vec<String> = sqlx::query_scalar(
+        "SELECT pg_get_constraintdef(c.oid) FROM pg_constraint c \
+           JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = c.conkey[1] \
+          WHERE c.contype = 'c' AND c.conrelid = $1::regclass AND a.attname = $2 AND cardinality(c.conkey) = 1 \
+            AND pg_get_constraintdef(c.oid) LIKE '%ANY (ARRAY[%'",
+    )
+    .bind(table)
+    .bind(column)
+    .fetch_all(pool)
+    .await
+    .expect("constraints");
+    let mut values: Vec<String> = match definitions.as_slice() {
+        [definition] => definition.split('\'').skip(1).step_by(2).map(str::to_string).collect(),
+        [] => sqlx::query_scalar(
+            "SELECT e.enumlabel::text FROM pg_attribute a JOIN pg_enum e ON e.enumtypid = a.atttypid \
+              WHERE a.attrelid = $1::regclass AND a.attname = $2",
+        )
+        .bind(table)
+        .bind(column)
+        .fetch_all(pool)
+        .await
+        .expect("enum labels"),
+        more => panic!("{table}.{column} has {} value constraints: {more:?}", more.len()),
+    };
+    assert!(!values.is_empty(), "{table}.{column} has no CHECK (... IN ...) and is no enum");
+    values.sort();
+    values
+}
+
+/// Every closed set that is stored is exactly the set its column accepts (the sets not listed here are not
+/// stored in a constrained column: sort columns, the permission catalogue kept as JSON, the system roles'
+/// names, synced field names, upload file types).
+#[tokio::test]
+async fn every_stored_closed_set_is_its_columns_check_constraint() {
+    use app::{
+        audit::{AuditAction, RiskLevel},
+        auth::MfaRequirement,
+        documents::{DocumentType, ProcessingStatus, filing::LinkRole},
+        domain::*,
+    };
+    fn names<T: std::fmt::Display>(all: &[T]) -> Vec<String> {
+        let mut names: Vec<String> = all.iter().map(ToString::to_string).collect();
+        names.sort();
+        names
+    }
+    let db = TestDb::migrated().await;
+    let owner = db.owner_pool().await;
+    let sets: [(&str, &str, Vec<String>); 18] = [
+        ("opportunity_projects", "pipeline_stage", names(PipelineStage::ALL)),
+        ("opportunity_projects", "project_status", names(ProjectStatus::ALL)),
+        ("opportunity_projects", "priority_level", names(Priority::ALL)),
+        ("opportunity_projects", "sync_status", names(SyncStatus::ALL)),
+        ("opportunity_projects", "created_by_system", names(SystemActor::ALL)),
+        ("external_data_changes", "impact_level", names(ImpactLevel::ALL)),
+        ("documents", "access_level", names(AccessLevel::ALL)),
+        ("documents", "document_type", names(DocumentType::ALL)),
+        ("documents", "processing_status", names(ProcessingStatus::ALL)),
+        ("document_associations", "association_type", names(LinkRole::ALL)),
+        ("activities", "status", names(ActivityStatus::ALL)),
+        ("activities", "activity_type", names(ActivityType::ALL)),
+        ("tenants", "plan_type", names(PlanType::ALL)),
+        ("tenants", "subscription_status", names(SubscriptionStatus::ALL)),
+        ("tenant_security_policies", "mfa_required", names(MfaRequirement::ALL)),
+        ("audit_logs", "action_type", names(AuditAction::ALL)),
+        ("audit_logs", "risk_level", names(RiskLevel::ALL)),
+        ("audit_logs", "system_actor", names(SystemActor::ALL)),
+    ];
+    for (table, column, rust) in sets {
+        assert_eq!(accepted_values(&owner, table, column).await, rust, "{table}.{column}");
+    }
+    // A link names what it is linked to: every kind the UI offers is one the column accepts (projects are
+    // linked by the document's own project, not through this form).
+    let kinds = accepted_values(&owner, "document_associations", "entity_type").await;
+    for kind in app::documents::filing::LinkedKind::ALL {
+        assert!(kinds.contains(&kind.to_string()), "{kind}");
+    }
+}
+
 #[tokio::test]
 async fn archiving_changes_status_and_keeps_everything_with_a_trail() {
     let db = TestDb::migrated().await;

@@ -63,7 +63,7 @@ pub struct SourceChange {
     pub project_id: ProjectId,
     pub project_name: String,
     pub change_type: String,
-    pub impact_level: String,
+    pub impact_level: crate::domain::ImpactLevel,
     pub fields: String,
     pub at: DateTime<Utc>,
 }

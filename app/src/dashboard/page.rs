@@ -103,7 +103,7 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
                         <li class="list__item list__item--stacked">
                             <div class="list__line">
                                 <a href=format!("/projects/{}", c.project_id)>{c.project_name}</a>
-                                <span class=format!("badge badge--{}", if c.impact_level == "critical" { "critical" } else if c.impact_level == "important" { "high" } else { "low" })>{c.impact_level.clone()}</span>
+                                <span class=c.impact_level.badge()>{c.impact_level.as_str()}</span>
                             </div>
                             <span class="cell-sub">{format!("{} · {} · {}", c.change_type.replace('_', " "), if c.fields.is_empty() { "details".to_string() } else { c.fields }, format::date_time(c.at))}</span>
                         </li>

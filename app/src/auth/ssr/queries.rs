@@ -114,7 +114,7 @@ pub struct LiveSession {
     pub tenant_name: String,
     pub subdomain: String,
     pub tenant_active: bool,
-    pub subscription_status: String,
+    pub subscription_status: crate::domain::SubscriptionStatus,
 }
 
 pub async fn live_session(tx: &mut Tx, id: Uuid) -> Result<Option<LiveSession>, sqlx::Error> {

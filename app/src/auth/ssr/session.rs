@@ -166,7 +166,7 @@ pub async fn resume(
         session.flush().await?;
         return Ok(None);
     };
-    let tenant_open = live.tenant_active && matches!(live.subscription_status.as_str(), "trial" | "active");
+    let tenant_open = live.tenant_active && live.subscription_status.is_served();
     let reason = if tenant_open {
         ended_reason(&live, &token_hash(&id), &state.settings.auth, now)
     } else {
