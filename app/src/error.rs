@@ -60,6 +60,13 @@ impl From<crate::closed_set::UnknownVariant> for AppError {
     }
 }
 
+/// An id that is not one (a mistyped address): the message names the kind of id.
+impl From<crate::ids::InvalidId> for AppError {
+    fn from(err: crate::ids::InvalidId) -> AppError {
+        AppError::Validation(err.to_string())
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

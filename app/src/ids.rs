@@ -15,11 +15,20 @@ pub struct InvalidId {
 macro_rules! id_type {
     ($(#[$meta:meta])* $name:ident, $kind:literal) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
         #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
         #[cfg_attr(feature = "ssr", sqlx(transparent))]
         #[serde(transparent)]
         pub struct $name(Uuid);
+
+        /// Read as text through `FromStr`, so a server function's malformed id argument is refused with
+        /// "\"…\" is not a valid user id" rather than the UUID parser's wording.
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let raw = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+                raw.parse().map_err(serde::de::Error::custom)
+            }
+        }
 
         impl $name {
             pub const fn from_uuid(id: Uuid) -> Self {
@@ -94,5 +103,8 @@ mod tests {
     fn serializes_as_a_bare_string() {
         let id: ContactId = "6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10".parse().expect("valid uuid");
         assert_eq!(serde_json::to_string(&id).expect("json"), "\"6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10\"");
+        assert_eq!(serde_json::from_str::<ContactId>("\"6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10\"").expect("json"), id);
+        let err = serde_json::from_str::<ProjectId>("\"12\"").expect_err("must be refused").to_string();
+        assert!(err.contains("\"12\" is not a valid project id"), "{err}");
     }
 }

@@ -84,7 +84,9 @@ pub fn parse_email(value: &str) -> Result<String, AppError> {
     }
 }
 
-/// An id from a form, with a not-found answer for garbage (the same answer another tenant's id gets).
+/// An id from an optional form field or a route's own parameters, with a not-found answer for garbage (the
+/// same answer another tenant's id gets). Server functions take typed ids instead: a malformed one is
+/// refused before the function runs (422, "\"…\" is not a valid project id").
 pub fn parse_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, AppError> {
     raw.parse().map_err(|_| AppError::NotFound(what.to_string()))
 }

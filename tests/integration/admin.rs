@@ -69,8 +69,8 @@ async fn creating_users_validates_every_field_and_the_plan_limit() {
     assert_eq!((s, m.contains("at least 12")), (422, true), "{m}");
     let (s, _) = call(base("dana@acme.com", "Long enough password 1", foreign_role.to_string())).await;
     assert_eq!(s, 404, "another tenant's role is not found");
-    let (s, _) = call(base("dana@acme.com", "Long enough password 1", "garbage".into())).await;
-    assert_eq!(s, 404);
+    let (s, m) = call(base("dana@acme.com", "Long enough password 1", "garbage".into())).await;
+    assert_eq!((s, m.contains("\"garbage\" is not a valid role id")), (422, true), "{m}");
     let mut no_name = base("dana@acme.com", "Long enough password 1", role.clone());
     no_name[1].1 = "  ".into();
     let (s, m) = call(no_name).await;

@@ -69,12 +69,9 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
             .await,
         (404, "Project".into())
     );
-    assert_eq!(
-        status_and_message(cm.call("/api/pipeline/move", &[("project_id", "nope"), ("stage", "phase_2")]).await)
-            .await
-            .0,
-        404
-    );
+    let (status, message) =
+        status_and_message(cm.call("/api/pipeline/move", &[("project_id", "nope"), ("stage", "phase_2")]).await).await;
+    assert_eq!((status, message.contains("\"nope\" is not a valid project id")), (422, true), "{message}");
 
     let moved = cm.ok("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_2")]).await;
     assert_eq!(moved["pipeline_stage"], "phase_2");

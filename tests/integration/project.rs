@@ -117,7 +117,9 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
         .0,
         404
     );
-    assert_eq!(status_and_message(cm.call("/api/projects/detail", &[("project_id", "garbage")]).await).await.0, 404);
+    let (status, message) =
+        status_and_message(cm.call("/api/projects/detail", &[("project_id", "garbage")]).await).await;
+    assert_eq!((status, message.contains("\"garbage\" is not a valid project id")), (422, true), "{message}");
     // A project with no synced data has nothing to override.
     let acme_admin = app.signed_in(Some("acme"), "tenant_admin@acme.test", crate::common::TENANT_PASSWORD).await;
     let (s, m) = status_and_message(

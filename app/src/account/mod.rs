@@ -132,15 +132,14 @@ pub async fn account_overview() -> Result<AccountInfo, AppError> {
 
 /// Ends one of the caller's own sessions (not necessarily this one).
 #[server(prefix = "/api", endpoint = "account/end-session")]
-pub async fn end_my_session(session_id: String) -> Result<(), AppError> {
+pub async fn end_my_session(session_id: uuid::Uuid) -> Result<(), AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent},
         auth::ssr::{Caller, queries},
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: uuid::Uuid = parse_id("Session", &session_id)?;
+        let id = session_id;
         let caller = Caller::current().await?;
         let mut tx = caller.own_account().await?;
         let ended = queries::end_sessions(&mut tx, caller.user.id, Some(id), "user_revoke").await?;

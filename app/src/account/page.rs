@@ -13,7 +13,7 @@ use leptos_meta::Title;
 #[component]
 pub fn SessionList(
     sessions: Vec<SessionSummary>,
-    on_end: impl Fn(String) + Clone + Send + Sync + 'static,
+    on_end: impl Fn(uuid::Uuid) + Clone + Send + Sync + 'static,
 ) -> impl IntoView {
     if sessions.is_empty() {
         return view! { <p class="muted">"No active sessions."</p> }.into_any();
@@ -22,7 +22,7 @@ pub fn SessionList(
         <ul class="list" data-testid="sessions">
             {sessions.into_iter().map(|s| {
                 let on_end = on_end.clone();
-                let id = s.id.to_string();
+                let id = s.id;
                 let device = s.user_agent.clone().map(|ua| describe_agent(&ua)).unwrap_or_else(|| "Unknown device".into());
                 view! {
                     <li class="list__item">
@@ -34,7 +34,7 @@ pub fn SessionList(
                             <span class="muted">{format!("{} · signed in {} · last active {}", s.ip_address.clone().unwrap_or_else(|| "unknown address".into()), format::date_time(s.created_at), format::date_time(s.last_activity_at))}</span>
                         </span>
                         {(!s.current).then(|| view! {
-                            <button class="button button--ghost" type="button" on:click=move |_| on_end(id.clone())>"End"</button>
+                            <button class="button button--ghost" type="button" on:click=move |_| on_end(id)>"End"</button>
                         })}
                     </li>
                 }
@@ -126,7 +126,7 @@ pub fn AccountPage() -> impl IntoView {
                             <div class="card">
                                 <h2 class="card__title">"Where you're signed in"</h2>
                                 <ErrorNote error=end_err/>
-                                <SessionList sessions=o.sessions on_end=move |id: String| { end.dispatch(EndMySession { session_id: id }); }/>
+                                <SessionList sessions=o.sessions on_end=move |id| { end.dispatch(EndMySession { session_id: id }); }/>
                             </div>
                         }.into_any(),
                     }

@@ -2,7 +2,7 @@
 //! are the tenant's own. All need `admin.roles`.
 
 use super::RoleSummary;
-use crate::error::AppError;
+use crate::{error::AppError, ids::RoleId};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "admin/roles/list")]
@@ -114,7 +114,7 @@ pub async fn save_role(
 
 /// Deletes a custom role; its assignments go with it.
 #[server(prefix = "/api", endpoint = "admin/roles/delete")]
-pub async fn delete_role(role_id: String) -> Result<(), AppError> {
+pub async fn delete_role(role_id: RoleId) -> Result<(), AppError> {
     use crate::{
         admin::queries,
         audit::{AuditAction, AuditEvent, RiskLevel},
@@ -123,11 +123,9 @@ pub async fn delete_role(role_id: String) -> Result<(), AppError> {
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        ids::RoleId,
-        input::parse_id,
     };
     serve(async move {
-        let id: RoleId = parse_id("Role", &role_id)?;
+        let id = role_id;
         let (caller, mut tx) = Caller::start(Permission::AdminRoles, Resource::Tenant).await?;
         let role = queries::role(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Role".into()))?;
         if role.is_system_role {

@@ -2,7 +2,10 @@
 //! assignments and sessions. All need `admin.users`.
 
 use super::{UserProfile, UserSummary};
-use crate::error::AppError;
+use crate::{
+    error::AppError,
+    ids::{RoleId, UserId},
+};
 use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "admin/users/list")]
@@ -25,7 +28,7 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 }
 
 #[server(prefix = "/api", endpoint = "admin/users/detail")]
-pub async fn user_detail(user_id: String) -> Result<UserProfile, AppError> {
+pub async fn user_detail(user_id: UserId) -> Result<UserProfile, AppError> {
     use crate::{
         admin::queries,
         auth::{
@@ -33,11 +36,9 @@ pub async fn user_detail(user_id: String) -> Result<UserProfile, AppError> {
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        ids::UserId,
-        input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
+        let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         let detail = UserProfile {
@@ -59,7 +60,7 @@ pub async fn create_user(
     first_name: String,
     last_name: String,
     title: Option<String>,
-    role_id: String,
+    role_id: RoleId,
     password: String,
 ) -> Result<String, AppError> {
     use crate::{
@@ -70,15 +71,14 @@ pub async fn create_user(
             ssr::{Caller, Resource, password},
         },
         error::ssr::serve,
-        ids::RoleId,
-        input::{parse_email, parse_id, required_text},
+        input::{parse_email, required_text},
     };
     serve(async move {
         let email = parse_email(&email)?;
         let first_name = required_text("First name", &first_name, 100)?;
         let last_name = required_text("Last name", &last_name, 100)?;
         let title = crate::input::optional_text("Title", title.as_deref().unwrap_or_default(), 150)?;
-        let role: RoleId = parse_id("Role", &role_id)?;
+        let role = role_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         password::check_policy(&password, &email, caller.state.settings.auth.password_min_length)?;
         let (active, max_users) = queries::seats(&mut tx).await?;
@@ -126,7 +126,7 @@ pub async fn create_user(
 
 #[server(prefix = "/api", endpoint = "admin/users/update")]
 pub async fn update_user(
-    user_id: String,
+    user_id: UserId,
     first_name: String,
     last_name: String,
     title: Option<String>,
@@ -139,11 +139,10 @@ pub async fn update_user(
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        ids::UserId,
-        input::{parse_id, required_text},
+        input::required_text,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
+        let id = user_id;
         let first_name = required_text("First name", &first_name, 100)?;
         let last_name = required_text("Last name", &last_name, 100)?;
         let title = crate::input::optional_text("Title", title.as_deref().unwrap_or_default(), 150)?;
@@ -168,7 +167,7 @@ pub async fn update_user(
 
 /// Deactivates (ending every session at once) or reactivates a user.
 #[server(prefix = "/api", endpoint = "admin/users/set-active")]
-pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppError> {
+pub async fn set_user_active(user_id: UserId, active: bool) -> Result<(), AppError> {
     use crate::{
         admin::queries,
         audit::{AuditAction, AuditEvent, RiskLevel},
@@ -177,11 +176,9 @@ pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppErr
             ssr::{Caller, Resource, queries as auth_q},
         },
         error::ssr::serve,
-        ids::UserId,
-        input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
+        let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         if !active && id == caller.user.id {
@@ -227,7 +224,7 @@ pub async fn set_user_active(user_id: String, active: bool) -> Result<(), AppErr
 }
 
 #[server(prefix = "/api", endpoint = "admin/users/unlock")]
-pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
+pub async fn unlock_user(user_id: UserId) -> Result<(), AppError> {
     use crate::{
         admin::queries,
         audit::{AuditAction, AuditEvent},
@@ -236,11 +233,9 @@ pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        ids::UserId,
-        input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
+        let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         sqlx::query("UPDATE users SET failed_login_attempts = 0, locked_until = NULL WHERE id = $1")
@@ -261,7 +256,7 @@ pub async fn unlock_user(user_id: String) -> Result<(), AppError> {
 
 /// Sets a new password for a user (who should change it); their sessions end.
 #[server(prefix = "/api", endpoint = "admin/users/reset-password")]
-pub async fn reset_user_password(user_id: String, password: String) -> Result<(), AppError> {
+pub async fn reset_user_password(user_id: UserId, password: String) -> Result<(), AppError> {
     use crate::{
         admin::queries,
         audit::{AuditAction, AuditEvent, RiskLevel},
@@ -270,11 +265,9 @@ pub async fn reset_user_password(user_id: String, password: String) -> Result<()
             ssr::{Caller, Resource, password as pw, queries as auth_q},
         },
         error::ssr::serve,
-        ids::UserId,
-        input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
+        let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let user = queries::user(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("User".into()))?;
         if user.is_saml_user {
@@ -312,8 +305,8 @@ pub async fn reset_user_password(user_id: String, password: String) -> Result<()
 /// Gives a user a role, tenant-wide or on one project, optionally until a date (YYYY-MM-DD, end of day UTC).
 #[server(prefix = "/api", endpoint = "admin/users/assign-role")]
 pub async fn assign_role(
-    user_id: String,
-    role_id: String,
+    user_id: UserId,
+    role_id: RoleId,
     project_id: Option<String>,
     expires_on: Option<String>,
 ) -> Result<(), AppError> {
@@ -325,12 +318,12 @@ pub async fn assign_role(
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        ids::{ProjectId, RoleId, UserId},
+        ids::ProjectId,
         input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
-        let role: RoleId = parse_id("Role", &role_id)?;
+        let id = user_id;
+        let role = role_id;
         let project: Option<ProjectId> =
             project_id.filter(|p| !p.trim().is_empty()).map(|p| parse_id("Project", &p)).transpose()?;
         let expires_at = match expires_on.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
@@ -381,7 +374,7 @@ pub async fn assign_role(
 }
 
 #[server(prefix = "/api", endpoint = "admin/users/remove-role")]
-pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> Result<(), AppError> {
+pub async fn remove_role_assignment(user_id: UserId, assignment_id: uuid::Uuid) -> Result<(), AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent, RiskLevel},
         auth::{
@@ -389,12 +382,10 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        ids::UserId,
-        input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
-        let assignment: uuid::Uuid = parse_id("Role assignment", &assignment_id)?;
+        let id = user_id;
+        let assignment = assignment_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         // Looked at (and locked) first: whether the caller may take it away is judged on what they hold now.
         let found: Option<(String, sqlx::types::Json<Vec<String>>, bool, bool)> = sqlx::query_as(
@@ -456,7 +447,7 @@ pub async fn remove_role_assignment(user_id: String, assignment_id: String) -> R
 
 /// Ends one of a user's sessions, or all of them.
 #[server(prefix = "/api", endpoint = "admin/users/end-sessions")]
-pub async fn end_user_sessions(user_id: String, session_id: Option<String>) -> Result<usize, AppError> {
+pub async fn end_user_sessions(user_id: UserId, session_id: Option<String>) -> Result<usize, AppError> {
     use crate::{
         admin::queries,
         audit::{AuditAction, AuditEvent, RiskLevel},
@@ -465,11 +456,10 @@ pub async fn end_user_sessions(user_id: String, session_id: Option<String>) -> R
             ssr::{Caller, Resource, queries as auth_q},
         },
         error::ssr::serve,
-        ids::UserId,
         input::parse_id,
     };
     serve(async move {
-        let id: UserId = parse_id("User", &user_id)?;
+        let id = user_id;
         let only: Option<uuid::Uuid> =
             session_id.filter(|s| !s.trim().is_empty()).map(|s| parse_id("Session", &s)).transpose()?;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;

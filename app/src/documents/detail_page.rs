@@ -185,14 +185,14 @@ fn Links(
             {detail.links.is_empty().then(|| view! { <p class="muted">"Not linked to any contact, activity, capture plan or proposal yet."</p> })}
             <ul class="list" data-testid="links">
                 {detail.links.into_iter().map(|l| {
-                    let (document_id, link_id) = (root.clone(), l.id.to_string());
+                    let (document_id, link_id) = (root.clone(), l.id);
                     view! {
                         <li class="list__item">
                             <span><span class="badge badge--muted">{l.kind.label()}</span>" "{l.label}
                                 {l.role.map(|r| view! { <span class="muted">{format!(" · {}", r.as_str())}</span> })}</span>
                             {can_edit.then(|| view! {
                                 <button class="button button--ghost" type="button"
-                                    on:click=move |_| { unlink.dispatch(UnlinkDocument { document_id: document_id.clone(), link_id: link_id.clone() }); }>"Unlink"</button>
+                                    on:click=move |_| { unlink.dispatch(UnlinkDocument { document_id: document_id.clone(), link_id }); }>"Unlink"</button>
                             })}
                         </li>
                     }

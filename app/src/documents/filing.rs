@@ -265,14 +265,14 @@ pub async fn link_document(
 }
 
 #[server(prefix = "/api", endpoint = "documents/unlink")]
-pub async fn unlink_document(document_id: String, link_id: String) -> Result<(), AppError> {
+pub async fn unlink_document(document_id: String, link_id: Uuid) -> Result<(), AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent},
         auth::Permission,
         error::ssr::serve,
     };
     serve(async move {
-        let link: Uuid = crate::input::parse_id("Link", &link_id)?;
+        let link = link_id;
         let (caller, mut tx, doc, _) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
         let removed = super::filing_queries::unlink(&mut tx, doc.root_id, link)
             .await?
@@ -371,7 +371,7 @@ pub async fn create_category(name: String, #[server(default)] parent: String) ->
 /// Archives a category (or brings it back): archived ones are not offered for filing, and documents filed
 /// under them keep their filing.
 #[server(prefix = "/api", endpoint = "documents/categories/archive")]
-pub async fn archive_category(category_id: String, archived: bool) -> Result<(), AppError> {
+pub async fn archive_category(category_id: Uuid, archived: bool) -> Result<(), AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent},
         auth::{
@@ -381,7 +381,7 @@ pub async fn archive_category(category_id: String, archived: bool) -> Result<(),
         error::ssr::serve,
     };
     serve(async move {
-        let id: Uuid = crate::input::parse_id("Category", &category_id)?;
+        let id = category_id;
         let (caller, mut tx) = Caller::start(Permission::DocumentsDelete, Resource::Tenant).await?;
         let name = super::filing_queries::set_category_archived(&mut tx, id, archived)
             .await?

@@ -240,7 +240,7 @@ fn CategoryTree(
                 {ordered.into_iter().filter(|(_, c)| can_manage || !c.archived).map(|(depth, c)| {
                     let current = query.category == Some(c.id);
                     let href = format!("/documents?{}", DocumentQuery { category: Some(c.id), page: 0, ..query.clone() }.to_query(0));
-                    let id = c.id.to_string();
+                    let id = c.id;
                     view! {
                         <li class="category-tree__item" data-depth=depth.min(4).to_string()>
                             <a href=href aria-current=current.then_some("true") class=if c.archived { "muted" } else { "" }>{c.name.clone()}</a>
@@ -250,7 +250,7 @@ fn CategoryTree(
                                 let archived = c.archived;
                                 view! {
                                     <button class="button button--ghost button--small" type="button"
-                                        on:click=move |_| { archive.dispatch(ArchiveCategory { category_id: id.clone(), archived: !archived }); }>
+                                        on:click=move |_| { archive.dispatch(ArchiveCategory { category_id: id, archived: !archived }); }>
                                         {if archived { "Restore" } else { "Archive" }}
                                     </button>
                                 }

@@ -117,7 +117,7 @@ pub struct DocumentList {
 
 #[server(prefix = "/api", endpoint = "documents/project")]
 pub async fn project_documents(
-    project_id: String,
+    project_id: ProjectId,
     #[server(default)] include_deleted: bool,
 ) -> Result<DocumentList, AppError> {
     use crate::{
@@ -126,10 +126,9 @@ pub async fn project_documents(
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let (caller, mut tx, held) = Caller::start_holding(Permission::DocumentsRead, Resource::Project(id)).await?;
         let (project_name, archived) =
             queries::project_name(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;

@@ -58,7 +58,7 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
     let restore = ServerAction::<RestoreDocument>::new();
     let listing = Resource::new(
         move || (id(), refresh.get(), show_deleted.get(), delete.version().get(), restore.version().get()),
-        |(id, _, deleted, ..)| project_documents(id, deleted),
+        |(id, _, deleted, ..)| async move { project_documents(id.parse()?, deleted).await },
     );
     let (delete_err, _) = outcome(delete.into(), "");
     let (restore_err, _) = outcome(restore.into(), "");

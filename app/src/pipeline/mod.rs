@@ -90,7 +90,11 @@ pub async fn more_cards(
 
 /// Moves a pursuit to another stage. Awarded and lost need the outcome (what happened, in a sentence).
 #[server(prefix = "/api", endpoint = "pipeline/move")]
-pub async fn move_project(project_id: String, stage: String, outcome: Option<String>) -> Result<ProjectRow, AppError> {
+pub async fn move_project(
+    project_id: crate::ids::ProjectId,
+    stage: String,
+    outcome: Option<String>,
+) -> Result<ProjectRow, AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent},
         auth::{
@@ -98,10 +102,9 @@ pub async fn move_project(project_id: String, stage: String, outcome: Option<Str
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: crate::ids::ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let to: PipelineStage = stage.parse()?;
         let outcome = outcome.map(|o| o.trim().to_string()).filter(|o| !o.is_empty());
         if matches!(to, PipelineStage::Awarded | PipelineStage::Lost) && outcome.is_none() {
@@ -186,17 +189,16 @@ pub async fn save_view(name: String, #[server(default)] filter: ProjectFilter) -
 }
 
 #[server(prefix = "/api", endpoint = "pipeline/delete-view")]
-pub async fn delete_view(view_id: String) -> Result<(), AppError> {
+pub async fn delete_view(view_id: uuid::Uuid) -> Result<(), AppError> {
     use crate::{
         auth::{
             Permission,
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: uuid::Uuid = parse_id("Saved view", &view_id)?;
+        let id = view_id;
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         if !queries::delete_view(&mut tx, caller.user.id, id).await? {
             return Err(AppError::NotFound("Saved view".into()));

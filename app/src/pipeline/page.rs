@@ -78,7 +78,7 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
         async move {
             let before = columns.get_untracked();
             columns.update(|cols| place(cols, &card, to));
-            match move_project(card.id.to_string(), to.as_str().to_string(), outcome).await {
+            match move_project(card.id, to.as_str().to_string(), outcome).await {
                 Ok(saved) => columns.update(|cols| replace(cols, saved)),
                 Err(e) => {
                     columns.set(before);
@@ -341,7 +341,7 @@ fn SavedViews(filter: Memo<ProjectFilter>, initial: Vec<SavedView>) -> impl Into
     let save = ServerAction::<SaveView>::new();
     let delete = Action::new(move |id: &uuid::Uuid| {
         let id = *id;
-        async move { delete_view(id.to_string()).await.map(|()| id) }
+        async move { delete_view(id).await.map(|()| id) }
     });
     let name = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);

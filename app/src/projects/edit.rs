@@ -277,7 +277,7 @@ pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> 
 }
 
 #[server(prefix = "/api", endpoint = "projects/update")]
-pub async fn update_project(project_id: String, input: ProjectInput) -> Result<(), AppError> {
+pub async fn update_project(project_id: ProjectId, input: ProjectInput) -> Result<(), AppError> {
     use super::writes;
     use crate::{
         auth::{
@@ -285,10 +285,9 @@ pub async fn update_project(project_id: String, input: ProjectInput) -> Result<(
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let valid = input.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsUpdate, Resource::Project(id)).await?;
         writes::update(&mut tx, &caller, id, &valid).await?;
@@ -301,7 +300,7 @@ pub async fn update_project(project_id: String, input: ProjectInput) -> Result<(
 
 /// Archives a pursuit: nothing is deleted; it leaves the board, the table and the plan count.
 #[server(prefix = "/api", endpoint = "projects/archive")]
-pub async fn archive_project(project_id: String, reason: String) -> Result<(), AppError> {
+pub async fn archive_project(project_id: ProjectId, reason: String) -> Result<(), AppError> {
     use super::writes;
     use crate::{
         auth::{
@@ -309,10 +308,10 @@ pub async fn archive_project(project_id: String, reason: String) -> Result<(), A
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::{parse_id, required_text},
+        input::required_text,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let reason = required_text("The reason for archiving", &reason, 500)?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsArchive, Resource::Project(id)).await?;
         writes::archive(&mut tx, &caller, id, &reason).await?;
@@ -325,7 +324,7 @@ pub async fn archive_project(project_id: String, reason: String) -> Result<(), A
 
 /// Brings an archived pursuit back with the status it had, if the plan has room.
 #[server(prefix = "/api", endpoint = "projects/restore")]
-pub async fn restore_project(project_id: String) -> Result<(), AppError> {
+pub async fn restore_project(project_id: ProjectId) -> Result<(), AppError> {
     use super::writes;
     use crate::{
         auth::{
@@ -333,10 +332,9 @@ pub async fn restore_project(project_id: String) -> Result<(), AppError> {
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let (caller, mut tx) = Caller::start(Permission::ProjectsArchive, Resource::Project(id)).await?;
         writes::restore(&mut tx, &caller, id).await?;
         caller.commit(tx).await?;

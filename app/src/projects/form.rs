@@ -62,7 +62,7 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
         let (id, value) = value.clone();
         async move {
             match id {
-                Some(id) => update_project(id.to_string(), value).await.map(|_| id),
+                Some(id) => update_project(id, value).await.map(|_| id),
                 None => create_project(value).await,
             }
         }

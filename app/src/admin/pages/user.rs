@@ -28,7 +28,7 @@ pub fn UserPage() -> impl IntoView {
         move || (update.version().get(), set_active.version().get(), unlock.version().get(), reset.version().get());
     let detail = Resource::new(
         move || (id(), versions(), assign.version().get(), remove.version().get(), end.version().get()),
-        |(id, ..)| user_detail(id),
+        |(id, ..)| async move { user_detail(id.parse()?).await },
     );
     let actions = UserActions { update, set_active, unlock, reset, assign, remove, end };
     view! {
@@ -177,8 +177,8 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
             </div>
             <ErrorNote error=end_err/>
             <Notice done=end_ok/>
-            <crate::account::SessionList sessions=sessions on_end=move |sid: String| {
-                actions.end.dispatch(EndUserSessions { user_id: uid.to_string(), session_id: Some(sid) });
+            <crate::account::SessionList sessions=sessions on_end=move |sid: uuid::Uuid| {
+                actions.end.dispatch(EndUserSessions { user_id: uid, session_id: Some(sid.to_string()) });
             }/>
         </div>
     }

@@ -178,17 +178,16 @@ pub struct ProjectDetail {
 }
 
 #[server(prefix = "/api", endpoint = "projects/detail")]
-pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError> {
+pub async fn load_project(project_id: ProjectId) -> Result<ProjectDetail, AppError> {
     use crate::{
         auth::{
             Permission,
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Project(id)).await?;
         let facts = queries::facts(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         let synced = queries::synced_values(&mut tx, id).await?;
@@ -220,7 +219,12 @@ pub async fn load_project(project_id: String) -> Result<ProjectDetail, AppError>
 
 /// Lays a person's value over a synced field, with the reason. Syncs never overwrite it.
 #[server(prefix = "/api", endpoint = "projects/override")]
-pub async fn override_field(project_id: String, field: String, value: String, reason: String) -> Result<(), AppError> {
+pub async fn override_field(
+    project_id: ProjectId,
+    field: String,
+    value: String,
+    reason: String,
+) -> Result<(), AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent},
         auth::{
@@ -228,10 +232,10 @@ pub async fn override_field(project_id: String, field: String, value: String, re
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::{parse_id, required_text},
+        input::required_text,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let field: SyncedField = field.parse()?;
         let value = field.parse_value(&value)?;
         let reason = required_text("The reason for the override", &reason, 500)?;
@@ -273,7 +277,7 @@ pub async fn override_field(project_id: String, field: String, value: String, re
 
 /// Removes an override: the source's value applies again (the override stays in the history).
 #[server(prefix = "/api", endpoint = "projects/remove-override")]
-pub async fn remove_override(project_id: String, field: String) -> Result<(), AppError> {
+pub async fn remove_override(project_id: ProjectId, field: String) -> Result<(), AppError> {
     use crate::{
         audit::{AuditAction, AuditEvent},
         auth::{
@@ -281,10 +285,9 @@ pub async fn remove_override(project_id: String, field: String) -> Result<(), Ap
             ssr::{Caller, Resource},
         },
         error::ssr::serve,
-        input::parse_id,
     };
     serve(async move {
-        let id: ProjectId = parse_id("Project", &project_id)?;
+        let id = project_id;
         let field: SyncedField = field.parse()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsOverride, Resource::Project(id)).await?;
         let external =

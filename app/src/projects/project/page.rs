@@ -21,7 +21,7 @@ pub fn ProjectPage() -> impl IntoView {
     let restore = ServerAction::<RestoreProject>::new();
     let detail = Resource::new(
         move || (id(), save.version().get(), remove.version().get(), archive.version().get(), restore.version().get()),
-        |(id, ..)| load_project(id),
+        |(id, ..)| async move { load_project(id.parse()?).await },
     );
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
