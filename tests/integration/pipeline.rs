@@ -2,6 +2,8 @@
 //! other tenants' ids.
 
 use crate::common::{TENANT_PASSWORD, TestApp, status_and_message};
+use app::{domain::PipelineStage, pipeline::Board, projects::ProjectRow, roles::SystemRole};
+use rust_decimal::Decimal;
 use serde_json::Value;
 
 fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {
@@ -9,15 +11,39 @@ fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {
 }
 
 #[tokio::test]
+async fn the_board_counts_and_totals_each_stage_and_pages_its_cards() {
+    let app = TestApp::new().await;
+    let acme = app.with_tenant("acme").await;
+    acme.with_projects(27, PipelineStage::Phase0).await;
+    acme.with_projects(2, PipelineStage::Phase2).await;
+    let cm = acme.with_user(SystemRole::CaptureManager).await;
+    let board: Board = cm.answer("/api/pipeline/board", &[]).await;
+    let counts: Vec<(PipelineStage, i64, usize)> =
+        board.columns.iter().map(|c| (c.stage, c.count, c.cards.len())).collect();
+    let expected: Vec<(PipelineStage, i64, usize)> = PipelineStage::ALL
+        .iter()
+        .map(|&s| match s {
+            PipelineStage::Phase0 => (s, 27, 25),
+            PipelineStage::Phase2 => (s, 2, 2),
+            _ => (s, 0, 0),
+        })
+        .collect();
+    assert_eq!(counts, expected, "every stage, 25 cards at most");
+    let phase2 = board.columns.iter().find(|c| c.stage == PipelineStage::Phase2).expect("phase 2");
+    assert_eq!(phase2.total_value, Decimal::ZERO, "no values typed in yet");
+    assert!(board.can_move);
+    let more: Vec<ProjectRow> = cm.answer("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "25")]).await;
+    assert_eq!(more.len(), 2, "the rest of the column");
+}
+
+#[tokio::test]
 async fn the_board_totals_every_stage_and_filters() {
     let app = TestApp::with_demo().await;
     let cm = app.demo_user("jordan.reyes").await;
     let board = cm.ok("/api/pipeline/board", &[]).await;
-    let counts: Vec<i64> =
-        board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).collect();
-    assert_eq!(counts, vec![8, 9, 9, 7, 7, 6, 4, 6, 4], "the demo's stage counts");
+    let all: i64 = board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum();
+    assert_eq!(all, app.count("SELECT count(*) FROM opportunity_projects WHERE project_status <> 'archived'").await);
     let phase2 = column(&board, "phase_2");
-    assert_eq!(phase2["cards"].as_array().map(Vec::len), Some(9));
     let total: f64 = phase2["total_value"].as_str().expect("decimal").parse().expect("number");
     let weighted: f64 = phase2["weighted_value"].as_str().expect("decimal").parse().expect("number");
     assert!(total > 0.0 && weighted > 0.0 && weighted < total, "{total} {weighted}");
@@ -26,7 +52,7 @@ async fn the_board_totals_every_stage_and_filters() {
     let mine = cm.ok("/api/pipeline/board", &[("filter[mine]", "true")]).await;
     let mine_total: i64 =
         mine["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).sum();
-    assert!(mine_total > 0 && mine_total < 60, "{mine_total}");
+    assert!(mine_total > 0 && mine_total < all, "{mine_total}");
     for card in
         mine["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").iter())
     {
@@ -39,8 +65,6 @@ async fn the_board_totals_every_stage_and_filters() {
     let (s, _) =
         status_and_message(cm.call("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "-1")]).await).await;
     assert_eq!(s, 422);
-    let more = cm.ok("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "5")]).await;
-    assert_eq!(more.as_array().map(Vec::len), Some(3));
 }
 
 #[tokio::test]
@@ -49,6 +73,7 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     app.add_tenant("acme", 1, true).await;
     let cm = app.demo_user("jordan.reyes").await;
     let board = cm.ok("/api/pipeline/board", &[]).await;
+    let count_of = |board: &Value, stage: &str| column(board, stage)["count"].as_i64().expect("count");
     let card = &column(&board, "phase_1")["cards"][0];
     let id = card["id"].as_str().expect("id").to_string();
 
@@ -83,8 +108,8 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     assert_eq!(app.count(&format!("SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND field_name = 'pipeline_stage' AND change_category = 'stage_change'")).await, 2);
     assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE entity_id = '{id}' AND after_values->>'outcome' LIKE 'Lost on price%'")).await, 1);
     let after = cm.ok("/api/pipeline/board", &[]).await;
-    assert_eq!(column(&after, "lost")["count"], 5);
-    assert_eq!(column(&after, "phase_1")["count"], 8);
+    assert_eq!(count_of(&after, "lost"), count_of(&board, "lost") + 1);
+    assert_eq!(count_of(&after, "phase_1"), count_of(&board, "phase_1") - 1);
 
     // A viewer sees the board but cannot move; the refusal is recorded.
     let viewer = app.demo_user("taylor.brooks").await;
@@ -118,10 +143,14 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
             .collect::<Vec<_>>()
     };
     let all = cm.ok("/api/pipeline/board", &[]).await;
-    assert_eq!(total(&all), 60);
+    let everything = total(&all);
+    assert_eq!(
+        everything,
+        app.count("SELECT count(*) FROM opportunity_projects WHERE project_status <> 'archived'").await
+    );
     let agency = all["choices"]["agencies"][0].as_str().expect("an agency").to_string();
     let by_agency = cm.ok("/api/pipeline/board", &[("filter[agency]", &agency)]).await;
-    assert!(total(&by_agency) > 0 && total(&by_agency) < 60);
+    assert!(total(&by_agency) > 0 && total(&by_agency) < everything);
     assert!(cards(&by_agency).iter().all(|c| c["agency_name"] == agency.as_str()));
     let soon = cm.ok("/api/pipeline/board", &[("filter[due_within]", "30")]).await;
     let now = chrono::Utc::now();
@@ -135,7 +164,7 @@ async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
         cards(&big).iter().all(|c| c["estimated_value"].as_str().expect("value").parse::<f64>().expect("n") >= 1e8)
     );
     let small = cm.ok("/api/pipeline/board", &[("filter[max_value]", "100000000")]).await;
-    assert!(total(&big) + total(&small) <= 60);
+    assert!(total(&big) + total(&small) <= everything);
     let set_aside = all["choices"]["set_asides"][0].as_str().expect("a set-aside").to_string();
     assert!(total(&cm.ok("/api/pipeline/board", &[("filter[set_aside]", &set_aside)]).await) > 0);
     assert_eq!(total(&cm.ok("/api/pipeline/board", &[("filter[naics]", "999999")]).await), 0);

@@ -9,6 +9,26 @@ use uuid::Uuid;
 pub struct TestDb {
     pub name: String,
     socket: String,
+    /// A template outlives the test that made it (the rest of the run copies it).
+    keep: bool,
+}
+
+impl Drop for TestDb {
+    /// A test's database goes when the test ends, so the cluster holds only the databases of running tests.
+    fn drop(&mut self) {
+        if self.keep {
+            return;
+        }
+        let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name);
+        // Drop runs inside the test's runtime, which must not block on async work: a thread of its own.
+        let dropped = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map(|rt| rt.block_on(as_superuser(&sql)))
+        })
+        .join();
+        if !matches!(dropped, Ok(Ok(()))) {
+            eprintln!("could not drop test database {}", self.name);
+        }
+    }
 }
 
 /// The databases tests start from, made once per test run: every migration applied, and the same with the
@@ -38,14 +58,15 @@ async fn as_superuser(sql: &str) {
 async fn template(demo: bool) -> String {
     let cell = if demo { &DEMO_TEMPLATE } else { &MIGRATED_TEMPLATE };
     cell.get_or_init(|| async move {
-        let db = TestDb::empty().await;
+        let mut db = TestDb::empty().await;
+        db.keep = true;
         let owner = db.owner_pool().await;
         gwm_crm::database::migrate(&owner).await.expect("migrate the template");
         if demo {
             gwm_crm::demo::seed_if_empty(&owner, DEMO_PASSWORD).await.expect("seed the template");
         }
         owner.close().await;
-        db.name
+        db.name.clone()
     })
     .await
     .clone()
@@ -56,7 +77,7 @@ impl TestDb {
     pub async fn empty() -> TestDb {
         let name = format!("gwm_test_{}", Uuid::new_v4().simple());
         as_superuser(&format!("CREATE DATABASE {name} OWNER gwm_owner")).await;
-        TestDb { name, socket: test_socket() }
+        TestDb { name, socket: test_socket(), keep: false }
     }
 
     /// A database with every migration applied (a copy of the run's template).
@@ -72,7 +93,7 @@ impl TestDb {
     async fn copy_of(template: &str) -> TestDb {
         let name = format!("gwm_test_{}", Uuid::new_v4().simple());
         as_superuser(&format!("CREATE DATABASE {name} TEMPLATE {template} OWNER gwm_owner")).await;
-        TestDb { name, socket: test_socket() }
+        TestDb { name, socket: test_socket(), keep: false }
     }
 
     pub fn owner_options(&self) -> PgConnectOptions {
@@ -205,6 +226,16 @@ impl Browser {
         self.call("/api/auth/sign-in", &form).await
     }
 
+    /// The answer of a call that must succeed, decoded into the app's own type (what the page renders).
+    pub async fn answer<T: serde::de::DeserializeOwned>(&self, path: &str, form: &[(&str, &str)]) -> T {
+        let res = self.call(path, form).await;
+        let status = res.status();
+        let body = res.text().await.expect("body");
+        assert!(status.is_success(), "{path} answered {status}: {body}");
+        serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{path} answered what its type does not hold: {e}: {body}"))
+    }
+
     /// The JSON answer of a call that must succeed.
     pub async fn ok(&self, path: &str, form: &[(&str, &str)]) -> serde_json::Value {
         let res = self.call(path, form).await;
@@ -240,7 +271,121 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+/// A tenant made for one test: its system roles and only what the test adds (`with_user`, `with_projects`),
+/// so that a test states the data it counts on instead of pinning the demo tenant's numbers.
+pub struct TestTenant<'a> {
+    app: &'a TestApp,
+    pub id: app::ids::TenantId,
+    pub subdomain: String,
+    roles: Vec<(app::roles::SystemRole, Uuid)>,
+}
+
+impl TestTenant<'_> {
+    /// Runs `work` in a transaction scoped to this tenant, as the owner.
+    async fn as_owner<T>(
+        &self,
+        work: impl for<'t> FnOnce(
+            &'t mut sqlx::Transaction<'static, sqlx::Postgres>,
+        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 't>>,
+    ) -> T {
+        let owner = self.app.db.owner_pool().await;
+        let mut tx = owner.begin().await.expect("tx");
+        app::auth::ssr::door::scope_for_job(&mut tx, self.id).await.expect("scope");
+        let out = work(&mut tx).await;
+        tx.commit().await.expect("commit");
+        owner.close().await;
+        out
+    }
+
+    /// A user holding `role` tenant-wide (`<role>-<n>@<subdomain>.test`, TENANT_PASSWORD), signed in at the
+    /// tenant's address.
+    pub async fn with_user(&self, role: app::roles::SystemRole) -> Browser {
+        let email = format!("{}-{}@{}.test", role.as_str(), &Uuid::new_v4().simple().to_string()[..8], self.subdomain);
+        let role_id = self.roles.iter().find(|(r, _)| *r == role).map(|(_, id)| *id).expect("system role");
+        let hash = app::auth::ssr::password::hash(TENANT_PASSWORD.to_string()).await.expect("hash");
+        let (tenant, address) = (self.id, email.clone());
+        self.as_owner(move |tx| {
+            Box::pin(async move {
+                let user: Uuid = sqlx::query_scalar(
+                    "INSERT INTO users (tenant_id, email, password_hash, first_name, last_name) \
+                     VALUES ($1, $2, $3, $4, 'User') RETURNING id",
+                )
+                .bind(tenant)
+                .bind(&address)
+                .bind(&hash)
+                .bind(role.label())
+                .fetch_one(&mut **tx)
+                .await
+                .expect("user");
+                sqlx::query(
+                    "INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) \
+                     VALUES ($1, $2, $3, 'platform_admin')",
+                )
+                .bind(tenant)
+                .bind(user)
+                .bind(role_id)
+                .execute(&mut **tx)
+                .await
+                .expect("role");
+            })
+        })
+        .await;
+        self.app.signed_in(Some(&self.subdomain), &email, TENANT_PASSWORD).await
+    }
+
+    /// `n` pursuits in `stage`, named "<subdomain> pursuit <i>" (created by hand: no synced values).
+    pub async fn with_projects(&self, n: usize, stage: app::domain::PipelineStage) -> Vec<app::ids::ProjectId> {
+        let (tenant, subdomain) = (self.id, self.subdomain.clone());
+        self.as_owner(move |tx| {
+            Box::pin(async move {
+                let mut ids = Vec::with_capacity(n);
+                for i in 0..n {
+                    ids.push(
+                        sqlx::query_scalar(
+                            "INSERT INTO opportunity_projects (tenant_id, project_name, pipeline_stage, created_by_system) \
+                             VALUES ($1, $2, $3, 'platform_admin') RETURNING id",
+                        )
+                        .bind(tenant)
+                        .bind(format!("{subdomain} pursuit {i}"))
+                        .bind(stage)
+                        .fetch_one(&mut **tx)
+                        .await
+                        .expect("project"),
+                    );
+                }
+                ids
+            })
+        })
+        .await
+    }
+}
+
 impl TestApp {
+    /// A server on a fresh migrated database with no tenant yet (make them with `with_tenant`).
+    pub async fn new() -> TestApp {
+        TestApp::spawn(TestDb::new().await, &[]).await
+    }
+
+    /// An active tenant at `subdomain` with its system roles, no users and no projects.
+    pub async fn with_tenant(&self, subdomain: &str) -> TestTenant<'_> {
+        let owner = self.db.owner_pool().await;
+        let id = app::ids::TenantId::new_random();
+        let mut tx = owner.begin().await.expect("tx");
+        app::auth::ssr::door::scope_for_job(&mut tx, id).await.expect("scope");
+        sqlx::query("INSERT INTO tenants (id, name, subdomain) VALUES ($1, $2, $3)")
+            .bind(id)
+            .bind(format!("{subdomain} Corp"))
+            .bind(subdomain)
+            .execute(&mut *tx)
+            .await
+            .expect("tenant");
+        let roles = gwm_crm::platform::insert_system_roles(&mut tx, id).await.expect("roles");
+        tx.commit().await.expect("commit");
+        owner.close().await;
+        let roles = roles.into_iter().map(|(role, role_id)| (role, role_id.as_uuid())).collect();
+        TestTenant { app: self, id, subdomain: subdomain.to_string(), roles }
+    }
+
     /// A server on a fresh database holding the demo tenant.
     pub async fn with_demo() -> TestApp {
         TestApp::spawn(TestDb::with_demo().await, &[("GWM_SEED_DEMO", "if-empty")]).await
