@@ -40,6 +40,19 @@ ensure_build_tools() {
 
 ensure_browser() { apt_install chromium; }
 
+# The style gates. rustfmt (rustfmt.toml) over the tree, and clippy with warnings denied on every workspace
+# crate as it is built: cargo runs clippy-driver in place of rustc for workspace members only
+# (RUSTC_WORKSPACE_WRAPPER, as `cargo clippy` itself does), so each package is linted in the configuration
+# it is really built in (app for the server and for the browser, never `--workspace`), and the lints cost no
+# second compilation of the dependencies. A build without the gate (scripts/run.sh) recompiles only the
+# workspace crates.
+style_gates() {
+  log "cargo fmt --check"
+  cargo fmt --all --check
+  RUSTC_WORKSPACE_WRAPPER="$(dirname "$(rustup which cargo)")/clippy-driver"
+  export RUSTC_WORKSPACE_WRAPPER CLIPPY_ARGS="-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__"
+}
+
 # build_site debug|release: the wasm bundle, css and assets into $SITE_ROOT, then the server binary.
 build_site() {
   local profile="$1" wasm_profile_flag="" server_flag="" wasm_dir="debug"

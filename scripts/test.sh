@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: Rust unit and integration tests against a real PostgreSQL, then the browser tests in
-# Debian's Chromium against the real server. Installs what is missing; leaves nothing running.
+# Runs every test: the style gates (rustfmt, clippy with warnings denied), Rust unit and integration tests
+# against a real PostgreSQL, then the browser tests in Debian's Chromium against the real server. Installs what
+# is missing; leaves nothing running.
 source "$(dirname "$0")/lib.sh"
 
 ensure_build_tools
@@ -8,6 +9,8 @@ ensure_browser
 ensure_saml_idp
 ensure_s3s_fs
 ensure_pgbouncer
+# After the installs: `cargo install` builds its package as a workspace member, which the gate would lint.
+style_gates
 
 WORK="$(mktemp -d /tmp/gwm-test.XXXXXX)"
 chmod 755 "$WORK"
@@ -45,6 +48,11 @@ export TEST_S3_ACCESS_KEY="gwm-test-$(openssl rand -hex 4)" TEST_S3_SECRET_KEY="
 s3_start "$S3_PORT" "$WORK/s3" "$TEST_S3_ACCESS_KEY" "$TEST_S3_SECRET_KEY" "$TEST_S3_BUCKET"
 
 build_site debug
+
+log "building the tests, the sign-in benchmark and the pages benchmark's driver (so that they cannot rot)"
+cargo test --locked --no-run
+cargo test --locked --bench sign_in --no-run
+cargo build --locked -p gwm-bench
 
 log "cargo test"
 # The default members (server + app), natively. Not --workspace: that would build `app` with the frontend's
