@@ -23,6 +23,7 @@ const FOUNDATION: &[&str] = &[
     "input",
     "request",
     "roles",
+    "server_prelude",
     "state",
     "storage",
     "tenancy",

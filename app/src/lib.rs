@@ -33,6 +33,8 @@ pub mod db;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
+pub mod server_prelude;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 use leptos::prelude::*;

@@ -96,7 +96,8 @@ async fn recheck_password(
 
 #[server(prefix = "/api", endpoint = "account/overview")]
 pub async fn account_overview() -> Result<AccountInfo, AppError> {
-    use crate::{admin::queries, auth::ssr::Caller, error::ssr::serve};
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let caller = Caller::current().await?;
         let mut tx = caller.own_account().await?;
@@ -133,11 +134,8 @@ pub async fn account_overview() -> Result<AccountInfo, AppError> {
 /// Ends one of the caller's own sessions (not necessarily this one).
 #[server(prefix = "/api", endpoint = "account/end-session")]
 pub async fn end_my_session(session_id: uuid::Uuid) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::ssr::{Caller, queries},
-        error::ssr::serve,
-    };
+    use crate::auth::ssr::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let id = session_id;
         let caller = Caller::current().await?;
@@ -158,11 +156,10 @@ pub async fn end_my_session(session_id: uuid::Uuid) -> Result<(), AppError> {
 /// Changes the caller's password; their other sessions end.
 #[server(prefix = "/api", endpoint = "account/change-password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), AppError> {
+    use crate::server_prelude::*;
     use crate::{
         admin::queries as admin_q,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::ssr::{Caller, password, queries},
-        error::ssr::serve,
+        auth::ssr::{password, queries},
     };
     serve(async move {
         let caller = Caller::current().await?;
@@ -194,10 +191,8 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 /// a borrowed session alone must not be able to swap the second factor.
 #[server(prefix = "/api", endpoint = "account/mfa/start")]
 pub async fn start_mfa_enrollment(current_password: String) -> Result<MfaEnrollment, AppError> {
-    use crate::{
-        auth::ssr::{Caller, enrollment},
-        error::ssr::serve,
-    };
+    use crate::auth::ssr::enrollment;
+    use crate::server_prelude::*;
     serve(async move {
         let caller = Caller::current().await?;
         recheck_password(&caller, current_password, "set up an authenticator").await?;
@@ -219,11 +214,8 @@ pub async fn start_mfa_enrollment(current_password: String) -> Result<MfaEnrollm
 
 #[server(prefix = "/api", endpoint = "account/mfa/confirm")]
 pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::ssr::{Caller, enrollment, queries},
-        error::ssr::serve,
-    };
+    use crate::auth::ssr::{enrollment, queries};
+    use crate::server_prelude::*;
     serve(async move {
         let caller = Caller::current().await?;
         let mut tx = caller.own_account().await?;
@@ -257,11 +249,7 @@ pub async fn confirm_mfa_enrollment(code: String) -> Result<RecoveryCodes, AppEr
 /// Turns MFA off (password required), unless the tenant's policy requires it.
 #[server(prefix = "/api", endpoint = "account/mfa/disable")]
 pub async fn disable_mfa(current_password: String) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::ssr::Caller,
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let overview = account_overview().await?;
         if overview.mfa_required {

@@ -7,14 +7,8 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "admin/roles/list")]
 pub async fn list_roles() -> Result<Vec<RoleSummary>, AppError> {
-    use crate::{
-        admin::queries,
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::AdminRoles, Resource::Tenant).await?;
         let roles = queries::list_roles(&mut tx).await?;
@@ -32,14 +26,9 @@ pub async fn save_role(
     description: Option<String>,
     permissions: Vec<String>,
 ) -> Result<String, AppError> {
+    use crate::server_prelude::*;
     use crate::{
         admin::{parse_permissions, queries},
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
         ids::RoleId,
         input::{parse_id, required_text},
     };
@@ -115,15 +104,8 @@ pub async fn save_role(
 /// Deletes a custom role; its assignments go with it.
 #[server(prefix = "/api", endpoint = "admin/roles/delete")]
 pub async fn delete_role(role_id: RoleId) -> Result<(), AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let id = role_id;
         let (caller, mut tx) = Caller::start(Permission::AdminRoles, Resource::Tenant).await?;
@@ -169,14 +151,8 @@ pub async fn delete_role(role_id: RoleId) -> Result<(), AppError> {
 /// The tenant's MFA requirement.
 #[server(prefix = "/api", endpoint = "admin/security/get")]
 pub async fn security_policy() -> Result<crate::auth::MfaRequirement, AppError> {
-    use crate::{
-        admin::queries,
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::AdminSecurity, Resource::Tenant).await?;
         let raw = queries::mfa_requirement(&mut tx).await?;
@@ -188,16 +164,8 @@ pub async fn security_policy() -> Result<crate::auth::MfaRequirement, AppError> 
 
 #[server(prefix = "/api", endpoint = "admin/security/set")]
 pub async fn set_security_policy(mfa_required: String) -> Result<(), AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::MfaRequirement,
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
+    use crate::{admin::queries, auth::MfaRequirement};
     serve(async move {
         let wanted: MfaRequirement = mfa_required.parse()?;
         let (caller, mut tx) = Caller::start(Permission::AdminSecurity, Resource::Tenant).await?;

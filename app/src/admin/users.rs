@@ -10,14 +10,8 @@ use leptos::prelude::*;
 
 #[server(prefix = "/api", endpoint = "admin/users/list")]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
-    use crate::{
-        admin::queries,
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
         let users = queries::list_users(&mut tx).await?;
@@ -29,14 +23,8 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
 
 #[server(prefix = "/api", endpoint = "admin/users/detail")]
 pub async fn user_detail(user_id: UserId) -> Result<UserProfile, AppError> {
-    use crate::{
-        admin::queries,
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
@@ -63,14 +51,10 @@ pub async fn create_user(
     role_id: RoleId,
     password: String,
 ) -> Result<String, AppError> {
+    use crate::server_prelude::*;
     use crate::{
         admin::queries,
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource, password},
-        },
-        error::ssr::serve,
+        auth::ssr::password,
         input::{parse_email, required_text},
     };
     serve(async move {
@@ -131,16 +115,8 @@ pub async fn update_user(
     last_name: String,
     title: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-        input::required_text,
-    };
+    use crate::server_prelude::*;
+    use crate::{admin::queries, input::required_text};
     serve(async move {
         let id = user_id;
         let first_name = required_text("First name", &first_name, 100)?;
@@ -168,15 +144,8 @@ pub async fn update_user(
 /// Deactivates (ending every session at once) or reactivates a user.
 #[server(prefix = "/api", endpoint = "admin/users/set-active")]
 pub async fn set_user_active(user_id: UserId, active: bool) -> Result<(), AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource, queries as auth_q},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
+    use crate::{admin::queries, auth::ssr::queries as auth_q};
     serve(async move {
         let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
@@ -225,15 +194,8 @@ pub async fn set_user_active(user_id: UserId, active: bool) -> Result<(), AppErr
 
 #[server(prefix = "/api", endpoint = "admin/users/unlock")]
 pub async fn unlock_user(user_id: UserId) -> Result<(), AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::admin::queries;
+    use crate::server_prelude::*;
     serve(async move {
         let id = user_id;
         let (caller, mut tx) = Caller::start(Permission::AdminUsers, Resource::Tenant).await?;
@@ -257,14 +219,10 @@ pub async fn unlock_user(user_id: UserId) -> Result<(), AppError> {
 /// Sets a new password for a user (who should change it); their sessions end.
 #[server(prefix = "/api", endpoint = "admin/users/reset-password")]
 pub async fn reset_user_password(user_id: UserId, password: String) -> Result<(), AppError> {
+    use crate::server_prelude::*;
     use crate::{
         admin::queries,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource, password as pw, queries as auth_q},
-        },
-        error::ssr::serve,
+        auth::ssr::{password as pw, queries as auth_q},
     };
     serve(async move {
         let id = user_id;
@@ -310,17 +268,8 @@ pub async fn assign_role(
     project_id: Option<String>,
     expires_on: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-        ids::ProjectId,
-        input::parse_id,
-    };
+    use crate::server_prelude::*;
+    use crate::{admin::queries, ids::ProjectId, input::parse_id};
     serve(async move {
         let id = user_id;
         let role = role_id;
@@ -375,14 +324,7 @@ pub async fn assign_role(
 
 #[server(prefix = "/api", endpoint = "admin/users/remove-role")]
 pub async fn remove_role_assignment(user_id: UserId, assignment_id: uuid::Uuid) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = user_id;
         let assignment = assignment_id;
@@ -448,16 +390,8 @@ pub async fn remove_role_assignment(user_id: UserId, assignment_id: uuid::Uuid) 
 /// Ends one of a user's sessions, or all of them.
 #[server(prefix = "/api", endpoint = "admin/users/end-sessions")]
 pub async fn end_user_sessions(user_id: UserId, session_id: Option<String>) -> Result<usize, AppError> {
-    use crate::{
-        admin::queries,
-        audit::{AuditAction, AuditEvent, RiskLevel},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource, queries as auth_q},
-        },
-        error::ssr::serve,
-        input::parse_id,
-    };
+    use crate::server_prelude::*;
+    use crate::{admin::queries, auth::ssr::queries as auth_q, input::parse_id};
     serve(async move {
         let id = user_id;
         let only: Option<uuid::Uuid> =

@@ -68,7 +68,8 @@ impl Me {
 
 #[server(prefix = "/api", endpoint = "auth/options")]
 pub async fn sign_in_options() -> Result<SignInChoices, AppError> {
-    use crate::{auth::ssr::Scope, error::ssr::serve};
+    use crate::auth::ssr::Scope;
+    use crate::server_prelude::*;
     serve(async move {
         let scope = Scope::current().await?;
         let Ok(tenant) = scope.tenant().cloned() else {
@@ -95,7 +96,8 @@ pub async fn sign_in(
     password: String,
     next: Option<String>,
 ) -> Result<SignInStep, AppError> {
-    use crate::{auth::ssr::Scope, error::ssr::serve};
+    use crate::auth::ssr::Scope;
+    use crate::server_prelude::*;
     serve(async move {
         let scope = Scope::current().await?;
         let session = ssr::current_session().await?;
@@ -106,7 +108,8 @@ pub async fn sign_in(
 
 #[server(prefix = "/api", endpoint = "auth/code")]
 pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
-    use crate::{auth::ssr::Scope, error::ssr::serve};
+    use crate::auth::ssr::Scope;
+    use crate::server_prelude::*;
     serve(async move {
         let scope = Scope::current().await?;
         let session = ssr::current_session().await?;
@@ -117,7 +120,8 @@ pub async fn verify_sign_in_code(code: String) -> Result<SignInStep, AppError> {
 
 #[server(prefix = "/api", endpoint = "auth/enroll")]
 pub async fn confirm_sign_in_enrollment(code: String) -> Result<RecoveryCodes, AppError> {
-    use crate::{auth::ssr::Scope, error::ssr::serve};
+    use crate::auth::ssr::Scope;
+    use crate::server_prelude::*;
     serve(async move {
         let scope = Scope::current().await?;
         let session = ssr::current_session().await?;
@@ -129,10 +133,7 @@ pub async fn confirm_sign_in_enrollment(code: String) -> Result<RecoveryCodes, A
 /// Ends this session. Signing out twice is harmless.
 #[server(prefix = "/api", endpoint = "auth/sign-out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let session = ssr::current_session().await?;
         if let Ok(caller) = ssr::Caller::current().await {

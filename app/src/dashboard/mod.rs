@@ -102,13 +102,7 @@ impl Dashboard {
 
 #[server(prefix = "/api", endpoint = "dashboard")]
 pub async fn load_dashboard() -> Result<Dashboard, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::DashboardRead, Resource::Tenant).await?;
         let stages = queries::stage_values(&mut tx).await?;

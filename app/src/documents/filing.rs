@@ -141,7 +141,7 @@ pub struct DocumentDetail {
 
 #[server(prefix = "/api", endpoint = "documents/detail")]
 pub async fn load_document_detail(document_id: String) -> Result<DocumentDetail, AppError> {
-    use crate::{auth::Permission, error::ssr::serve};
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx, doc, held) = super::open_document(&document_id, Permission::DocumentsRead).await?;
         let filing = super::filing_queries::filing(&mut tx, doc.id).await?;
@@ -183,12 +183,8 @@ pub async fn file_document(
     access_level: String,
 ) -> Result<(), AppError> {
     use super::DocumentType;
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::Permission,
-        domain::AccessLevel,
-        error::ssr::serve,
-    };
+    use crate::domain::AccessLevel;
+    use crate::server_prelude::*;
     serve(async move {
         let kind: DocumentType = document_type.parse()?;
         let access: AccessLevel = access_level.parse()?;
@@ -232,11 +228,7 @@ pub async fn link_document(
     entity_id: String,
     #[server(default)] role: String,
 ) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::Permission,
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let kind: LinkedKind = kind.parse()?;
         let role: Option<LinkRole> = match role.trim() {
@@ -266,11 +258,7 @@ pub async fn link_document(
 
 #[server(prefix = "/api", endpoint = "documents/unlink")]
 pub async fn unlink_document(document_id: String, link_id: Uuid) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::Permission,
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let link = link_id;
         let (caller, mut tx, doc, _) = super::open_document(&document_id, Permission::DocumentsUpload).await?;
@@ -308,13 +296,7 @@ async fn usable_category(tx: &mut crate::db::Tx, raw: &str) -> Result<Option<Uui
 
 #[server(prefix = "/api", endpoint = "documents/library")]
 pub async fn document_library() -> Result<Library, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx, held) = Caller::start_holding(Permission::DocumentsRead, Resource::Tenant).await?;
         let categories = super::filing_queries::categories(&mut tx).await?;
@@ -333,14 +315,7 @@ pub async fn document_library() -> Result<Library, AppError> {
 /// Adds a category (under `parent`, or at the top), for document managers.
 #[server(prefix = "/api", endpoint = "documents/categories/create")]
 pub async fn create_category(name: String, #[server(default)] parent: String) -> Result<Uuid, AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let name = crate::input::required_text("The category's name", &name, 100)?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsDelete, Resource::Tenant).await?;
@@ -372,14 +347,7 @@ pub async fn create_category(name: String, #[server(default)] parent: String) ->
 /// under them keep their filing.
 #[server(prefix = "/api", endpoint = "documents/categories/archive")]
 pub async fn archive_category(category_id: Uuid, archived: bool) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = category_id;
         let (caller, mut tx) = Caller::start(Permission::DocumentsDelete, Resource::Tenant).await?;

@@ -120,13 +120,7 @@ pub async fn project_documents(
     project_id: ProjectId,
     #[server(default)] include_deleted: bool,
 ) -> Result<DocumentList, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let (caller, mut tx, held) = Caller::start_holding(Permission::DocumentsRead, Resource::Project(id)).await?;
@@ -149,7 +143,7 @@ pub async fn project_documents(
 /// Every version of a document, newest first.
 #[server(prefix = "/api", endpoint = "documents/versions")]
 pub async fn document_versions(document_id: String) -> Result<Vec<DocumentRow>, AppError> {
-    use crate::{auth::Permission, error::ssr::serve};
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx, doc, _) = open_document(&document_id, Permission::DocumentsRead).await?;
         let versions = queries::versions(&mut tx, doc.root_id).await?;
@@ -188,11 +182,7 @@ async fn open_document(
 
 #[cfg(feature = "ssr")]
 async fn set_deleted(document_id: String, deleted: bool) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::Permission,
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx, doc, _) = open_document(&document_id, Permission::DocumentsDelete).await?;
         if doc.is_deleted == deleted {

@@ -167,13 +167,7 @@ pub fn snippet_parts(headline: &str) -> Vec<SnippetPart> {
 
 #[server(prefix = "/api", endpoint = "documents/search")]
 pub async fn search_documents(#[server(default)] query: DocumentQuery) -> Result<SearchResults, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         query.check()?;
         let (caller, mut tx) = Caller::start(Permission::DocumentsRead, Resource::Tenant).await?;

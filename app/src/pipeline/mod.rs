@@ -42,13 +42,7 @@ pub struct Board {
 
 #[server(prefix = "/api", endpoint = "pipeline/board")]
 pub async fn load_board(#[server(default)] filter: ProjectFilter) -> Result<Board, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         filter.check()?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
@@ -68,13 +62,7 @@ pub async fn more_cards(
     stage: PipelineStage,
     offset: i64,
 ) -> Result<Vec<ProjectRow>, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         filter.check()?;
         if !(0..=100_000).contains(&offset) {
@@ -95,14 +83,7 @@ pub async fn move_project(
     stage: String,
     outcome: Option<String>,
 ) -> Result<ProjectRow, AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let to: PipelineStage = stage.parse()?;
@@ -149,13 +130,7 @@ pub struct SavedView {
 
 #[server(prefix = "/api", endpoint = "pipeline/views")]
 pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         let views = queries::views(&mut tx, caller.user.id).await?;
@@ -168,14 +143,8 @@ pub async fn list_views() -> Result<Vec<SavedView>, AppError> {
 /// Saves the current filter under a name (the same name again replaces it).
 #[server(prefix = "/api", endpoint = "pipeline/save-view")]
 pub async fn save_view(name: String, #[server(default)] filter: ProjectFilter) -> Result<SavedView, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-        input::required_text,
-    };
+    use crate::input::required_text;
+    use crate::server_prelude::*;
     serve(async move {
         let name = required_text("The view's name", &name, 100)?;
         filter.check()?;
@@ -190,13 +159,7 @@ pub async fn save_view(name: String, #[server(default)] filter: ProjectFilter) -
 
 #[server(prefix = "/api", endpoint = "pipeline/delete-view")]
 pub async fn delete_view(view_id: uuid::Uuid) -> Result<(), AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = view_id;
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;

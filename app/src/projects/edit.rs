@@ -217,14 +217,8 @@ pub struct ProjectForm {
 #[server(prefix = "/api", endpoint = "projects/form")]
 pub async fn load_project_form(project_id: Option<String>) -> Result<ProjectForm, AppError> {
     use super::writes;
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-        input::parse_id,
-    };
+    use crate::input::parse_id;
+    use crate::server_prelude::*;
     serve(async move {
         let id: Option<ProjectId> = project_id.as_deref().map(|raw| parse_id("Project", raw)).transpose()?;
         let (permission, resource) = match id {
@@ -249,14 +243,7 @@ pub async fn load_project_form(project_id: Option<String>) -> Result<ProjectForm
 #[server(prefix = "/api", endpoint = "projects/create")]
 pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> {
     use super::writes;
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let valid = input.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsCreate, Resource::Tenant).await?;
@@ -279,13 +266,7 @@ pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> 
 #[server(prefix = "/api", endpoint = "projects/update")]
 pub async fn update_project(project_id: ProjectId, input: ProjectInput) -> Result<(), AppError> {
     use super::writes;
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let valid = input.check()?;
@@ -302,14 +283,8 @@ pub async fn update_project(project_id: ProjectId, input: ProjectInput) -> Resul
 #[server(prefix = "/api", endpoint = "projects/archive")]
 pub async fn archive_project(project_id: ProjectId, reason: String) -> Result<(), AppError> {
     use super::writes;
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-        input::required_text,
-    };
+    use crate::input::required_text;
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let reason = required_text("The reason for archiving", &reason, 500)?;
@@ -326,13 +301,7 @@ pub async fn archive_project(project_id: ProjectId, reason: String) -> Result<()
 #[server(prefix = "/api", endpoint = "projects/restore")]
 pub async fn restore_project(project_id: ProjectId) -> Result<(), AppError> {
     use super::writes;
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let (caller, mut tx) = Caller::start(Permission::ProjectsArchive, Resource::Project(id)).await?;

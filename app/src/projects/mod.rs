@@ -162,13 +162,7 @@ impl ProjectTable {
 
 #[server(prefix = "/api", endpoint = "projects/table")]
 pub async fn load_table(#[server(default)] query: TableQuery) -> Result<ProjectTable, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         query.check()?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;

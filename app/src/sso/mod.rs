@@ -64,13 +64,7 @@ pub fn parse_group_mappings(text: &str) -> Result<Vec<(String, String)>, AppErro
 
 #[server(prefix = "/api", endpoint = "admin/sso/get")]
 pub async fn load_sso_settings() -> Result<SsoOverview, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::AdminSso, Resource::Tenant).await?;
         let overview = ssr::settings::overview(&caller, &mut tx).await?;
@@ -96,13 +90,7 @@ pub async fn save_sso_settings(
     sso_only: Option<String>,
     is_enabled: Option<String>,
 ) -> Result<(), AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let form = ssr::settings::SettingsForm {
             metadata_xml: metadata_xml.filter(|x| !x.trim().is_empty()),

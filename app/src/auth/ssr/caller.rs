@@ -159,6 +159,7 @@ impl Caller {
     /// The one authorization check. Allowed: Ok. Refused: the refusal is recorded in permission_audit and
     /// audit_logs (in a transaction of its own, so it survives the caller's rollback) and the caller gets
     /// Forbidden with what they tried to do.
+    #[tracing::instrument(name = "authorize", level = "debug", skip_all, fields(permission = permission.as_str(), user = %self.user.id))]
     pub async fn authorize(&self, tx: &mut Tx, permission: Permission, resource: Resource) -> Result<Held, AppError> {
         let grants = self.permissions(tx, resource).await?;
         if grants.iter().any(|(_, perms)| perms.contains(&permission)) {

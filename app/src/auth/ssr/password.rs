@@ -8,6 +8,7 @@ use argon2::{
 use std::sync::OnceLock;
 
 /// Hashes a new password (Argon2id, default parameters, random salt).
+#[tracing::instrument(name = "password.hash", skip_all)]
 pub async fn hash(password: String) -> Result<String, AppError> {
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
@@ -34,6 +35,7 @@ fn dummy_hash() -> &'static str {
 
 /// Checks `password` against `stored` (or against the dummy hash when there is no user or no password).
 /// Always does the full work; returns true only for a real match.
+#[tracing::instrument(name = "password.verify", skip_all)]
 pub async fn verify(stored: Option<String>, password: String) -> bool {
     let result = tokio::task::spawn_blocking(move || {
         let real = stored.is_some();

@@ -144,6 +144,7 @@ fn ended_reason(
 
 /// Checks the request's session. Returns the signed-in user, or None (and clears the session) when it has
 /// ended for any reason. `address_tenant` is the tenant of the request's subdomain, if it has one.
+#[tracing::instrument(name = "session.resume", level = "debug", skip_all)] // the session holds its token
 pub async fn resume(
     state: &AppState,
     session: &Session,

@@ -130,6 +130,7 @@ async fn refuse_locked(
 }
 
 /// Step one: organization, email and password.
+#[tracing::instrument(name = "sign_in.password", skip_all)] // never the password, nor the email (enumeration)
 pub async fn with_password(
     scope: &Scope,
     session: &Session,
@@ -258,6 +259,7 @@ async fn pending_user(
 }
 
 /// Step two: a code from the authenticator app, or a recovery code.
+#[tracing::instrument(name = "sign_in.code", skip_all)]
 pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result<SignInStep, AppError> {
     let (pending, tenant, mut tx, user) = pending_user(scope, session).await?;
     if pending.enrolling {
@@ -287,6 +289,7 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
 }
 
 /// Step two for a user the policy makes enroll: the first code confirms the new authenticator.
+#[tracing::instrument(name = "sign_in.enrollment", skip_all)]
 pub async fn with_enrollment(scope: &Scope, session: &Session, code: String) -> Result<RecoveryCodes, AppError> {
     let (pending, tenant, mut tx, user) = pending_user(scope, session).await?;
     if !pending.enrolling {

@@ -179,13 +179,7 @@ pub struct ProjectDetail {
 
 #[server(prefix = "/api", endpoint = "projects/detail")]
 pub async fn load_project(project_id: ProjectId) -> Result<ProjectDetail, AppError> {
-    use crate::{
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Project(id)).await?;
@@ -225,15 +219,8 @@ pub async fn override_field(
     value: String,
     reason: String,
 ) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-        input::required_text,
-    };
+    use crate::input::required_text;
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let field: SyncedField = field.parse()?;
@@ -278,14 +265,7 @@ pub async fn override_field(
 /// Removes an override: the source's value applies again (the override stays in the history).
 #[server(prefix = "/api", endpoint = "projects/remove-override")]
 pub async fn remove_override(project_id: ProjectId, field: String) -> Result<(), AppError> {
-    use crate::{
-        audit::{AuditAction, AuditEvent},
-        auth::{
-            Permission,
-            ssr::{Caller, Resource},
-        },
-        error::ssr::serve,
-    };
+    use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
         let field: SyncedField = field.parse()?;

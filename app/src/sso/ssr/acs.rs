@@ -224,6 +224,7 @@ async fn roles_for(
 }
 
 /// Consumes the IdP's POST.
+#[tracing::instrument(name = "sso.consume", skip_all, fields(tenant = %tenant.id))] // never the assertion
 pub async fn consume(
     state: &AppState,
     request: &RequestContext,
