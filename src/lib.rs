@@ -6,6 +6,7 @@ pub mod demo;
 pub mod extract;
 pub mod housekeeping;
 pub mod http;
+pub mod pgbench;
 pub mod platform;
 pub mod startup;
 pub mod telemetry;

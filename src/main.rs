@@ -1,13 +1,14 @@
 //! `gwm-crm [serve]` runs the server; `gwm-crm migrate` applies migrations; `gwm-crm seed-demo` creates
-//! the demo tenant if it does not exist.
+//! the demo tenant if it does not exist; `gwm-crm pgbench-script PAGE` prints a page's SQL for pgbench.
 
 use gwm_crm::{config::Config, database, demo, platform, startup::Application, telemetry};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | create-tenant OPTIONS]\n\
+const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-script PAGE | create-tenant OPTIONS]\n\
     serve          apply migrations, then serve (default)\n\
     migrate        apply migrations and exit\n\
     seed-demo      create the demo tenant (if missing) and print its sign-in details\n\
+    pgbench-script PAGE  print the pgbench script of a benchmarked page (board, table, project)\n\
     create-tenant  create a tenant and its first admin:\n\
                    --name NAME --id SUBDOMAIN --admin-email EMAIL --admin-first-name FIRST\n\
                    --admin-last-name LAST [--plan starter|professional|enterprise] [--max-users N]\n\
@@ -16,6 +17,20 @@ const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | create-tenant
 #[tokio::main]
 async fn main() -> ExitCode {
     let command = std::env::args().nth(1).unwrap_or_else(|| "serve".to_string());
+    if command == "pgbench-script" {
+        // The pages benchmark's SQL (src/pgbench.rs): no configuration, no database.
+        let page = std::env::args().nth(2).unwrap_or_default();
+        return match gwm_crm::pgbench::script(&page) {
+            Some(script) => {
+                print!("{script}");
+                ExitCode::SUCCESS
+            }
+            None => {
+                eprintln!("pgbench-script: unknown page {page:?}; one of {}", gwm_crm::pgbench::PAGES.join(", "));
+                ExitCode::from(2)
+            }
+        };
+    }
     if command == "extract-text" {
         // The server's extraction child (src/extract): no configuration, no database, only stdin and stdout.
         return gwm_crm::extract::run_child(&std::env::args().nth(2).unwrap_or_default());

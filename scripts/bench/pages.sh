@@ -161,6 +161,8 @@ load() {
 }
 
 for page in $PAGES; do
+  # The page's SQL for pgbench, made from the app's own query functions (src/pgbench.rs), never a copy.
+  "$BIN" pgbench-script "$page" >"$RESULTS/pgbench/$page.sql"
   for c in $CONCURRENCY; do
     log "$page page, $c sessions: the app"
     load app "http://127.0.0.1:$APP_PORT" "$page" "$c"
@@ -168,7 +170,7 @@ for page in $PAGES; do
     rm -f "$RESULTS/pgbench/$page-$c".*
     (cd "$RESULTS/pgbench" && "$PG_BIN/pgbench" -h "$SOCKET" -U gwm_app -n -c "$c" -j 2 -T "$MEASURE_SECONDS" \
       -D prepared=0 -D ntenants="$TENANTS" -D projects="$PROJECTS" -D "tenants='{$TENANT_IDS}'" -D "users='{$ADMIN_IDS}'" \
-      -f "$ROOT/scripts/bench/$page.sql" -l --log-prefix "$page-$c" gwm_bench >"$page-$c.txt" 2>&1) ||
+      -f "$RESULTS/pgbench/$page.sql" -l --log-prefix "$page-$c" gwm_bench >"$page-$c.txt" 2>&1) ||
       { tail -n 20 "$RESULTS/pgbench/$page-$c.txt" >&2; exit 1; }
     "$DRIVER" pgbench --page "$page" --clients "$c" --output "$RESULTS/pgbench/$page-$c.txt" \
       --log-prefix "$RESULTS/pgbench/$page-$c" --out "$RESULTS/results.jsonl"

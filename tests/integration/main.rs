@@ -13,6 +13,7 @@ mod document_search;
 mod documents;
 mod http;
 mod isolation;
+mod pgbench;
 mod pipeline;
 mod platform;
 mod project;

@@ -8,7 +8,7 @@ use crate::{
     ids::{ProjectId, UserId},
     projects::{
         ProjectFilter, ProjectRow,
-        queries::{ROW_COLUMNS, matching},
+        queries::{Matching, ROW_COLUMNS, matching},
     },
 };
 use rust_decimal::Decimal;
@@ -25,11 +25,8 @@ struct RankedCard {
 
 /// Every column in one pass over the matching pursuits: the totals as window aggregates, and the first
 /// `CARDS_PER_PAGE` cards of each stage, soonest response due first.
-pub async fn board(
-    tx: &mut Tx,
-    filter: &ProjectFilter,
-    manager: Option<UserId>,
-) -> Result<Vec<BoardColumn>, sqlx::Error> {
+/// The board's one statement for `filter` (the pages benchmark runs its text under pgbench).
+pub fn board_query(filter: &ProjectFilter, manager: Option<UserId>) -> Matching {
     let mut q = matching(filter, manager);
     q.push(format_args!(
         " SELECT {ROW_COLUMNS}, stage_count, stage_value, stage_weighted FROM ( \
@@ -41,6 +38,15 @@ pub async fn board(
     ))
     .push_bind(CARDS_PER_PAGE)
     .push(" ORDER BY pipeline_stage, rn");
+    q
+}
+
+pub async fn board(
+    tx: &mut Tx,
+    filter: &ProjectFilter,
+    manager: Option<UserId>,
+) -> Result<Vec<BoardColumn>, sqlx::Error> {
+    let mut q = board_query(filter, manager);
     let ranked: Vec<RankedCard> = q.build_query_as().fetch_all(&mut **tx).await?;
     Ok(PipelineStage::ALL
         .iter()
@@ -122,13 +128,12 @@ pub async fn set_stage(
     Ok(())
 }
 
+/// User `$1`'s saved views of the board.
+pub const VIEWS_SQL: &str =
+    "SELECT id, name, query FROM saved_views WHERE user_id = $1 AND view_kind = 'pipeline' ORDER BY name";
+
 pub async fn views(tx: &mut Tx, user: UserId) -> Result<Vec<super::SavedView>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT id, name, query FROM saved_views WHERE user_id = $1 AND view_kind = 'pipeline' ORDER BY name",
-    )
-    .bind(user)
-    .fetch_all(&mut **tx)
-    .await
+    sqlx::query_as(VIEWS_SQL).bind(user).fetch_all(&mut **tx).await
 }
 
 pub async fn save_view(tx: &mut Tx, user: UserId, name: &str, query: &str) -> Result<super::SavedView, sqlx::Error> {

@@ -106,11 +106,8 @@ struct CountedRow {
 
 /// One page of the table and the number of all matching pursuits, in one pass (a page past the end counts
 /// separately).
-pub async fn table_page(
-    tx: &mut Tx,
-    query: &TableQuery,
-    manager: Option<UserId>,
-) -> Result<(Vec<ProjectRow>, i64), sqlx::Error> {
+/// The table page's statement for `query` (the pages benchmark runs its text under pgbench).
+pub fn table_page_query(query: &TableQuery, manager: Option<UserId>) -> Matching {
     let mut q = matching(&query.filter, manager);
     q.push(format_args!(
         " SELECT {ROW_COLUMNS}, count(*) OVER () AS total FROM p {} OFFSET ",
@@ -119,6 +116,15 @@ pub async fn table_page(
     .push_bind((query.page - 1) * TABLE_PAGE_SIZE)
     .push(" LIMIT ")
     .push_bind(TABLE_PAGE_SIZE);
+    q
+}
+
+pub async fn table_page(
+    tx: &mut Tx,
+    query: &TableQuery,
+    manager: Option<UserId>,
+) -> Result<(Vec<ProjectRow>, i64), sqlx::Error> {
+    let mut q = table_page_query(query, manager);
     let rows: Vec<CountedRow> = q.build_query_as().fetch_all(&mut **tx).await?;
     let total = match rows.first() {
         Some(first) => first.total,

@@ -165,18 +165,16 @@ pub struct Grant {
     pub permissions: sqlx::types::Json<Vec<String>>,
 }
 
+/// The roles (with their permissions) user `$1` holds tenant-wide or on project `$2`, unexpired. Public for
+/// the pages benchmark, which runs the same text under pgbench.
+pub const GRANTS_SQL: &str = "SELECT r.name AS role_name, r.permissions FROM user_roles ur \
+       JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
+      WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > now()) \
+        AND (ur.opportunity_project_id IS NULL OR ur.opportunity_project_id = $2) \
+      ORDER BY ur.opportunity_project_id NULLS FIRST, r.name";
+
 pub async fn grants(tx: &mut Tx, user: UserId, project: Option<ProjectId>) -> Result<Vec<Grant>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT r.name AS role_name, r.permissions FROM user_roles ur \
-           JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
-          WHERE ur.user_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > now()) \
-            AND (ur.opportunity_project_id IS NULL OR ur.opportunity_project_id = $2) \
-          ORDER BY ur.opportunity_project_id NULLS FIRST, r.name",
-    )
-    .bind(user)
-    .bind(project)
-    .fetch_all(&mut **tx)
-    .await
+    sqlx::query_as(GRANTS_SQL).bind(user).bind(project).fetch_all(&mut **tx).await
 }
 
 /// The permissions `user` holds tenant-wide (unexpired roles only).

@@ -8,9 +8,8 @@ use crate::{
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-pub async fn facts(tx: &mut Tx, id: ProjectId) -> Result<Option<ProjectFacts>, sqlx::Error> {
-    sqlx::query_as(
-        r#"
+/// What the project page says about project `$1`.
+pub const FACTS_SQL: &str = r#"
         SELECT op.id, op.project_name, op.internal_reference_number, op.solicitation_number, op.agency_name,
                op.contracting_office, op.description, op.external_opportunity_url, op.project_status, op.pipeline_stage,
                op.stage_entered_at, op.priority_level, op.win_probability_score, op.strategic_value_score,
@@ -32,25 +31,27 @@ pub async fn facts(tx: &mut Tx, id: ProjectId) -> Result<Option<ProjectFacts>, s
           LEFT JOIN users cm ON cm.tenant_id = op.tenant_id AND cm.id = op.assigned_capture_manager
           LEFT JOIN users pm ON pm.tenant_id = op.tenant_id AND pm.id = op.assigned_proposal_manager
          WHERE op.id = $1
-        "#,
-    )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
+        "#;
+
+pub async fn facts(tx: &mut Tx, id: ProjectId) -> Result<Option<ProjectFacts>, sqlx::Error> {
+    sqlx::query_as(FACTS_SQL).bind(id).fetch_optional(&mut **tx).await
 }
+
+/// The current snapshot's synced fields of project `$1` as JSON.
+pub const SNAPSHOT_SQL: &str = "SELECT jsonb_build_object('title', title, 'set_aside_type', set_aside_type, 'naics_codes', naics_codes, \
+                'estimated_value_max', estimated_value_max::text, 'response_due_date', response_due_date, \
+                'place_of_performance', place_of_performance) \
+           FROM external_opportunity_data WHERE opportunity_project_id = $1 AND is_current_version";
 
 /// The current snapshot's fields as JSON (None when the project has no snapshot).
 async fn snapshot(tx: &mut Tx, id: ProjectId) -> Result<Option<Value>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT jsonb_build_object('title', title, 'set_aside_type', set_aside_type, 'naics_codes', naics_codes, \
-                'estimated_value_max', estimated_value_max::text, 'response_due_date', response_due_date, \
-                'place_of_performance', place_of_performance) \
-           FROM external_opportunity_data WHERE opportunity_project_id = $1 AND is_current_version",
-    )
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
+    sqlx::query_scalar(SNAPSHOT_SQL).bind(id).fetch_optional(&mut **tx).await
 }
+
+/// The active overrides of project `$1`, with who made them.
+pub const OVERRIDES_SQL: &str = "SELECT o.field_name, o.override_value, o.override_reason, concat_ws(' ', u.first_name, u.last_name) AS created_by, o.created_at \
+           FROM opportunity_project_overrides o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.created_by \
+          WHERE o.opportunity_project_id = $1 AND o.is_active";
 
 #[derive(sqlx::FromRow)]
 struct ActiveOverride {
@@ -63,14 +64,7 @@ struct ActiveOverride {
 
 pub async fn synced_values(tx: &mut Tx, id: ProjectId) -> Result<Vec<SyncedValue>, sqlx::Error> {
     let snap = snapshot(tx, id).await?;
-    let overrides: Vec<ActiveOverride> = sqlx::query_as(
-        "SELECT o.field_name, o.override_value, o.override_reason, concat_ws(' ', u.first_name, u.last_name) AS created_by, o.created_at \
-           FROM opportunity_project_overrides o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.created_by \
-          WHERE o.opportunity_project_id = $1 AND o.is_active",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await?;
+    let overrides: Vec<ActiveOverride> = sqlx::query_as(OVERRIDES_SQL).bind(id).fetch_all(&mut **tx).await?;
     Ok(SyncedField::ALL
         .iter()
         .map(|field| {
@@ -181,8 +175,9 @@ fn readable(column: &str) -> String {
     )
 }
 
-pub async fn history(tx: &mut Tx, id: ProjectId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
-    let sql = format!(
+/// The last 100 changes of project `$1`, newest first.
+pub fn history_sql() -> String {
+    format!(
         "SELECT h.change_timestamp AS at, \
                 coalesce(nullif(concat_ws(' ', u.first_name, u.last_name), ''), replace(h.changed_by_system_process::text, '_', ' ')) AS who, \
                 h.field_name, {} AS old_value, {} AS new_value, h.change_source \
@@ -190,22 +185,23 @@ pub async fn history(tx: &mut Tx, id: ProjectId) -> Result<Vec<HistoryEntry>, sq
           WHERE h.entity_type = 'opportunity_project' AND h.entity_id = $1 ORDER BY h.change_timestamp DESC, h.id DESC LIMIT 100",
         readable("old_value"),
         readable("new_value")
-    );
-    sqlx::query_as(&sql).bind(id).fetch_all(&mut **tx).await
+    )
 }
+
+pub async fn history(tx: &mut Tx, id: ProjectId) -> Result<Vec<HistoryEntry>, sqlx::Error> {
+    sqlx::query_as(&history_sql()).bind(id).fetch_all(&mut **tx).await
+}
+
+/// The people with a role on project `$1` only, unexpired.
+pub const PROJECT_ROLES_SQL: &str = "SELECT concat_ws(' ', u.first_name, u.last_name), r.name, ur.expires_at FROM user_roles ur \
+           JOIN users u ON u.tenant_id = ur.tenant_id AND u.id = ur.user_id \
+           JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
+          WHERE ur.opportunity_project_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > now()) ORDER BY 1";
 
 /// People with a role on this project only.
 pub async fn project_roles(
     tx: &mut Tx,
     id: ProjectId,
 ) -> Result<Vec<(String, String, Option<DateTime<Utc>>)>, sqlx::Error> {
-    sqlx::query_as(
-        "SELECT concat_ws(' ', u.first_name, u.last_name), r.name, ur.expires_at FROM user_roles ur \
-           JOIN users u ON u.tenant_id = ur.tenant_id AND u.id = ur.user_id \
-           JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id \
-          WHERE ur.opportunity_project_id = $1 AND (ur.expires_at IS NULL OR ur.expires_at > now()) ORDER BY 1",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await
+    sqlx::query_as(PROJECT_ROLES_SQL).bind(id).fetch_all(&mut **tx).await
 }

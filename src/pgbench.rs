@@ -1,0 +1,107 @@
+//! The pages benchmark's pgbench scripts, made from the app's own query functions (`gwm-crm pgbench-script
+//! PAGE`): the SQL text is the app's, never a copy, so the SQL-only measurement cannot drift from what the
+//! page runs. Each script has the app's transaction shape: the tenant (and user) set transaction-locally,
+//! then the page's statements, prepared once per connection as sqlx does (same custom/generic plan choices)
+//! and executed with no filter (the app writes only a filter's active conditions into the SQL). Not
+//! included: the filter menus (a 30 s per-tenant cache, so about one page in a hundred runs them), and the
+//! work before the page (tenant by address, session load and check), which the app/SQL ratio shows.
+//! Variables (-D): tenants and users (arrays, one per tenant), ntenants, projects (per tenant), prepared=0.
+
+use app::{
+    auth::ssr::queries::GRANTS_SQL,
+    pipeline::{CARDS_PER_PAGE, queries as board},
+    projects::{ProjectFilter, TABLE_PAGE_SIZE, TableQuery, project::queries as project, queries as table},
+};
+
+/// One prepared statement of a page: its name, its parameters' types and the app's SQL.
+pub struct Statement {
+    pub name: &'static str,
+    pub params: &'static [&'static str],
+    pub sql: String,
+    /// The EXECUTE arguments, in pgbench's variable syntax.
+    pub args: &'static str,
+}
+
+/// The pages the benchmark measures.
+pub const PAGES: [&str; 3] = ["board", "table", "project"];
+
+/// The bench's project id of tenant `:t` (scripts/bench/pages-data.sql makes them md5(tenant || ':' || i)).
+const PROJECT: &str = "md5((:tenants::text[])[:t] || ':' || :p)::uuid";
+
+/// The statements `page` runs, in order (None for an unknown page).
+pub fn statements(page: &str) -> Option<Vec<Statement>> {
+    let user = "(:users::uuid[])[:t]";
+    let grants = |args| Statement { name: "grants", params: &["uuid", "uuid"], sql: GRANTS_SQL.to_string(), args };
+    Some(match page {
+        // `load_board`: authorize, the board's one pass (stage totals as window aggregates, the first
+        // CARDS_PER_PAGE cards of each stage), the caller's saved views.
+        "board" => vec![
+            grants("(:users::uuid[])[:t], NULL"),
+            Statement {
+                name: "board",
+                params: &["bigint"],
+                sql: board::board_query(&ProjectFilter::default(), None).sql().to_string(),
+                args: leak(CARDS_PER_PAGE.to_string()),
+            },
+            Statement { name: "saved_views", params: &["uuid"], sql: board::VIEWS_SQL.to_string(), args: user },
+        ],
+        // `load_table` at /projects?sort=due&page=2: authorize, then one page with the total as a window count.
+        "table" => vec![
+            grants("(:users::uuid[])[:t], NULL"),
+            Statement {
+                name: "table_page",
+                params: &["bigint", "bigint"],
+                sql: table::table_page_query(&TableQuery { page: 2, ..TableQuery::default() }, None).sql().to_string(),
+                args: leak(format!("{TABLE_PAGE_SIZE}, {TABLE_PAGE_SIZE}")),
+            },
+        ],
+        // `load_project`: authorize on the project, facts, synced values (snapshot, then active overrides),
+        // history and the project's own roles; one of the tenant's projects at random.
+        "project" => vec![
+            grants(leak(format!("{user}, {PROJECT}"))),
+            Statement { name: "facts", params: &["uuid"], sql: project::FACTS_SQL.to_string(), args: PROJECT },
+            Statement { name: "snapshot", params: &["uuid"], sql: project::SNAPSHOT_SQL.to_string(), args: PROJECT },
+            Statement { name: "overrides", params: &["uuid"], sql: project::OVERRIDES_SQL.to_string(), args: PROJECT },
+            Statement { name: "history", params: &["uuid"], sql: project::history_sql(), args: PROJECT },
+            Statement {
+                name: "project_roles",
+                params: &["uuid"],
+                sql: project::PROJECT_ROLES_SQL.to_string(),
+                args: PROJECT,
+            },
+        ],
+        _ => return None,
+    })
+}
+
+/// An argument list made once per run of this short-lived command.
+fn leak(text: String) -> &'static str {
+    Box::leak(text.into_boxed_str())
+}
+
+/// The pgbench script of `page`.
+pub fn script(page: &str) -> Option<String> {
+    let statements = statements(page)?;
+    let mut out = format!(
+        "-- The SQL of the {page} page for pgbench, made by `gwm-crm pgbench-script {page}` from the app's own query\n\
+         -- functions (src/pgbench.rs says how): do not edit.\n\\if :prepared = 0\n"
+    );
+    for s in &statements {
+        // One line per statement: pgbench ends a command at a semicolon and needs none inside.
+        let sql = s.sql.split_whitespace().collect::<Vec<_>>().join(" ");
+        out.push_str(&format!("PREPARE {}({}) AS {sql};\n", s.name, s.params.join(", ")));
+    }
+    out.push_str("\\set prepared 1\n\\endif\n");
+    if page == "project" {
+        out.push_str("\\set p random(1, :projects)\n");
+    }
+    out.push_str(
+        "\\set t random(1, :ntenants)\nBEGIN;\nSELECT set_config('app.current_tenant_id', (:tenants::text[])[:t], true), \
+         set_config('app.current_user_id', (:users::text[])[:t], true);\n",
+    );
+    for s in &statements {
+        out.push_str(&format!("EXECUTE {}({});\n", s.name, s.args));
+    }
+    out.push_str("COMMIT;\n");
+    Some(out)
+}
