@@ -145,8 +145,8 @@ async fn deactivating_or_resetting_ends_sessions_and_unlock_clears_the_lock() {
         b.sign_in(None, "sam.okafor@demo.gwm.test", "wrong wrong wrong").await;
     }
     assert_eq!(b.sign_in(None, "sam.okafor@demo.gwm.test", "Brand new password 42").await.status(), 401);
-    let detail = admin.ok("/api/admin/users/detail", &[("user_id", &sam_id)]).await;
-    assert_eq!(detail["user"]["locked"], true);
+    let detail: app::admin::UserProfile = admin.answer("/api/admin/users/detail", &[("user_id", &sam_id)]).await;
+    assert!(detail.user.locked);
     admin.ok("/api/admin/users/unlock", &[("user_id", &sam_id)]).await;
     assert_eq!(b.sign_in(None, "sam.okafor@demo.gwm.test", "Brand new password 42").await.status(), 200);
 }

@@ -2,10 +2,13 @@
 //! values kept), history, permissions and other tenants' ids.
 
 use crate::common::{TestApp, status_and_message};
-use serde_json::Value;
+use app::{
+    domain::PipelineStage,
+    projects::project::{ProjectDetail, SyncedField, SyncedValue},
+};
 
-fn synced<'a>(detail: &'a Value, field: &str) -> &'a Value {
-    detail["synced"].as_array().expect("synced").iter().find(|s| s["field"] == field).expect("field")
+fn synced(detail: &ProjectDetail, field: SyncedField) -> &SyncedValue {
+    detail.synced.iter().find(|s| s.field == field).expect("field")
 }
 
 #[tokio::test]
@@ -14,12 +17,12 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
     app.add_tenant("acme", 1, true).await;
     let cm = app.demo_user("jordan.reyes").await;
     let id = app.id_of("SELECT p.id FROM opportunity_projects p JOIN external_opportunity_data e ON e.opportunity_project_id = p.id AND e.is_current_version WHERE p.pipeline_stage = 'phase_2' ORDER BY p.project_name LIMIT 1").await.to_string();
-    let detail = cm.ok("/api/projects/detail", &[("project_id", &id)]).await;
-    assert_eq!(detail["facts"]["pipeline_stage"], "phase_2");
-    assert!(detail["facts"]["source_name"].is_string());
-    assert!(detail["health"]["score"].as_i64().is_some_and(|s| (0..=100).contains(&s)));
-    assert_eq!(detail["can_override"], true);
-    let source_title = synced(&detail, "title")["external"].as_str().expect("synced title").to_string();
+    let detail: ProjectDetail = cm.answer("/api/projects/detail", &[("project_id", &id)]).await;
+    assert_eq!(detail.facts.pipeline_stage, PipelineStage::Phase2);
+    assert!(detail.facts.source_name.is_some());
+    assert!(detail.health.as_ref().is_some_and(|h| (0..=100).contains(&h.score)));
+    assert!(detail.can_override);
+    let source_title = synced(&detail, SyncedField::Title).external.clone().expect("synced title");
 
     let over = |form: Vec<(&'static str, String)>| {
         let cm = &cm;
@@ -48,17 +51,13 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
         over(base("title", "Zero Trust Pilot (renamed by the CO)", "CO renamed it on the industry day call")).await;
     assert_eq!(s, 200, "{m}");
     over(base("response_due_date", "2027-04-30", "Amendment 3 moves the date; not synced yet")).await;
-    let detail = cm.ok("/api/projects/detail", &[("project_id", &id)]).await;
-    let title = synced(&detail, "title");
-    assert_eq!(title["external"], source_title.as_str(), "the source value stays visible");
-    assert_eq!(title["override_value"], "Zero Trust Pilot (renamed by the CO)");
-    assert_eq!(title["override_reason"], "CO renamed it on the industry day call");
-    assert!(
-        synced(&detail, "response_due_date")["override_value"]
-            .as_str()
-            .expect("date")
-            .starts_with("2027-04-30T21:00:00")
-    );
+    let detail: ProjectDetail = cm.answer("/api/projects/detail", &[("project_id", &id)]).await;
+    let title = synced(&detail, SyncedField::Title);
+    assert_eq!(title.external.as_deref(), Some(source_title.as_str()), "the source value stays visible");
+    assert_eq!(title.override_value.as_deref(), Some("Zero Trust Pilot (renamed by the CO)"));
+    assert_eq!(title.override_reason.as_deref(), Some("CO renamed it on the industry day call"));
+    let due = synced(&detail, SyncedField::ResponseDueDate).override_value.clone().expect("date");
+    assert!(due.starts_with("2027-04-30T21:00:00"), "{due}");
     // A second override replaces the first; the first stays in the record.
     over(base("title", "Zero Trust Pilot", "Shorter")).await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM opportunity_project_overrides WHERE opportunity_project_id = '{id}' AND field_name = 'title'")).await, 2);
@@ -69,10 +68,9 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
             .await,
         (404, "Override".into())
     );
-    let detail = cm.ok("/api/projects/detail", &[("project_id", &id)]).await;
-    assert_eq!(synced(&detail, "title")["override_value"], Value::Null);
-    let history = detail["history"].as_array().expect("history");
-    assert_eq!(history.iter().filter(|h| h["field_name"] == "title").count(), 3, "{history:?}");
+    let detail: ProjectDetail = cm.answer("/api/projects/detail", &[("project_id", &id)]).await;
+    assert_eq!(synced(&detail, SyncedField::Title).override_value, None);
+    assert_eq!(detail.history.iter().filter(|h| h.field_name == "title").count(), 3, "{:?}", detail.history);
     assert_eq!(
         app.count(&format!(
             "SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND change_category = 'override'"
@@ -83,7 +81,7 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
 
     // A viewer reads but cannot override (recorded); another tenant's project is not found.
     let viewer = app.demo_user("taylor.brooks").await;
-    assert_eq!(viewer.ok("/api/projects/detail", &[("project_id", &id)]).await["can_override"], false);
+    assert!(!viewer.answer::<ProjectDetail>("/api/projects/detail", &[("project_id", &id)]).await.can_override);
     let (s, _) = status_and_message(
         viewer
             .call("/api/projects/override", &[("project_id", &id), ("field", "title"), ("value", "x"), ("reason", "y")])
