@@ -6,6 +6,16 @@ use app::{domain::PipelineStage, pipeline::Board, projects::ProjectRow, roles::S
 use rust_decimal::Decimal;
 use serde_json::Value;
 
+/// Every pursuit on the board, counted per column (cards beyond the first page included).
+fn total(board: &Board) -> i64 {
+    board.columns.iter().map(|c| c.count).sum()
+}
+
+/// The cards the board shows.
+fn cards(board: &Board) -> Vec<&ProjectRow> {
+    board.columns.iter().flat_map(|c| &c.cards).collect()
+}
+
 fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {
     board["columns"].as_array().expect("columns").iter().find(|c| c["stage"] == stage).expect("column")
 }
@@ -40,26 +50,21 @@ async fn the_board_counts_and_totals_each_stage_and_pages_its_cards() {
 async fn the_board_totals_every_stage_and_filters() {
     let app = TestApp::with_demo().await;
     let cm = app.demo_user("jordan.reyes").await;
-    let board = cm.ok("/api/pipeline/board", &[]).await;
-    let all: i64 = board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum();
+    let board: Board = cm.answer("/api/pipeline/board", &[]).await;
+    let all = total(&board);
     assert_eq!(all, app.count("SELECT count(*) FROM opportunity_projects WHERE project_status <> 'archived'").await);
-    let phase2 = column(&board, "phase_2");
-    let total: f64 = phase2["total_value"].as_str().expect("decimal").parse().expect("number");
-    let weighted: f64 = phase2["weighted_value"].as_str().expect("decimal").parse().expect("number");
-    assert!(total > 0.0 && weighted > 0.0 && weighted < total, "{total} {weighted}");
-    assert_eq!(board["can_move"], true);
+    let phase2 = board.columns.iter().find(|c| c.stage == PipelineStage::Phase2).expect("phase 2");
+    let (value, weighted) = (phase2.total_value, phase2.weighted_value);
+    assert!(value > Decimal::ZERO && weighted > Decimal::ZERO && weighted < value, "{value} {weighted}");
+    assert!(board.can_move);
 
-    let mine = cm.ok("/api/pipeline/board", &[("filter[mine]", "true")]).await;
-    let mine_total: i64 =
-        mine["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("count")).sum();
-    assert!(mine_total > 0 && mine_total < all, "{mine_total}");
-    for card in
-        mine["columns"].as_array().expect("columns").iter().flat_map(|c| c["cards"].as_array().expect("cards").iter())
-    {
-        assert_eq!(card["capture_manager_name"], "Jordan Reyes");
+    let mine: Board = cm.answer("/api/pipeline/board", &[("filter[mine]", "true")]).await;
+    assert!(total(&mine) > 0 && total(&mine) < all, "{}", total(&mine));
+    for card in cards(&mine) {
+        assert_eq!(card.capture_manager_name.as_deref(), Some("Jordan Reyes"));
     }
-    let nothing = cm.ok("/api/pipeline/board", &[("filter[q]", "100%_no_such")]).await;
-    assert!(nothing["columns"].as_array().expect("columns").iter().all(|c| c["count"] == 0));
+    let nothing: Board = cm.answer("/api/pipeline/board", &[("filter[q]", "100%_no_such")]).await;
+    assert_eq!(total(&nothing), 0);
     let (s, m) = status_and_message(cm.call("/api/pipeline/board", &[("filter[q]", &"x".repeat(201))]).await).await;
     assert_eq!((s, m.contains("200 characters")), (422, true));
     let (s, _) =
@@ -120,54 +125,44 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     assert_eq!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'projects.move' AND NOT permission_granted").await, 1);
     // Acme's people see only acme's pursuit.
     let acme = app.signed_in(Some("acme"), "viewer@acme.test", TENANT_PASSWORD).await;
-    let theirs = acme.ok("/api/pipeline/board", &[]).await;
-    assert_eq!(
-        theirs["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>(),
-        1
-    );
+    assert_eq!(total(&acme.answer::<Board>("/api/pipeline/board", &[]).await), 1);
 }
 
 #[tokio::test]
 async fn every_filter_narrows_the_board_and_bad_values_are_explained() {
     let app = TestApp::with_demo().await;
     let cm = app.demo_user("priya.natarajan").await;
-    let total = |board: &Value| {
-        board["columns"].as_array().expect("columns").iter().map(|c| c["count"].as_i64().expect("n")).sum::<i64>()
+    let board = |form: &[(&str, &str)]| {
+        let (cm, form): (_, Vec<(String, String)>) =
+            (cm.clone(), form.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect());
+        async move {
+            let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+            cm.answer::<Board>("/api/pipeline/board", &pairs).await
+        }
     };
-    let cards = |board: &Value| {
-        board["columns"]
-            .as_array()
-            .expect("columns")
-            .iter()
-            .flat_map(|c| c["cards"].as_array().expect("cards").clone())
-            .collect::<Vec<_>>()
-    };
-    let all = cm.ok("/api/pipeline/board", &[]).await;
+    let all = board(&[]).await;
     let everything = total(&all);
     assert_eq!(
         everything,
         app.count("SELECT count(*) FROM opportunity_projects WHERE project_status <> 'archived'").await
     );
-    let agency = all["choices"]["agencies"][0].as_str().expect("an agency").to_string();
-    let by_agency = cm.ok("/api/pipeline/board", &[("filter[agency]", &agency)]).await;
+    let agency = all.choices.agencies.first().expect("an agency").clone();
+    let by_agency = board(&[("filter[agency]", &agency)]).await;
     assert!(total(&by_agency) > 0 && total(&by_agency) < everything);
-    assert!(cards(&by_agency).iter().all(|c| c["agency_name"] == agency.as_str()));
-    let soon = cm.ok("/api/pipeline/board", &[("filter[due_within]", "30")]).await;
+    assert!(cards(&by_agency).iter().all(|c| c.agency_name.as_deref() == Some(agency.as_str())));
+    let soon = board(&[("filter[due_within]", "30")]).await;
     let now = chrono::Utc::now();
     for card in cards(&soon) {
-        let due: chrono::DateTime<chrono::Utc> =
-            card["response_due_date"].as_str().expect("due").parse().expect("date");
-        assert!(due >= now - chrono::Duration::minutes(1) && due <= now + chrono::Duration::days(30), "{card}");
+        let due = card.response_due_date.expect("due");
+        assert!(due >= now - chrono::Duration::minutes(1) && due <= now + chrono::Duration::days(30), "{card:?}");
     }
-    let big = cm.ok("/api/pipeline/board", &[("filter[min_value]", "100000000")]).await;
-    assert!(
-        cards(&big).iter().all(|c| c["estimated_value"].as_str().expect("value").parse::<f64>().expect("n") >= 1e8)
-    );
-    let small = cm.ok("/api/pipeline/board", &[("filter[max_value]", "100000000")]).await;
+    let big = board(&[("filter[min_value]", "100000000")]).await;
+    assert!(cards(&big).iter().all(|c| c.estimated_value.is_some_and(|v| v >= Decimal::from(100_000_000))));
+    let small = board(&[("filter[max_value]", "100000000")]).await;
     assert!(total(&big) + total(&small) <= everything);
-    let set_aside = all["choices"]["set_asides"][0].as_str().expect("a set-aside").to_string();
-    assert!(total(&cm.ok("/api/pipeline/board", &[("filter[set_aside]", &set_aside)]).await) > 0);
-    assert_eq!(total(&cm.ok("/api/pipeline/board", &[("filter[naics]", "999999")]).await), 0);
+    let set_aside = all.choices.set_asides.first().expect("a set-aside").clone();
+    assert!(total(&board(&[("filter[set_aside]", &set_aside)]).await) > 0);
+    assert_eq!(total(&board(&[("filter[naics]", "999999")]).await), 0);
     for (key, value, expected) in [
         ("filter[naics]", "54x5", "digits only"),
         ("filter[due_within]", "0", "1 to 365"),
