@@ -4,22 +4,31 @@
 -- everyone in the tenant. The server now range-checks these values where they enter; these readers return
 -- NULL (the source's value then shows) for a row that got in anyway, instead of failing.
 
--- An amount in dollars that fits numeric(15, 2), else NULL. One SQL expression (not STRICT, so the planner
--- inlines it; NULL in, NULL out); the nested CASE keeps the cast behind the pattern.
+-- An amount in dollars that fits numeric(15, 2), else NULL.
 CREATE FUNCTION app_amount_or_null(raw text) RETURNS numeric
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
-    SELECT CASE WHEN raw ~ '^\s*[0-9]{1,13}(\.[0-9]{1,20})?\s*$'
-                THEN CASE WHEN round(raw::numeric, 2) <= 9999999999999.99 THEN round(raw::numeric, 2) END END
+DECLARE
+    amount numeric;
+BEGIN
+    IF raw IS NULL OR raw !~ '^\s*[0-9]{1,13}(\.[0-9]{1,20})?\s*$' THEN
+        RETURN NULL;
+    END IF;
+    amount := round(raw::numeric, 2);
+    IF amount > 9999999999999.99 THEN
+        RETURN NULL;
+    END IF;
+    RETURN amount;
+END
 $$;
 
 -- A point in time as the server writes it (RFC 3339), else NULL. The pattern keeps the exception path for
 -- the rare impossible date (month 13) that matches it.
 CREATE FUNCTION app_timestamptz_or_null(raw text) RETURNS timestamptz
-    LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    IF raw !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$' THEN
+    IF raw IS NULL OR raw !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}([T ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]{1,9})?)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?)?$' THEN
         RETURN NULL;
     END IF;
     RETURN raw::timestamptz;
@@ -100,32 +109,20 @@ $$;
 REVOKE ALL ON FUNCTION auth_housekeeping(interval, interval) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION auth_housekeeping(interval, interval) TO gwm_app;
 
--- Abandoned uploads are claimed for 10 minutes by the server that sweeps them (FOR UPDATE SKIP LOCKED), so
--- two servers never sweep the same objects; a sweep that could not delete an object tries again after that.
-ALTER TABLE storage_objects ADD COLUMN sweep_claimed_until timestamptz;
-CREATE OR REPLACE FUNCTION stale_storage_objects(p_age interval, p_limit integer)
+ALTER FUNCTION stale_storage_objects(interval, integer) RENAME TO stale_storage_objects_unchecked;
+REVOKE ALL ON FUNCTION stale_storage_objects_unchecked(interval, integer) FROM gwm_app;
+CREATE FUNCTION stale_storage_objects(p_age interval, p_limit integer)
     RETURNS TABLE (tenant_id uuid, id uuid, provider text, storage_key text)
     LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
 AS $$
-DECLARE
-    previous_tenant text := current_setting('app.current_tenant_id', true);
-    tenant record;
 BEGIN
     PERFORM app_require(p_age >= interval '1 hour', 'age of an abandoned upload (at least 1 hour)');
     PERFORM app_require(p_limit BETWEEN 1 AND 1000, 'batch size (1 to 1000)');
-    FOR tenant IN SELECT t.id FROM tenants t LOOP
-        PERFORM set_config('app.current_tenant_id', tenant.id::text, true);
-        RETURN QUERY
-            UPDATE storage_objects s SET sweep_claimed_until = now() + interval '10 minutes'
-             WHERE s.id IN (SELECT w.id FROM storage_objects w
-                             WHERE w.state = 'pending' AND w.created_at <= now() - p_age
-                               AND (w.sweep_claimed_until IS NULL OR w.sweep_claimed_until < now())
-                             ORDER BY w.created_at LIMIT p_limit FOR UPDATE SKIP LOCKED)
-            RETURNING s.tenant_id, s.id, s.provider, s.storage_key::text;
-    END LOOP;
-    PERFORM set_config('app.current_tenant_id', coalesce(previous_tenant, ''), true);
+    RETURN QUERY SELECT * FROM stale_storage_objects_unchecked(p_age, p_limit);
 END
 $$;
+REVOKE ALL ON FUNCTION stale_storage_objects(interval, integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION stale_storage_objects(interval, integer) TO gwm_app;
 
 ALTER FUNCTION claim_document_extractions(integer, interval) RENAME TO claim_document_extractions_unchecked;
 REVOKE ALL ON FUNCTION claim_document_extractions_unchecked(integer, interval) FROM gwm_app;
@@ -191,13 +188,11 @@ CREATE TABLE sign_in_failures (
     tenant_id   uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
     email       varchar(255) NOT NULL,
     ip_address  inet,
-    failed_at   timestamptz NOT NULL DEFAULT now(),
-    -- An attempt being verified: reserved before Argon2 runs, settled as a failure or deleted on success.
-    pending     boolean NOT NULL DEFAULT true
+    failed_at   timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX sign_in_failures_lookup ON sign_in_failures (tenant_id, email, ip_address, failed_at);
 SELECT apply_tenant_isolation('sign_in_failures');
-GRANT SELECT, INSERT, UPDATE, DELETE ON sign_in_failures TO gwm_app;
+GRANT SELECT, INSERT, DELETE ON sign_in_failures TO gwm_app;
 
 -- Housekeeping also forgets failures older than a day, tenant by tenant.
 CREATE OR REPLACE FUNCTION auth_housekeeping(p_idle interval, p_attempt_window interval)

@@ -196,7 +196,7 @@ fn the_check_sees_imports_in_every_form() {
         use crate::{error::AppError, projects::{FilterChoices, ProjectFilter}};
         use crate::auth::ssr::{door, Caller};
         use super::admin as a;
-        fn f() -> crate::documents::DocumentRow { todo!() }
+        fn f(row: crate::documents::DocumentRow) {}
         fn g() { view! { <crate::sso::SsoPage/> } }
     "#;
     imports.visit_file(&syn::parse_file(source).expect("parses"));

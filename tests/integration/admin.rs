@@ -390,12 +390,7 @@ async fn project_roles_apply_to_their_project_only_and_expire() {
     let cm = app.id_of("SELECT id FROM roles WHERE name = 'Capture manager'").await.to_string();
     let projects: Vec<uuid::Uuid> = {
         let owner = app.db.owner_pool().await;
-        let mut tx = owner.begin().await.expect("tx");
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
-            .bind(tenant.to_string())
-            .execute(&mut *tx)
-            .await
-            .expect("set");
+        let mut tx = crate::common::owner_tx(&owner, tenant).await;
         sqlx::query_scalar("SELECT id FROM opportunity_projects ORDER BY project_name LIMIT 2")
             .fetch_all(&mut *tx)
             .await

@@ -150,12 +150,7 @@ async fn the_demo_tenant_is_complete_and_created_once() {
         .fetch_one(&owner)
         .await
         .expect("demo tenant");
-    let mut tx = owner.begin().await.expect("tx");
-    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .expect("set");
+    let mut tx = crate::common::owner_tx(&owner, tenant).await;
     let stages: Vec<(String, i64)> =
         sqlx::query_as("SELECT pipeline_stage, count(*) FROM opportunity_projects GROUP BY 1 ORDER BY 1")
             .fetch_all(&mut *tx)

@@ -198,18 +198,44 @@ async fn the_app_role_has_least_privilege_on_tenants_and_functions() {
     }
 }
 
+/// A database migrated while 0015 held its edited text (stop 17) starts on the restored 0015 and 0016: its
+/// recorded checksum is accepted, 0016 applies over a schema that already has it; any other edit is refused.
+#[tokio::test]
+async fn a_database_migrated_with_the_edited_0015_migrates_on() {
+    use gwm_crm::database::{EDITED_0015_CHECKSUM, migrate};
+    let db = TestDb::new().await;
+    let owner = db.owner_pool().await;
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = decode($1, 'hex') WHERE version = 15")
+        .bind(EDITED_0015_CHECKSUM)
+        .execute(&owner)
+        .await
+        .expect("as stop 17 recorded it");
+    sqlx::query("DELETE FROM _sqlx_migrations WHERE version = 16").execute(&owner).await.expect("0016 not yet run");
+    migrate(&owner).await.expect("migrates on");
+    let restored = MIGRATOR.iter().find(|m| m.version == 15).expect("0015").checksum.to_vec();
+    let (checksum, has_16): (Vec<u8>, bool) = sqlx::query_as(
+        "SELECT (SELECT checksum FROM _sqlx_migrations WHERE version = 15), \
+                EXISTS (SELECT 1 FROM _sqlx_migrations WHERE version = 16 AND success)",
+    )
+    .fetch_one(&owner)
+    .await
+    .expect("recorded");
+    assert_eq!((checksum, has_16), (restored, true));
+
+    sqlx::query("UPDATE _sqlx_migrations SET checksum = '\\x00' WHERE version = 15")
+        .execute(&owner)
+        .await
+        .expect("another edit");
+    assert!(migrate(&owner).await.is_err(), "an unknown edit of a landed migration is still refused");
+}
+
 /// The Rust enums and the CHECK constraints name the same sets.
 #[tokio::test]
 async fn closed_sets_agree_with_the_database() {
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
     let tenant = Uuid::new_v4();
-    let mut tx = owner.begin().await.expect("tx");
-    sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
-        .bind(tenant.to_string())
-        .execute(&mut *tx)
-        .await
-        .expect("set");
+    let mut tx = crate::common::owner_tx(&owner, tenant).await;
     sqlx::query("INSERT INTO tenants (id, name, subdomain) VALUES ($1, 'Sets', 'sets')")
         .bind(tenant)
         .execute(&mut *tx)

@@ -271,92 +271,84 @@ pub struct TestApp {
     pub client: reqwest::Client,
 }
 
+/// A transaction as the owner, scoped to `tenant` (the owner is subject to the forced RLS policies too).
+pub async fn owner_tx(owner: &PgPool, tenant: Uuid) -> sqlx::Transaction<'static, sqlx::Postgres> {
+    let mut tx = owner.begin().await.expect("tx");
+    app::auth::ssr::door::scope_for_job(&mut tx, app::ids::TenantId::from_uuid(tenant)).await.expect("scope");
+    tx
+}
+
 /// A tenant made for one test: its system roles and only what the test adds (`with_user`, `with_projects`),
 /// so that a test states the data it counts on instead of pinning the demo tenant's numbers.
 pub struct TestTenant<'a> {
     app: &'a TestApp,
     pub id: app::ids::TenantId,
     pub subdomain: String,
-    roles: Vec<(app::roles::SystemRole, Uuid)>,
+    roles: Vec<(app::roles::SystemRole, app::ids::RoleId)>,
 }
 
 impl TestTenant<'_> {
-    /// Runs `work` in a transaction scoped to this tenant, as the owner.
-    async fn as_owner<T>(
-        &self,
-        work: impl for<'t> FnOnce(
-            &'t mut sqlx::Transaction<'static, sqlx::Postgres>,
-        ) -> std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 't>>,
-    ) -> T {
-        let owner = self.app.db.owner_pool().await;
-        let mut tx = owner.begin().await.expect("tx");
-        app::auth::ssr::door::scope_for_job(&mut tx, self.id).await.expect("scope");
-        let out = work(&mut tx).await;
-        tx.commit().await.expect("commit");
-        owner.close().await;
-        out
-    }
-
-    /// A user holding `role` tenant-wide (`<role>-<n>@<subdomain>.test`, TENANT_PASSWORD), signed in at the
-    /// tenant's address.
-    pub async fn with_user(&self, role: app::roles::SystemRole) -> Browser {
-        let email = format!("{}-{}@{}.test", role.as_str(), &Uuid::new_v4().simple().to_string()[..8], self.subdomain);
+    /// A user `email` holding `role` tenant-wide, with TENANT_PASSWORD.
+    async fn add_user(&self, email: &str, role: app::roles::SystemRole) {
         let role_id = self.roles.iter().find(|(r, _)| *r == role).map(|(_, id)| *id).expect("system role");
         let hash = app::auth::ssr::password::hash(TENANT_PASSWORD.to_string()).await.expect("hash");
-        let (tenant, address) = (self.id, email.clone());
-        self.as_owner(move |tx| {
-            Box::pin(async move {
-                let user: Uuid = sqlx::query_scalar(
-                    "INSERT INTO users (tenant_id, email, password_hash, first_name, last_name) \
-                     VALUES ($1, $2, $3, $4, 'User') RETURNING id",
-                )
-                .bind(tenant)
-                .bind(&address)
-                .bind(&hash)
-                .bind(role.label())
-                .fetch_one(&mut **tx)
-                .await
-                .expect("user");
-                sqlx::query(
-                    "INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) \
-                     VALUES ($1, $2, $3, 'platform_admin')",
-                )
-                .bind(tenant)
-                .bind(user)
-                .bind(role_id)
-                .execute(&mut **tx)
-                .await
-                .expect("role");
-            })
-        })
-        .await;
+        let owner = self.app.db.owner_pool().await;
+        let mut tx = owner_tx(&owner, self.id.as_uuid()).await;
+        let user: Uuid = sqlx::query_scalar(
+            "INSERT INTO users (tenant_id, email, password_hash, first_name, last_name) \
+             VALUES ($1, $2, $3, $4, 'User') RETURNING id",
+        )
+        .bind(self.id)
+        .bind(email)
+        .bind(&hash)
+        .bind(role.label())
+        .fetch_one(&mut *tx)
+        .await
+        .expect("user");
+        sqlx::query(
+            "INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) \
+             VALUES ($1, $2, $3, 'platform_admin')",
+        )
+        .bind(self.id)
+        .bind(user)
+        .bind(role_id)
+        .execute(&mut *tx)
+        .await
+        .expect("role");
+        tx.commit().await.expect("commit");
+        owner.close().await;
+    }
+
+    /// A new user holding `role` tenant-wide (`<role>-<n>@<subdomain>.test`, TENANT_PASSWORD), signed in at
+    /// the tenant's address.
+    pub async fn with_user(&self, role: app::roles::SystemRole) -> Browser {
+        let email = format!("{}-{}@{}.test", role.as_str(), &Uuid::new_v4().simple().to_string()[..8], self.subdomain);
+        self.add_user(&email, role).await;
         self.app.signed_in(Some(&self.subdomain), &email, TENANT_PASSWORD).await
     }
 
     /// `n` pursuits in `stage`, named "<subdomain> pursuit <i>" (created by hand: no synced values).
     pub async fn with_projects(&self, n: usize, stage: app::domain::PipelineStage) -> Vec<app::ids::ProjectId> {
-        let (tenant, subdomain) = (self.id, self.subdomain.clone());
-        self.as_owner(move |tx| {
-            Box::pin(async move {
-                let mut ids = Vec::with_capacity(n);
-                for i in 0..n {
-                    ids.push(
-                        sqlx::query_scalar(
-                            "INSERT INTO opportunity_projects (tenant_id, project_name, pipeline_stage, created_by_system) \
-                             VALUES ($1, $2, $3, 'platform_admin') RETURNING id",
-                        )
-                        .bind(tenant)
-                        .bind(format!("{subdomain} pursuit {i}"))
-                        .bind(stage)
-                        .fetch_one(&mut **tx)
-                        .await
-                        .expect("project"),
-                    );
-                }
-                ids
-            })
-        })
-        .await
+        let owner = self.app.db.owner_pool().await;
+        let mut tx = owner_tx(&owner, self.id.as_uuid()).await;
+        let mut ids = Vec::with_capacity(n);
+        for i in 0..n {
+            ids.push(
+                sqlx::query_scalar(
+                    "INSERT INTO opportunity_projects (tenant_id, project_name, pipeline_stage, created_by_system) \
+                     VALUES ($1, $2, $3, 'platform_admin') RETURNING id",
+                )
+                .bind(self.id)
+                .bind(format!("{} pursuit {i}", self.subdomain))
+                .bind(stage)
+                .fetch_one(&mut *tx)
+                .await
+                .expect("project"),
+            );
+        }
+        tx.commit().await.expect("commit");
+        owner.close().await;
+        ids
     }
 }
 
@@ -368,21 +360,27 @@ impl TestApp {
 
     /// An active tenant at `subdomain` with its system roles, no users and no projects.
     pub async fn with_tenant(&self, subdomain: &str) -> TestTenant<'_> {
+        self.insert_tenant(subdomain, true).await
+    }
+
+    async fn insert_tenant(&self, subdomain: &str, active: bool) -> TestTenant<'_> {
         let owner = self.db.owner_pool().await;
         let id = app::ids::TenantId::new_random();
-        let mut tx = owner.begin().await.expect("tx");
-        app::auth::ssr::door::scope_for_job(&mut tx, id).await.expect("scope");
-        sqlx::query("INSERT INTO tenants (id, name, subdomain) VALUES ($1, $2, $3)")
-            .bind(id)
-            .bind(format!("{subdomain} Corp"))
-            .bind(subdomain)
-            .execute(&mut *tx)
-            .await
-            .expect("tenant");
+        let mut tx = owner_tx(&owner, id.as_uuid()).await;
+        sqlx::query(
+            "INSERT INTO tenants (id, name, subdomain, is_active, deactivated_at) \
+             VALUES ($1, $2, $3, $4, CASE WHEN $4 THEN NULL ELSE now() END)",
+        )
+        .bind(id)
+        .bind(format!("{subdomain} Corp"))
+        .bind(subdomain)
+        .bind(active)
+        .execute(&mut *tx)
+        .await
+        .expect("tenant");
         let roles = gwm_crm::platform::insert_system_roles(&mut tx, id).await.expect("roles");
         tx.commit().await.expect("commit");
         owner.close().await;
-        let roles = roles.into_iter().map(|(role, role_id)| (role, role_id.as_uuid())).collect();
         TestTenant { app: self, id, subdomain: subdomain.to_string(), roles }
     }
 
@@ -475,12 +473,7 @@ impl TestApp {
         let owner = self.db.owner_pool().await;
         let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
         for t in tenants {
-            let mut tx = owner.begin().await.expect("tx");
-            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
-                .bind(t.to_string())
-                .execute(&mut *tx)
-                .await
-                .expect("set");
+            let mut tx = owner_tx(&owner, t).await;
             if let Some(id) = sqlx::query_scalar::<_, Uuid>(sql).fetch_optional(&mut *tx).await.expect(sql) {
                 return id;
             }
@@ -499,12 +492,7 @@ impl TestApp {
         let tenants: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM tenants").fetch_all(&owner).await.expect("tenants");
         let mut total = 0;
         for t in tenants {
-            let mut tx = owner.begin().await.expect("tx");
-            sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
-                .bind(t.to_string())
-                .execute(&mut *tx)
-                .await
-                .expect("set");
+            let mut tx = owner_tx(&owner, t).await;
             total += run(&mut tx, sql).await;
             tx.commit().await.expect("commit");
         }
@@ -512,58 +500,15 @@ impl TestApp {
         total
     }
 
-    /// Adds a tenant with `projects` projects, the system roles and one user per role
+    /// Adds a tenant with `projects` projects in phase 0, the system roles and one user per role
     /// (`tenant_admin@<sub>.test`, `viewer@<sub>.test` ..., password TENANT_PASSWORD), as the platform would.
     pub async fn add_tenant(&self, subdomain: &str, projects: usize, active: bool) -> Uuid {
-        let owner = self.db.owner_pool().await;
-        let id = Uuid::new_v4();
-        let mut tx = owner.begin().await.expect("tx");
-        sqlx::query("SELECT set_config('app.current_tenant_id', $1, true)")
-            .bind(id.to_string())
-            .execute(&mut *tx)
-            .await
-            .expect("set tenant");
-        sqlx::query("INSERT INTO tenants (id, name, subdomain, is_active, deactivated_at) VALUES ($1, $2, $3, $4, CASE WHEN $4 THEN NULL ELSE now() END)")
-            .bind(id)
-            .bind(format!("{subdomain} Corp"))
-            .bind(subdomain)
-            .bind(active)
-            .execute(&mut *tx)
-            .await
-            .expect("tenant");
-        let roles =
-            gwm_crm::platform::insert_system_roles(&mut tx, app::ids::TenantId::from_uuid(id)).await.expect("roles");
-        let hash = app::auth::ssr::password::hash(TENANT_PASSWORD.to_string()).await.expect("hash");
-        for (role, role_id) in &roles {
-            let user: Uuid = sqlx::query_scalar(
-                "INSERT INTO users (tenant_id, email, password_hash, first_name, last_name) VALUES ($1, $2, $3, $4, 'User') RETURNING id",
-            )
-            .bind(id)
-            .bind(format!("{}@{subdomain}.test", role.as_str()))
-            .bind(&hash)
-            .bind(role.label())
-            .fetch_one(&mut *tx)
-            .await
-            .expect("user");
-            sqlx::query("INSERT INTO user_roles (tenant_id, user_id, role_id, assigned_by_system) VALUES ($1, $2, $3, 'platform_admin')")
-                .bind(id)
-                .bind(user)
-                .bind(role_id)
-                .execute(&mut *tx)
-                .await
-                .expect("role");
+        let tenant = self.insert_tenant(subdomain, active).await;
+        for role in app::roles::SystemRole::ALL {
+            tenant.add_user(&format!("{}@{subdomain}.test", role.as_str()), *role).await;
         }
-        for i in 0..projects {
-            sqlx::query("INSERT INTO opportunity_projects (tenant_id, project_name, created_by_system) VALUES ($1, $2, 'platform_admin')")
-                .bind(id)
-                .bind(format!("{subdomain} pursuit {i}"))
-                .execute(&mut *tx)
-                .await
-                .expect("project");
-        }
-        tx.commit().await.expect("commit");
-        owner.close().await;
-        id
+        tenant.with_projects(projects, app::domain::PipelineStage::Phase0).await;
+        tenant.id.as_uuid()
     }
 }
 
