@@ -19,7 +19,7 @@ pub struct Statement {
     pub params: &'static [&'static str],
     pub sql: String,
     /// The EXECUTE arguments, in pgbench's variable syntax.
-    pub args: &'static str,
+    pub args: String,
 }
 
 /// The pages the benchmark measures.
@@ -31,52 +31,44 @@ const PROJECT: &str = "md5((:tenants::text[])[:t] || ':' || :p)::uuid";
 /// The statements `page` runs, in order (None for an unknown page).
 pub fn statements(page: &str) -> Option<Vec<Statement>> {
     let user = "(:users::uuid[])[:t]";
-    let grants = |args| Statement { name: "grants", params: &["uuid", "uuid"], sql: GRANTS_SQL.to_string(), args };
+    let grants =
+        |args: String| Statement { name: "grants", params: &["uuid", "uuid"], sql: GRANTS_SQL.to_string(), args };
+    let one = |name, sql: String, args: &str| Statement { name, params: &["uuid"], sql, args: args.to_string() };
     Some(match page {
         // `load_board`: authorize, the board's one pass (stage totals as window aggregates, the first
         // CARDS_PER_PAGE cards of each stage), the caller's saved views.
         "board" => vec![
-            grants("(:users::uuid[])[:t], NULL"),
+            grants(format!("{user}, NULL")),
             Statement {
                 name: "board",
                 params: &["bigint"],
                 sql: board::board_query(&ProjectFilter::default(), None).sql().to_string(),
-                args: leak(CARDS_PER_PAGE.to_string()),
+                args: CARDS_PER_PAGE.to_string(),
             },
-            Statement { name: "saved_views", params: &["uuid"], sql: board::VIEWS_SQL.to_string(), args: user },
+            one("saved_views", board::VIEWS_SQL.to_string(), user),
         ],
         // `load_table` at /projects?sort=due&page=2: authorize, then one page with the total as a window count.
         "table" => vec![
-            grants("(:users::uuid[])[:t], NULL"),
+            grants(format!("{user}, NULL")),
             Statement {
                 name: "table_page",
                 params: &["bigint", "bigint"],
                 sql: table::table_page_query(&TableQuery { page: 2, ..TableQuery::default() }, None).sql().to_string(),
-                args: leak(format!("{TABLE_PAGE_SIZE}, {TABLE_PAGE_SIZE}")),
+                args: format!("{TABLE_PAGE_SIZE}, {TABLE_PAGE_SIZE}"),
             },
         ],
         // `load_project`: authorize on the project, facts, synced values (snapshot, then active overrides),
         // history and the project's own roles; one of the tenant's projects at random.
         "project" => vec![
-            grants(leak(format!("{user}, {PROJECT}"))),
-            Statement { name: "facts", params: &["uuid"], sql: project::FACTS_SQL.to_string(), args: PROJECT },
-            Statement { name: "snapshot", params: &["uuid"], sql: project::SNAPSHOT_SQL.to_string(), args: PROJECT },
-            Statement { name: "overrides", params: &["uuid"], sql: project::OVERRIDES_SQL.to_string(), args: PROJECT },
-            Statement { name: "history", params: &["uuid"], sql: project::history_sql(), args: PROJECT },
-            Statement {
-                name: "project_roles",
-                params: &["uuid"],
-                sql: project::PROJECT_ROLES_SQL.to_string(),
-                args: PROJECT,
-            },
+            grants(format!("{user}, {PROJECT}")),
+            one("facts", project::FACTS_SQL.to_string(), PROJECT),
+            one("snapshot", project::SNAPSHOT_SQL.to_string(), PROJECT),
+            one("overrides", project::OVERRIDES_SQL.to_string(), PROJECT),
+            one("history", project::history_sql(), PROJECT),
+            one("project_roles", project::PROJECT_ROLES_SQL.to_string(), PROJECT),
         ],
         _ => return None,
     })
-}
-
-/// An argument list made once per run of this short-lived command.
-fn leak(text: String) -> &'static str {
-    Box::leak(text.into_boxed_str())
 }
 
 /// The pgbench script of `page`.
