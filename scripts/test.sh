@@ -71,7 +71,9 @@ wait_for_http "http://127.0.0.1:$PORT/healthz" 120 || { cat "$WORK/server.log"; 
 IDP_PORT=$((PORT + 1))
 log "starting the SAML identity provider (SimpleSAMLphp) on port $IDP_PORT"
 idp_start "$IDP_PORT" "$WORK/idp" "http://127.0.0.1:$PORT/saml/metadata"
-(cd "$ROOT/end2end" && BASE_URL="http://127.0.0.1:$PORT" \
+# The accessibility scan visits every page of the router's list.
+"$TARGET_DIR/debug/gwm-crm" routes >"$WORK/routes.txt"
+(cd "$ROOT/end2end" && BASE_URL="http://127.0.0.1:$PORT" ROUTES_FILE="$WORK/routes.txt" \
   IDP_METADATA_URL="http://127.0.0.1:$IDP_PORT/saml2/idp/metadata.php" npx playwright test) ||
   { tail -50 "$WORK/server.log"; exit 1; }
 

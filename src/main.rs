@@ -1,5 +1,6 @@
 //! `gwm-crm [serve]` runs the server; `gwm-crm migrate` applies migrations; `gwm-crm seed-demo` creates
-//! the demo tenant if it does not exist; `gwm-crm pgbench-script PAGE` prints a page's SQL for pgbench.
+//! the demo tenant if it does not exist; `gwm-crm pgbench-script PAGE` prints a page's SQL for pgbench;
+//! `gwm-crm routes` lists the app's pages (the accessibility scan visits each).
 
 use gwm_crm::{config::Config, database, demo, platform, startup::Application, telemetry};
 use std::process::ExitCode;
@@ -9,6 +10,7 @@ const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-scrip
     migrate        apply migrations and exit\n\
     seed-demo      create the demo tenant (if missing) and print its sign-in details\n\
     pgbench-script PAGE  print the pgbench script of a benchmarked page (board, table, project)\n\
+    routes         print the path of every page of the app, one per line\n\
     create-tenant  create a tenant and its first admin:\n\
                    --name NAME --id SUBDOMAIN --admin-email EMAIL --admin-first-name FIRST\n\
                    --admin-last-name LAST [--plan starter|professional|enterprise] [--max-users N]\n\
@@ -30,6 +32,15 @@ async fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         };
+    }
+    if command == "routes" {
+        // The router's own list: a page added later is in it (the browser tests scan every page).
+        let mut paths: Vec<String> =
+            leptos_axum::generate_route_list(app::App).iter().map(|r| r.path().to_string()).collect();
+        paths.sort();
+        paths.dedup();
+        println!("{}", paths.join("\n"));
+        return ExitCode::SUCCESS;
     }
     if command == "extract-text" {
         // The server's extraction child (src/extract): no configuration, no database, only stdin and stdout.

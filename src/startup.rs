@@ -6,7 +6,12 @@ use crate::{
     demo,
     extract::{self, Extractor},
     housekeeping,
-    http::{auth, documents, export, health::health, middleware, saml},
+    http::{
+        assets::{AssetsError, SiteAssets},
+        auth, documents, export,
+        health::health,
+        middleware, saml,
+    },
 };
 use app::{
     App, OUTPUT_NAME, shell,
@@ -39,6 +44,8 @@ pub enum StartupError {
         #[source]
         source: StorageError,
     },
+    #[error(transparent)]
+    Assets(#[from] AssetsError),
     #[error("could not listen on {addr}")]
     Bind {
         addr: SocketAddr,
@@ -84,8 +91,9 @@ impl Application {
         let listener =
             TcpListener::bind(config.bind).await.map_err(|source| StartupError::Bind { addr: config.bind, source })?;
         let addr = listener.local_addr().map_err(|source| StartupError::Bind { addr: config.bind, source })?;
+        let assets = Arc::new(SiteAssets::load(&config.site_root, OUTPUT_NAME)?);
         let leptos_options = LeptosOptions::builder()
-            .output_name(OUTPUT_NAME)
+            .output_name(assets.bundle())
             .site_root(config.site_root.display().to_string())
             .site_addr(addr)
             .env(if config.production { leptos::config::Env::PROD } else { leptos::config::Env::DEV })
@@ -106,7 +114,7 @@ impl Application {
             storage,
             db_gate: Arc::default(),
         };
-        let router = router(state.clone());
+        let router = router(state.clone(), assets);
         Ok(Application { listener, router, addr, state, extractor: config.extractor.clone() })
     }
 
@@ -127,11 +135,19 @@ impl Application {
     }
 }
 
-fn router(state: AppState) -> Router {
+fn router(state: AppState, assets: Arc<SiteAssets>) -> Router {
     let routes = generate_route_list(App);
     let context_state = state.clone();
     let shell_options = state.leptos_options.clone();
     let https = state.settings.auth.https;
+    // Every page renders with the state (and the request's scope, for resources loaded on other tasks).
+    let page_context = move || {
+        provide_context(context_state.clone());
+        if let Some(scope) = app::request::RequestScope::current() {
+            provide_context(scope);
+        }
+    };
+    let not_found_options = shell_options.clone();
     let router = Router::new()
         .route("/healthz", get(health))
         .route("/saml/metadata", get(saml::metadata))
@@ -140,26 +156,20 @@ fn router(state: AppState) -> Router {
         .route("/projects/export.csv", get(export::projects))
         .route("/documents/upload", axum::routing::post(documents::upload))
         .route("/documents/{id}/download", get(documents::download))
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || {
-                provide_context(context_state.clone());
-                // For the page's resources, which may load on another task than the request's.
-                if let Some(scope) = app::request::RequestScope::current() {
-                    provide_context(scope);
-                }
-            },
-            move || shell(shell_options.clone()),
-        )
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(shell_options.clone()))
+        // Not a route: the app's not-found page (404). Files are the asset router's, never read from here.
+        .fallback(leptos_axum::render_app_async_with_context(page_context, move || shell(not_found_options.clone())))
         // Innermost first: the visitor needs the session; the cross-site check runs before either.
         .layer(from_fn_with_state(state.clone(), auth::resolve_visitor))
         .layer(auth::session_layer(&state))
         .layer(from_fn_with_state(state.clone(), auth::refuse_cross_site))
         // Outermost of the three: during a database outage, requests are answered at once.
         .layer(from_fn_with_state(state.clone(), middleware::database_gate))
-        .with_state(state);
+        .with_state(state)
+        .layer(middleware::compression())
+        // After the layers above: the site's files are answered from memory, never through a session, the
+        // visitor's tenant or the database gate.
+        .merge(assets.router());
     middleware::wrap(router, https)
 }
 

@@ -58,6 +58,14 @@ impl PipelineStage {
         }
     }
 
+    /// One stage back (a keyboard move to the left): a decided pursuit reopens in Phase 6; Phase 0 stays.
+    pub fn previous(self) -> PipelineStage {
+        match self {
+            Self::Awarded | Self::Lost => Self::Phase6,
+            _ => Self::ALL.iter().rev().skip_while(|s| **s != self).nth(1).copied().unwrap_or(self),
+        }
+    }
+
     /// Awarded and lost pursuits are closed: they no longer move through the phases.
     pub const fn is_closed(self) -> bool {
         matches!(self, Self::Awarded | Self::Lost)
@@ -232,6 +240,10 @@ mod tests {
         assert_eq!(PipelineStage::Phase5.next(), PipelineStage::Phase6);
         assert_eq!(PipelineStage::Phase6.next(), PipelineStage::Awarded);
         assert_eq!(PipelineStage::Lost.next(), PipelineStage::Lost);
+        assert_eq!(PipelineStage::Phase3.previous(), PipelineStage::Phase2);
+        assert_eq!(PipelineStage::Phase0.previous(), PipelineStage::Phase0);
+        assert_eq!(PipelineStage::Lost.previous(), PipelineStage::Phase6);
+        assert_eq!(PipelineStage::Awarded.previous(), PipelineStage::Phase6);
     }
 
     #[test]

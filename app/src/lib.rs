@@ -38,14 +38,14 @@ pub mod server_prelude;
 pub mod state;
 
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::{
     SsrMode,
     components::{ParentRoute, Route, Router, Routes},
     path,
 };
 
-/// The name of the compiled css/js/wasm under /pkg.
+/// The name of the compiled css/js/wasm under /pkg (the build adds a content hash: `gwm_crm.<hash>.wasm`).
 pub const OUTPUT_NAME: &str = "gwm_crm";
 
 /// The Content-Security-Policy of a rendered page: scripts only from this origin or carrying this
@@ -68,6 +68,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             response.insert_header(axum::http::header::CONTENT_SECURITY_POLICY, value);
         }
     }
+    // The bundle's name carries its content hash (the server sets it from the built files): the stylesheet is
+    // linked here, in the server-only document, under the same name as the script and wasm.
+    let stylesheet = format!("/{}/{}.css", options.site_pkg_dir, options.output_name);
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -76,6 +79,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <link rel="stylesheet" href=stylesheet/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -90,7 +94,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     view! {
-        <Stylesheet id="leptos" href=format!("/pkg/{OUTPUT_NAME}.css")/>
         <Title text="GWM CRM"/>
         <Router>
             <Routes fallback=|| view! { <shell::AppShell><NotFound/></shell::AppShell> }>

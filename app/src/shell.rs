@@ -1,6 +1,9 @@
 //! The frame around every page: navigation for each area of the product.
 
-use crate::auth::{sign_out, signed_in_as};
+use crate::{
+    auth::{sign_out, signed_in_as},
+    ui::{ToastRegion, focus},
+};
 use leptos::prelude::*;
 use leptos_router::{components::Outlet, hooks::use_location};
 
@@ -59,8 +62,15 @@ fn UserMenu() -> impl IntoView {
 #[component]
 pub fn AppShell(children: Children) -> impl IntoView {
     let location = use_location();
+    // The router would treat "#main" as a navigation; focus goes to the content itself (before hydration the
+    // plain link does the same).
+    let skip = |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        focus::element("#main".to_string());
+    };
     view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
+        <ToastRegion>
+        <a class="skip-link" href="#main" on:click=skip>"Skip to content"</a>
         <div class="shell">
             <aside class="shell__nav" aria-label="Main navigation">
                 <a class="brand" href="/">
@@ -107,5 +117,6 @@ pub fn AppShell(children: Children) -> impl IntoView {
                 {children()}
             </main>
         </div>
+        </ToastRegion>
     }
 }

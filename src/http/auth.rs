@@ -37,14 +37,9 @@ pub fn session_layer(state: &AppState) -> SessionManagerLayer<PgSessionStore> {
         .with_expiry(Expiry::OnInactivity(idle))
 }
 
-/// Paths that need no tenant or session: assets and the health check.
+/// The health check needs no tenant or session (the site's files never reach these layers: see `assets`).
 pub(crate) fn is_static(path: &str) -> bool {
-    is_asset(path) || path == "/healthz"
-}
-
-/// The site's own files (wasm, js, css, icon): the same for everyone.
-pub(crate) fn is_asset(path: &str) -> bool {
-    path.starts_with("/pkg/") || path == "/favicon.svg"
+    path == "/healthz"
 }
 
 /// Paths anyone may open without being signed in.

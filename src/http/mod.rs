@@ -1,5 +1,6 @@
 //! Routes that are not server functions, and the middleware around everything.
 
+pub mod assets;
 pub mod auth;
 pub mod documents;
 pub mod export;

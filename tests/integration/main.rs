@@ -8,6 +8,7 @@
 mod common;
 
 mod admin;
+mod assets;
 mod auth;
 mod document_search;
 mod documents;

@@ -133,9 +133,15 @@ async fn a_database_outage_is_answered_at_once_with_try_again_and_passes() {
     let db = TestDb::new().await;
     let name = db.name.clone();
     let app_url = format!("postgres://gwm_app@localhost:{port}/{name}?host={socket}");
+    let site = crate::assets::FakeSite::new();
     let app = TestApp::spawn(
         db,
-        &[("GWM_SEED_DEMO", "if-empty"), ("APP_DATABASE_URL", &app_url), ("GWM_DB_TRANSACTION_POOLER", "true")],
+        &[
+            ("GWM_SEED_DEMO", "if-empty"),
+            ("APP_DATABASE_URL", &app_url),
+            ("GWM_DB_TRANSACTION_POOLER", "true"),
+            ("LEPTOS_SITE_ROOT", &site.root()),
+        ],
     )
     .await;
     let cm = app.demo_user("jordan.reyes").await;
@@ -158,6 +164,12 @@ async fn a_database_outage_is_answered_at_once_with_try_again_and_passes() {
     let res = cm.get("/projects").await;
     assert_eq!(res.status(), 503, "pages too, answered by the gate");
     assert_eq!(res.headers().get("retry-after").and_then(|v| v.to_str().ok()), Some("3"));
+    // A failing page never changes another response: the site's files come from memory, outside the gate.
+    let wasm = format!("/pkg/gwm_crm.{}.wasm", crate::assets::HASH);
+    for _ in 0..15 {
+        assert_eq!(cm.get(&wasm).await.status(), 200, "the wasm loads during the outage");
+        assert_eq!(cm.get("/projects").await.status(), 503);
+    }
     // The database comes back: after the pause, one request probes and service resumes.
     console.execute(format!("ENABLE {name}").as_str()).await.expect("enable");
     console.execute(format!("RESUME {name}").as_str()).await.expect("resume");

@@ -1,5 +1,7 @@
-//! /pipeline: the board. Cards move by drag and drop or by each card's "Move to" menu (keyboard); the
-//! board changes at once and rolls back with the server's message if the move is refused.
+//! /pipeline: the board. Cards move by drag and drop, by each card's move menu, or from the keyboard (each
+//! column is one Tab stop; arrows move between cards, M opens the move menu, Ctrl+Arrow moves one stage);
+//! the board changes at once, says what happened in the live region, and rolls back with the server's
+//! message if the move is refused.
 
 use super::{
     Board, BoardColumn, CARDS_PER_PAGE, SaveView, SavedView, delete_view, load_board, more_cards, move_project,
@@ -8,13 +10,16 @@ use crate::{
     domain::PipelineStage,
     error::AppError,
     format,
+    ids::ProjectId,
     projects::{FilterBar, ProjectFilter, ProjectRow},
+    ui::{Dialog, ErrorNote, focus, toasts},
 };
 use chrono::{DateTime, Utc};
-use leptos::prelude::*;
+use leptos::{prelude::*, wasm_bindgen::JsCast};
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use rust_decimal::Decimal;
+use std::collections::HashSet;
 
 #[component]
 pub fn PipelinePage() -> impl IntoView {
@@ -62,8 +67,22 @@ struct PendingOutcome {
     to: PipelineStage,
 }
 
+/// The selector of a card on the board, to give it focus after it moved.
+fn card_selector(id: ProjectId) -> String {
+    format!("li.card-item[data-project='{id}']")
+}
+
 #[component]
 fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
+    // Empty and decided columns start folded, so all nine stages fit a laptop's width.
+    let collapsed = RwSignal::new(
+        board
+            .columns
+            .iter()
+            .filter(|c| c.count == 0 || c.stage.is_closed())
+            .map(|c| c.stage)
+            .collect::<HashSet<PipelineStage>>(),
+    );
     let columns = RwSignal::new(board.columns);
     let can_move = board.can_move;
     let as_of = board.as_of;
@@ -72,16 +91,32 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
     let asking = RwSignal::new(None::<PendingOutcome>);
     let choosing = RwSignal::new(None::<ProjectRow>);
     let filter = StoredValue::new(filter);
+    let toasts = toasts();
 
     let mover = Action::new(move |(card, to, outcome): &(ProjectRow, PipelineStage, Option<String>)| {
         let (card, to, outcome) = (card.clone(), *to, outcome.clone());
         async move {
             let before = columns.get_untracked();
+            collapsed.update(|c| {
+                c.remove(&to);
+            });
             columns.update(|cols| place(cols, &card, to));
+            focus::element(card_selector(card.id));
             match move_project(card.id, to.as_str().to_string(), outcome).await {
-                Ok(saved) => columns.update(|cols| replace(cols, saved)),
+                Ok(saved) => {
+                    columns.update(|cols| replace(cols, saved));
+                    if let Some(t) = toasts {
+                        t.say(format!(
+                            "Moved \u{201c}{}\u{201d} to {} \u{b7} {}",
+                            card.project_name,
+                            to.short_label(),
+                            to.label()
+                        ));
+                    }
+                }
                 Err(e) => {
                     columns.set(before);
+                    focus::element(card_selector(card.id));
                     error.set(Some(format!(
                         "\u{201c}{}\u{201d} stayed in {}: {e}",
                         card.project_name,
@@ -110,23 +145,35 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
         let filter = filter.get_value();
         async move {
             match more_cards(filter, stage, offset).await {
-                Ok(more) => columns.update(|cols| {
-                    if let Some(col) = cols.iter_mut().find(|c| c.stage == stage) {
-                        col.cards.extend(more);
+                Ok(more) => {
+                    // The first new card takes focus, so the keyboard goes on where the list grew.
+                    if let Some(first) = more.first() {
+                        focus::element(card_selector(first.id));
                     }
-                }),
+                    columns.update(|cols| {
+                        if let Some(col) = cols.iter_mut().find(|c| c.stage == stage) {
+                            col.cards.extend(more);
+                        }
+                    })
+                }
                 Err(e) => error.set(Some(e.to_string())),
             }
         }
     });
 
+    let keys = if can_move {
+        "Arrow keys move between cards and columns, Enter opens a pursuit, M moves it to another stage, Ctrl+Arrow moves it one stage left or right."
+    } else {
+        "Arrow keys move between cards and columns, Enter opens a pursuit."
+    };
     view! {
+        <p class="board__keys muted" id="board-keys">{keys}</p>
         {move || error.get().map(|m| view! { <p class="form-error" role="alert" data-testid="board-error">{m}</p> })}
         {move || asking.get().map(|p| view! { <OutcomeDialog pending=p asking mover/> })}
         {move || choosing.get().map(|card| view! { <MoveMenu card choosing request_move/> })}
-        <div class="board" data-testid="board">
+        <div class="board" data-testid="board" data-results="">
             <For each=move || PipelineStage::ALL.to_vec() key=|s| *s let:stage>
-                <BoardColumnView stage columns can_move as_of dragging choosing request_move load_more/>
+                <BoardColumnView stage columns collapsed can_move as_of dragging choosing request_move load_more/>
             </For>
         </div>
     }
@@ -161,10 +208,13 @@ fn replace(cols: &mut [BoardColumn], saved: ProjectRow) {
     }
 }
 
+/// A column: one Tab stop (its current card; arrow keys move within and across columns), folded to a narrow
+/// strip when asked. A folded column still takes drops.
 #[component]
 fn BoardColumnView(
     stage: PipelineStage,
     columns: RwSignal<Vec<BoardColumn>>,
+    collapsed: RwSignal<HashSet<PipelineStage>>,
     can_move: bool,
     as_of: DateTime<Utc>,
     dragging: RwSignal<Option<ProjectRow>>,
@@ -172,11 +222,46 @@ fn BoardColumnView(
     request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
     load_more: Action<PipelineStage, ()>,
 ) -> impl IntoView {
-    let column = move || columns.with(|cols| cols.iter().find(|c| c.stage == stage).cloned());
+    let column = Memo::new(move |_| columns.with(|cols| cols.iter().find(|c| c.stage == stage).cloned()));
+    let folded = Memo::new(move |_| collapsed.with(|c| c.contains(&stage)));
     let over = RwSignal::new(false);
+    // The card that holds the column's Tab stop: the last one focused while it is here, else the first.
+    let current = RwSignal::new(None::<ProjectId>);
+    let tab_stop = Memo::new(move |_| {
+        column.with(|c| {
+            let cards = c.as_ref().map(|c| c.cards.as_slice()).unwrap_or_default();
+            current.get().filter(|id| cards.iter().any(|card| card.id == *id)).or_else(|| cards.first().map(|c| c.id))
+        })
+    });
+    let cards_id = format!("cards-{}", stage.as_str());
+    let class = move || {
+        let mut class = String::from("board__column");
+        if over.get() {
+            class.push_str(" board__column--over");
+        }
+        if folded.get() {
+            class.push_str(" board__column--folded");
+        }
+        class
+    };
+    // The header is the column's Tab stop only when no card is shown; Down goes to the first card.
+    let header_keys = move |ev: leptos::ev::KeyboardEvent| {
+        if ev.key() == "ArrowDown"
+            && let Some(here) = ev.current_target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+            && focus::in_group(&here, "section.board__column", "li.card-item")
+        {
+            ev.prevent_default();
+        }
+    };
+    let toggle = move |_| {
+        collapsed.update(|c| {
+            if !c.remove(&stage) {
+                c.insert(stage);
+            }
+        })
+    };
     view! {
-        <section class=move || if over.get() { "board__column board__column--over" } else { "board__column" }
-            data-stage=stage.as_str() aria-label=stage.label()
+        <section class=class data-stage=stage.as_str() aria-label=stage.label()
             on:dragover=move |ev| { if can_move { ev.prevent_default(); over.set(true); } }
             on:dragleave=move |_| over.set(false)
             on:drop=move |ev| {
@@ -186,27 +271,40 @@ fn BoardColumnView(
                 dragging.set(None);
             }>
             <header class="board__head">
-                <h2 class="board__title"><span class=format!("stage stage--{}", stage.as_str())>{stage.short_label()}</span>" "{stage.label()}</h2>
-                {move || column().map(|c| view! {
+                <h2 class="board__title">
+                    <button class="board__fold" type="button" aria-expanded=move || (!folded.get()).to_string()
+                        aria-controls=cards_id.clone() on:click=toggle on:keydown=header_keys
+                        tabindex=move || if tab_stop.get().is_some() && !folded.get() { "-1" } else { "0" }
+                        title=move || if folded.get() { format!("Show {}", stage.label()) } else { format!("Fold {}", stage.label()) }>
+                        <span class=format!("stage stage--{}", stage.as_str())>{stage.short_label()}</span>
+                        <span class="board__name">{stage.label()}</span>
+                    </button>
+                </h2>
+                {move || column.get().map(|c| view! {
                     <p class="board__totals">
                         <span class="board__count" data-testid="column-count">{c.count}</span>
-                        " · "{format::money_compact(c.total_value)}
-                        <span class="muted" title="Weighted by win probability">{format!(" · {} weighted", format::money_compact(c.weighted_value))}</span>
+                        <span class="board__money">" · "{format::money_compact(c.total_value)}
+                            <span class="muted" title="Weighted by win probability">{format!(" · {} weighted", format::money_compact(c.weighted_value))}</span>
+                        </span>
                     </p>
                 })}
             </header>
-            {move || column().filter(|c| c.count == 0).map(|_| view! { <p class="muted board__empty">"No pursuits here"</p> })}
-            <ol class="board__cards">
-                {move || column().map(|c| c.cards.into_iter().map(|card| view! { <Card card can_move as_of dragging choosing/> }).collect_view())}
-            </ol>
-            {move || column().filter(|c| (c.cards.len() as i64) < c.count).map(|c| {
-                let left = c.count - c.cards.len() as i64;
-                view! {
-                    <button class="button button--ghost board__more" type="button" on:click=move |_| { load_more.dispatch(stage); }>
-                        {format!("Show {} more", left.min(CARDS_PER_PAGE))}
-                    </button>
-                }
-            })}
+            <Show when=move || !folded.get()>
+                {move || column.get().filter(|c| c.count == 0).map(|_| view! { <p class="muted board__empty">"No pursuits here"</p> })}
+                <ol class="board__cards" id=cards_id.clone()>
+                    {move || column.get().map(|c| c.cards.into_iter().map(|card| {
+                        view! { <Card card can_move as_of dragging choosing request_move tab_stop current/> }
+                    }).collect_view())}
+                </ol>
+                {move || column.get().filter(|c| (c.cards.len() as i64) < c.count).map(|c| {
+                    let left = c.count - c.cards.len() as i64;
+                    view! {
+                        <button class="button button--ghost board__more" type="button" on:click=move |_| { load_more.dispatch(stage); }>
+                            {format!("Show {} more", left.min(CARDS_PER_PAGE))}
+                        </button>
+                    }
+                })}
+            </Show>
         </section>
     }
 }
@@ -218,20 +316,65 @@ fn Card(
     as_of: DateTime<Utc>,
     dragging: RwSignal<Option<ProjectRow>>,
     choosing: RwSignal<Option<ProjectRow>>,
+    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
+    tab_stop: Memo<Option<ProjectId>>,
+    current: RwSignal<Option<ProjectId>>,
 ) -> impl IntoView {
+    let id = card.id;
+    let stage = card.pipeline_stage;
     let for_drag = card.clone();
     let for_menu = card.clone();
-    let due =
-        card.response_due_date.filter(|_| card.pipeline_stage.awaits_response()).map(|d| format::due_in(d, as_of));
+    let for_keys = StoredValue::new(card.clone());
+    let due = card.response_due_date.filter(|_| stage.awaits_response()).map(|d| format::due_in(d, as_of));
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        let Some(here) = ev.current_target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok()) else {
+            return;
+        };
+        let key = ev.key();
+        let handled = if ev.ctrl_key() && (key == "ArrowRight" || key == "ArrowLeft") {
+            if can_move {
+                let to = if key == "ArrowRight" { stage.next() } else { stage.previous() };
+                request_move(for_keys.get_value(), to);
+            }
+            true
+        } else if let Some(step) = focus::Step::vertical(&key) {
+            // Up from the first card: the column's header (to fold it).
+            if !focus::sibling(&here, "li.card-item", step) && step == focus::Step::Previous {
+                focus::in_group(&here, "section.board__column", ".board__fold");
+            }
+            true
+        } else if key == "ArrowRight" || key == "ArrowLeft" {
+            focus::across(&here, "section.board__column", "li.card-item", key == "ArrowRight");
+            true
+        } else if key == "Enter" && ev.target().as_ref() == ev.current_target().as_ref() {
+            focus::follow_link(&here);
+            true
+        } else if (key == "m" || key == "M") && !ev.ctrl_key() && !ev.meta_key() && !ev.alt_key() {
+            if can_move {
+                choosing.set(Some(for_keys.get_value()));
+            }
+            true
+        } else {
+            false
+        };
+        if handled {
+            ev.prevent_default();
+        }
+    };
     view! {
-        <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=card.id.to_string()
+        <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=id.to_string()
+            tabindex=move || if tab_stop.get() == Some(id) { "0" } else { "-1" }
+            aria-describedby="board-keys"
+            on:focus=move |_| current.set(Some(id))
+            on:keydown=on_keydown
             on:dragstart=move |_| dragging.set(Some(for_drag.clone()))>
             <div class="card-item__top">
-                <a class="card-item__title" href=format!("/projects/{}", card.id) draggable="false">{card.project_name.clone()}</a>
-                <span class=format!("badge badge--{}", card.priority_level.as_str())>{card.priority_level.as_str()}</span>
+                <a class="card-item__title" href=format!("/projects/{id}") draggable="false" tabindex="-1">{card.project_name.clone()}</a>
             </div>
-            <div class="card-item__meta">{card.agency_name.clone().unwrap_or_default()}</div>
-            {card.solicitation_number.clone().map(|s| view! { <div class="cell-sub">{s}</div> })}
+            <div class="card-item__meta">
+                {card.agency_name.clone().unwrap_or_default()}
+                {card.solicitation_number.clone().map(|s| view! { <span class="cell-sub">{s}</span> })}
+            </div>
             <div class="card-item__facts">
                 {card.estimated_value.map(|v| view! { <span>{format::money_compact(v)}</span> })}
                 {card.win_probability_score.map(|p| view! { <span title="Win probability">{format!("PWin {}", format::percent(p))}</span> })}
@@ -241,21 +384,27 @@ fn Card(
             </div>
             <div class="card-item__foot">
                 <span class="muted">{card.capture_manager_name.clone().unwrap_or_else(|| "No capture manager".into())}</span>
-                {(card.unacknowledged_changes > 0).then(|| view! {
-                    <span class="badge badge--high" title="Unacknowledged changes from the source">{format::count(card.unacknowledged_changes, "change", "changes")}</span>
+                <span class="card-item__badges">
+                    <span class=format!("badge badge--{}", card.priority_level.as_str()) title="Priority">{card.priority_level.as_str()}</span>
+                    {(card.unacknowledged_changes > 0).then(|| view! {
+                        <span class="badge badge--high" title="Unacknowledged changes from the source">{format::count(card.unacknowledged_changes, "change", "changes")}</span>
+                    })}
+                </span>
+                {can_move.then(|| view! {
+                    <button class="card-item__move" type="button" aria-haspopup="dialog" tabindex="-1"
+                        aria-label=format!("Move {} to another stage", card.project_name)
+                        title="Move to another stage (M)"
+                        on:click=move |_| choosing.set(Some(for_menu.clone()))>"\u{21c4}"</button>
                 })}
+
             </div>
-            {can_move.then(|| view! {
-                <button class="button button--secondary card-item__move" type="button" aria-haspopup="dialog"
-                    aria-label=format!("Move {} to another stage", card.project_name)
-                    on:click=move |_| choosing.set(Some(for_menu.clone()))>"Move…"</button>
-            })}
         </li>
     }
 }
 
 /// The keyboard and menu way to move a card: one dialog for the whole board (a menu on every card would
-/// repeat the nine stages 225 times in the page), listing the stages as buttons.
+/// repeat the nine stages 225 times in the page), listing the stages as buttons (arrow keys move between
+/// them; the next stage has focus when it opens).
 #[component]
 fn MoveMenu(
     card: ProjectRow,
@@ -263,34 +412,36 @@ fn MoveMenu(
     request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let title = format!("Move \u{201c}{}\u{201d} to", card.project_name);
-    let label = title.clone();
     let close = move || choosing.set(None);
     let here = card.pipeline_stage;
+    let on_keydown = move |ev: leptos::ev::KeyboardEvent| {
+        if let Some(step) = focus::Step::vertical(&ev.key())
+            && let Some(target) = ev.target().and_then(|t| t.dyn_into::<leptos::web_sys::Element>().ok())
+        {
+            ev.prevent_default();
+            focus::sibling(&target, "button:not([disabled])", step);
+        }
+    };
     view! {
-        <div class="dialog-backdrop" on:click=move |_| close()>
-            <div class="card dialog move-menu" role="dialog" aria-modal="true" aria-label=label data-testid="move-menu"
-                on:click=|ev| ev.stop_propagation()
-                on:keydown=move |ev| if ev.key() == "Escape" { close() }>
-                <h2 class="card__title">{title}</h2>
-                <ul class="move-menu__stages">
-                    {PipelineStage::ALL.iter().map(|stage| {
-                        let (stage, card) = (*stage, card.clone());
-                        view! {
-                            <li><button class="button button--ghost move-menu__stage" type="button" data-stage=stage.as_str()
-                                disabled=stage == here autofocus=stage == here.next()
-                                on:click=move |_| { close(); request_move(card.clone(), stage); }>
-                                <span class="move-menu__short">{stage.short_label()}</span>
-                                <span>{stage.label()}</span>
-                                {(stage == here).then(|| view! { <span class="muted">" (here)"</span> })}
-                            </button></li>
-                        }
-                    }).collect_view()}
-                </ul>
-                <div class="button-row">
-                    <button class="button button--ghost" type="button" on:click=move |_| close()>"Cancel"</button>
-                </div>
+        <Dialog title on_close=Callback::new(move |()| close()) class="move-menu" test_id="move-menu">
+            <div class="move-menu__stages" role="group" aria-label="Stages" on:keydown=on_keydown>
+                {PipelineStage::ALL.iter().map(|stage| {
+                    let (stage, card) = (*stage, card.clone());
+                    view! {
+                        <button class="button button--ghost move-menu__stage" type="button" data-stage=stage.as_str()
+                            disabled=stage == here data-autofocus=(stage == here.next() && stage != here).then_some("")
+                            on:click=move |_| { close(); request_move(card.clone(), stage); }>
+                            <span class="move-menu__short">{stage.short_label()}</span>
+                            <span>{stage.label()}</span>
+                            {(stage == here).then(|| view! { <span class="muted">" (here)"</span> })}
+                        </button>
+                    }
+                }).collect_view()}
             </div>
-        </div>
+            <div class="button-row">
+                <button class="button button--ghost" type="button" on:click=move |_| close()>"Cancel"</button>
+            </div>
+        </Dialog>
     }
 }
 
@@ -304,7 +455,6 @@ fn OutcomeDialog(
     let problem = RwSignal::new(None::<String>);
     let PendingOutcome { card, to } = pending;
     let title = format!("Mark \u{201c}{}\u{201d} as {}", card.project_name, to.label().to_lowercase());
-    let label = title.clone();
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let text = outcome.get_untracked();
@@ -316,12 +466,11 @@ fn OutcomeDialog(
         mover.dispatch((card.clone(), to, Some(text)));
     };
     view! {
-        <div class="dialog-backdrop">
-            <form class="card dialog form" role="dialog" aria-modal="true" aria-label=label on:submit=submit>
-                <h2 class="card__title">{title}</h2>
-                {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}
+        <Dialog title on_close=Callback::new(move |()| asking.set(None))>
+            <form class="form" on:submit=submit>
+                <ErrorNote error=problem.into()/>
                 <label class="field"><span class="field__label">"Outcome"</span>
-                    <textarea class="input textarea" name="outcome" rows="3" required autofocus
+                    <textarea class="input textarea" name="outcome" rows="3" required data-autofocus=""
                         placeholder=if to == PipelineStage::Awarded { "Awarded on … for $…; period of performance …" } else { "Lost to … on price / technical; debrief on …" }
                         on:input=move |ev| outcome.set(event_target_value(&ev))></textarea></label>
                 <div class="button-row">
@@ -329,7 +478,7 @@ fn OutcomeDialog(
                     <button class="button button--ghost" type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
                 </div>
             </form>
-        </div>
+        </Dialog>
     }
 }
 

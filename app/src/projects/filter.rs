@@ -112,6 +112,90 @@ impl ProjectFilter {
     }
 }
 
+/// One part of a filter, to show it as a chip and take it away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterPart {
+    Search,
+    Manager,
+    Mine,
+    Priority,
+    Agency,
+    SetAside,
+    Naics,
+    DueWithin,
+    MinValue,
+    MaxValue,
+}
+
+impl ProjectFilter {
+    /// The filters in force, each with what a chip says ("Agency: Department of the Army").
+    pub fn active(&self, choices: &FilterChoices) -> Vec<(FilterPart, String)> {
+        let mut parts = Vec::new();
+        if let Some(q) = &self.q {
+            parts.push((FilterPart::Search, format!("\u{201c}{q}\u{201d}")));
+        }
+        if let Some(m) = self.manager {
+            let name = choices.managers.iter().find(|(id, _)| *id == m).map_or("someone", |(_, n)| n.as_str());
+            parts.push((FilterPart::Manager, format!("Capture manager: {name}")));
+        }
+        if self.mine {
+            parts.push((FilterPart::Mine, "My pursuits".to_string()));
+        }
+        if let Some(p) = self.priority {
+            parts.push((FilterPart::Priority, format!("Priority: {}", p.label())));
+        }
+        if let Some(a) = &self.agency {
+            parts.push((FilterPart::Agency, format!("Agency: {a}")));
+        }
+        if let Some(s) = &self.set_aside {
+            parts.push((FilterPart::SetAside, format!("Set-aside: {s}")));
+        }
+        if let Some(n) = &self.naics {
+            parts.push((FilterPart::Naics, format!("NAICS {n}")));
+        }
+        if let Some(d) = self.due_within {
+            parts.push((FilterPart::DueWithin, format!("Due within {d} days")));
+        }
+        if let Some(v) = self.min_value {
+            parts.push((FilterPart::MinValue, format!("Value from {}", crate::format::money_full(v))));
+        }
+        if let Some(v) = self.max_value {
+            parts.push((FilterPart::MaxValue, format!("Value to {}", crate::format::money_full(v))));
+        }
+        parts
+    }
+
+    pub fn clear(&mut self, part: FilterPart) {
+        match part {
+            FilterPart::Search => self.q = None,
+            FilterPart::Manager => self.manager = None,
+            FilterPart::Mine => self.mine = false,
+            FilterPart::Priority => self.priority = None,
+            FilterPart::Agency => self.agency = None,
+            FilterPart::SetAside => self.set_aside = None,
+            FilterPart::Naics => self.naics = None,
+            FilterPart::DueWithin => self.due_within = None,
+            FilterPart::MinValue => self.min_value = None,
+            FilterPart::MaxValue => self.max_value = None,
+        }
+    }
+
+    /// How many of the folded filters (agency and after) are in force.
+    fn folded_in_force(&self) -> usize {
+        [
+            self.agency.is_some(),
+            self.set_aside.is_some(),
+            self.naics.is_some(),
+            self.due_within.is_some(),
+            self.min_value.is_some(),
+            self.max_value.is_some(),
+        ]
+        .into_iter()
+        .filter(|on| *on)
+        .count()
+    }
+}
+
 /// The filter controls. Filters live in the URL (a view can be bookmarked and shared): each change
 /// navigates to `href(next filter)`.
 #[component]
@@ -125,15 +209,31 @@ pub fn FilterBar(
     let go = move |change: &dyn Fn(&mut ProjectFilter)| {
         let mut next = current.get_value();
         change(&mut next);
+        // The page reloads its data and this bar with it: the keyboard stays on the control it was on.
+        if let Some(name) = crate::ui::focus::focused_name() {
+            crate::ui::focus::keep_for_next_render(format!("form.filters [name='{name}']"));
+        } else {
+            crate::ui::focus::keep_for_next_render("form.filters input[name='q']".to_string());
+        }
         navigate(&href.run(next), Default::default());
     };
+    let form = NodeRef::<leptos::html::Form>::new();
+    form.on_load(|_| crate::ui::focus::restore_kept());
+    let active = filter.active(&choices);
+    let folded_count = filter.folded_in_force();
+    // Folded unless the keyboard is coming back to a control inside it.
+    let folded_controls = ["agency", "set_aside", "naics", "due_within", "min_value", "max_value"];
+    let more = RwSignal::new(
+        crate::ui::focus::kept().is_some_and(|k| folded_controls.iter().any(|n| k.contains(&format!("'{n}'")))),
+    );
     let FilterChoices { managers, agencies, set_asides } = choices;
     let go = StoredValue::new(go);
     let manager_value = filter.manager.map(|m| m.to_string()).unwrap_or_default();
     let priority_value = filter.priority.map(|p| p.to_string()).unwrap_or_default();
     view! {
-        <form class="toolbar" role="search" on:submit=move |ev| ev.prevent_default()>
-            <label class="field">
+        <form node_ref=form class="filters" role="search" aria-label="Filter pursuits" on:submit=move |ev| ev.prevent_default()>
+          <div class="toolbar">
+            <label class="field field--grow">
                 <span class="field__label">"Search"</span>
                 <input class="input" type="search" name="q" value=filter.q.clone().unwrap_or_default() placeholder="Title, agency, solicitation"
                     on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.q = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
@@ -152,6 +252,16 @@ pub fn FilterBar(
                     {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == priority_value>{p.label()}</option> }).collect_view()}
                 </select>
             </label>
+            <label class="check check--inline">
+                <input type="checkbox" name="mine" checked=filter.mine on:change=move |ev| { let on = event_target_checked(&ev); go.with_value(|go| go(&|f| { f.mine = on; if on { f.manager = None; } })); }/>
+                <span>"My pursuits"</span>
+            </label>
+            <button class="button button--ghost filters__more" type="button" aria-expanded=move || more.get().to_string()
+                aria-controls="more-filters" on:click=move |_| more.update(|m| *m = !*m)>
+                {if folded_count > 0 { format!("More filters ({folded_count})") } else { "More filters".to_string() }}
+            </button>
+          </div>
+          <div class="toolbar" id="more-filters" hidden=move || !more.get()>
             <label class="field">
                 <span class="field__label">"Agency"</span>
                 <select class="input" name="agency" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.agency = Some(v.clone()).filter(|v| !v.is_empty()))); }>
@@ -188,10 +298,19 @@ pub fn FilterBar(
                 <input class="input" name="max_value" inputmode="numeric" value=filter.max_value.map(|v| v.to_string()).unwrap_or_default()
                     on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.max_value = v.trim().replace(',', "").parse().ok())); }/>
             </label>
-            <label class="check check--inline">
-                <input type="checkbox" name="mine" checked=filter.mine on:change=move |ev| { let on = event_target_checked(&ev); go.with_value(|go| go(&|f| { f.mine = on; if on { f.manager = None; } })); }/>
-                <span>"My pursuits"</span>
-            </label>
+          </div>
+          {(!active.is_empty()).then(|| view! {
+            <div class="chips" role="group" aria-label="Filters in force">
+                {active.into_iter().map(|(part, text)| view! {
+                    <button class="chip" type="button" aria-label=format!("Remove filter {text}")
+                        on:click=move |_| go.with_value(|go| go(&|f| f.clear(part)))>
+                        <span>{text.clone()}</span><span class="chip__x" aria-hidden="true">"×"</span>
+                    </button>
+                }).collect_view()}
+                <button class="button button--ghost chips__clear" type="button"
+                    on:click=move |_| go.with_value(|go| go(&|f| *f = ProjectFilter::default()))>"Clear filters"</button>
+            </div>
+          })}
         </form>
     }
 }
@@ -199,6 +318,35 @@ pub fn FilterBar(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_filter_in_force_is_a_chip_that_takes_it_away() {
+        let manager = UserId::new_random();
+        let choices = FilterChoices { managers: vec![(manager, "Priya Natarajan".into())], ..Default::default() };
+        let mut filter = ProjectFilter {
+            q: Some("cloud".into()),
+            manager: Some(manager),
+            agency: Some("Department of the Army".into()),
+            min_value: Some(Decimal::from(1_000_000)),
+            ..Default::default()
+        };
+        let chips: Vec<String> = filter.active(&choices).into_iter().map(|(_, text)| text).collect();
+        assert_eq!(
+            chips,
+            [
+                "\u{201c}cloud\u{201d}",
+                "Capture manager: Priya Natarajan",
+                "Agency: Department of the Army",
+                "Value from $1,000,000"
+            ]
+        );
+        assert_eq!(filter.folded_in_force(), 2);
+        for (part, _) in filter.active(&choices) {
+            filter.clear(part);
+        }
+        assert_eq!(filter, ProjectFilter::default());
+        assert!(filter.active(&choices).is_empty());
+    }
 
     #[test]
     fn filters_round_trip_through_the_url() {

@@ -94,7 +94,7 @@ fn TableView(table: ProjectTable, state: TableQuery) -> impl IntoView {
         </header>
         <FilterBar filter=state.filter.clone() choices href/>
         <div class="table-wrap">
-            <table class="table" data-testid="projects-table">
+            <table class="table" data-testid="projects-table" data-results="">
                 <thead>
                     <tr>
                         {header(TableSort::Name, "Pursuit", false)}

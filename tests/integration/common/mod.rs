@@ -43,7 +43,7 @@ fn test_socket() -> String {
 }
 
 /// Runs one statement as the cluster's superuser.
-async fn as_superuser(sql: &str) {
+pub async fn as_superuser(sql: &str) {
     let mut admin = PgConnectOptions::new()
         .host(&test_socket())
         .username("postgres")

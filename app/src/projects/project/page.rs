@@ -5,7 +5,7 @@ use crate::{
     domain::{PipelineStage, ProjectStatus},
     format,
     projects::{ArchiveProject, RestoreProject},
-    ui::{ErrorNote, LoadError, outcome},
+    ui::{ErrorNote, LoadError, focus, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -77,7 +77,8 @@ fn ProjectView(
             <div class="button-row">
                 {(can_edit && !archived).then(|| view! { <a class="button button--secondary" href=format!("/projects/{pid}/edit")>"Edit"</a> })}
                 {(can_archive && !archived).then(|| view! {
-                    <button class="button button--ghost" type="button" on:click=move |_| asking_reason.update(|a| *a = !*a)>"Archive…"</button>
+                    <button class="button button--ghost" type="button" aria-expanded=move || asking_reason.get().to_string()
+                        on:click=move |_| asking_reason.update(|a| *a = !*a)>"Archive…"</button>
                 })}
                 {(can_archive && archived).then(|| view! {
                     <ActionForm action=restore>
@@ -96,7 +97,7 @@ fn ProjectView(
             <ActionForm action=archive attr:class="card form form--inline" on:submit=move |_| asking_reason.set(false)>
                 <input type="hidden" name="project_id" value=pid.to_string()/>
                 <label class="field"><span class="field__label">"Why archive it?"</span>
-                    <input class="input" name="reason" required placeholder="No-bid: outside our NAICS; duplicate of …"/></label>
+                    <input class="input" name="reason" required placeholder="No-bid: outside our NAICS; duplicate of …" node_ref=focus::takes_focus()/></label>
                 <button class="button button--primary" type="submit">"Archive project"</button>
             </ActionForm>
         })}
@@ -203,7 +204,7 @@ fn SyncedRow(
                     <ActionForm action=save attr:class="form form--inline" on:submit=move |_| editing.set(false)>
                         <input type="hidden" name="project_id" value=pid.to_string()/>
                         <input type="hidden" name="field" value=field.as_str()/>
-                        <label class="field"><span class="field__label">"Value"</span><input class="input" name="value" required/></label>
+                        <label class="field"><span class="field__label">"Value"</span><input class="input" name="value" required node_ref=focus::takes_focus()/></label>
                         <label class="field"><span class="field__label">"Reason"</span><input class="input" name="reason" required/></label>
                         <button class="button button--primary" type="submit">"Save override"</button>
                     </ActionForm>
@@ -212,7 +213,8 @@ fn SyncedRow(
             <td>
                 {(can_override && has_source).then(|| view! {
                     <div class="button-row">
-                        <button class="button button--ghost" type="button" on:click=move |_| editing.update(|e| *e = !*e)>"Override"</button>
+                        <button class="button button--ghost" type="button" aria-expanded=move || editing.get().to_string()
+                            on:click=move |_| editing.update(|e| *e = !*e)>"Override"</button>
                         {has_override.then(|| view! {
                             <ActionForm action=remove>
                                 <input type="hidden" name="project_id" value=pid.to_string()/>

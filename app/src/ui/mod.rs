@@ -1,13 +1,28 @@
-//! The UI kit every page uses: error and confirmation notes, the load-error callout, an action's outcome.
-//! Foundation code: it never imports a domain.
+//! The UI kit every page uses: dialogs, keyboard focus, the live region for results, error and
+//! confirmation notes, the load-error callout, an action's outcome. Foundation code: it never imports a
+//! domain.
+
+mod dialog;
+pub mod focus;
+mod toast;
+
+pub use dialog::Dialog;
+pub use toast::{ToastRegion, Toasts, toasts};
 
 use crate::error::AppError;
-use leptos::prelude::*;
+use leptos::{html, prelude::*};
 
-/// An error box, or nothing.
+/// An error box, or nothing. When one appears it takes focus and scrolls into view, so the person whose
+/// submit failed sees (and hears) why where they are looking.
 #[component]
 pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
-    move || error.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })
+    move || {
+        error.get().map(|m| {
+            let note = NodeRef::<html::P>::new();
+            note.on_load(move |p| focus::bring_into_view(&p));
+            view! { <p node_ref=note class="form-error" role="alert" tabindex="-1">{m}</p> }
+        })
+    }
 }
 
 /// The outcome of the last action: its error, or a confirmation.
