@@ -49,6 +49,16 @@ impl PipelineStage {
         }
     }
 
+    /// How a stage is named in a sentence or a chart: "Phase 3 · Proposal planning"; a decided one by its
+    /// outcome alone ("Won", "Lost").
+    pub fn full_label(self) -> String {
+        if self.is_closed() {
+            self.short_label().to_string()
+        } else {
+            format!("{} \u{b7} {}", self.short_label(), self.label())
+        }
+    }
+
     /// Where a pursuit usually goes from here: the next phase (Phase 6 → Awarded); closed pursuits stay.
     pub fn next(self) -> PipelineStage {
         match self {
@@ -244,6 +254,11 @@ mod tests {
         assert_eq!(PipelineStage::Phase0.previous(), PipelineStage::Phase0);
         assert_eq!(PipelineStage::Lost.previous(), PipelineStage::Phase6);
         assert_eq!(PipelineStage::Awarded.previous(), PipelineStage::Phase6);
+        assert_eq!(PipelineStage::Phase3.full_label(), "Phase 3 \u{b7} Proposal planning");
+        assert_eq!(
+            (PipelineStage::Awarded.full_label(), PipelineStage::Lost.full_label()),
+            ("Won".into(), "Lost".into())
+        );
     }
 
     #[test]

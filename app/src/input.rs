@@ -22,6 +22,37 @@ pub const LAST_DATE: NaiveDate = match NaiveDate::from_ymd_opt(2100, 12, 31) {
 /// The highest page number a paged list accepts (far past any real list; keeps offsets from overflowing).
 pub const MAX_PAGE: u32 = 10_000;
 
+/// A number as people type it: digits with at most one decimal point, grouping commas and a leading "$"
+/// allowed; no sign and no exponent ("1e20" parses as a decimal, but it is not an amount anyone typed on
+/// purpose). None when it is not such a number.
+pub fn plain_decimal(raw: &str) -> Option<Decimal> {
+    let cleaned: String = raw.trim().trim_start_matches('$').chars().filter(|c| *c != ',').collect();
+    let (whole, fraction) = cleaned.split_once('.').unwrap_or((cleaned.as_str(), ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if (whole.is_empty() && fraction.is_empty()) || !digits(whole) || !digits(fraction) || whole.len() > 18 {
+        return None;
+    }
+    cleaned.parse().ok()
+}
+
+/// An amount of money in dollars, rounded to cents, from $0 up to `MAX_AMOUNT`.
+pub fn amount(label: &str, raw: &str) -> Result<Decimal, AppError> {
+    let value = plain_decimal(raw).ok_or_else(|| {
+        AppError::Validation(format!(
+            "{label}: \"{}\" is not an amount in dollars, e.g. 12500000 or $12,500,000.",
+            raw.trim()
+        ))
+    })?;
+    let value = value.round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
+    if value > MAX_AMOUNT {
+        return Err(AppError::Validation(format!(
+            "{label}: \"{}\" is too large: amounts go up to $9,999,999,999,999.99.",
+            raw.trim()
+        )));
+    }
+    Ok(value)
+}
+
 /// Refuses control characters (NUL above all, which PostgreSQL cannot store in text); tabs and line
 /// breaks are fine.
 pub fn plain_text(label: &str, value: &str) -> Result<(), AppError> {
@@ -94,6 +125,21 @@ pub fn parse_id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<T, AppErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn amounts_are_plain_numbers_in_range() {
+        assert_eq!(plain_decimal("12500000"), Some(Decimal::from(12_500_000)));
+        assert_eq!(plain_decimal(" $12,500,000.50 "), Some(Decimal::new(1_250_000_050, 2)));
+        assert_eq!(plain_decimal(".5"), Some(Decimal::new(5, 1)));
+        for bad in ["1e20", "1E5", "-5", "+5", "", "$", ".", "12.5.1", "0x10", "NaN", "inf", "1 000"] {
+            assert_eq!(plain_decimal(bad), None, "{bad}");
+        }
+        assert_eq!(amount("Value", "1,234.567").ok(), Some(Decimal::new(123_457, 2)));
+        let too_big = amount("Value", "10000000000000").unwrap_err().to_string();
+        assert!(too_big.contains("too large"), "{too_big}");
+        let exponent = amount("Value", "1e20").unwrap_err().to_string();
+        assert!(exponent.contains("not an amount in dollars"), "{exponent}");
+    }
 
     #[test]
     fn emails_and_required_texts_are_checked_with_clear_messages() {

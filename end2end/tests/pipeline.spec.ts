@@ -36,6 +36,7 @@ test("a capture manager drags a card to the next stage and it stays there after 
 
   // By keyboard/menu: moving to Lost asks for the outcome first.
   const moved = column(page, "phase_1").locator(`li[data-project='${id}']`);
+  await moved.hover(); // the move button shows on the card under the pointer
   await moved.getByRole("button", { name: /^Move .* to another stage$/ }).click();
   const menu = page.getByTestId("move-menu");
   await expect(menu.locator("button[data-stage='phase_1']")).toBeDisabled();

@@ -81,11 +81,20 @@ async fn creating_users_validates_every_field_and_the_plan_limit() {
     assert_eq!((s, m.contains("already exists")), (409, true), "{m}");
     // The new user can sign in.
     app.signed_in(None, "dana@acme.com", "Long enough password 1").await;
-    // Plan limit: demo has 8 active users now; set max_users to 8.
+    // The list is in name order whatever the case people typed ("de Vries" among the D's, not after "Z").
+    let mut lower = base("hugo@acme.com", "Long enough password 1", role.clone());
+    (lower[1].1, lower[2].1) = ("hugo".into(), "de vries".into());
+    assert_eq!(call(lower).await.0, 200);
+    let users: Vec<app::admin::UserSummary> = admin.answer("/api/admin/users/list", &[]).await;
+    let active: Vec<String> = users.iter().filter(|u| u.is_active).map(|u| u.last_name.to_lowercase()).collect();
+    let mut sorted = active.clone();
+    sorted.sort();
+    assert_eq!(active, sorted, "users in name order");
+    // Plan limit: demo has 9 active users now; set max_users to 9.
     let owner = app.db.owner_pool().await;
-    sqlx::query("UPDATE tenants SET max_users = 8 WHERE subdomain = 'demo'").execute(&owner).await.expect("limit");
+    sqlx::query("UPDATE tenants SET max_users = 9 WHERE subdomain = 'demo'").execute(&owner).await.expect("limit");
     let (s, m) = call(base("eve@acme.com", "Long enough password 1", role.clone())).await;
-    assert_eq!((s, m.contains("plan allows 8 active users")), (409, true), "{m}");
+    assert_eq!((s, m.contains("plan allows 9 active users")), (409, true), "{m}");
 }
 
 #[tokio::test]

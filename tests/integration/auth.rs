@@ -1,7 +1,7 @@
 //! Sign-in, lockout, sessions (cycling, hashing, idle and absolute expiry, revocation), CSRF, rate limiting,
 //! MFA and authorization refusals, against the real server.
 
-use crate::common::{DEMO_PASSWORD, TestApp};
+use crate::common::{DEMO_PASSWORD, TestApp, status_and_message};
 use app::auth::ssr::mfa;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -233,8 +233,9 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let step =
         again.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(step, Value::String("NeedsCode".into()));
-    let reused = again.call("/api/auth/code", &[("code", &code_for(&secret))]).await;
-    assert_eq!(reused.status(), 401);
+    let (status, said) =
+        status_and_message(again.call("/api/auth/code", &[("code", &code_for(&secret))]).await).await;
+    assert_eq!((status, said.contains("already used")), (401, true), "a reused code is told so: {said}");
     assert_eq!(
         app.count(
             "SELECT count(*) FROM users WHERE email = 'jordan.reyes@demo.gwm.test' AND failed_login_attempts = 1"

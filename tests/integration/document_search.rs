@@ -155,6 +155,23 @@ async fn a_file_that_cannot_be_read_is_stored_marked_and_still_downloads() {
     let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[0u8; 32]].concat();
     let id = upload(&pm, &format!("project={project}&name=org-chart.png"), png).await;
     assert_eq!(processed(&app, &id).await.0, "ready");
+    // The page says no text was found (not "Searchable"), and opening it is logged as a view.
+    let views = |id: &str| {
+        let app = &app;
+        let id = id.to_string();
+        async move {
+            app.count(&format!("SELECT count(*) FROM document_access_logs WHERE document_id = '{id}' AND access_type = 'view' AND success")).await
+        }
+    };
+    let before = views(&id).await;
+    let detail = pm.ok("/api/documents/detail", &[("document_id", &id)]).await;
+    assert_eq!(
+        (detail["doc"]["processing_status"].as_str(), detail["doc"]["has_text"].as_bool()),
+        (Some("ready"), Some(false))
+    );
+    assert_eq!(views(&id).await, before + 1, "the detail page's view is access-logged");
+    let html = pm.get(&format!("/documents/{id}")).await.text().await.expect("page");
+    assert!(html.contains("No text found to search") && !html.contains(">Searchable<"), "the page says so");
 }
 
 #[tokio::test]

@@ -2,9 +2,12 @@
 //! other tenants' ids.
 
 use crate::common::{TENANT_PASSWORD, TestApp, status_and_message};
-use app::{domain::PipelineStage, pipeline::Board, projects::ProjectRow, roles::SystemRole};
+use app::{
+    domain::PipelineStage,
+    pipeline::{Board, BoardCard},
+    roles::SystemRole,
+};
 use rust_decimal::Decimal;
-use serde_json::Value;
 
 /// Every pursuit on the board, counted per column (cards beyond the first page included).
 fn total(board: &Board) -> i64 {
@@ -12,12 +15,8 @@ fn total(board: &Board) -> i64 {
 }
 
 /// The cards the board shows.
-fn cards(board: &Board) -> Vec<&ProjectRow> {
+fn cards(board: &Board) -> Vec<&BoardCard> {
     board.columns.iter().flat_map(|c| &c.cards).collect()
-}
-
-fn column<'a>(board: &'a Value, stage: &str) -> &'a Value {
-    board["columns"].as_array().expect("columns").iter().find(|c| c["stage"] == stage).expect("column")
 }
 
 #[tokio::test]
@@ -42,7 +41,7 @@ async fn the_board_counts_and_totals_each_stage_and_pages_its_cards() {
     let phase2 = board.columns.iter().find(|c| c.stage == PipelineStage::Phase2).expect("phase 2");
     assert_eq!(phase2.total_value, Decimal::ZERO, "no values typed in yet");
     assert!(board.can_move);
-    let more: Vec<ProjectRow> = cm.answer("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "25")]).await;
+    let more: Vec<BoardCard> = cm.answer("/api/pipeline/more", &[("stage", "phase_0"), ("offset", "25")]).await;
     assert_eq!(more.len(), 2, "the rest of the column");
 }
 
@@ -77,10 +76,17 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     let app = TestApp::with_demo().await;
     app.add_tenant("acme", 1, true).await;
     let cm = app.demo_user("jordan.reyes").await;
-    let board = cm.ok("/api/pipeline/board", &[]).await;
-    let count_of = |board: &Value, stage: &str| column(board, stage)["count"].as_i64().expect("count");
-    let card = &column(&board, "phase_1")["cards"][0];
-    let id = card["id"].as_str().expect("id").to_string();
+    let board: Board = cm.answer("/api/pipeline/board", &[]).await;
+    let count_of = |board: &Board, stage: PipelineStage| {
+        board.columns.iter().find(|c| c.stage == stage).map(|c| c.count).expect("column")
+    };
+    let card = board.columns.iter().find(|c| c.stage == PipelineStage::Phase1).expect("phase 1").cards[0].clone();
+    let id = card.id.to_string();
+    let decided = board.columns.iter().filter(|c| c.stage.is_closed());
+    assert!(
+        decided.clone().any(|c| c.count > 0) && decided.clone().all(|c| c.cards.is_empty()),
+        "decided columns open folded: counts, no cards"
+    );
 
     let (s, m) =
         status_and_message(cm.call("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_9")]).await).await;
@@ -103,8 +109,11 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
         status_and_message(cm.call("/api/pipeline/move", &[("project_id", "nope"), ("stage", "phase_2")]).await).await;
     assert_eq!((status, message.contains("\"nope\" is not a valid project id")), (422, true), "{message}");
 
-    let moved = cm.ok("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_2")]).await;
-    assert_eq!(moved["pipeline_stage"], "phase_2");
+    let moved: BoardCard = cm.answer("/api/pipeline/move", &[("project_id", &id), ("stage", "phase_2")]).await;
+    assert_eq!(
+        (moved.id, moved.pipeline_stage, moved.project_name),
+        (card.id, PipelineStage::Phase2, card.project_name)
+    );
     cm.ok(
         "/api/pipeline/move",
         &[("project_id", &id), ("stage", "lost"), ("outcome", "Lost on price to Northwind; debrief Dec 3")],
@@ -112,9 +121,11 @@ async fn moving_a_pursuit_is_recorded_and_checked() {
     .await;
     assert_eq!(app.count(&format!("SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND field_name = 'pipeline_stage' AND change_category = 'stage_change'")).await, 2);
     assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE entity_id = '{id}' AND after_values->>'outcome' LIKE 'Lost on price%'")).await, 1);
-    let after = cm.ok("/api/pipeline/board", &[]).await;
-    assert_eq!(count_of(&after, "lost"), count_of(&board, "lost") + 1);
-    assert_eq!(count_of(&after, "phase_1"), count_of(&board, "phase_1") - 1);
+    let after: Board = cm.answer("/api/pipeline/board", &[]).await;
+    assert_eq!(count_of(&after, PipelineStage::Lost), count_of(&board, PipelineStage::Lost) + 1);
+    assert_eq!(count_of(&after, PipelineStage::Phase1), count_of(&board, PipelineStage::Phase1) - 1);
+    let lost: Vec<BoardCard> = cm.answer("/api/pipeline/more", &[("stage", "lost"), ("offset", "0")]).await;
+    assert!(lost.iter().any(|c| c.id == card.id), "a decided column's cards come when it is opened");
 
     // A viewer sees the board but cannot move; the refusal is recorded.
     let viewer = app.demo_user("taylor.brooks").await;

@@ -47,9 +47,21 @@ async fn the_project_page_shows_everything_and_overrides_keep_both_values() {
     let (s, _) = over(base("estimated_value_max", "-5", "why")).await;
     assert_eq!(s, 422);
 
+    app.owner_exec(&format!(
+        "UPDATE opportunity_projects SET updated_at = now() - interval '3 days' WHERE id = '{id}'"
+    ))
+    .await;
     let (s, m) =
         over(base("title", "Zero Trust Pilot (renamed by the CO)", "CO renamed it on the industry day call")).await;
     assert_eq!(s, 200, "{m}");
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM opportunity_projects WHERE id = '{id}' AND updated_at > now() - interval '1 minute'"
+        ))
+        .await,
+        1,
+        "an override updates the pursuit (the table's Updated column)"
+    );
     over(base("response_due_date", "2027-04-30", "Amendment 3 moves the date; not synced yet")).await;
     let detail: ProjectDetail = cm.answer("/api/projects/detail", &[("project_id", &id)]).await;
     let title = synced(&detail, SyncedField::Title);

@@ -82,10 +82,13 @@ async fn the_csv_export_is_the_current_view_defused_and_audited() {
     assert!(
         res.headers()["content-disposition"].to_str().expect("header").starts_with("attachment; filename=\"projects-")
     );
-    let csv = res.text().await.expect("csv");
+    let bytes = res.bytes().await.expect("csv");
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 with a byte-order mark, as Excel needs");
+    let csv = String::from_utf8(bytes[3..].to_vec()).expect("UTF-8");
     let lines: Vec<&str> = csv.split("\r\n").filter(|l| !l.is_empty()).collect();
     assert_eq!(lines.len(), 61, "a header and all 60 pursuits, not one page");
     assert!(lines[0].starts_with("Project,Title,Solicitation,Agency,Stage"));
+    assert!(csv.contains(",Phase 2 \u{b7} Capture planning,"), "stages named as on the board");
     assert!(csv.contains("\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\"), bad\""), "formula defused and quoted");
 
     let mine = cm.get("/projects/export.csv?mine=1").await.text().await.expect("csv");
@@ -381,4 +384,34 @@ async fn naming_who_leads_a_pursuit_is_an_explicit_audited_decision() {
     let (s, m) = edit("jordan.reyes", elena.clone()).await;
     assert_eq!(s, 200, "a capture manager decides it: {m}");
     assert_eq!(app.count(&format!("SELECT count(*) FROM audit_logs WHERE action_type = 'permission_change' AND entity_id = '{project}' AND risk_level = 'medium'")).await, 1);
+}
+
+/// Sorted by response due, deadlines still ahead come first (soonest first), past ones follow (the most
+/// recent first), pursuits without a date last; the page says so.
+#[tokio::test]
+async fn sorting_by_due_date_puts_deadlines_ahead_first_and_past_ones_after_most_recent_first() {
+    let app = TestApp::with_demo().await;
+    app.owner_exec(
+        "UPDATE external_opportunity_data e SET response_due_date = now() - make_interval(days => d.n::int * 3) \
+           FROM (SELECT id, row_number() OVER (ORDER BY id) AS n FROM external_opportunity_data \
+                  WHERE is_current_version ORDER BY id LIMIT 4) d WHERE e.id = d.id",
+    )
+    .await;
+    let cm = app.demo_user("jordan.reyes").await;
+    let mut rows = Vec::new();
+    for page in ["1", "2"] {
+        let table: ProjectTable = cm.answer("/api/projects/table", &[("query[page]", page)]).await;
+        rows.extend(table.rows);
+    }
+    let now = chrono::Utc::now();
+    let ahead: Vec<_> = rows.iter().take_while(|r| r.response_due_date.is_some_and(|d| d >= now)).collect();
+    let past: Vec<_> =
+        rows[ahead.len()..].iter().take_while(|r| r.response_due_date.is_some_and(|d| d < now)).collect();
+    let rest = &rows[ahead.len() + past.len()..];
+    assert!(!ahead.is_empty() && past.len() >= 4, "{} ahead, {} past", ahead.len(), past.len());
+    assert!(rest.iter().all(|r| r.response_due_date.is_none()), "no date last");
+    assert!(ahead.windows(2).all(|w| w[0].response_due_date <= w[1].response_due_date), "soonest first");
+    assert!(past.windows(2).all(|w| w[0].response_due_date >= w[1].response_due_date), "most recent past first");
+    let html = cm.get("/projects").await.text().await.expect("page");
+    assert!(html.contains("past deadlines follow, most recent first"), "the page says how it sorts");
 }

@@ -20,7 +20,7 @@ const USER_SUMMARY: &str = "SELECT u.id, u.email, u.first_name, u.last_name, u.t
   LEFT JOIN roles r ON r.tenant_id = ur.tenant_id AND r.id = ur.role_id";
 
 pub async fn list_users(tx: &mut Tx) -> Result<Vec<UserSummary>, sqlx::Error> {
-    sqlx::query_as(&format!("{USER_SUMMARY} GROUP BY u.id ORDER BY u.is_active DESC, u.last_name, u.first_name"))
+    sqlx::query_as(&format!("{USER_SUMMARY} GROUP BY u.id ORDER BY u.is_active DESC, lower(u.last_name), lower(u.first_name), lower(u.email)"))
         .fetch_all(&mut **tx)
         .await
 }
@@ -85,8 +85,9 @@ const ROLE_SUMMARY: &str = "SELECT r.id, r.name, r.description, r.is_system_role
        (SELECT count(DISTINCT ur.user_id) FROM user_roles ur WHERE ur.role_id = r.id) AS users FROM roles r";
 
 pub async fn list_roles(tx: &mut Tx) -> Result<Vec<RoleSummary>, sqlx::Error> {
-    let rows: Vec<RoleRow> =
-        sqlx::query_as(&format!("{ROLE_SUMMARY} ORDER BY r.is_system_role DESC, r.name")).fetch_all(&mut **tx).await?;
+    let rows: Vec<RoleRow> = sqlx::query_as(&format!("{ROLE_SUMMARY} ORDER BY r.is_system_role DESC, lower(r.name)"))
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows.into_iter().map(RoleSummary::from).collect())
 }
 
@@ -100,7 +101,7 @@ pub async fn role(tx: &mut Tx, id: RoleId) -> Result<Option<RoleSummary>, sqlx::
 
 pub async fn project_names(tx: &mut Tx) -> Result<Vec<(ProjectId, String)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT id, project_name FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY project_name",
+        "SELECT id, project_name FROM opportunity_projects WHERE project_status <> 'archived' ORDER BY lower(project_name), id",
     )
     .fetch_all(&mut **tx)
     .await

@@ -39,7 +39,7 @@ pub fn PipelineChart(stages: Vec<StageValue>) -> impl IntoView {
                 let weighted = length(s.weighted_value, max).min(total);
                 view! {
                     <g class=format!("chart__row chart__row--{}", s.stage.as_str())>
-                        <text class="chart__label" x="0" y=format!("{:.1}", y + 22.0)>{format!("{} · {}", s.stage.short_label(), s.stage.label())}</text>
+                        <text class="chart__label" x="0" y=format!("{:.1}", y + 22.0)>{s.stage.full_label()}</text>
                         <rect class="chart__track" x=LABEL y=format!("{:.1}", y + 7.0) width=format!("{:.1}", WIDTH - LABEL - VALUE) height=BAR rx="4"/>
                         <rect class="chart__bar" x=LABEL y=format!("{:.1}", y + 7.0) width=format!("{total:.1}") height=BAR rx="4"/>
                         <rect class="chart__weighted" x=LABEL y=format!("{:.1}", y + 7.0) width=format!("{weighted:.1}") height=BAR rx="4"/>

@@ -76,10 +76,18 @@ fn DashboardView(d: Dashboard) -> impl IntoView {
             <div class="card" data-testid="upcoming">
                 <h2 class="card__title">"Upcoming response deadlines"</h2>
                 <DeadlineList items=d.upcoming.clone() as_of empty="Nothing due in the next 30 days."/>
+                {(d.upcoming_total > 0).then(|| view! {
+                    <a class="card__more" href=format!("/projects?due_within={UPCOMING_DAYS}")>
+                        {format!("See all {} due in the next {UPCOMING_DAYS} days", d.upcoming_total)}
+                    </a>
+                })}
             </div>
             <div class="card" data-testid="mine">
                 <h2 class="card__title">"My pursuits"</h2>
                 <DeadlineList items=d.mine.clone() as_of empty="You are not capture manager or on the team of an open pursuit."/>
+                {(!d.mine.is_empty()).then(|| view! {
+                    <a class="card__more" href="/pipeline?mine=1">"See the pursuits you manage on the board"</a>
+                })}
             </div>
         </div>
         <div class="two-col">

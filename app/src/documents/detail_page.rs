@@ -98,7 +98,7 @@ fn DocumentView(
             <div>
                 <p class="eyebrow">{back}</p>
                 <h1 class="page__title">{doc.name.clone()}</h1>
-                <p class="muted"><TextStatus status=doc.processing_status error=doc.processing_error.clone()/>
+                <p class="muted"><TextStatus status=doc.processing_status error=doc.processing_error.clone() has_text=doc.has_text/>
                     {doc.is_deleted.then(|| view! { " " <span class="badge badge--muted">"Deleted"</span> })}</p>
             </div>
             <div class="button-row">

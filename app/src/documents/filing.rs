@@ -154,6 +154,8 @@ pub async fn load_document_detail(document_id: String) -> Result<DocumentDetail,
             Some(p) => super::queries::project_name(&mut tx, p).await?.map(|(name, _)| name),
             None => None,
         };
+        // The page shows the document's text: a view, logged like a download.
+        super::queries::log_access(&mut tx, &caller, super::queries::Logged::Document(doc.id), "view", None).await?;
         caller.commit(tx).await?;
         Ok(DocumentDetail {
             project_name,

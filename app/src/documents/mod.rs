@@ -99,6 +99,8 @@ pub struct DocumentRow {
     pub processing_status: ProcessingStatus,
     /// Why the text could not be read, when processing_status is Error.
     pub processing_error: Option<String>,
+    /// Whether reading it found any text (a scanned image or an empty file has none).
+    pub has_text: bool,
     pub file_hash_sha256: Option<String>,
     pub uploaded_by_name: Option<String>,
     pub created_at: DateTime<Utc>,

@@ -271,8 +271,15 @@ pub(super) fn refresh_while_reading(waiting: Signal<bool>, refresh: RwSignal<u32
 
 /// Whether a document's text can be searched, in a few words.
 #[component]
-pub(super) fn TextStatus(status: ProcessingStatus, error: Option<String>) -> impl IntoView {
+pub(super) fn TextStatus(status: ProcessingStatus, error: Option<String>, has_text: bool) -> impl IntoView {
     match status {
+        ProcessingStatus::Ready if !has_text => view! {
+            <span class="status status--muted" data-testid="text-status"
+                title="A scanned image or an empty file: search finds it by its name and tags only">
+                "No text found to search"
+            </span>
+        }
+        .into_any(),
         ProcessingStatus::Pending | ProcessingStatus::Processing => {
             view! { <span class="status status--waiting" data-testid="text-status">"Reading text for search…"</span> }
                 .into_any()
@@ -340,7 +347,7 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
             <td>
                 <a href=format!("/documents/{id}/download") rel="external" download=doc.name.clone() data-testid="document-link">{doc.name.clone()}</a>
                 {doc.is_deleted.then(|| view! { <span class="badge badge--muted">"Deleted"</span> })}
-                <div class="cell-sub"><TextStatus status=doc.processing_status error=doc.processing_error.clone()/></div>
+                <div class="cell-sub"><TextStatus status=doc.processing_status error=doc.processing_error.clone() has_text=doc.has_text/></div>
             </td>
             <td>{doc.document_type.map(|t| t.label()).unwrap_or("—")}</td>
             <td>

@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 const ROW: &str = "SELECT d.id, coalesce(d.parent_document_id, d.id) AS root_id, d.opportunity_project_id AS project_id, \
         d.name, d.original_filename, d.mime_type, d.file_size_bytes, d.document_type, d.access_level, d.version_number, \
-        d.is_current_version, d.is_deleted, d.processing_status, d.processing_error, d.file_hash_sha256::text AS file_hash_sha256, \
+        d.is_current_version, d.is_deleted, d.processing_status, d.processing_error, d.extracted_text IS NOT NULL AS has_text, \
+        d.file_hash_sha256::text AS file_hash_sha256, \
         nullif(concat_ws(' ', u.first_name, u.last_name), '') AS uploaded_by_name, d.created_at \
    FROM documents d LEFT JOIN users u ON u.tenant_id = d.tenant_id AND u.id = d.uploaded_by";
 

@@ -8,8 +8,9 @@ pub mod queries;
 pub use page::PipelinePage;
 
 use crate::{
-    domain::PipelineStage,
+    domain::{PipelineStage, Priority},
     error::AppError,
+    ids::ProjectId,
     projects::{FilterChoices, ProjectFilter, ProjectRow},
 };
 use chrono::{DateTime, Utc};
@@ -20,14 +21,104 @@ use serde::{Deserialize, Serialize};
 /// Cards per column per page: a screenful or two; the column header counts them all.
 pub const CARDS_PER_PAGE: i64 = 25;
 
-/// One stage's column: totals over all its pursuits (matching the filter), and the first cards.
+/// One stage's column: totals over all its pursuits (matching the filter), and the first cards. Decided
+/// columns (awarded, lost) open folded, so their cards are not sent with the page: they are fetched when
+/// the column is opened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BoardColumn {
     pub stage: PipelineStage,
     pub count: i64,
     pub total_value: Decimal,
     pub weighted_value: Decimal,
-    pub cards: Vec<ProjectRow>,
+    pub cards: Vec<BoardCard>,
+}
+
+/// What a card shows, and nothing else: the board's page carries its cards twice (as HTML and as the data
+/// it hydrates from), so every field here costs 225 times. Sent as a JSON array, not an object, for the
+/// same reason (the names of the fields are not repeated on every card).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(into = "CardFields", from = "CardFields")]
+pub struct BoardCard {
+    pub id: ProjectId,
+    pub project_name: String,
+    pub agency_name: Option<String>,
+    pub solicitation_number: Option<String>,
+    pub pipeline_stage: PipelineStage,
+    pub priority_level: Priority,
+    pub win_probability_score: Option<Decimal>,
+    pub estimated_value: Option<Decimal>,
+    pub response_due_date: Option<DateTime<Utc>>,
+    pub capture_manager_name: Option<String>,
+    pub unacknowledged_changes: i64,
+}
+
+/// `BoardCard` on the wire, in field order.
+type CardFields = (
+    ProjectId,
+    String,
+    Option<String>,
+    Option<String>,
+    PipelineStage,
+    Priority,
+    Option<Decimal>,
+    Option<Decimal>,
+    Option<DateTime<Utc>>,
+    Option<String>,
+    i64,
+);
+
+impl From<BoardCard> for CardFields {
+    fn from(c: BoardCard) -> CardFields {
+        (
+            c.id,
+            c.project_name,
+            c.agency_name,
+            c.solicitation_number,
+            c.pipeline_stage,
+            c.priority_level,
+            c.win_probability_score,
+            c.estimated_value,
+            c.response_due_date,
+            c.capture_manager_name,
+            c.unacknowledged_changes,
+        )
+    }
+}
+
+impl From<CardFields> for BoardCard {
+    fn from(f: CardFields) -> BoardCard {
+        BoardCard {
+            id: f.0,
+            project_name: f.1,
+            agency_name: f.2,
+            solicitation_number: f.3,
+            pipeline_stage: f.4,
+            priority_level: f.5,
+            win_probability_score: f.6,
+            estimated_value: f.7,
+            response_due_date: f.8,
+            capture_manager_name: f.9,
+            unacknowledged_changes: f.10,
+        }
+    }
+}
+
+impl From<ProjectRow> for BoardCard {
+    fn from(r: ProjectRow) -> BoardCard {
+        BoardCard {
+            id: r.id,
+            project_name: r.project_name,
+            agency_name: r.agency_name,
+            solicitation_number: r.solicitation_number,
+            pipeline_stage: r.pipeline_stage,
+            priority_level: r.priority_level,
+            win_probability_score: r.win_probability_score,
+            estimated_value: r.estimated_value,
+            response_due_date: r.response_due_date,
+            capture_manager_name: r.capture_manager_name,
+            unacknowledged_changes: r.unacknowledged_changes,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -46,7 +137,10 @@ pub async fn load_board(#[server(default)] filter: ProjectFilter) -> Result<Boar
     serve(async move {
         filter.check()?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
-        let columns = queries::board(&mut tx, &filter, filter.manager_for(caller.user.id)).await?;
+        let mut columns = queries::board(&mut tx, &filter, filter.manager_for(caller.user.id)).await?;
+        for column in columns.iter_mut().filter(|c| c.stage.is_closed()) {
+            column.cards.clear();
+        }
         let choices = crate::projects::queries::cached_choices(&mut tx, &caller).await?;
         let views = queries::views(&mut tx, caller.user.id).await?;
         caller.commit(tx).await?;
@@ -61,7 +155,7 @@ pub async fn more_cards(
     #[server(default)] filter: ProjectFilter,
     stage: PipelineStage,
     offset: i64,
-) -> Result<Vec<ProjectRow>, AppError> {
+) -> Result<Vec<BoardCard>, AppError> {
     use crate::server_prelude::*;
     serve(async move {
         filter.check()?;
@@ -71,7 +165,7 @@ pub async fn more_cards(
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
         let cards = queries::cards(&mut tx, &filter, filter.manager_for(caller.user.id), stage, offset).await?;
         caller.commit(tx).await?;
-        Ok(cards)
+        Ok(cards.into_iter().map(BoardCard::from).collect())
     })
     .await
 }
@@ -82,7 +176,7 @@ pub async fn move_project(
     project_id: crate::ids::ProjectId,
     stage: String,
     outcome: Option<String>,
-) -> Result<ProjectRow, AppError> {
+) -> Result<BoardCard, AppError> {
     use crate::server_prelude::*;
     serve(async move {
         let id = project_id;
@@ -114,7 +208,7 @@ pub async fn move_project(
         }
         let card = queries::card(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
         caller.commit(tx).await?;
-        Ok(card)
+        Ok(card.into())
     })
     .await
 }

@@ -4,14 +4,15 @@
 //! message if the move is refused.
 
 use super::{
-    Board, BoardColumn, CARDS_PER_PAGE, SaveView, SavedView, delete_view, load_board, more_cards, move_project,
+    Board, BoardCard, BoardColumn, CARDS_PER_PAGE, SaveView, SavedView, delete_view, load_board, more_cards,
+    move_project,
 };
 use crate::{
     domain::PipelineStage,
     error::AppError,
     format,
     ids::ProjectId,
-    projects::{FilterBar, ProjectFilter, ProjectRow},
+    projects::{FilterBar, ProjectFilter},
     ui::{Dialog, ErrorNote, focus, toasts},
 };
 use chrono::{DateTime, Utc};
@@ -63,7 +64,7 @@ pub fn PipelinePage() -> impl IntoView {
 /// A move waiting for its outcome (awarded / lost).
 #[derive(Clone, Debug, PartialEq)]
 struct PendingOutcome {
-    card: ProjectRow,
+    card: BoardCard,
     to: PipelineStage,
 }
 
@@ -87,13 +88,16 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
     let can_move = board.can_move;
     let as_of = board.as_of;
     let error = RwSignal::new(None::<String>);
-    let dragging = RwSignal::new(None::<ProjectRow>);
+    let dragging = RwSignal::new(None::<BoardCard>);
     let asking = RwSignal::new(None::<PendingOutcome>);
-    let choosing = RwSignal::new(None::<ProjectRow>);
+    let choosing = RwSignal::new(None::<BoardCard>);
+    // The card under the pointer or with focus: only it shows its move button (one button in the page,
+    // not 225).
+    let hovered = RwSignal::new(None::<ProjectId>);
     let filter = StoredValue::new(filter);
     let toasts = toasts();
 
-    let mover = Action::new(move |(card, to, outcome): &(ProjectRow, PipelineStage, Option<String>)| {
+    let mover = Action::new(move |(card, to, outcome): &(BoardCard, PipelineStage, Option<String>)| {
         let (card, to, outcome) = (card.clone(), *to, outcome.clone());
         async move {
             let before = columns.get_untracked();
@@ -126,7 +130,7 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
             }
         }
     });
-    let request_move = move |card: ProjectRow, to: PipelineStage| {
+    let request_move = move |card: BoardCard, to: PipelineStage| {
         if card.pipeline_stage == to {
             return;
         }
@@ -173,13 +177,13 @@ fn BoardView(board: Board, filter: ProjectFilter) -> impl IntoView {
         {move || choosing.get().map(|card| view! { <MoveMenu card choosing request_move/> })}
         <div class="board" data-testid="board" data-results="">
             <For each=move || PipelineStage::ALL.to_vec() key=|s| *s let:stage>
-                <BoardColumnView stage columns collapsed can_move as_of dragging choosing request_move load_more/>
+                <BoardColumnView stage columns collapsed can_move as_of dragging choosing hovered request_move load_more/>
             </For>
         </div>
     }
 }
 
-fn place(cols: &mut [BoardColumn], card: &ProjectRow, to: PipelineStage) {
+fn place(cols: &mut [BoardColumn], card: &BoardCard, to: PipelineStage) {
     let value = card.estimated_value.unwrap_or_default();
     let weighted = value * card.win_probability_score.unwrap_or_default() / Decimal::from(100);
     for col in cols.iter_mut() {
@@ -200,7 +204,7 @@ fn place(cols: &mut [BoardColumn], card: &ProjectRow, to: PipelineStage) {
     }
 }
 
-fn replace(cols: &mut [BoardColumn], saved: ProjectRow) {
+fn replace(cols: &mut [BoardColumn], saved: BoardCard) {
     for col in cols.iter_mut() {
         for card in col.cards.iter_mut().filter(|c| c.id == saved.id) {
             *card = saved.clone();
@@ -217,9 +221,10 @@ fn BoardColumnView(
     collapsed: RwSignal<HashSet<PipelineStage>>,
     can_move: bool,
     as_of: DateTime<Utc>,
-    dragging: RwSignal<Option<ProjectRow>>,
-    choosing: RwSignal<Option<ProjectRow>>,
-    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
+    dragging: RwSignal<Option<BoardCard>>,
+    choosing: RwSignal<Option<BoardCard>>,
+    hovered: RwSignal<Option<ProjectId>>,
+    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
     load_more: Action<PipelineStage, ()>,
 ) -> impl IntoView {
     let column = Memo::new(move |_| columns.with(|cols| cols.iter().find(|c| c.stage == stage).cloned()));
@@ -258,7 +263,13 @@ fn BoardColumnView(
             if !c.remove(&stage) {
                 c.insert(stage);
             }
-        })
+        });
+        // A decided column's cards come when it is first opened.
+        if !folded.get_untracked()
+            && column.with_untracked(|c| c.as_ref().is_some_and(|c| c.cards.is_empty() && c.count > 0))
+        {
+            load_more.dispatch(stage);
+        }
     };
     view! {
         <section class=class data-stage=stage.as_str() aria-label=stage.label()
@@ -277,7 +288,7 @@ fn BoardColumnView(
                         tabindex=move || if tab_stop.get().is_some() && !folded.get() { "-1" } else { "0" }
                         title=move || if folded.get() { format!("Show {}", stage.label()) } else { format!("Fold {}", stage.label()) }>
                         <span class=format!("stage stage--{}", stage.as_str())>{stage.short_label()}</span>
-                        <span class="board__name">{stage.label()}</span>
+                        {(!stage.is_closed()).then(|| view! { <span class="board__name">{stage.label()}</span> })}
                     </button>
                 </h2>
                 {move || column.get().map(|c| view! {
@@ -293,7 +304,7 @@ fn BoardColumnView(
                 {move || column.get().filter(|c| c.count == 0).map(|_| view! { <p class="muted board__empty">"No pursuits here"</p> })}
                 <ol class="board__cards" id=cards_id.clone()>
                     {move || column.get().map(|c| c.cards.into_iter().map(|card| {
-                        view! { <Card card can_move as_of dragging choosing request_move tab_stop current/> }
+                        view! { <Card card can_move as_of dragging choosing hovered request_move tab_stop current/> }
                     }).collect_view())}
                 </ol>
                 {move || column.get().filter(|c| (c.cards.len() as i64) < c.count).map(|c| {
@@ -311,12 +322,13 @@ fn BoardColumnView(
 
 #[component]
 fn Card(
-    card: ProjectRow,
+    card: BoardCard,
     can_move: bool,
     as_of: DateTime<Utc>,
-    dragging: RwSignal<Option<ProjectRow>>,
-    choosing: RwSignal<Option<ProjectRow>>,
-    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
+    dragging: RwSignal<Option<BoardCard>>,
+    choosing: RwSignal<Option<BoardCard>>,
+    hovered: RwSignal<Option<ProjectId>>,
+    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
     tab_stop: Memo<Option<ProjectId>>,
     current: RwSignal<Option<ProjectId>>,
 ) -> impl IntoView {
@@ -365,7 +377,8 @@ fn Card(
         <li class="card-item" draggable=if can_move { "true" } else { "false" } data-project=id.to_string()
             tabindex=move || if tab_stop.get() == Some(id) { "0" } else { "-1" }
             aria-describedby="board-keys"
-            on:focus=move |_| current.set(Some(id))
+            on:focus=move |_| { current.set(Some(id)); hovered.set(Some(id)); }
+            on:mouseenter=move |_| hovered.set(Some(id))
             on:keydown=on_keydown
             on:dragstart=move |_| dragging.set(Some(for_drag.clone()))>
             <div class="card-item__top">
@@ -390,11 +403,14 @@ fn Card(
                         <span class="badge badge--high" title="Unacknowledged changes from the source">{format::count(card.unacknowledged_changes, "change", "changes")}</span>
                     })}
                 </span>
-                {can_move.then(|| view! {
-                    <button class="card-item__move" type="button" aria-haspopup="dialog" tabindex="-1"
-                        aria-label=format!("Move {} to another stage", card.project_name)
-                        title="Move to another stage (M)"
-                        on:click=move |_| choosing.set(Some(for_menu.clone()))>"\u{21c4}"</button>
+                {move || (can_move && hovered.get() == Some(id)).then(|| {
+                    let for_menu = for_menu.clone();
+                    view! {
+                        <button class="card-item__move" type="button" aria-haspopup="dialog" tabindex="-1"
+                            aria-label=format!("Move {} to another stage", for_menu.project_name)
+                            title="Move to another stage (M)"
+                            on:click=move |_| choosing.set(Some(for_menu.clone()))>"\u{21c4}"</button>
+                    }
                 })}
 
             </div>
@@ -407,9 +423,9 @@ fn Card(
 /// them; the next stage has focus when it opens).
 #[component]
 fn MoveMenu(
-    card: ProjectRow,
-    choosing: RwSignal<Option<ProjectRow>>,
-    request_move: impl Fn(ProjectRow, PipelineStage) + Copy + Send + Sync + 'static,
+    card: BoardCard,
+    choosing: RwSignal<Option<BoardCard>>,
+    request_move: impl Fn(BoardCard, PipelineStage) + Copy + Send + Sync + 'static,
 ) -> impl IntoView {
     let title = format!("Move \u{201c}{}\u{201d} to", card.project_name);
     let close = move || choosing.set(None);
@@ -432,7 +448,7 @@ fn MoveMenu(
                             disabled=stage == here data-autofocus=(stage == here.next() && stage != here).then_some("")
                             on:click=move |_| { close(); request_move(card.clone(), stage); }>
                             <span class="move-menu__short">{stage.short_label()}</span>
-                            <span>{stage.label()}</span>
+                            {(!stage.is_closed()).then(|| view! { <span>{stage.label()}</span> })}
                             {(stage == here).then(|| view! { <span class="muted">" (here)"</span> })}
                         </button>
                     }
@@ -449,7 +465,7 @@ fn MoveMenu(
 fn OutcomeDialog(
     pending: PendingOutcome,
     asking: RwSignal<Option<PendingOutcome>>,
-    mover: Action<(ProjectRow, PipelineStage, Option<String>), ()>,
+    mover: Action<(BoardCard, PipelineStage, Option<String>), ()>,
 ) -> impl IntoView {
     let outcome = RwSignal::new(String::new());
     let problem = RwSignal::new(None::<String>);

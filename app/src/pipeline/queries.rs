@@ -61,7 +61,7 @@ pub async fn board(
                 count,
                 total_value,
                 weighted_value,
-                cards: in_stage.into_iter().map(|r| r.card.clone()).collect(),
+                cards: in_stage.into_iter().map(|r| r.card.clone().into()).collect(),
             }
         })
         .collect())

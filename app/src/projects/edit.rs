@@ -183,8 +183,8 @@ fn score(label: &str, raw: &str, problems: &mut Vec<String>) -> Option<Decimal> 
     if raw.is_empty() {
         return None;
     }
-    match raw.parse::<Decimal>() {
-        Ok(v) if (Decimal::ZERO..=Decimal::from(100)).contains(&v) && v.scale() <= 2 => Some(v),
+    match crate::input::plain_decimal(raw) {
+        Some(v) if v <= Decimal::from(100) && v.scale() <= 2 => Some(v),
         _ => {
             problems.push(format!("{label} must be a number from 0 to 100 (e.g. 45 or 62.5), not \"{raw}\""));
             None

@@ -1,5 +1,6 @@
-//! The table's current view as CSV (RFC 4180), for spreadsheets. Every export is audited: it takes the
-//! pipeline out of the system.
+//! The table's current view as CSV (RFC 4180, written by the `csv` crate), for spreadsheets: UTF-8 with a
+//! byte-order mark, so Excel opens accented names and "·" as they are. Every export is audited: it takes
+//! the pipeline out of the system.
 
 use super::{EXPORT_LIMIT, ProjectRow, TableQuery, queries};
 use crate::{
@@ -51,51 +52,47 @@ pub async fn projects_csv(caller: &Caller, query: &TableQuery) -> Result<(String
     event.permission_used = Some(Permission::ProjectsRead.as_str());
     caller.audit(&mut tx, event).await?;
     caller.commit(tx).await?;
-    Ok((to_csv(&rows), rows.len()))
+    let csv = to_csv(&rows).map_err(|e| AppError::internal(&e, "csv-export"))?;
+    Ok((csv, rows.len()))
 }
 
-fn to_csv(rows: &[ProjectRow]) -> String {
-    let mut out = String::with_capacity(256 * (rows.len() + 1));
-    line(&mut out, HEADER.iter().map(|h| h.to_string()));
+/// The byte-order mark Excel reads as "this file is UTF-8" (without it, it guesses the local code page).
+const UTF8_BOM: &str = "\u{feff}";
+
+fn to_csv(rows: &[ProjectRow]) -> Result<String, csv::Error> {
+    let mut out = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::with_capacity(256 * (rows.len() + 1)));
+    out.write_record(HEADER)?;
     for r in rows {
         let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        line(
-            &mut out,
-            [
-                r.project_name.clone(),
-                text(&r.title),
-                text(&r.solicitation_number),
-                text(&r.agency_name),
-                format!("{} · {}", r.pipeline_stage.short_label(), r.pipeline_stage.label()),
-                r.project_status.label().to_string(),
-                r.priority_level.label().to_string(),
-                r.estimated_value.map(|v| v.to_string()).unwrap_or_default(),
-                r.win_probability_score.map(|v| v.normalize().to_string()).unwrap_or_default(),
-                r.response_due_date.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
-                text(&r.naics_codes),
-                text(&r.set_aside_type),
-                text(&r.capture_manager_name),
-                r.unacknowledged_changes.to_string(),
-                r.id.to_string(),
-            ]
-            .into_iter(),
-        );
+        let record = [
+            r.project_name.clone(),
+            text(&r.title),
+            text(&r.solicitation_number),
+            text(&r.agency_name),
+            r.pipeline_stage.full_label(),
+            r.project_status.label().to_string(),
+            r.priority_level.label().to_string(),
+            r.estimated_value.map(|v| v.to_string()).unwrap_or_default(),
+            r.win_probability_score.map(|v| v.normalize().to_string()).unwrap_or_default(),
+            r.response_due_date.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+            text(&r.naics_codes),
+            text(&r.set_aside_type),
+            text(&r.capture_manager_name),
+            r.unacknowledged_changes.to_string(),
+            r.id.to_string(),
+        ];
+        out.write_record(record.iter().map(|c| defuse(c).into_owned()))?;
     }
-    out
+    let bytes = out.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
+    Ok(format!("{UTF8_BOM}{}", String::from_utf8_lossy(&bytes)))
 }
 
-fn line(out: &mut String, cells: impl Iterator<Item = String>) {
-    let cells: Vec<String> = cells.map(|c| cell(&c)).collect();
-    out.push_str(&cells.join(","));
-    out.push_str("\r\n");
-}
-
-/// One quoted-as-needed cell. Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading
-/// apostrophe: an exported title must never execute on someone's machine (CSV injection).
-fn cell(value: &str) -> String {
-    let value =
-        if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_string() };
-    if value.contains([',', '"', '\n', '\r']) { format!("\"{}\"", value.replace('"', "\"\"")) } else { value }
+/// Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading apostrophe: an exported
+/// title must never execute on someone's machine (CSV injection).
+fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}").into() } else { value.into() }
 }
 
 #[cfg(test)]
@@ -103,13 +100,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn cells_are_quoted_and_formulas_defused() {
-        assert_eq!(cell("Army EIS"), "Army EIS");
-        assert_eq!(cell("Cyber, Ops"), "\"Cyber, Ops\"");
-        assert_eq!(cell("the \"big\" one"), "\"the \"\"big\"\" one\"");
-        assert_eq!(cell("=HYPERLINK(\"http://evil\")"), "\"'=HYPERLINK(\"\"http://evil\"\")\"");
-        assert_eq!(cell("-5"), "'-5");
-        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(cell("two\nlines"), "\"two\nlines\"");
+    fn cells_are_quoted_formulas_defused_and_the_file_marked_utf8() {
+        assert_eq!(defuse("Army EIS"), "Army EIS");
+        assert_eq!(defuse("=HYPERLINK(\"http://evil\")"), "'=HYPERLINK(\"http://evil\")");
+        assert_eq!(defuse("-5"), "'-5");
+        assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
+        let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![]);
+        out.write_record(["Cyber, Ops", "the \"big\" one", "two\nlines", "Café · Phase 1"]).unwrap();
+        let line = String::from_utf8(out.into_inner().unwrap()).unwrap();
+        assert_eq!(line, "\"Cyber, Ops\",\"the \"\"big\"\" one\",\"two\nlines\",Café · Phase 1\r\n");
+        let doc = to_csv(&[]).unwrap();
+        assert!(doc.starts_with("\u{feff}Project,Title,"), "{doc}");
     }
 }

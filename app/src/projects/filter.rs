@@ -46,8 +46,8 @@ impl ProjectFilter {
             set_aside: text("set_aside"),
             naics: text("naics"),
             due_within: get("due_within").and_then(|d| d.parse().ok()),
-            min_value: get("min_value").and_then(|v| v.parse().ok()),
-            max_value: get("max_value").and_then(|v| v.parse().ok()),
+            min_value: get("min_value").and_then(|v| crate::input::plain_decimal(&v)),
+            max_value: get("max_value").and_then(|v| crate::input::plain_decimal(&v)),
         }
     }
 
@@ -102,6 +102,11 @@ impl ProjectFilter {
         }
         if self.min_value.is_some_and(|v| v < Decimal::ZERO) || self.max_value.is_some_and(|v| v < Decimal::ZERO) {
             return Err(AppError::Validation("Values cannot be negative.".into()));
+        }
+        if self.min_value.is_some_and(|v| v > crate::input::MAX_AMOUNT)
+            || self.max_value.is_some_and(|v| v > crate::input::MAX_AMOUNT)
+        {
+            return Err(AppError::Validation("Values go up to $9,999,999,999,999.99.".into()));
         }
         if let (Some(min), Some(max)) = (self.min_value, self.max_value)
             && min > max
@@ -291,12 +296,12 @@ pub fn FilterBar(
             <label class="field field--narrow">
                 <span class="field__label">"Value from ($)"</span>
                 <input class="input" name="min_value" inputmode="numeric" value=filter.min_value.map(|v| v.to_string()).unwrap_or_default()
-                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.min_value = v.trim().replace(',', "").parse().ok())); }/>
+                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.min_value = crate::input::plain_decimal(&v))); }/>
             </label>
             <label class="field field--narrow">
                 <span class="field__label">"to ($)"</span>
                 <input class="input" name="max_value" inputmode="numeric" value=filter.max_value.map(|v| v.to_string()).unwrap_or_default()
-                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.max_value = v.trim().replace(',', "").parse().ok())); }/>
+                    on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.max_value = crate::input::plain_decimal(&v))); }/>
             </label>
           </div>
           {(!active.is_empty()).then(|| view! {

@@ -93,6 +93,11 @@ fn TableView(table: ProjectTable, state: TableQuery) -> impl IntoView {
             </div>
         </header>
         <FilterBar filter=state.filter.clone() choices href/>
+        {(state.sort == TableSort::Due && !state.descending).then(|| view! {
+            <p class="muted table-note" data-testid="sort-note">
+                "Deadlines still ahead come first, soonest first; past deadlines follow, most recent first; pursuits without a date are last."
+            </p>
+        })}
         <div class="table-wrap">
             <table class="table" data-testid="projects-table" data-results="">
                 <thead>

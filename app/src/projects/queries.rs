@@ -92,9 +92,13 @@ fn order_by(sort: TableSort, descending: bool) -> String {
         TableSort::Updated => "updated_at",
     };
     let dir = if descending { "DESC" } else { "ASC" };
-    // Soonest due first means the deadlines still ahead; those already past follow.
-    let ahead = if sort == TableSort::Due && !descending { "response_due_date < now(), " } else { "" };
-    format!("ORDER BY {ahead}{key} {dir} NULLS LAST, lower(project_name), id")
+    if sort == TableSort::Due && !descending {
+        // Soonest due first means the deadlines still ahead, soonest first; those already past follow, the
+        // most recent first (the page says so: `TableSort::Due`'s note); no date last.
+        return "ORDER BY response_due_date < now(),                 CASE WHEN response_due_date >= now() THEN response_due_date END ASC,                 response_due_date DESC NULLS LAST, lower(project_name), id"
+            .to_string();
+    }
+    format!("ORDER BY {key} {dir} NULLS LAST, lower(project_name), id")
 }
 
 #[derive(sqlx::FromRow)]

@@ -60,6 +60,7 @@ struct UserActions {
 #[component]
 fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
     let UserProfile { user, assignments, sessions, roles, projects } = detail;
+    let where_filter = RwSignal::new(String::new());
     let uid = user.id;
     let no_sessions = sessions.is_empty();
     let (update_err, update_ok) = outcome(actions.update.into(), "Saved.");
@@ -157,10 +158,23 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
                         {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                     </select>
                 </label>
+                // A tenant has hundreds of pursuits: typing narrows the list (the whole organization stays first).
+                <label class="field"><span class="field__label">"Find a pursuit"</span>
+                    <input class="input" type="search" placeholder="Name contains…" aria-controls="role-where"
+                        on:input=move |ev| where_filter.set(event_target_value(&ev))/>
+                </label>
                 <label class="field"><span class="field__label">"Where"</span>
-                    <select class="input" name="project_id">
+                    <select class="input" name="project_id" id="role-where">
                         <option value="">"Whole organization"</option>
-                        {projects.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{name}</option> }).collect_view()}
+                        {projects.into_iter().map(|(id, name)| {
+                            let needle = name.to_lowercase();
+                            view! {
+                                <option value=id.to_string()
+                                    hidden=move || where_filter.with(|f| !f.trim().is_empty() && !needle.contains(&f.trim().to_lowercase()))>
+                                    {name}
+                                </option>
+                            }
+                        }).collect_view()}
                     </select>
                 </label>
                 <label class="field"><span class="field__label">"Until (optional)"</span><input class="input" type="date" name="expires_on"/></label>

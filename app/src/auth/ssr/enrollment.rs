@@ -87,14 +87,23 @@ pub async fn use_recovery_code(tx: &mut Tx, user: UserId, code: &str) -> Result<
     Ok(used.rows_affected() == 1)
 }
 
+/// What a TOTP code turned out to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TotpCode {
+    Accepted,
+    /// Right for now, but its step was already accepted: a replay, or the person typed it twice.
+    UsedBefore,
+    Wrong,
+}
+
 /// Accepts a TOTP code not used before (its step is later than the last accepted one).
-pub async fn use_totp_code(tx: &mut Tx, key: &[u8; 32], user: &Credentials, code: &str) -> Result<bool, AppError> {
-    let Some(sealed) = user.mfa_secret_encrypted.as_deref() else { return Ok(false) };
+pub async fn use_totp_code(tx: &mut Tx, key: &[u8; 32], user: &Credentials, code: &str) -> Result<TotpCode, AppError> {
+    let Some(sealed) = user.mfa_secret_encrypted.as_deref() else { return Ok(TotpCode::Wrong) };
     let secret = mfa::open(key, sealed)?;
     let now = u64::try_from(Utc::now().timestamp()).unwrap_or_default();
-    let Some(step) = mfa::matching_step(&secret, code, now)? else { return Ok(false) };
+    let Some(step) = mfa::matching_step(&secret, code, now)? else { return Ok(TotpCode::Wrong) };
     if user.mfa_last_used_step.is_some_and(|last| step <= last) {
-        return Ok(false);
+        return Ok(TotpCode::UsedBefore);
     }
     sqlx::query("UPDATE users SET mfa_last_used_step = $2 WHERE id = $1")
         .bind(user.id)
@@ -102,5 +111,5 @@ pub async fn use_totp_code(tx: &mut Tx, key: &[u8; 32], user: &Credentials, code
         .execute(&mut **tx)
         .await
         .map_err(|e| AppError::internal(&e, "mfa-step"))?;
-    Ok(true)
+    Ok(TotpCode::Accepted)
 }

@@ -18,6 +18,7 @@ use tower_sessions::Session;
 
 const WRONG_CREDENTIALS: &str = "The email or password is not correct.";
 const WRONG_CODE: &str = "wrong second-factor code";
+const REUSED_CODE: &str = "second-factor code used before";
 
 /// Where to go after signing in: a path on this site only (never another site).
 pub fn safe_next(next: Option<&str>) -> String {
@@ -107,6 +108,10 @@ async fn count_failure(
         (Some(until), _) => lockout::locked_message(until),
         (None, WRONG_CODE) => {
             "That code is not correct. Enter the current code from your authenticator app, or a recovery code."
+                .to_string()
+        }
+        (None, REUSED_CODE) => {
+            "That code was already used. Wait for your authenticator app to show the next code, then enter it."
                 .to_string()
         }
         (None, _) => WRONG_CREDENTIALS.to_string(),
@@ -273,12 +278,14 @@ pub async fn with_code(scope: &Scope, session: &Session, code: String) -> Result
     };
     let key = scope.state.settings.auth.secret_key.expose();
     let code = code.trim();
-    let by_totp = enrollment::use_totp_code(&mut tx, key, &user, code).await?;
+    let totp = enrollment::use_totp_code(&mut tx, key, &user, code).await?;
+    let by_totp = totp == enrollment::TotpCode::Accepted;
     let by_recovery = !by_totp
         && code.chars().filter(char::is_ascii_alphanumeric).count() == 12
         && enrollment::use_recovery_code(&mut tx, user.id, code).await?;
     if !by_totp && !by_recovery {
-        let message = count_failure(scope, &mut tx, &tenant, Some(&user), &user.email, reserved, WRONG_CODE).await?;
+        let what = if totp == enrollment::TotpCode::UsedBefore { REUSED_CODE } else { WRONG_CODE };
+        let message = count_failure(scope, &mut tx, &tenant, Some(&user), &user.email, reserved, what).await?;
         tx.commit().await?;
         return Err(AppError::SignInRefused(message));
     }

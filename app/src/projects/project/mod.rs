@@ -68,20 +68,7 @@ impl SyncedField {
         crate::input::plain_text(self.label(), raw)?;
         match self {
             Self::EstimatedValueMax => {
-                let amount = raw
-                    .replace([',', '$'], "")
-                    .parse::<Decimal>()
-                    .ok()
-                    .filter(|v| *v >= Decimal::ZERO)
-                    .ok_or_else(|| {
-                        AppError::Validation(format!("\"{raw}\" is not an amount in dollars, e.g. 12500000."))
-                    })?
-                    .round_dp_with_strategy(2, rust_decimal::RoundingStrategy::MidpointAwayFromZero);
-                if amount > crate::input::MAX_AMOUNT {
-                    return Err(AppError::Validation(format!(
-                        "\"{raw}\" is too large: amounts go up to $9,999,999,999,999.99."
-                    )));
-                }
+                let amount = crate::input::amount(self.label(), raw)?;
                 Ok(serde_json::json!(amount.normalize().to_string()))
             }
             Self::ResponseDueDate => {

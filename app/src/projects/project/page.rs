@@ -232,7 +232,7 @@ fn SyncedRow(
 /// One history entry as a sentence: "moved it from Phase 1 · Opportunity assessment to Phase 2 · Capture planning".
 fn describe(h: &HistoryEntry) -> String {
     let stage = |v: &Option<String>| match v.as_deref().map(str::parse::<PipelineStage>) {
-        Some(Ok(s)) => format!("{} · {}", s.short_label(), s.label()),
+        Some(Ok(s)) => s.full_label(),
         _ => v.clone().unwrap_or_else(|| "—".into()),
     };
     let label = match h.field_name.as_str() {
@@ -245,15 +245,63 @@ fn describe(h: &HistoryEntry) -> String {
             other.parse::<SyncedField>().map(|f| f.label().to_lowercase()).unwrap_or_else(|_| other.replace('_', " "))
         }
     };
+    let show = |v: &Option<String>| v.as_deref().map(|v| history_value(&h.field_name, v)).unwrap_or_else(|| "—".into());
     match (h.field_name.as_str(), &h.old_value, &h.new_value) {
         ("project", None, _) => "created this pursuit".into(),
         ("pipeline_stage", _, _) => format!("moved it from {} to {}", stage(&h.old_value), stage(&h.new_value)),
-        (_, None, Some(new)) => format!("set {label} to {new}"),
+        (_, None, Some(_)) => format!("set {label} to {}", show(&h.new_value)),
         (_, Some(_), None) => format!("cleared {label}"),
-        (_, old, new) => format!(
-            "changed {label} from {} to {}",
-            old.clone().unwrap_or_else(|| "—".into()),
-            new.clone().unwrap_or_else(|| "—".into())
-        ),
+        (_, old, new) => format!("changed {label} from {} to {}", show(old), show(new)),
+    }
+}
+
+/// A recorded value as people read it: amounts in dollars, dates as dates, percentages, statuses by name.
+fn history_value(field: &str, raw: &str) -> String {
+    use rust_decimal::Decimal;
+    let decimal = || raw.parse::<Decimal>().ok();
+    match field {
+        "estimated_value" | "estimated_value_min" | "estimated_value_max" => {
+            decimal().map(format::money_full).unwrap_or_else(|| raw.to_string())
+        }
+        "win_probability_score" => decimal().map(format::percent).unwrap_or_else(|| raw.to_string()),
+        "project_status" => {
+            raw.parse::<ProjectStatus>().map(|s| s.label().to_string()).unwrap_or_else(|_| raw.to_string())
+        }
+        "priority_level" => {
+            raw.parse::<crate::domain::Priority>().map(|p| p.label().to_string()).unwrap_or_else(|_| raw.to_string())
+        }
+        f if f.ends_with("_date") || f.ends_with("_deadline") => match raw.parse::<chrono::DateTime<chrono::Utc>>() {
+            Ok(at) => format::date_time(at),
+            Err(_) => raw
+                .parse::<chrono::NaiveDate>()
+                .map(|d| d.format("%b %-d, %Y").to_string())
+                .unwrap_or_else(|_| raw.to_string()),
+        },
+        _ => raw.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn history_values_read_as_amounts_dates_and_names() {
+        assert_eq!(history_value("estimated_value_max", "40443000.00"), "$40,443,000");
+        assert_eq!(history_value("estimated_value_max", "52000000"), "$52,000,000");
+        assert_eq!(history_value("win_probability_score", "35.00"), "35%");
+        assert_eq!(history_value("project_status", "on_hold"), "On hold");
+        assert_eq!(history_value("response_due_date", "2027-03-04"), "Mar 4, 2027");
+        assert_eq!(history_value("place_of_performance", "Fort Meade, MD"), "Fort Meade, MD");
+        assert_eq!(history_value("estimated_value_max", "not a number"), "not a number");
+        let entry = HistoryEntry {
+            at: chrono::Utc::now(),
+            who: "Priya".into(),
+            field_name: "estimated_value_max".into(),
+            old_value: Some("40443000.00".into()),
+            new_value: Some("52000000".into()),
+            change_source: "user_action".into(),
+        };
+        assert_eq!(describe(&entry), "changed estimated value (max) from $40,443,000 to $52,000,000");
     }
 }

@@ -141,6 +141,7 @@ pub async fn insert_override(
     Ok(())
 }
 
+/// Writes the override's history and marks the pursuit updated (what a person sees in "Updated" changed).
 pub async fn record_override_history(
     tx: &mut Tx,
     id: ProjectId,
@@ -149,6 +150,7 @@ pub async fn record_override_history(
     new: Option<&Value>,
     by: UserId,
 ) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE opportunity_projects SET updated_at = now() WHERE id = $1").bind(id).execute(&mut **tx).await?;
     sqlx::query(
         "INSERT INTO change_history (tenant_id, entity_type, entity_id, field_name, old_value, new_value, changed_by_user_id, \
             change_source, change_category) VALUES (app_current_tenant_id(), 'opportunity_project', $1, $2, $3, $4, $5, 'user_action', 'override')",
