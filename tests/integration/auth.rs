@@ -233,8 +233,7 @@ async fn mfa_required_by_policy_enrolls_then_asks_for_a_code_every_time() {
     let step =
         again.ok("/api/auth/sign-in", &[("email", "jordan.reyes@demo.gwm.test"), ("password", DEMO_PASSWORD)]).await;
     assert_eq!(step, Value::String("NeedsCode".into()));
-    let (status, said) =
-        status_and_message(again.call("/api/auth/code", &[("code", &code_for(&secret))]).await).await;
+    let (status, said) = status_and_message(again.call("/api/auth/code", &[("code", &code_for(&secret))]).await).await;
     assert_eq!((status, said.contains("already used")), (401, true), "a reused code is told so: {said}");
     assert_eq!(
         app.count(
