@@ -4,7 +4,7 @@ use super::{ChangePassword, ConfirmMfaEnrollment, DisableMfa, EndMySession, Star
 use crate::{
     auth::{MfaEnrollment, SessionSummary},
     format,
-    ui::{ErrorNote, LoadError, Notice, outcome},
+    ui::{ErrorNote, Field, LoadError, Notice, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -91,7 +91,7 @@ pub fn AccountPage() -> impl IntoView {
                                         <ErrorNote error=change_err/>
                                         <Notice done=change_ok/>
                                         <ActionForm action=change attr:class="form">
-                                            <label class="field"><span class="field__label">"Current password"</span><input class="input" type="password" name="current_password" autocomplete="current-password" required/></label>
+                                            <Field label="Current password" id="account-current_password" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by type="password" name="current_password" autocomplete="current-password" required/></Field>
                                             <label class="field"><span class="field__label">"New password"</span><input class="input" type="password" name="new_password" autocomplete="new-password" required/>
                                                 <span class="field__hint">"At least 12 characters, not containing your email."</span></label>
                                             <div class="form__actions"><button class="button button--primary" type="submit">"Change password"</button></div>
@@ -108,7 +108,7 @@ pub fn AccountPage() -> impl IntoView {
                                             <ErrorNote error=disable_err/>
                                             {(!o.mfa_required).then(|| view! {
                                                 <ActionForm action=disable attr:class="form form--inline">
-                                                    <label class="field"><span class="field__label">"Password, to turn it off"</span><input class="input" type="password" name="current_password" required/></label>
+                                                    <Field label="Password, to turn it off" id="account-mfa-off-password" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by type="password" name="current_password" required/></Field>
                                                     <button class="button button--secondary" type="submit">"Turn off"</button>
                                                 </ActionForm>
                                             })}
@@ -158,8 +158,7 @@ fn EnrollmentFlow(
             (None, Some(e)) => view! { <ScanAndConfirm enrollment=e confirm error=confirm_err/> }.into_any(),
             (None, None) => view! {
                 <ActionForm action=start attr:class="form form--inline">
-                    <label class="field"><span class="field__label">"Your password"</span>
-                        <input class="input" type="password" name="current_password" autocomplete="current-password" required/></label>
+                    <Field label="Your password" id="account-change-password-current" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by type="password" name="current_password" autocomplete="current-password" required/></Field>
                     <button class="button button--primary" type="submit">{if again { "Move to a new device" } else { "Set up an authenticator app" }}</button>
                 </ActionForm>
             }.into_any(),
@@ -179,7 +178,7 @@ fn ScanAndConfirm(
         <p class="secret-key" data-testid="mfa-secret">{enrollment.secret}</p>
         <ErrorNote error/>
         <ActionForm action=confirm attr:class="form form--inline">
-            <label class="field"><span class="field__label">"Code from the app"</span><input class="input" name="code" inputmode="numeric" autocomplete="one-time-code" required/></label>
+            <Field label="Code from the app" id="account-code" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="code" inputmode="numeric" autocomplete="one-time-code" required/></Field>
             <button class="button button--primary" type="submit">"Turn on"</button>
         </ActionForm>
     }

@@ -4,7 +4,7 @@
 use super::{
     MfaEnrollment, RecoveryCodes, SignInStep, confirm_sign_in_enrollment, sign_in, sign_in_options, verify_sign_in_code,
 };
-use crate::error::AppError;
+use crate::{error::AppError, ui::Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -128,21 +128,18 @@ fn PasswordStep(
         {(!sso_only).then(|| view! {
             <form class="form" on:submit=on_submit novalidate>
                 {ask_org.then(|| view! {
-                    <label class="field">
-                        <span class="field__label">"Organization ID"</span>
-                        <input class="input" name="organization" autocomplete="organization" required bind:value=org
+                    <Field label="Organization ID" id="signin-organization" required=true
+                        hint="The first part of your organization's address, as in acme.gwmcrm.com." let:f>
+                        <input class="input" id=f.id aria-describedby=f.described_by name="organization" autocomplete="organization" required bind:value=org
                             placeholder="acme"/>
-                        <span class="field__hint">"The first part of your organization's address, as in acme.gwmcrm.com."</span>
-                    </label>
+                    </Field>
                 })}
-                <label class="field">
-                    <span class="field__label">"Email"</span>
-                    <input class="input" type="email" name="email" autocomplete="username" required bind:value=email/>
-                </label>
-                <label class="field">
-                    <span class="field__label">"Password"</span>
-                    <input class="input" type="password" name="password" autocomplete="current-password" required bind:value=password/>
-                </label>
+                <Field label="Email" id="signin-email" required=true let:f>
+                    <input class="input" id=f.id aria-describedby=f.described_by type="email" name="email" autocomplete="username" required bind:value=email/>
+                </Field>
+                <Field label="Password" id="signin-password" required=true let:f>
+                    <input class="input" id=f.id aria-describedby=f.described_by type="password" name="password" autocomplete="current-password" required bind:value=password/>
+                </Field>
                 <button class="button button--primary" type="submit" disabled=move || submit.pending().get()>
                     {move || if submit.pending().get() { "Signing in…" } else { "Sign in" }}
                 </button>
@@ -182,10 +179,9 @@ fn CodeStep(
         <p class="muted">"Enter the 6-digit code from your authenticator app, or one of your recovery codes."</p>
         <FormError error/>
         <form class="form" on:submit=on_submit>
-            <label class="field">
-                <span class="field__label">"Code"</span>
-                <input class="input" name="code" inputmode="numeric" autocomplete="one-time-code" required bind:value=code autofocus/>
-            </label>
+            <Field label="Code" id="signin-code" required=true let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by name="code" inputmode="numeric" autocomplete="one-time-code" required bind:value=code autofocus/>
+            </Field>
             <button class="button button--primary" type="submit" disabled=move || submit.pending().get()>"Verify"</button>
         </form>
     }
@@ -219,10 +215,9 @@ fn EnrollStep(enrollment: MfaEnrollment, error: RwSignal<Option<String>>, stage:
         <p class="secret-key" data-testid="mfa-secret">{enrollment.secret}</p>
         <FormError error/>
         <form class="form" on:submit=on_submit>
-            <label class="field">
-                <span class="field__label">"Code from the app"</span>
-                <input class="input" name="code" inputmode="numeric" autocomplete="one-time-code" required bind:value=code/>
-            </label>
+            <Field label="Code from the app" id="signin-new-code" required=true let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by name="code" inputmode="numeric" autocomplete="one-time-code" required bind:value=code/>
+            </Field>
             <button class="button button--primary" type="submit" disabled=move || submit.pending().get()>"Turn on and continue"</button>
         </form>
     }

@@ -11,7 +11,7 @@ use super::{
 use crate::{
     domain::AccessLevel,
     format,
-    ui::{ErrorNote, LoadError, outcome},
+    ui::{ErrorNote, Field, LoadError, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -106,15 +106,9 @@ fn SearchForm(query: DocumentQuery, library: Library) -> impl IntoView {
                     }).collect_view()}
                 </select>
             </label>
-            <label class="field"><span class="field__label">"Tag"</span>
-                <input class="input input--short" type="text" name="tag" value=query.tag.clone().unwrap_or_default()/>
-            </label>
-            <label class="field"><span class="field__label">"Added from"</span>
-                <input class="input" type="date" name="from" value=query.from.map(|d| d.to_string()).unwrap_or_default()/>
-            </label>
-            <label class="field"><span class="field__label">"to"</span>
-                <input class="input" type="date" name="to" value=query.to.map(|d| d.to_string()).unwrap_or_default()/>
-            </label>
+            <Field label="Tag" id="library-tag" let:f><input class="input input--short" id=f.id aria-describedby=f.described_by type="text" name="tag" value=query.tag.clone().unwrap_or_default()/></Field>
+            <Field label="Added from" id="library-from" let:f><input class="input" id=f.id aria-describedby=f.described_by type="date" name="from" value=query.from.map(|d| d.to_string()).unwrap_or_default()/></Field>
+            <Field label="Added to" id="library-to" let:f><input class="input" id=f.id aria-describedby=f.described_by type="date" name="to" value=query.to.map(|d| d.to_string()).unwrap_or_default()/></Field>
             <div class="button-row">
                 <button class="button button--primary" type="submit">"Search"</button>
                 <a class="button button--ghost" href="/documents">"Clear"</a>
@@ -263,9 +257,7 @@ fn CategoryTree(
             {can_manage.then(|| view! {
                 <ActionForm action=create node_ref=new_category attr:class="form library__new-category">
                     <h3 class="card__subtitle">"New category"</h3>
-                    <label class="field"><span class="field__label">"Name"</span>
-                        <input class="input" name="name" required maxlength="100"/>
-                    </label>
+                    <Field label="Name" id="library-name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="name" required maxlength="100"/></Field>
                     <label class="field"><span class="field__label">"Under"</span>
                         <select class="input" name="parent">
                             <option value="">"(top level)"</option>

@@ -13,7 +13,7 @@ use crate::{
     format,
     ids::ProjectId,
     projects::{FilterBar, ProjectFilter},
-    ui::{Dialog, ErrorNote, focus, toasts},
+    ui::{Dialog, ErrorNote, Field, focus, toasts},
 };
 use chrono::{DateTime, Utc};
 use leptos::{prelude::*, wasm_bindgen::JsCast};
@@ -557,8 +557,7 @@ fn SavedViews(filter: Memo<ProjectFilter>, initial: Vec<SavedView>) -> impl Into
                     }
                 })}
             <form class="form form--inline" on:submit=on_save>
-                <label class="field"><span class="field__label">"Save this view as"</span>
-                    <input class="input" name="name" bind:value=name placeholder="My critical pursuits" required/></label>
+                <Field label="Save this view as" id="view-name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="name" bind:value=name placeholder="My critical pursuits" required/></Field>
                 <button class="button button--secondary" type="submit">"Save view"</button>
             </form>
             {move || problem.get().map(|m| view! { <p class="form-error" role="alert">{m}</p> })}

@@ -1,7 +1,7 @@
 //! Which pursuits a page shows: the filter shared by the board, the table and the CSV export, its URL form,
 //! its checks, and the controls that change it.
 
-use crate::{domain::Priority, error::AppError, ids::UserId};
+use crate::{domain::Priority, error::AppError, ids::UserId, ui::Field};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use rust_decimal::Decimal;
@@ -238,25 +238,22 @@ pub fn FilterBar(
     view! {
         <form node_ref=form class="filters" role="search" aria-label="Filter pursuits" on:submit=move |ev| ev.prevent_default()>
           <div class="toolbar">
-            <label class="field field--grow">
-                <span class="field__label">"Search"</span>
-                <input class="input" type="search" name="q" value=filter.q.clone().unwrap_or_default() placeholder="Title, agency, solicitation"
+            <Field label="Search" id="filter-q" class="field--grow" let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by type="search" name="q" value=filter.q.clone().unwrap_or_default() placeholder="Title, agency, solicitation"
                     on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.q = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
-            </label>
-            <label class="field">
-                <span class="field__label">"Capture manager"</span>
-                <select class="input" name="manager" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| { f.manager = v.parse().ok(); f.mine = false; })); }>
+            </Field>
+            <Field label="Capture manager" id="filter-manager" let:f>
+                <select class="input" id=f.id aria-describedby=f.described_by name="manager" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| { f.manager = v.parse().ok(); f.mine = false; })); }>
                     <option value="" selected=manager_value.is_empty()>"Anyone"</option>
                     {managers.into_iter().map(|(id, name)| { let v = id.to_string(); view! { <option value=v.clone() selected=v == manager_value>{name}</option> } }).collect_view()}
                 </select>
-            </label>
-            <label class="field">
-                <span class="field__label">"Priority"</span>
-                <select class="input" name="priority" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.priority = v.parse().ok())); }>
+            </Field>
+            <Field label="Priority" id="filter-priority" let:f>
+                <select class="input" id=f.id aria-describedby=f.described_by name="priority" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.priority = v.parse().ok())); }>
                     <option value="" selected=priority_value.is_empty()>"Any"</option>
                     {Priority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == priority_value>{p.label()}</option> }).collect_view()}
                 </select>
-            </label>
+            </Field>
             <label class="check check--inline">
                 <input type="checkbox" name="mine" checked=filter.mine on:change=move |ev| { let on = event_target_checked(&ev); go.with_value(|go| go(&|f| { f.mine = on; if on { f.manager = None; } })); }/>
                 <span>"My pursuits"</span>
@@ -267,42 +264,36 @@ pub fn FilterBar(
             </button>
           </div>
           <div class="toolbar" id="more-filters" hidden=move || !more.get()>
-            <label class="field">
-                <span class="field__label">"Agency"</span>
-                <select class="input" name="agency" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.agency = Some(v.clone()).filter(|v| !v.is_empty()))); }>
+            <Field label="Agency" id="filter-agency" let:f>
+                <select class="input" id=f.id aria-describedby=f.described_by name="agency" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.agency = Some(v.clone()).filter(|v| !v.is_empty()))); }>
                     <option value="" selected=filter.agency.is_none()>"Any agency"</option>
                     {agencies.into_iter().map(|a| { let selected = filter.agency.as_deref() == Some(a.as_str()); view! { <option value=a.clone() selected=selected>{a.clone()}</option> } }).collect_view()}
                 </select>
-            </label>
-            <label class="field">
-                <span class="field__label">"Set-aside"</span>
-                <select class="input" name="set_aside" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.set_aside = Some(v.clone()).filter(|v| !v.is_empty()))); }>
+            </Field>
+            <Field label="Set-aside" id="filter-set_aside" let:f>
+                <select class="input" id=f.id aria-describedby=f.described_by name="set_aside" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.set_aside = Some(v.clone()).filter(|v| !v.is_empty()))); }>
                     <option value="" selected=filter.set_aside.is_none()>"Any"</option>
                     {set_asides.into_iter().map(|a| { let selected = filter.set_aside.as_deref() == Some(a.as_str()); view! { <option value=a.clone() selected=selected>{a.clone()}</option> } }).collect_view()}
                 </select>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"NAICS"</span>
-                <input class="input" name="naics" inputmode="numeric" value=filter.naics.clone().unwrap_or_default() placeholder="5415"
+            </Field>
+            <Field label="NAICS" id="filter-naics" class="field--narrow" let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by name="naics" inputmode="numeric" value=filter.naics.clone().unwrap_or_default() placeholder="5415"
                     on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.naics = Some(v.trim().to_string()).filter(|v| !v.is_empty()))); }/>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"Due within"</span>
-                <select class="input" name="due_within" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.due_within = v.parse().ok())); }>
+            </Field>
+            <Field label="Due within" id="filter-due_within" class="field--narrow" let:f>
+                <select class="input" id=f.id aria-describedby=f.described_by name="due_within" on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.due_within = v.parse().ok())); }>
                     <option value="" selected=filter.due_within.is_none()>"Any time"</option>
                     {[7, 14, 30, 60, 90].into_iter().map(|d| view! { <option value=d.to_string() selected=filter.due_within == Some(d)>{format!("{d} days")}</option> }).collect_view()}
                 </select>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"Value from ($)"</span>
-                <input class="input" name="min_value" inputmode="numeric" value=filter.min_value.map(|v| v.to_string()).unwrap_or_default()
+            </Field>
+            <Field label="Value from ($)" id="filter-min_value" class="field--narrow" let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by name="min_value" inputmode="numeric" value=filter.min_value.map(|v| v.to_string()).unwrap_or_default()
                     on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.min_value = crate::input::plain_decimal(&v))); }/>
-            </label>
-            <label class="field field--narrow">
-                <span class="field__label">"to ($)"</span>
-                <input class="input" name="max_value" inputmode="numeric" value=filter.max_value.map(|v| v.to_string()).unwrap_or_default()
+            </Field>
+            <Field label="Value to ($)" id="filter-max_value" class="field--narrow" let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by name="max_value" inputmode="numeric" value=filter.max_value.map(|v| v.to_string()).unwrap_or_default()
                     on:change=move |ev| { let v = event_target_value(&ev); go.with_value(|go| go(&|f| f.max_value = crate::input::plain_decimal(&v))); }/>
-            </label>
+            </Field>
           </div>
           {(!active.is_empty()).then(|| view! {
             <div class="chips" role="group" aria-label="Filters in force">

@@ -5,6 +5,7 @@ use super::{ProjectForm, ProjectInput, create_project, load_project_form, update
 use crate::{
     domain::{PipelineStage, Priority, ProjectStatus},
     ids::ProjectId,
+    ui::{ErrorNote, Field},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -86,20 +87,17 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
                          set: WriteField,
                          hint: &'static str| {
         view! {
-            <label class="field">
-                <span class="field__label">{label}</span>
-                <input class="input" name=name type=kind prop:value=move || input.with(get)
+            <Field label id=name hint required=name == "project_name" let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by name=name type=kind prop:value=move || input.with(get)
                     on:input=move |ev| input.update(|i| set(i, event_target_value(&ev)))/>
-                {(!hint.is_empty()).then(|| view! { <span class="field__hint">{hint}</span> })}
-            </label>
+            </Field>
         }
     };
     let text = move |label, name, get, set, hint| input_of("text", label, name, get, set, hint);
     let person = move |label: &'static str, name: &'static str, get: ReadField, set: WriteField| {
         view! {
-            <label class="field">
-                <span class="field__label">{label}</span>
-                <select class="input" name=name on:change=move |ev| input.update(|i| set(i, event_target_value(&ev)))>
+            <Field label id=name let:f>
+                <select class="input" id=f.id aria-describedby=f.described_by name=name on:change=move |ev| input.update(|i| set(i, event_target_value(&ev)))>
                     <option value="" selected=move || input.with(get).is_empty()>"Nobody yet"</option>
                     {people.get_value().into_iter().map(|(uid, who)| {
                         let value = uid.to_string();
@@ -107,7 +105,7 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
                         view! { <option value=value selected=move || input.with(get) == mine>{who}</option> }
                     }).collect_view()}
                 </select>
-            </label>
+            </Field>
         }
     };
     view! {
@@ -119,7 +117,7 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
             </div>
         </header>
         <form class="card form project-form" on:submit=submit novalidate>
-            {move || problem.get().map(|m| view! { <p class="form-error" role="alert" data-testid="form-error">{m}</p> })}
+            <ErrorNote error=problem.into() test_id="form-error"/>
             <div class="form-grid">
                 {text("Project name", "project_name", |i| i.project_name.clone(), |i, v| i.project_name = v, "What your team calls this pursuit.")}
                 {text("Solicitation number", "solicitation_number", |i| i.solicitation_number.clone(), |i, v| i.solicitation_number = v, "")}
@@ -127,35 +125,32 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
                 {text("Contracting office", "contracting_office", |i| i.contracting_office.clone(), |i, v| i.contracting_office = v, "")}
                 {text("Internal reference", "internal_reference_number", |i| i.internal_reference_number.clone(), |i, v| i.internal_reference_number = v, "")}
                 {id.is_none().then(|| view! {
-                    <label class="field">
-                        <span class="field__label">"Starting stage"</span>
-                        <select class="input" name="pipeline_stage" on:change=move |ev| input.update(|i| i.pipeline_stage = event_target_value(&ev))>
+                    <Field label="Starting stage" id="pipeline_stage" let:f>
+                        <select class="input" id=f.id aria-describedby=f.described_by name="pipeline_stage" on:change=move |ev| input.update(|i| i.pipeline_stage = event_target_value(&ev))>
                             {PipelineStage::ALL.iter().filter(|s| !s.is_closed()).map(|s| view! {
                                 <option value=s.as_str()>{format!("{} · {}", s.short_label(), s.label())}</option>
                             }).collect_view()}
                         </select>
-                    </label>
+                    </Field>
                 })}
                 {id.is_some().then(|| view! {
-                    <label class="field">
-                        <span class="field__label">"Status"</span>
-                        <select class="input" name="project_status" on:change=move |ev| input.update(|i| i.project_status = event_target_value(&ev))>
+                    <Field label="Status" id="project_status" let:f>
+                        <select class="input" id=f.id aria-describedby=f.described_by name="project_status" on:change=move |ev| input.update(|i| i.project_status = event_target_value(&ev))>
                             {ProjectStatus::ALL.iter().filter(|s| **s != ProjectStatus::Archived).map(|s| {
                                 let s = *s;
                                 view! { <option value=s.as_str() selected=move || input.with(|i| i.project_status == s.as_str())>{s.label()}</option> }
                             }).collect_view()}
                         </select>
-                    </label>
+                    </Field>
                 })}
-                <label class="field">
-                    <span class="field__label">"Priority"</span>
-                    <select class="input" name="priority_level" on:change=move |ev| input.update(|i| i.priority_level = event_target_value(&ev))>
+                <Field label="Priority" id="priority_level" let:f>
+                    <select class="input" id=f.id aria-describedby=f.described_by name="priority_level" on:change=move |ev| input.update(|i| i.priority_level = event_target_value(&ev))>
                         {Priority::ALL.iter().map(|p| {
                             let p = *p;
                             view! { <option value=p.as_str() selected=move || input.with(|i| i.priority_level == p.as_str() || (i.priority_level.is_empty() && p == Priority::Medium))>{p.label()}</option> }
                         }).collect_view()}
                     </select>
-                </label>
+                </Field>
                 {text("Win probability (%)", "win_probability_score", |i| i.win_probability_score.clone(), |i, v| i.win_probability_score = v, "0 to 100")}
                 {text("Strategic value", "strategic_value_score", |i| i.strategic_value_score.clone(), |i, v| i.strategic_value_score = v, "0 to 100")}
                 {person("Capture manager", "capture_manager", |i| i.capture_manager.clone(), |i, v| i.capture_manager = v)}
@@ -199,11 +194,10 @@ fn ProjectFormView(title: &'static str, form: ProjectForm) -> impl IntoView {
                     </fieldset>
                 }.into_any(),
             }}
-            <label class="field">
-                <span class="field__label">"Description"</span>
-                <textarea class="input textarea" name="description" rows="4" prop:value=move || input.with(|i| i.description.clone())
+            <Field label="Description" id="description" let:f>
+                <textarea class="input textarea" id=f.id aria-describedby=f.described_by name="description" rows="4" prop:value=move || input.with(|i| i.description.clone())
                     on:input=move |ev| input.update(|i| i.description = event_target_value(&ev))></textarea>
-            </label>
+            </Field>
             <div class="button-row">
                 <button class="button button--primary" type="submit" disabled=move || save.pending().get()>
                     {move || if save.pending().get() { "Saving…" } else if id.is_some() { "Save changes" } else { "Create project" }}

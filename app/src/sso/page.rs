@@ -1,7 +1,7 @@
 //! /settings/sso: connect the organization's SAML identity provider, map its groups to roles, test it.
 
 use super::{SaveSsoSettings, SsoOverview, load_sso_settings};
-use crate::ui::{ErrorNote, LoadError, Notice, outcome};
+use crate::ui::{ErrorNote, Field, LoadError, Notice, outcome};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -96,10 +96,10 @@ fn SsoForm(
                 <label class="field"><span class="field__label">"Metadata XML"</span>
                     <textarea class="input textarea" name="metadata_xml" rows="4" placeholder=if configured { "Leave empty to keep the current metadata" } else { "<EntityDescriptor …>" }></textarea></label>
                 <div class="form--grid form">
-                    <label class="field"><span class="field__label">"Email attribute"</span><input class="input" name="attribute_email" value=c.attribute_email.clone() required/></label>
-                    <label class="field"><span class="field__label">"First name attribute"</span><input class="input" name="attribute_first_name" value=c.attribute_first_name.clone() required/></label>
-                    <label class="field"><span class="field__label">"Last name attribute"</span><input class="input" name="attribute_last_name" value=c.attribute_last_name.clone() required/></label>
-                    <label class="field"><span class="field__label">"Groups attribute"</span><input class="input" name="attribute_groups" value=c.attribute_groups.clone() required/></label>
+                    <Field label="Email attribute" id="sso-attribute_email" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_email" value=c.attribute_email.clone() required/></Field>
+                    <Field label="First name attribute" id="sso-attribute_first_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_first_name" value=c.attribute_first_name.clone() required/></Field>
+                    <Field label="Last name attribute" id="sso-attribute_last_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_last_name" value=c.attribute_last_name.clone() required/></Field>
+                    <Field label="Groups attribute" id="sso-attribute_groups" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_groups" value=c.attribute_groups.clone() required/></Field>
                 </div>
                 <label class="field"><span class="field__label">"Group to role mapping"</span>
                     <textarea class="input textarea" name="group_mappings" rows="3" placeholder="capture-team = Capture manager">{mappings}</textarea>

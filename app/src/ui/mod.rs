@@ -3,10 +3,12 @@
 //! domain.
 
 mod dialog;
+mod field;
 pub mod focus;
 mod toast;
 
 pub use dialog::Dialog;
+pub use field::{Field, FieldIds};
 pub use toast::{ToastRegion, Toasts, toasts};
 
 use crate::error::AppError;
@@ -15,12 +17,15 @@ use leptos::{html, prelude::*};
 /// An error box, or nothing. When one appears it takes focus and scrolls into view, so the person whose
 /// submit failed sees (and hears) why where they are looking.
 #[component]
-pub fn ErrorNote(error: Signal<Option<String>>) -> impl IntoView {
+pub fn ErrorNote(error: Signal<Option<String>>, #[prop(optional)] test_id: &'static str) -> impl IntoView {
     move || {
         error.get().map(|m| {
             let note = NodeRef::<html::P>::new();
             note.on_load(move |p| focus::bring_into_view(&p));
-            view! { <p node_ref=note class="form-error" role="alert" tabindex="-1">{m}</p> }
+            view! {
+                <p node_ref=note class="form-error" role="alert" tabindex="-1"
+                    data-testid=(!test_id.is_empty()).then_some(test_id)>{m}</p>
+            }
         })
     }
 }

@@ -42,8 +42,9 @@ pub fn ToastRegion(children: Children) -> impl IntoView {
     provide_context(toasts);
     view! {
         {children()}
-        // Present from the first render, empty: a live region announces what is added to it later.
-        <div class="toasts" role="status" aria-live="polite" aria-atomic="false" data-testid="toasts">
+        // Present from the first render, empty: a live region announces what is added to it later. Not
+        // role="status": a page's own status messages keep that role to themselves.
+        <div class="toasts" aria-live="polite" aria-relevant="additions" aria-atomic="false" data-testid="toasts">
             <For each=move || toasts.list.get() key=|t| t.id let:toast>
                 <p class="toast">{toast.text}</p>
             </For>

@@ -1,7 +1,7 @@
 //! /settings/users/:id: one person's details, roles, sessions, and the account actions.
 
 use super::users::UserBadges;
-use crate::ui::{ErrorNote, LoadError, Notice, outcome};
+use crate::ui::{ErrorNote, Field, LoadError, Notice, outcome};
 use crate::{
     admin::{
         AssignRole, EndUserSessions, RemoveRoleAssignment, ResetUserPassword, SetUserActive, UnlockUser, UpdateUser,
@@ -88,9 +88,9 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
                 <Notice done=update_ok/>
                 <ActionForm action=actions.update attr:class="form">
                     <input type="hidden" name="user_id" value=uid.to_string()/>
-                    <label class="field"><span class="field__label">"First name"</span><input class="input" name="first_name" value=user.first_name.clone() required/></label>
-                    <label class="field"><span class="field__label">"Last name"</span><input class="input" name="last_name" value=user.last_name.clone() required/></label>
-                    <label class="field"><span class="field__label">"Title"</span><input class="input" name="title" value=user.title.clone().unwrap_or_default()/></label>
+                    <Field label="First name" id="member-first_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="first_name" value=user.first_name.clone() required/></Field>
+                    <Field label="Last name" id="member-last_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="last_name" value=user.last_name.clone() required/></Field>
+                    <Field label="Title" id="member-title" let:f><input class="input" id=f.id aria-describedby=f.described_by name="title" value=user.title.clone().unwrap_or_default()/></Field>
                     <div class="form__actions"><button class="button button--primary" type="submit">"Save"</button></div>
                 </ActionForm>
             </div>
@@ -122,8 +122,7 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
                     <Notice done=reset_ok/>
                     <ActionForm action=actions.reset attr:class="form form--inline">
                         <input type="hidden" name="user_id" value=uid.to_string()/>
-                        <label class="field"><span class="field__label">"New temporary password"</span>
-                            <input class="input" type="password" name="password" autocomplete="new-password" required/></label>
+                        <Field label="New temporary password" id="member-password" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by type="password" name="password" autocomplete="new-password" required/></Field>
                         <button class="button button--secondary" type="submit">"Reset"</button>
                     </ActionForm>
                 })}
@@ -177,7 +176,7 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
                         }).collect_view()}
                     </select>
                 </label>
-                <label class="field"><span class="field__label">"Until (optional)"</span><input class="input" type="date" name="expires_on"/></label>
+                <Field label="Until (optional)" id="member-expires_on" let:f><input class="input" id=f.id aria-describedby=f.described_by type="date" name="expires_on"/></Field>
                 <button class="button button--secondary" type="submit">"Give role"</button>
             </ActionForm>
         </div>

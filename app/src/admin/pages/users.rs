@@ -1,6 +1,6 @@
 //! /settings/users: everyone in the organization, and adding someone.
 
-use crate::ui::{ErrorNote, LoadError, Notice, outcome};
+use crate::ui::{ErrorNote, Field, LoadError, Notice, outcome};
 use crate::{
     admin::{UserSummary, list_roles, list_users},
     format,
@@ -28,10 +28,10 @@ pub fn UsersPage() -> impl IntoView {
                 <ErrorNote error/>
                 <Notice done/>
                 <ActionForm action=create attr:class="form form--grid">
-                    <label class="field"><span class="field__label">"Email"</span><input class="input" type="email" name="email" required/></label>
-                    <label class="field"><span class="field__label">"First name"</span><input class="input" name="first_name" required/></label>
-                    <label class="field"><span class="field__label">"Last name"</span><input class="input" name="last_name" required/></label>
-                    <label class="field"><span class="field__label">"Title"</span><input class="input" name="title"/></label>
+                    <Field label="Email" id="user-email" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by type="email" name="email" required/></Field>
+                    <Field label="First name" id="user-first_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="first_name" required/></Field>
+                    <Field label="Last name" id="user-last_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="last_name" required/></Field>
+                    <Field label="Title" id="user-title" let:f><input class="input" id=f.id aria-describedby=f.described_by name="title"/></Field>
                     <label class="field"><span class="field__label">"Role"</span>
                         <select class="input" name="role_id" required>
                             <Suspense fallback=|| ()>
