@@ -1,4 +1,5 @@
 //! The GWM CRM server: configuration, startup, HTTP routes and middleware, demo data and the CLI.
+#![recursion_limit = "512"]
 
 pub mod config;
 pub mod database;

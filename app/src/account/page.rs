@@ -92,8 +92,7 @@ pub fn AccountPage() -> impl IntoView {
                                         <Notice done=change_ok/>
                                         <ActionForm action=change attr:class="form">
                                             <Field label="Current password" id="account-current_password" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by type="password" name="current_password" autocomplete="current-password" required/></Field>
-                                            <label class="field"><span class="field__label">"New password"</span><input class="input" type="password" name="new_password" autocomplete="new-password" required/>
-                                                <span class="field__hint">"At least 12 characters, not containing your email."</span></label>
+                                            <Field label="New password" id="account-new_password" required=true hint="At least 12 characters, not containing your email." let:f><input id=f.id aria-describedby=f.described_by class="input" type="password" name="new_password" autocomplete="new-password" required/></Field>
                                             <div class="form__actions"><button class="button button--primary" type="submit">"Change password"</button></div>
                                         </ActionForm>
                                     </div>

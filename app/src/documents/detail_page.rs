@@ -12,7 +12,7 @@ use super::{
 use crate::{
     domain::AccessLevel,
     format,
-    ui::{ErrorNote, LoadError, Notice, outcome},
+    ui::{ErrorNote, Field, LoadError, Notice, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -136,30 +136,28 @@ fn FilingForm(detail: DocumentDetail, file: ServerAction<FileDocument>) -> impl 
         <ActionForm action=file attr:class="card form" attr:data-testid="filing-form">
             <h2 class="card__title">"Filing"</h2>
             <input type="hidden" name="document_id" value=doc.root_id.to_string()/>
-            <label class="field"><span class="field__label">"Type"</span>
-                <select class="input" name="document_type" disabled=disabled>
+            <Field label="Type" id="doc-document_type" let:f>
+                <select id=f.id aria-describedby=f.described_by class="input" name="document_type" disabled=disabled>
                     {DocumentType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=*t == current_type>{t.label()}</option> }).collect_view()}
                 </select>
-            </label>
-            <label class="field"><span class="field__label">"Category"</span>
-                <select class="input" name="category" disabled=disabled>
+            </Field>
+            <Field label="Category" id="doc-category" let:f>
+                <select id=f.id aria-describedby=f.described_by class="input" name="category" disabled=disabled>
                     <option value="">"(none)"</option>
                     {categories.into_iter().filter(|(_, c)| !c.archived || detail.category_id == Some(c.id)).map(|(depth, c)| view! {
                         <option value=c.id.to_string() selected=detail.category_id == Some(c.id)>{format!("{}{}", "\u{2003}".repeat(depth), c.name)}</option>
                     }).collect_view()}
                 </select>
-            </label>
-            <label class="field"><span class="field__label">"Tags"</span>
-                <input class="input" name="tags" value=detail.tags.join(", ") disabled=disabled placeholder="e.g. navy, zero trust, recompete"/>
-                <span class="field__hint">"Separate tags with commas."</span>
-            </label>
-            <label class="field"><span class="field__label">"Who may see it"</span>
-                <select class="input" name="access_level" disabled=disabled>
+            </Field>
+            <Field label="Tags" id="doc-tags" hint="Separate tags with commas." let:f>
+                <input id=f.id aria-describedby=f.described_by class="input" name="tags" value=detail.tags.join(", ") disabled=disabled placeholder="e.g. navy, zero trust, recompete"/></Field>
+            <Field label="Who may see it" id="doc-access_level" let:f>
+                <select id=f.id aria-describedby=f.described_by class="input" name="access_level" disabled=disabled>
                     {AccessLevel::ALL.iter().filter(|a| for_project || **a != AccessLevel::ProjectTeam).map(|a| view! {
                         <option value=a.as_str() selected=*a == doc.access_level>{access_label(*a)}</option>
                     }).collect_view()}
                 </select>
-            </label>
+            </Field>
             {detail.can_edit.then(|| view! { <div class="form__actions"><button class="button button--primary" type="submit">"Save filing"</button></div> })}
             <ErrorNote error/>
             <Notice done/>
@@ -202,13 +200,13 @@ fn Links(
             {can_edit.then(|| view! {
                 <ActionForm action=link attr:class="form form--inline" attr:data-testid="link-form">
                     <input type="hidden" name="document_id" value=root.clone()/>
-                    <label class="field"><span class="field__label">"Link to a"</span>
-                        <select class="input" name="kind" on:change=move |ev| if let Ok(k) = event_target_value(&ev).parse() { kind.set(k) }>
+                    <Field label="Link to a" id="doc-kind" let:f>
+                        <select id=f.id aria-describedby=f.described_by class="input" name="kind" on:change=move |ev| if let Ok(k) = event_target_value(&ev).parse() { kind.set(k) }>
                             {LinkedKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
                         </select>
-                    </label>
-                    <label class="field"><span class="field__label">"Record"</span>
-                        <select class="input" name="entity_id" required>
+                    </Field>
+                    <Field label="Record" id="doc-entity_id" required=true let:f>
+                        <select id=f.id aria-describedby=f.described_by class="input" name="entity_id" required>
                             {move || {
                                 let wanted = kind.get();
                                 let options: Vec<_> = choices.with_value(|c| c.iter().filter(|c| c.kind == wanted).cloned().collect());
@@ -219,13 +217,13 @@ fn Links(
                                 }
                             }}
                         </select>
-                    </label>
-                    <label class="field"><span class="field__label">"As"</span>
-                        <select class="input" name="role">
+                    </Field>
+                    <Field label="As" id="doc-role" let:f>
+                        <select id=f.id aria-describedby=f.described_by class="input" name="role">
                             <option value="">"(unspecified)"</option>
                             {LinkRole::ALL.iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
                         </select>
-                    </label>
+                    </Field>
                     <button class="button button--secondary" type="submit">"Link"</button>
                 </ActionForm>
                 <ErrorNote error=link_error/>

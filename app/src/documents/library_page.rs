@@ -80,32 +80,32 @@ fn SearchForm(query: DocumentQuery, library: Library) -> impl IntoView {
     let categories = tree_order(&library.categories);
     view! {
         <form class="card toolbar library__search" method="get" action="/documents" role="search">
-            <label class="field library__words"><span class="field__label">"Words in the document"</span>
-                <input class="input" type="search" name="q" value=query.q.clone().unwrap_or_default()
+            <Field label="Words in the document" id="library-q" class="library__words" let:f>
+                <input class="input" id=f.id aria-describedby=f.described_by type="search" name="q" value=query.q.clone().unwrap_or_default()
                     placeholder="e.g. evaluation criteria, zero trust, \u{201c}past performance\u{201d}" data-testid="search-input"/>
-            </label>
-            <label class="field"><span class="field__label">"Project"</span>
-                <select class="input" name="project">
+            </Field>
+            <Field label="Project" id="library-project" let:f>
+                <select id=f.id aria-describedby=f.described_by class="input" name="project">
                     <option value="">"All projects"</option>
                     {library.projects.into_iter().map(|(id, name)| view! {
                         <option value=id.to_string() selected=query.project == Some(id)>{name}</option>
                     }).collect_view()}
                 </select>
-            </label>
-            <label class="field"><span class="field__label">"Type"</span>
-                <select class="input" name="type">
+            </Field>
+            <Field label="Type" id="library-type" let:f>
+                <select id=f.id aria-describedby=f.described_by class="input" name="type">
                     <option value="">"All types"</option>
                     {DocumentType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=query.document_type == Some(*t)>{t.label()}</option> }).collect_view()}
                 </select>
-            </label>
-            <label class="field"><span class="field__label">"Category"</span>
-                <select class="input" name="category">
+            </Field>
+            <Field label="Category" id="library-category" let:f>
+                <select id=f.id aria-describedby=f.described_by class="input" name="category">
                     <option value="">"All categories"</option>
                     {categories.into_iter().map(|(depth, c)| view! {
                         <option value=c.id.to_string() selected=query.category == Some(c.id)>{format!("{}{}", "\u{2003}".repeat(depth), c.name)}</option>
                     }).collect_view()}
                 </select>
-            </label>
+            </Field>
             <Field label="Tag" id="library-tag" let:f><input class="input input--short" id=f.id aria-describedby=f.described_by type="text" name="tag" value=query.tag.clone().unwrap_or_default()/></Field>
             <Field label="Added from" id="library-from" let:f><input class="input" id=f.id aria-describedby=f.described_by type="date" name="from" value=query.from.map(|d| d.to_string()).unwrap_or_default()/></Field>
             <Field label="Added to" id="library-to" let:f><input class="input" id=f.id aria-describedby=f.described_by type="date" name="to" value=query.to.map(|d| d.to_string()).unwrap_or_default()/></Field>
@@ -258,14 +258,14 @@ fn CategoryTree(
                 <ActionForm action=create node_ref=new_category attr:class="form library__new-category">
                     <h3 class="card__subtitle">"New category"</h3>
                     <Field label="Name" id="library-name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="name" required maxlength="100"/></Field>
-                    <label class="field"><span class="field__label">"Under"</span>
-                        <select class="input" name="parent">
+                    <Field label="Under" id="library-parent" let:f>
+                        <select id=f.id aria-describedby=f.described_by class="input" name="parent">
                             <option value="">"(top level)"</option>
                             {choices.into_iter().map(|(depth, c)| view! {
                                 <option value=c.id.to_string()>{format!("{}{}", "\u{2003}".repeat(depth), c.name)}</option>
                             }).collect_view()}
                         </select>
-                    </label>
+                    </Field>
                     <button class="button button--secondary" type="submit">"Add category"</button>
                     <ErrorNote error=create_err/>
                     {move || create_ok.get().map(|m| view! { <p class="form-ok" role="status">{m}</p> })}

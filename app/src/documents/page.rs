@@ -8,7 +8,7 @@ use super::{
 use crate::{
     domain::AccessLevel,
     format,
-    ui::{ErrorNote, LoadError, outcome},
+    ui::{ErrorNote, Field, LoadError, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -183,17 +183,17 @@ pub(super) fn Uploader(project: Option<String>, refresh: RwSignal<u32>, state: U
                 if let Some(files) = ev.data_transfer().and_then(|d| d.files()) { send(files); }
             }>
             <div class="dropzone__choices">
-                <label class="field"><span class="field__label">"Type"</span>
-                    <select class="input" on:change=move |ev| if let Ok(t) = event_target_value(&ev).parse() { document_type.set(t) }>
+                <Field label="Type" id="upload-type" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" on:change=move |ev| if let Ok(t) = event_target_value(&ev).parse() { document_type.set(t) }>
                         {DocumentType::ALL.iter().map(|t| view! { <option value=t.as_str() selected=*t == document_type.get_untracked()>{t.label()}</option> }).collect_view()}
                     </select>
-                </label>
-                <label class="field"><span class="field__label">"Who may see it"</span>
-                    <select class="input" on:change=move |ev| if let Ok(a) = event_target_value(&ev).parse() { access.set(a) }>
+                </Field>
+                <Field label="Who may see it" id="upload-who-may-see-it" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" on:change=move |ev| if let Ok(a) = event_target_value(&ev).parse() { access.set(a) }>
                         {AccessLevel::ALL.iter().filter(|a| for_project || **a != AccessLevel::ProjectTeam)
                             .map(|a| view! { <option value=a.as_str() selected=*a == access.get_untracked()>{access_label(*a)}</option> }).collect_view()}
                     </select>
-                </label>
+                </Field>
             </div>
             <p class="dropzone__hint">"Drop files here, or "
                 <label class="link">"choose files"

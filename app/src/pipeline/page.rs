@@ -485,10 +485,10 @@ fn OutcomeDialog(
         <Dialog title on_close=Callback::new(move |()| asking.set(None))>
             <form class="form" on:submit=submit>
                 <ErrorNote error=problem.into()/>
-                <label class="field"><span class="field__label">"Outcome"</span>
-                    <textarea class="input textarea" name="outcome" rows="3" required data-autofocus=""
+                <Field label="Outcome" id="board-outcome" required=true let:f>
+                    <textarea id=f.id aria-describedby=f.described_by class="input textarea" name="outcome" rows="3" required data-autofocus=""
                         placeholder=if to == PipelineStage::Awarded { "Awarded on … for $…; period of performance …" } else { "Lost to … on price / technical; debrief on …" }
-                        on:input=move |ev| outcome.set(event_target_value(&ev))></textarea></label>
+                        on:input=move |ev| outcome.set(event_target_value(&ev))></textarea></Field>
                 <div class="button-row">
                     <button class="button button--primary" type="submit">"Save outcome"</button>
                     <button class="button button--ghost" type="button" on:click=move |_| asking.set(None)>"Cancel"</button>
@@ -540,22 +540,23 @@ fn SavedViews(filter: Memo<ProjectFilter>, initial: Vec<SavedView>) -> impl Into
     };
     view! {
         <div class="views">
-            {move || views.with(|list| {
+            {move || {
+                    let list = views.get();
                     let current = filter.get().to_query();
                     let active = list.iter().find(|v| v.query == current).map(|v| v.id);
+                    let open = open.clone();
                     view! {
-                        <label class="field">
-                            <span class="field__label">"Saved views"</span>
-                            <select class="input" name="view" on:change=open.clone()>
+                        <Field label="Saved views" id="board-view" let:f>
+                            <select class="input" id=f.id aria-describedby=f.described_by name="view" on:change=open>
                                 <option value="" selected=active.is_none()>{if list.is_empty() { "None yet" } else { "Choose a view…" }}</option>
                                 {list.iter().map(|v| view! { <option value=v.query.clone() selected=Some(v.id) == active>{v.name.clone()}</option> }).collect_view()}
                             </select>
-                        </label>
+                        </Field>
                         {active.map(|id| view! {
                             <button class="button button--ghost" type="button" on:click=move |_| { delete.dispatch(id); }>"Delete view"</button>
                         })}
                     }
-                })}
+                }}
             <form class="form form--inline" on:submit=on_save>
                 <Field label="Save this view as" id="view-name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="name" bind:value=name placeholder="My critical pursuits" required/></Field>
                 <button class="button button--secondary" type="submit">"Save view"</button>

@@ -90,25 +90,23 @@ fn SsoForm(
             <ErrorNote error/>
             <Notice done/>
             <ActionForm action=save attr:class="form">
-                <label class="field"><span class="field__label">"Metadata URL"</span>
-                    <input class="input" type="url" name="metadata_url" value=c.idp_metadata_url.clone().unwrap_or_default() placeholder="https://idp.example.com/metadata.xml"/>
-                    <span class="field__hint">"Fetched when you save. Or paste the metadata XML below instead."</span></label>
-                <label class="field"><span class="field__label">"Metadata XML"</span>
-                    <textarea class="input textarea" name="metadata_xml" rows="4" placeholder=if configured { "Leave empty to keep the current metadata" } else { "<EntityDescriptor …>" }></textarea></label>
+                <Field label="Metadata URL" id="sso-metadata_url" hint="Fetched when you save. Or paste the metadata XML below instead." let:f>
+                    <input id=f.id aria-describedby=f.described_by class="input" type="url" name="metadata_url" value=c.idp_metadata_url.clone().unwrap_or_default() placeholder="https://idp.example.com/metadata.xml"/></Field>
+                <Field label="Metadata XML" id="sso-metadata_xml" let:f>
+                    <textarea id=f.id aria-describedby=f.described_by class="input textarea" name="metadata_xml" rows="4" placeholder=if configured { "Leave empty to keep the current metadata" } else { "<EntityDescriptor …>" }></textarea></Field>
                 <div class="form--grid form">
                     <Field label="Email attribute" id="sso-attribute_email" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_email" value=c.attribute_email.clone() required/></Field>
                     <Field label="First name attribute" id="sso-attribute_first_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_first_name" value=c.attribute_first_name.clone() required/></Field>
                     <Field label="Last name attribute" id="sso-attribute_last_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_last_name" value=c.attribute_last_name.clone() required/></Field>
                     <Field label="Groups attribute" id="sso-attribute_groups" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="attribute_groups" value=c.attribute_groups.clone() required/></Field>
                 </div>
-                <label class="field"><span class="field__label">"Group to role mapping"</span>
-                    <textarea class="input textarea" name="group_mappings" rows="3" placeholder="capture-team = Capture manager">{mappings}</textarea>
-                    <span class="field__hint">"One per line: group name = role name. People get every mapped role of their groups."</span></label>
-                <label class="field"><span class="field__label">"Default role (when no group maps)"</span>
-                    <select class="input" name="default_role_id">
+                <Field label="Group to role mapping" id="sso-group_mappings" hint="One per line: group name = role name. People get every mapped role of their groups." let:f>
+                    <textarea id=f.id aria-describedby=f.described_by class="input textarea" name="group_mappings" rows="3" placeholder="capture-team = Capture manager">{mappings}</textarea></Field>
+                <Field label="Default role (when no group maps)" id="sso-default_role_id" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" name="default_role_id">
                         <option value="">"None: refuse people without a mapped group"</option>
                         {roles.into_iter().map(|r| view! { <option value=r.id.to_string() selected=Some(r.id) == c.default_role_id>{r.name.clone()}</option> }).collect_view()}
-                    </select></label>
+                    </select></Field>
                 <label class="check"><input type="checkbox" name="jit_provisioning" checked=c.jit_provisioning/><span>"Create accounts on first sign-in (just-in-time provisioning)"</span></label>
                 <label class="check"><input type="checkbox" name="is_enabled" checked=c.is_enabled/><span>"Offer \u{201c}Sign in with SSO\u{201d}"</span></label>
                 <label class="check"><input type="checkbox" name="sso_only" checked=c.sso_only/><span>"SSO only: turn off password sign-in for everyone in this organization"</span></label>

@@ -13,7 +13,7 @@ use leptos::prelude::*;
 /// The ids a field's control carries: its own (what the label points at) and what describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FieldIds {
-    pub id: &'static str,
+    pub id: String,
     pub described_by: String,
 }
 
@@ -21,7 +21,8 @@ pub struct FieldIds {
 pub fn Field<F, V>(
     label: &'static str,
     /// The control's id, unique on the page; the hint's and the error's ids are made from it.
-    id: &'static str,
+    #[prop(into)]
+    id: String,
     #[prop(optional)] hint: &'static str,
     /// An error about this field, shown under it and read with it.
     #[prop(optional, into)]
@@ -38,7 +39,7 @@ where
     let described_by = if hint.is_empty() { error_id.clone() } else { format!("{hint_id} {error_id}") };
     view! {
         <div class=format!("field {class}")>
-            <label class="field__label" for=id>
+            <label class="field__label" for=id.clone()>
                 {label}
                 {required.then(|| view! { <span class="field__required" aria-hidden="true">" *"</span> })}
             </label>

@@ -1,6 +1,6 @@
 //! /settings/roles: each role and what it may do; custom roles can be created, edited and deleted.
 
-use crate::ui::{ErrorNote, LoadError, Notice, outcome};
+use crate::ui::{ErrorNote, Field, LoadError, Notice, outcome};
 use crate::{
     admin::{DeleteRole, RoleSummary, SaveRole, list_roles},
     auth::Permission,
@@ -112,8 +112,8 @@ fn RoleForm(
     view! {
         <form class="card form" on:submit=on_submit>
             <h2 class="card__title">{heading}</h2>
-            <label class="field"><span class="field__label">"Name"</span><input class="input" bind:value=name required/></label>
-            <label class="field"><span class="field__label">"Description"</span><input class="input" bind:value=description/></label>
+            <Field label="Name" id="role-name" required=true let:f><input id=f.id aria-describedby=f.described_by class="input" bind:value=name required/></Field>
+            <Field label="Description" id="role-description" let:f><input id=f.id aria-describedby=f.described_by class="input" bind:value=description/></Field>
             <fieldset class="permission-grid">
                 <legend class="field__label">"Permissions"</legend>
                 {areas.into_iter().map(|area| view! {

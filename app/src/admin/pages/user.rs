@@ -152,18 +152,18 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
             <Notice done=assign_ok/>
             <ActionForm action=actions.assign attr:class="form form--inline">
                 <input type="hidden" name="user_id" value=uid.to_string()/>
-                <label class="field"><span class="field__label">"Role"</span>
-                    <select class="input" name="role_id">
+                <Field label="Role" id="member-role_id" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" name="role_id">
                         {roles.into_iter().map(|r| view! { <option value=r.id.to_string()>{r.name}</option> }).collect_view()}
                     </select>
-                </label>
+                </Field>
                 // A tenant has hundreds of pursuits: typing narrows the list (the whole organization stays first).
-                <label class="field"><span class="field__label">"Find a pursuit"</span>
-                    <input class="input" type="search" placeholder="Name contains…" aria-controls="role-where"
+                <Field label="Find a pursuit" id="member-find-a-pursuit" let:f>
+                    <input id=f.id aria-describedby=f.described_by class="input" type="search" placeholder="Name contains…" aria-controls="role-where"
                         on:input=move |ev| where_filter.set(event_target_value(&ev))/>
-                </label>
-                <label class="field"><span class="field__label">"Where"</span>
-                    <select class="input" name="project_id" id="role-where">
+                </Field>
+                <Field label="Where" id="role-where" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" name="project_id">
                         <option value="">"Whole organization"</option>
                         {projects.into_iter().map(|(id, name)| {
                             let needle = name.to_lowercase();
@@ -175,7 +175,7 @@ fn UserView(detail: UserProfile, actions: UserActions) -> impl IntoView {
                             }
                         }).collect_view()}
                     </select>
-                </label>
+                </Field>
                 <Field label="Until (optional)" id="member-expires_on" let:f><input class="input" id=f.id aria-describedby=f.described_by type="date" name="expires_on"/></Field>
                 <button class="button button--secondary" type="submit">"Give role"</button>
             </ActionForm>

@@ -32,19 +32,17 @@ pub fn UsersPage() -> impl IntoView {
                     <Field label="First name" id="user-first_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="first_name" required/></Field>
                     <Field label="Last name" id="user-last_name" required=true let:f><input class="input" id=f.id aria-describedby=f.described_by name="last_name" required/></Field>
                     <Field label="Title" id="user-title" let:f><input class="input" id=f.id aria-describedby=f.described_by name="title"/></Field>
-                    <label class="field"><span class="field__label">"Role"</span>
-                        <select class="input" name="role_id" required>
+                    <Field label="Role" id="user-role_id" required=true let:f>
+                        <select id=f.id aria-describedby=f.described_by class="input" name="role_id" required>
                             <Suspense fallback=|| ()>
                                 {move || roles.get().and_then(Result::ok).map(|rs| rs.into_iter().map(|r| view! {
                                     <option value=r.id.to_string() selected={r.name == "Viewer"}>{r.name.clone()}</option>
                                 }).collect_view())}
                             </Suspense>
                         </select>
-                    </label>
-                    <label class="field"><span class="field__label">"Temporary password"</span>
-                        <input class="input" type="password" name="password" autocomplete="new-password" required/>
-                        <span class="field__hint">"At least 12 characters; they can change it after signing in."</span>
-                    </label>
+                    </Field>
+                    <Field label="Temporary password" id="user-password" required=true hint="At least 12 characters; they can change it after signing in." let:f>
+                        <input id=f.id aria-describedby=f.described_by class="input" type="password" name="password" autocomplete="new-password" required/></Field>
                     <div class="form__actions"><button class="button button--primary" type="submit">"Add user"</button></div>
                 </ActionForm>
             </details>

@@ -5,7 +5,7 @@ use crate::{
     domain::{PipelineStage, ProjectStatus},
     format,
     projects::{ArchiveProject, RestoreProject},
-    ui::{ErrorNote, LoadError, focus, outcome},
+    ui::{ErrorNote, Field, LoadError, focus, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -96,8 +96,8 @@ fn ProjectView(
         {move || asking_reason.get().then(|| view! {
             <ActionForm action=archive attr:class="card form form--inline" on:submit=move |_| asking_reason.set(false)>
                 <input type="hidden" name="project_id" value=pid.to_string()/>
-                <label class="field"><span class="field__label">"Why archive it?"</span>
-                    <input class="input" name="reason" required placeholder="No-bid: outside our NAICS; duplicate of …" node_ref=focus::takes_focus()/></label>
+                <Field label="Why archive it?" id="archive-reason" required=true let:f>
+                    <input class="input" id=f.id aria-describedby=f.described_by name="reason" required placeholder="No-bid: outside our NAICS; duplicate of …" node_ref=focus::takes_focus()/></Field>
                 <button class="button button--primary" type="submit">"Archive project"</button>
             </ActionForm>
         })}
@@ -204,8 +204,10 @@ fn SyncedRow(
                     <ActionForm action=save attr:class="form form--inline" on:submit=move |_| editing.set(false)>
                         <input type="hidden" name="project_id" value=pid.to_string()/>
                         <input type="hidden" name="field" value=field.as_str()/>
-                        <label class="field"><span class="field__label">"Value"</span><input class="input" name="value" required node_ref=focus::takes_focus()/></label>
-                        <label class="field"><span class="field__label">"Reason"</span><input class="input" name="reason" required/></label>
+                        <Field label="Value" id=format!("override-{}-value", field.as_str()) required=true let:f>
+                            <input class="input" id=f.id aria-describedby=f.described_by name="value" required node_ref=focus::takes_focus()/></Field>
+                        <Field label="Reason" id=format!("override-{}-reason", field.as_str()) required=true let:f>
+                            <input class="input" id=f.id aria-describedby=f.described_by name="reason" required/></Field>
                         <button class="button button--primary" type="submit">"Save override"</button>
                     </ActionForm>
                 })}
