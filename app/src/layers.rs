@@ -30,7 +30,7 @@ const FOUNDATION: &[&str] = &[
     "ui",
 ];
 /// The product's areas: each may use the foundation and, where it must, another domain.
-const DOMAINS: &[&str] = &["account", "admin", "dashboard", "documents", "pipeline", "projects", "sso"];
+const DOMAINS: &[&str] = &["account", "admin", "dashboard", "documents", "pipeline", "projects", "sso", "sync"];
 /// The composition root.
 const ROOT: &[&str] = &["lib", "shell", "layers"];
 

@@ -20,6 +20,7 @@ pub mod roles;
 pub mod shell;
 pub mod sso;
 pub mod storage;
+pub mod sync;
 pub mod tenancy;
 pub mod ui;
 
