@@ -36,6 +36,7 @@ pub enum AssetsError {
 }
 
 /// A file and its precompressed copies.
+#[derive(Clone)]
 struct Asset {
     identity: Bytes,
     brotli: Option<Bytes>,
@@ -116,14 +117,7 @@ impl SiteAssets {
         // Server-made pages (errors, SAML outcomes) link the stylesheet by its plain name, revalidated.
         let plain_css = format!("/pkg/{output_name}.css");
         if let Some(css) = files.get(&format!("/pkg/{bundle}.css")).filter(|_| bundle != output_name) {
-            let alias = Asset {
-                identity: css.identity.clone(),
-                brotli: css.brotli.clone(),
-                gzip: css.gzip.clone(),
-                content_type: css.content_type,
-                etag: css.etag.clone(),
-                immutable: false,
-            };
+            let alias = Asset { immutable: false, ..css.clone() };
             files.insert(plain_css, alias);
         }
         Ok(SiteAssets { files, bundle })

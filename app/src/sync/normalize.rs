@@ -109,17 +109,14 @@ pub fn instant(raw: Option<&str>) -> Option<DateTime<Utc>> {
 }
 
 /// An amount of money, exactly: from a string ("350567.00", "$1,250,000") or a JSON number, whose decimal
-/// text is read as it was written, never through a float.
+/// text is read as it was written, never through a float. The same rule as amounts people type
+/// (`input::plain_decimal`: no sign, no exponent).
 pub fn money(raw: &Value) -> Option<Decimal> {
-    let written = match raw {
-        Value::String(s) => text(Some(s))?.replace([',', '$'], ""),
-        Value::Number(n) => n.to_string(),
-        _ => return None,
-    };
-    if written.contains(['e', 'E']) {
-        return None;
+    match raw {
+        Value::String(s) => crate::input::plain_decimal(&text(Some(s))?),
+        Value::Number(n) => crate::input::plain_decimal(&n.to_string()),
+        _ => None,
     }
-    written.parse::<Decimal>().ok()
 }
 
 /// A set-aside as stored: its code, or no value for the spellings of "none" (null, "", "NONE",

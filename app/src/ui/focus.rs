@@ -200,12 +200,7 @@ mod dom {
     pub fn restore_kept() {
         let Some(selector) = KEPT.with(|k| k.borrow_mut().take()) else { return };
         request_animation_frame(move || {
-            if let Some(element) = document()
-                .query_selector(&selector)
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
+            if let Some(element) = find(&selector) {
                 let _ = element.focus();
             }
             if let Some(results) = document().query_selector("[data-results]").ok().flatten() {
@@ -218,17 +213,16 @@ mod dom {
         });
     }
 
+    /// The page's element that `selector` finds, if it can take focus.
+    fn find(selector: &str) -> Option<web_sys::HtmlElement> {
+        document().query_selector(selector).ok().flatten()?.dyn_into::<web_sys::HtmlElement>().ok()
+    }
+
     pub fn focus_selector(selector: String) {
         // After Leptos has applied the change that made the element (the next frame).
         request_animation_frame(move || {
-            if let Some(element) = document()
-                .query_selector(&selector)
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-            {
-                let _ = element.focus();
-                element.scroll_into_view_with_bool(false);
+            if let Some(element) = find(&selector) {
+                bring_into_view(&element);
             }
         });
     }
