@@ -10,4 +10,5 @@ pub mod http;
 pub mod pgbench;
 pub mod platform;
 pub mod startup;
+pub mod sync;
 pub mod telemetry;

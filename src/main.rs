@@ -5,7 +5,7 @@
 use gwm_crm::{config::Config, database, demo, platform, startup::Application, telemetry};
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-script PAGE | create-tenant OPTIONS]\n\
+const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-script PAGE | create-tenant OPTIONS | sources ... | sync ...]\n\
     serve          apply migrations, then serve (default)\n\
     migrate        apply migrations and exit\n\
     seed-demo      create the demo tenant (if missing) and print its sign-in details\n\
@@ -14,7 +14,8 @@ const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-scrip
     create-tenant  create a tenant and its first admin:\n\
                    --name NAME --id SUBDOMAIN --admin-email EMAIL --admin-first-name FIRST\n\
                    --admin-last-name LAST [--plan starter|professional|enterprise] [--max-users N]\n\
-                   The admin's password is read from GWM_ADMIN_PASSWORD, or else from the first line of stdin.";
+                   The admin's password is read from GWM_ADMIN_PASSWORD, or else from the first line of stdin.\n\
+    external data sources (migrations must have run):\n";
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -59,8 +60,9 @@ async fn main() -> ExitCode {
         "migrate" => migrate(config).await,
         "seed-demo" => seed_demo(config).await,
         "create-tenant" => create_tenant(config, std::env::args().skip(2).collect()).await,
+        "sources" | "sync" => sync_command(&command, config, std::env::args().skip(2).collect()).await,
         "-h" | "--help" | "help" => {
-            println!("{USAGE}");
+            println!("{USAGE}{}", gwm_crm::sync::cli::USAGE);
             Ok(())
         }
         other => {
@@ -92,6 +94,16 @@ async fn serve(config: Config) -> Result<(), BoxError> {
     tracing::info!(addr = %app.addr, "listening on http://{}", app.addr);
     app.run_until_stopped().await?;
     Ok(())
+}
+
+async fn sync_command(command: &str, config: Config, args: Vec<String>) -> Result<(), BoxError> {
+    let ctx = gwm_crm::sync::cli::context(&config).await?;
+    let outcome = match command {
+        "sources" => gwm_crm::sync::cli::sources(&ctx, &args).await,
+        _ => gwm_crm::sync::cli::sync(&ctx, &args).await,
+    };
+    ctx.pool.close().await;
+    outcome
 }
 
 async fn migrate(config: Config) -> Result<(), BoxError> {

@@ -123,12 +123,14 @@ impl Application {
         let pool = self.state.pool.clone();
         let housekeeping = housekeeping::spawn(self.state.clone());
         let extraction = extract::worker::spawn(self.state.clone(), self.extractor);
+        let sync = crate::sync::spawn(crate::sync::Ctx::of(&self.state), crate::sync::Tuning::default());
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
             .await
             .map_err(StartupError::Serve)?;
         housekeeping.abort();
         extraction.abort();
+        sync.abort();
         pool.close().await;
         tracing::info!("stopped cleanly");
         Ok(())

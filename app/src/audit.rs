@@ -44,6 +44,8 @@ closed_set! {
 pub struct Actor {
     pub tenant_id: TenantId,
     pub user_id: Option<UserId>,
+    /// Automated work acting without a user (the sync, the archiver …).
+    pub system_actor: Option<crate::domain::SystemActor>,
     pub session_id: Option<String>,
     pub ip: Option<IpAddr>,
     pub user_agent: Option<String>,
@@ -62,10 +64,24 @@ impl Actor {
         Actor {
             tenant_id,
             user_id,
+            system_actor: None,
             session_id: session_id.map(|s| s.to_string()),
             ip: request.ip,
             user_agent: request.user_agent.clone(),
             request_id: request.request_id.clone(),
+        }
+    }
+
+    /// A background process acting for a tenant; `run` names the run (a poll's claim) in place of a request.
+    pub fn system(tenant_id: TenantId, actor: crate::domain::SystemActor, run: impl Into<String>) -> Actor {
+        Actor {
+            tenant_id,
+            user_id: None,
+            system_actor: Some(actor),
+            session_id: None,
+            ip: None,
+            user_agent: None,
+            request_id: run.into(),
         }
     }
 }
@@ -152,8 +168,8 @@ pub mod ssr {
         sqlx::query(
             "INSERT INTO audit_logs (tenant_id, user_id, session_id, ip_address, user_agent, action_type, entity_type, \
              entity_id, operation_description, before_values, after_values, changed_fields, access_granted, \
-             permission_used, risk_level, request_id) \
-             VALUES ($1, $2, $3, $4::inet, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
+             permission_used, risk_level, request_id, system_actor) \
+             VALUES ($1, $2, $3, $4::inet, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::system_actor)",
         )
         .bind(actor.tenant_id)
         .bind(actor.user_id)
@@ -171,6 +187,7 @@ pub mod ssr {
         .bind(event.permission_used)
         .bind(event.risk)
         .bind(truncate(&actor.request_id, 100))
+        .bind(actor.system_actor)
         .execute(&mut **tx)
         .await?;
         Ok(())

@@ -21,6 +21,7 @@ const FOUNDATION: &[&str] = &[
     "format",
     "ids",
     "input",
+    "outbound",
     "request",
     "roles",
     "server_prelude",

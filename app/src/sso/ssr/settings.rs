@@ -91,47 +91,6 @@ pub async fn overview(caller: &Caller, tx: &mut Tx) -> Result<SsoOverview, AppEr
 
 const MAX_METADATA_BYTES: usize = 1024 * 1024;
 
-/// Whether an address is one a tenant admin must not make the server reach (SSRF): loopback, private,
-/// link-local (cloud metadata), unspecified, multicast, documentation and CGNAT ranges.
-fn internal_address(ip: std::net::IpAddr) -> bool {
-    match ip {
-        std::net::IpAddr::V4(v4) => {
-            let o = v4.octets();
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.is_multicast()
-                || v4.is_documentation()
-                || (o[0] == 100 && (64..128).contains(&o[1]))
-                || o[0] == 0
-        }
-        std::net::IpAddr::V6(v6) => {
-            let s = v6.segments();
-            let embedded_v4 = |hi: u16, lo: u16| {
-                internal_address(std::net::IpAddr::V4(std::net::Ipv4Addr::new(
-                    (hi >> 8) as u8,
-                    hi as u8,
-                    (lo >> 8) as u8,
-                    lo as u8,
-                )))
-            };
-            v6.is_loopback() || v6.is_unspecified() || v6.is_multicast()
-                || (s[0] & 0xfe00) == 0xfc00 // unique local fc00::/7
-                || (s[0] & 0xffc0) == 0xfe80 // link-local fe80::/10
-                || (s[0] & 0xffc0) == 0xfec0 // site-local fec0::/10 (deprecated, still routed by some)
-                || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation 2001:db8::/32
-                || (s[0] == 0x0100 && s[1..4] == [0, 0, 0]) // discard 100::/64
-                || (s[0] == 0x2001 && s[1] == 0) // Teredo 2001::/32 tunnels to an IPv4 address
-                || (s[0] == 0x2002 && embedded_v4(s[1], s[2])) // 6to4 2002::/16 embeds an IPv4 address
-                || (s[0] == 0x0064 && s[1] == 0xff9b && embedded_v4(s[6], s[7])) // NAT64 64:ff9b::/96
-                || (s[0..6] == [0, 0, 0, 0, 0, 0] && embedded_v4(s[6], s[7])) // IPv4-compatible ::a.b.c.d
-                || v6.to_ipv4_mapped().is_some_and(|v4| internal_address(std::net::IpAddr::V4(v4)))
-        }
-    }
-}
-
 /// Downloads IdP metadata: https to a public address (http and internal addresses only in local runs and
 /// tests), no redirects, 10 s, 1 MiB at most. The address checked is the one connected to.
 pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, AppError> {
@@ -143,25 +102,14 @@ pub async fn fetch_metadata(url: &str, allow_private: bool) -> Result<String, Ap
         "http" if allow_private => {}
         _ => return Err(AppError::Validation("The metadata URL must start with https://.".into())),
     }
-    let host = parsed.host_str().ok_or_else(|| bad("the URL has no host"))?.to_string();
-    let port = parsed.port_or_known_default().unwrap_or(443);
-    // An IPv6 literal comes bracketed in a URL; the resolver wants it bare.
-    let lookup = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs: Vec<std::net::SocketAddr> =
-        tokio::net::lookup_host((lookup, port)).await.map_err(|_| bad("the host name does not resolve"))?.collect();
-    let addr = *addrs.first().ok_or_else(|| bad("the host name does not resolve"))?;
-    if !allow_private && addrs.iter().any(|a| internal_address(a.ip())) {
-        return Err(AppError::Validation(
-            "The metadata URL points to an internal address, which is not allowed.".into(),
-        ));
-    }
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        // Connect to the address that was checked, not to a second lookup's answer.
-        .resolve(&host, addr)
-        .build()
-        .map_err(|_| bad("the request could not be prepared"))?;
+    let client = crate::outbound::client_for(&parsed, allow_private, std::time::Duration::from_secs(10))
+        .await
+        .map_err(|e| match e {
+            crate::outbound::Refused::Internal => {
+                AppError::Validation("The metadata URL points to an internal address, which is not allowed.".into())
+            }
+            e => bad(&e.to_string()),
+        })?;
     let mut res = client.get(parsed).send().await.map_err(|_| bad("the server could not be reached"))?;
     if !res.status().is_success() {
         return Err(bad(&format!("the server answered {}", res.status().as_u16())));
@@ -297,37 +245,6 @@ pub async fn save(caller: &Caller, tx: &mut Tx, form: SettingsForm, fetched: Opt
 
 #[cfg(test)]
 mod tests {
-    use super::internal_address;
-
-    #[test]
-    fn internal_addresses_are_recognised() {
-        for ip in [
-            "127.0.0.1",
-            "10.1.2.3",
-            "172.16.0.1",
-            "192.168.1.1",
-            "169.254.169.254",
-            "100.64.0.1",
-            "0.0.0.0",
-            "::1",
-            "fd00::1",
-            "fe80::1",
-            "::ffff:10.0.0.1",
-            "fec0::1",
-            "2001:db8::1",
-            "100::1",
-            "2001:0:4136:e378::1",
-            "2002:a9fe:a9fe::1",
-            "64:ff9b::a9fe:a9fe",
-            "::127.0.0.1",
-        ] {
-            assert!(internal_address(ip.parse().expect("ip")), "{ip}");
-        }
-        for ip in ["8.8.8.8", "52.1.2.3", "2606:4700::1111", "2002:808:808::1", "64:ff9b::808:808"] {
-            assert!(!internal_address(ip.parse().expect("ip")), "{ip}");
-        }
-    }
-
     #[tokio::test]
     async fn production_refuses_http_and_internal_addresses() {
         let err = super::fetch_metadata("http://idp.example.com/metadata", false)
