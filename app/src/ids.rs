@@ -75,6 +75,12 @@ id_type!(/// A contact person.
     ContactId, "contact");
 id_type!(/// A role (system or custom) of one tenant.
     RoleId, "role");
+id_type!(/// An external data source (SAM.gov, a GWM feed …) of one tenant.
+    SourceId, "source");
+id_type!(/// An opportunity a source returned, pursued or not.
+    OpportunityId, "opportunity");
+id_type!(/// A change between two versions of a synced opportunity.
+    ChangeId, "change");
 
 #[cfg(test)]
 mod tests {

@@ -120,6 +120,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles") view=admin::RolesPage/>
                     <Route path=path!("/settings/security") view=admin::SecurityPage/>
                     <Route path=path!("/settings/sso") view=sso::SsoPage/>
+                    <Route path=path!("/settings/sources") view=sync::SourcesPage/>
                 </ParentRoute>
             </Routes>
         </Router>

@@ -21,7 +21,11 @@ pub enum Refused {
 }
 
 /// A client for `url` with `timeout`, connecting only to the checked address.
-pub async fn client_for(url: &reqwest::Url, allow_private: bool, timeout: Duration) -> Result<reqwest::Client, Refused> {
+pub async fn client_for(
+    url: &reqwest::Url,
+    allow_private: bool,
+    timeout: Duration,
+) -> Result<reqwest::Client, Refused> {
     match url.scheme() {
         "https" => {}
         "http" if allow_private => {}
@@ -87,7 +91,6 @@ pub fn internal_address(ip: std::net::IpAddr) -> bool {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::internal_address;
@@ -120,5 +123,4 @@ mod tests {
             assert!(!internal_address(ip.parse().expect("ip")), "{ip}");
         }
     }
-
 }

@@ -9,7 +9,10 @@ use app::{
     auth::ssr::door,
     domain::SystemActor,
     ids::TenantId,
-    sync::{SourceInput, ssr::{queries, sources}},
+    sync::{
+        SourceInput,
+        ssr::{queries, sources},
+    },
     tenancy::ssr::active_tenant,
 };
 use std::collections::HashMap;
@@ -54,7 +57,10 @@ pub async fn sources(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
             let mut tx = door::for_job(&ctx.pool, tenant).await?;
             let rows = queries::sources(&mut tx).await?;
             tx.commit().await?;
-            println!("{:<32} {:<9} {:<8} {:<10} {:<6} {:<20} endpoint", "name", "kind", "active", "health", "key", "last success");
+            println!(
+                "{:<32} {:<9} {:<8} {:<10} {:<6} {:<20} endpoint",
+                "name", "kind", "active", "health", "key", "last success"
+            );
             for s in rows {
                 println!(
                     "{:<32} {:<9} {:<8} {:<10} {:<6} {:<20} {}",
@@ -63,7 +69,9 @@ pub async fn sources(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
                     if s.is_active { "yes" } else { "no" },
                     s.connection_status,
                     s.credential_hint.map(|h| format!("…{h}")).unwrap_or_else(|| "-".into()),
-                    s.last_successful_call.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()).unwrap_or_else(|| "never".into()),
+                    s.last_successful_call
+                        .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+                        .unwrap_or_else(|| "never".into()),
                     s.api_endpoint
                 );
             }
@@ -72,7 +80,10 @@ pub async fn sources(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
         "add" => {
             let get = |k: &str| flags.get(k).cloned().unwrap_or_default();
             let kind = get("kind");
-            let auth = flags.get("auth").cloned().unwrap_or_else(|| if kind == "sam_gov" { "api_key".into() } else { "none".into() });
+            let auth = flags
+                .get("auth")
+                .cloned()
+                .unwrap_or_else(|| if kind == "sam_gov" { "api_key".into() } else { "none".into() });
             let input = SourceInput {
                 name: get("name"),
                 kind,
@@ -99,11 +110,16 @@ pub async fn sources(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
             let id = queries::insert_source(&mut tx, &new, None, Some(SystemActor::PlatformAdmin))
                 .await?
                 .ok_or_else(|| format!("this tenant already has a source named {:?}", new.name))?;
-            let event = AuditEvent::new(AuditAction::Create, "external_opportunity_source", Some(id), format!("Added source {}", new.name))
-                .after(serde_json::json!({
-                    "name": new.name, "kind": new.kind, "endpoint": new.endpoint, "authentication_type": new.auth,
-                    "page_size": new.page_size, "polling_frequency_minutes": new.polling_frequency_minutes,
-                }));
+            let event = AuditEvent::new(
+                AuditAction::Create,
+                "external_opportunity_source",
+                Some(id),
+                format!("Added source {}", new.name),
+            )
+            .after(serde_json::json!({
+                "name": new.name, "kind": new.kind, "endpoint": new.endpoint, "authentication_type": new.auth,
+                "page_size": new.page_size, "polling_frequency_minutes": new.polling_frequency_minutes,
+            }));
             record(&mut tx, &Actor::system(tenant, SystemActor::PlatformAdmin, "cli:sources-add"), event).await?;
             tx.commit().await?;
             println!("source {:?} added ({id}); its first poll is due now", new.name);
@@ -138,7 +154,11 @@ pub async fn sync(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
                 report.new,
                 report.changed,
                 report.unchanged,
-                if skipped.is_empty() { String::new() } else { format!(", {} unreadable records skipped", skipped.len()) }
+                if skipped.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {} unreadable records skipped", skipped.len())
+                }
             );
             Ok(())
         }

@@ -13,8 +13,9 @@ use app::{
     sync::{
         SourceKind,
         ssr::{
-            Adapter, Credentials, FeedError, FeedPage, Lookup, PageRequest, adapter_for,
+            Adapter, Credentials, FeedError, FeedPage, Lookup, PageRequest,
             adapter::{check_page, page_count},
+            adapter_for,
             call::{CallFailure, Connection, Exchange},
             queries::{self, Incoming, IngestReport, ProjectPoll, SourceRow},
         },
@@ -84,7 +85,10 @@ pub struct Claimed {
 /// How a poll ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Stored { report: IngestReport, skipped: Vec<String> },
+    Stored {
+        report: IngestReport,
+        skipped: Vec<String>,
+    },
     /// The fetch failed: nothing was stored; the message is the source's health message.
     Failed(String),
     /// No call allowed before this (the hourly budget is spent, or a 429 said when).
@@ -157,8 +161,7 @@ pub async fn sync_source_once(
     .await?;
     tx.commit().await?;
     let claim = claim.ok_or(OnceError::Busy)?;
-    let work =
-        Claimed { tenant_id: tenant, external_source_id: source.id, polling_configuration_id: None, claim };
+    let work = Claimed { tenant_id: tenant, external_source_id: source.id, polling_configuration_id: None, claim };
     Ok(poll(state, tuning, &work).await?)
 }
 
@@ -178,11 +181,13 @@ pub async fn poll(state: &Ctx, tuning: &Tuning, work: &Claimed) -> Result<Outcom
         (None, Some(_)) => return Ok(Outcome::Superseded),
         (None, None) => {
             let criteria = source.search_criteria.0.clone();
-            fetch_all(state, tuning, work, &source, None, |page, size, today| adapter.search(&criteria, page, size, today))
-                .await?
-                .map(|(records, skipped)| {
-                    (records.into_iter().filter(|r| criteria.matches(&r.snapshot)).collect::<Vec<_>>(), skipped)
-                })
+            fetch_all(state, tuning, work, &source, None, |page, size, today| {
+                adapter.search(&criteria, page, size, today)
+            })
+            .await?
+            .map(|(records, skipped)| {
+                (records.into_iter().filter(|r| criteria.matches(&r.snapshot)).collect::<Vec<_>>(), skipped)
+            })
         }
         (Some(p), _) => match lookup_of(p) {
             None => Err(Fetch::Failed("The project has no notice ID or solicitation number to look up.".into())),
@@ -250,9 +255,8 @@ async fn defer(tx: &mut app::db::Tx, work: &Claimed, next: DateTime<Utc>) -> Res
 /// The wait after `errors` failed polls in a row: the frequency times the multiplier (2 for a source's
 /// search) per error, the exponent capped at `max_retries` (6 for a search), never more than a day.
 fn backoff(frequency: chrono::Duration, errors: i32, project: Option<&ProjectPoll>) -> chrono::Duration {
-    let (multiplier, cap) = project
-        .map(|p| (p.backoff_multiplier.to_f64().unwrap_or(2.0), p.max_retries))
-        .unwrap_or((2.0, 6));
+    let (multiplier, cap) =
+        project.map(|p| (p.backoff_multiplier.to_f64().unwrap_or(2.0), p.max_retries)).unwrap_or((2.0, 6));
     let factor = multiplier.max(1.0).powi(errors.clamp(0, cap.max(0)));
     let seconds = (frequency.num_seconds() as f64 * factor).min(86_400.0);
     chrono::Duration::seconds(seconds as i64)
@@ -297,10 +301,7 @@ async fn fetch_all(
 ) -> Result<Result<(Vec<Incoming>, Vec<String>), Fetch>, sqlx::Error> {
     let adapter = adapter_for(source.source_kind);
     let project_id = project.map(|p| p.opportunity_project_id);
-    let credentials = match Credentials::open(
-        state.secret_key.expose(),
-        source.api_credentials_encrypted.as_deref(),
-    ) {
+    let credentials = match Credentials::open(state.secret_key.expose(), source.api_credentials_encrypted.as_deref()) {
         Ok(c) => c,
         Err(_) => {
             return Ok(Err(Fetch::Failed(
@@ -309,14 +310,8 @@ async fn fetch_all(
         }
     };
     let timeout = Duration::from_secs(u64::try_from(source.timeout_seconds).unwrap_or(30));
-    let (connection, token_exchange) = Connection::open(
-        &source.api_endpoint,
-        adapter,
-        &credentials,
-        timeout,
-        state.allow_private,
-    )
-    .await;
+    let (connection, token_exchange) =
+        Connection::open(&source.api_endpoint, adapter, &credentials, timeout, state.allow_private).await;
     if let Some(exchange) = &token_exchange {
         let mut tx = door::for_job(&state.pool, work.tenant_id).await?;
         queries::log_call(&mut tx, source.id, project_id, exchange, 1, None, None).await?;

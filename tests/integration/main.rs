@@ -20,5 +20,7 @@ mod platform;
 mod project;
 mod projects;
 mod schema;
+mod sources;
 mod sso;
 mod storage;
+mod sync;

@@ -316,6 +316,10 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         auth::MfaRequirement,
         documents::{DocumentType, ProcessingStatus, filing::LinkRole},
         domain::*,
+        sync::{
+            AuthKind, ConnectionStatus, SourceKind,
+            snapshot::{ChangeType, SolicitationStatus},
+        },
     };
     fn names<T: std::fmt::Display>(all: &[T]) -> Vec<String> {
         let mut names: Vec<String> = all.iter().map(ToString::to_string).collect();
@@ -324,7 +328,12 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     }
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    let sets: [(&str, &str, Vec<String>); 18] = [
+    let sets: [(&str, &str, Vec<String>); 23] = [
+        ("external_opportunity_sources", "source_kind", names(SourceKind::ALL)),
+        ("external_opportunity_sources", "authentication_type", names(AuthKind::ALL)),
+        ("external_opportunity_sources", "connection_status", names(ConnectionStatus::ALL)),
+        ("external_data_changes", "change_type", names(ChangeType::ALL)),
+        ("external_opportunity_data", "solicitation_status", names(SolicitationStatus::ALL)),
         ("opportunity_projects", "pipeline_stage", names(PipelineStage::ALL)),
         ("opportunity_projects", "project_status", names(ProjectStatus::ALL)),
         ("opportunity_projects", "priority_level", names(Priority::ALL)),

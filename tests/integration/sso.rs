@@ -226,6 +226,7 @@ async fn sso_roles_follow_the_groups_and_respect_what_admins_decide() {
     }
     let actor = Actor {
         tenant_id: tenant,
+        system_actor: None,
         user_id: Some(person),
         session_id: None,
         ip: None,

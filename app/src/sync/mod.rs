@@ -5,8 +5,12 @@
 
 pub mod normalize;
 pub mod snapshot;
+pub mod sources;
+mod sources_page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
+
+pub use sources_page::SourcesPage;
 
 use crate::closed_set;
 use serde::{Deserialize, Serialize};

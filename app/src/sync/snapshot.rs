@@ -210,8 +210,15 @@ pub struct Assessment {
 /// amendment (a new notice id) before a status change (status or active) before attachments added, else an
 /// update.
 pub fn assess(old: &Snapshot, new: &Snapshot, raw_differs: bool, now: DateTime<Utc>) -> Option<Assessment> {
-    let mut fields: Vec<SyncField> =
-        SyncField::ALL.iter().copied().filter(|f| *f != SyncField::Other && old.value(*f) != new.value(*f)).collect();
+    // A solicitation number spelled otherwise ("hc1028-27-r-0001 " for "HC1028-27-R-0001") is the same number.
+    let same_number = crate::sync::normalize::solicitation_number(old.solicitation_number.as_deref())
+        == crate::sync::normalize::solicitation_number(new.solicitation_number.as_deref());
+    let mut fields: Vec<SyncField> = SyncField::ALL
+        .iter()
+        .copied()
+        .filter(|f| *f != SyncField::Other && old.value(*f) != new.value(*f))
+        .filter(|f| !(*f == SyncField::SolicitationNumber && same_number))
+        .collect();
     if fields.is_empty() {
         if !raw_differs {
             return None;
@@ -327,6 +334,9 @@ mod tests {
         let a = assess(&base(), &amended, true, NOW()).unwrap();
         assert_eq!((a.change_type, a.impact), (ChangeType::Amendment, ImpactLevel::Important));
         assert_eq!(a.fields, [SyncField::NoticeId, SyncField::SetAside]);
+        let mut respelled = base();
+        respelled.solicitation_number = Some(" w912dy-27-r-0049".into());
+        assert_eq!(assess(&base(), &respelled, false, NOW()), None, "the same number, spelled otherwise");
 
         let mut cancelled = base();
         cancelled.status = Some(SolicitationStatus::Cancelled);

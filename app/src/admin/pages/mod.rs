@@ -51,6 +51,12 @@ const AREAS: &[Area] = &[
         text: "Connect your SAML identity provider, map groups to roles, test it.",
         needs: Permission::AdminSso,
     },
+    Area {
+        title: "External data sources",
+        href: "/settings/sources",
+        text: "Connect SAM.gov and your company's opportunity feed, choose what to search, see each source's health.",
+        needs: Permission::AdminSources,
+    },
 ];
 
 #[component]

@@ -176,7 +176,9 @@ async fn send(builder: reqwest::RequestBuilder, endpoint: String, method: &'stat
             }
             match (status, read) {
                 (StatusCode::TOO_MANY_REQUESTS, _) => Err(CallFailure::TooMany),
-                (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => Err(CallFailure::Unauthorized(status.as_u16())),
+                (StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN, _) => {
+                    Err(CallFailure::Unauthorized(status.as_u16()))
+                }
                 (s, _) if !s.is_success() => Err(CallFailure::Status(s.as_u16())),
                 (_, Err(e)) => Err(e),
                 (_, Ok(())) => Ok(Bytes::from(body)),
@@ -194,11 +196,7 @@ fn read_limits(headers: &HeaderMap, exchange: &mut Exchange) {
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim);
     exchange.rate_limit_remaining = header("x-ratelimit-remaining").and_then(|v| v.parse().ok());
     exchange.rate_limit_reset_at = header("x-ratelimit-reset").and_then(|v| v.parse::<i64>().ok()).and_then(|n| {
-        if n > 1_000_000_000 {
-            DateTime::from_timestamp(n, 0)
-        } else {
-            Some(Utc::now() + chrono::Duration::seconds(n))
-        }
+        if n > 1_000_000_000 { DateTime::from_timestamp(n, 0) } else { Some(Utc::now() + chrono::Duration::seconds(n)) }
     });
     exchange.retry_after = header("retry-after").and_then(retry_after);
 }

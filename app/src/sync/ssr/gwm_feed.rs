@@ -8,7 +8,7 @@ use super::adapter::{Adapter, FeedError, FeedPage, KeyPlacement, Lookup, PageReq
 use crate::sync::{
     SearchCriteria, SourceKind,
     normalize::{self, text},
-    snapshot::{Award, SolicitationStatus, Snapshot},
+    snapshot::{Award, Snapshot, SolicitationStatus},
 };
 use chrono::{Days, NaiveDate};
 use serde_json::Value;
@@ -23,10 +23,9 @@ fn paging(page: u32, page_size: u32) -> [(String, String); 2] {
 
 fn strings(value: Option<&Value>) -> Vec<String> {
     match value {
-        Some(Value::Array(items)) => items
-            .iter()
-            .filter_map(|i| text(i.as_str().or_else(|| i.get("url").and_then(Value::as_str))))
-            .collect(),
+        Some(Value::Array(items)) => {
+            items.iter().filter_map(|i| text(i.as_str().or_else(|| i.get("url").and_then(Value::as_str)))).collect()
+        }
         Some(Value::String(one)) => text(Some(one)).into_iter().collect(),
         _ => Vec::new(),
     }

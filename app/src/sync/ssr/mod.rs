@@ -8,6 +8,7 @@ pub mod gwm_feed;
 pub mod queries;
 pub mod sam;
 pub mod sources;
+pub mod views;
 
 pub use adapter::{Adapter, FeedError, FeedPage, Lookup, PageRequest, adapter_for};
 pub use credentials::Credentials;

@@ -15,7 +15,7 @@ use crate::{
     sync::{
         AuthKind, ConnectionStatus, SearchCriteria, SourceKind,
         normalize::{self, canonical},
-        snapshot::{Assessment, SolicitationStatus, Snapshot, SyncField, assess},
+        snapshot::{Assessment, Snapshot, SolicitationStatus, SyncField, assess},
     },
 };
 use chrono::{DateTime, Utc};
@@ -453,15 +453,22 @@ pub async fn ingest(
                 let Some(assessment) = assess(&previous, &incoming.snapshot, true, now) else {
                     continue;
                 };
-                let amendment = current.amendment_number
-                    + i32::from(assessment.fields.contains(&SyncField::NoticeId));
+                let amendment = current.amendment_number + i32::from(assessment.fields.contains(&SyncField::NoticeId));
                 let version = current.current_version + 1;
                 sqlx::query("UPDATE external_opportunity_data SET is_current_version = false WHERE id = $1")
                     .bind(current.data_id)
                     .execute(&mut **tx)
                     .await?;
-                insert_version(tx, current.id, current.opportunity_project_id, version, amendment, incoming, Some(&assessment))
-                    .await?;
+                insert_version(
+                    tx,
+                    current.id,
+                    current.opportunity_project_id,
+                    version,
+                    amendment,
+                    incoming,
+                    Some(&assessment),
+                )
+                .await?;
                 sqlx::query(
                     "UPDATE external_opportunities SET notice_id = $2, solicitation_key = $3, office_path = $4, \
                         current_version = $5, last_seen_at = now(), last_changed_at = now() WHERE id = $1",
@@ -556,7 +563,9 @@ async fn insert_version(
         (Some(a), Some(b)) if a > b => (Some(b), Some(a)),
         other => other,
     };
-    let money = |d: Option<rust_decimal::Decimal>| d.filter(|d| *d >= rust_decimal::Decimal::ZERO && *d < crate::input::MAX_AMOUNT);
+    let money = |d: Option<rust_decimal::Decimal>| {
+        d.filter(|d| *d >= rust_decimal::Decimal::ZERO && *d < crate::input::MAX_AMOUNT)
+    };
     sqlx::query(
         "INSERT INTO external_opportunity_data (tenant_id, opportunity_project_id, external_opportunity_id, \
             data_snapshot_timestamp, version_number, is_current_version, title, description, opportunity_type, \
@@ -655,4 +664,112 @@ async fn history(tx: &mut Tx, current: &Current, a: &Assessment, batch: Uuid) ->
     .execute(&mut **tx)
     .await?;
     Ok(())
+}
+
+/// What refers to each of the tenant's sources: opportunities kept, pursuits linked, calls logged.
+pub async fn source_usage(tx: &mut Tx) -> Result<Vec<(Uuid, i64, i64, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT s.id, \
+                (SELECT count(*) FROM external_opportunities o WHERE o.external_source_id = s.id), \
+                (SELECT count(*) FROM opportunity_projects p WHERE p.external_source_id = s.id), \
+                (SELECT count(*) FROM api_integration_logs l WHERE l.external_source_id = s.id) \
+           FROM external_opportunity_sources s WHERE s.tenant_id = app_current_tenant_id()",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// One logged call, as the sources page lists it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CallRow {
+    pub external_source_id: Uuid,
+    pub api_call_timestamp: DateTime<Utc>,
+    pub http_method: String,
+    pub endpoint_called: String,
+    pub http_status: Option<i32>,
+    pub processing_time_ms: Option<i32>,
+    pub success: bool,
+    pub error_message: Option<String>,
+    pub retry_attempt: i32,
+}
+
+/// The last `per_source` calls of each source, newest first.
+pub async fn recent_calls(tx: &mut Tx, per_source: i64) -> Result<Vec<CallRow>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT c.* FROM external_opportunity_sources s \
+           CROSS JOIN LATERAL ( \
+             SELECT l.external_source_id, l.api_call_timestamp, l.http_method, l.endpoint_called, l.http_status, \
+                    l.processing_time_ms, l.success, l.error_message, l.retry_attempt \
+               FROM api_integration_logs l \
+              WHERE l.tenant_id = s.tenant_id AND l.external_source_id = s.id \
+              ORDER BY l.api_call_timestamp DESC LIMIT $1) c \
+          WHERE s.tenant_id = app_current_tenant_id() \
+          ORDER BY c.external_source_id, c.api_call_timestamp DESC",
+    )
+    .bind(per_source)
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Changes a source's settings (the credentials already sealed). `Ok(false)`: no such source. A name that
+/// another source has is a unique violation for the caller to explain.
+pub async fn update_source(tx: &mut Tx, id: Uuid, s: &NewSource) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE external_opportunity_sources SET source_name = $2, source_kind = $3, api_endpoint = $4, \
+            authentication_type = $5, api_credentials_encrypted = $6, credential_hint = $7, rate_limit_per_hour = $8, \
+            timeout_seconds = $9, retry_attempts = $10, page_size = $11, search_criteria = $12, \
+            polling_frequency_minutes = $13, \
+            next_poll_at = CASE WHEN is_active AND poll_claim IS NULL THEN now() ELSE next_poll_at END \
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(&s.name)
+    .bind(s.kind)
+    .bind(&s.endpoint)
+    .bind(s.auth)
+    .bind(&s.sealed_credentials)
+    .bind(&s.credential_hint)
+    .bind(s.rate_limit_per_hour)
+    .bind(s.timeout_seconds)
+    .bind(s.retry_attempts)
+    .bind(s.page_size)
+    .bind(Json(&s.criteria))
+    .bind(s.polling_frequency_minutes)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Pauses or resumes a source's polling; resumed, it is due at once.
+pub async fn set_active(tx: &mut Tx, id: Uuid, active: bool) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE external_opportunity_sources SET is_active = $2, \
+            next_poll_at = CASE WHEN $2 THEN now() ELSE NULL END, poll_claim = CASE WHEN $2 THEN poll_claim END \
+          WHERE id = $1",
+    )
+    .bind(id)
+    .bind(active)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Makes an active source due now, unless a poll of it is running.
+pub async fn poll_now(tx: &mut Tx, id: Uuid) -> Result<bool, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE external_opportunity_sources SET next_poll_at = now() \
+          WHERE id = $1 AND is_active AND (poll_claim IS NULL OR next_poll_at <= now())",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a source nothing refers to (the foreign keys refuse the rest; the caller checks first so it
+/// can say why).
+pub async fn delete_source(tx: &mut Tx, id: Uuid) -> Result<bool, sqlx::Error> {
+    let done =
+        sqlx::query("DELETE FROM external_opportunity_sources WHERE id = $1").bind(id).execute(&mut **tx).await?;
+    Ok(done.rows_affected() == 1)
 }

@@ -7,7 +7,7 @@ use super::adapter::{Adapter, FeedError, FeedPage, KeyPlacement, Lookup, PageReq
 use crate::sync::{
     SearchCriteria, SourceKind,
     normalize::{self, text},
-    snapshot::{Award, SolicitationStatus, Snapshot},
+    snapshot::{Award, Snapshot, SolicitationStatus},
 };
 use chrono::{Days, NaiveDate};
 use serde_json::Value;
@@ -211,7 +211,10 @@ mod tests {
         });
         let s = SamGov.snapshot(&record).unwrap();
         assert_eq!(s.notice_id, "ff9642d70c15414a85940230450bda32");
-        assert_eq!((s.title.as_deref(), s.solicitation_number.as_deref()), (Some("Light, Signal"), Some("N0002426SN-20")));
+        assert_eq!(
+            (s.title.as_deref(), s.solicitation_number.as_deref()),
+            (Some("Light, Signal"), Some("N0002426SN-20"))
+        );
         assert_eq!((s.set_aside, s.response_deadline), (None, None));
         assert_eq!(s.naics, ["335139"]);
         assert_eq!(s.status, Some(SolicitationStatus::Awarded));

@@ -34,16 +34,20 @@ pub fn check(input: &SourceInput, secret: Option<&str>, key: &[u8; 32]) -> Resul
         return invalid("The source's name must be 1 to 100 characters.");
     }
     let kind: SourceKind = input.kind.parse().map_err(|_| {
-        AppError::Validation("Choose the kind of source: SAM.gov (sam_gov) or a GWM opportunity feed (gwm_feed).".into())
+        AppError::Validation(
+            "Choose the kind of source: SAM.gov (sam_gov) or a GWM opportunity feed (gwm_feed).".into(),
+        )
     })?;
     let endpoint = input.endpoint.trim().trim_end_matches('/');
-    let url_ok = reqwest::Url::parse(endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    let url_ok =
+        reqwest::Url::parse(endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
     if !url_ok || endpoint.len() > 500 {
         return invalid("The address must be an http(s) URL of at most 500 characters, like https://api.sam.gov.");
     }
-    let auth: AuthKind = input.auth.parse().map_err(|_| {
-        AppError::Validation("Choose how to sign in: none, api_key, basic_auth or oauth2.".into())
-    })?;
+    let auth: AuthKind = input
+        .auth
+        .parse()
+        .map_err(|_| AppError::Validation("Choose how to sign in: none, api_key, basic_auth or oauth2.".into()))?;
     let secret = secret.map(str::to_string).unwrap_or_default();
     let text = |v: &Option<String>| v.as_deref().map(str::trim).unwrap_or("").to_string();
     let credentials = match auth {
@@ -123,7 +127,10 @@ mod tests {
     fn a_source_is_checked_with_messages_that_say_what_to_fix() {
         let key = [1u8; 32];
         let ok = check(&sam(), Some("abcd-efgh-1234"), &key).unwrap();
-        assert_eq!((ok.endpoint.as_str(), ok.page_size, ok.polling_frequency_minutes), ("https://api.sam.gov", 1000, 60));
+        assert_eq!(
+            (ok.endpoint.as_str(), ok.page_size, ok.polling_frequency_minutes),
+            ("https://api.sam.gov", 1000, 60)
+        );
         assert_eq!(ok.criteria.naics_codes, ["541512", "541519"]);
         assert_eq!(ok.credential_hint.as_deref(), Some("1234"));
         for (change, says) in [
