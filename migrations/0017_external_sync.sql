@@ -104,9 +104,21 @@ ALTER TABLE external_data_changes
 CREATE INDEX external_data_changes_opportunity
     ON external_data_changes (tenant_id, external_opportunity_id, change_timestamp DESC);
 
+-- When each person last opened the opportunity inbox: what arrived or changed since their previous visit is
+-- marked new or changed.
+CREATE TABLE opportunity_inbox_visits (
+    tenant_id         uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
+    user_id           uuid NOT NULL,
+    previous_visit_at timestamptz,
+    last_visit_at     timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, user_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+);
+
 SELECT apply_tenant_isolation('external_opportunities'::regclass);
 SELECT apply_tenant_isolation('external_opportunity_notices'::regclass);
-GRANT SELECT, INSERT, UPDATE ON external_opportunities, external_opportunity_notices TO gwm_app;
+SELECT apply_tenant_isolation('opportunity_inbox_visits'::regclass);
+GRANT SELECT, INSERT, UPDATE ON external_opportunities, external_opportunity_notices, opportunity_inbox_visits TO gwm_app;
 -- A source is configuration: one that nothing refers to may be deleted (the database refuses otherwise).
 GRANT DELETE ON external_opportunity_sources TO gwm_app;
 

@@ -195,7 +195,7 @@ impl Config {
 }
 
 /// A fixed key for local runs and tests only; production must bring its own (GWM_SECRET_KEY).
-const DEV_SECRET_KEY: [u8; 32] = *b"gwm-crm-local-development-key-00";
+pub const DEV_SECRET_KEY: [u8; 32] = *b"gwm-crm-local-development-key-00";
 
 fn auth_settings(lookup: &impl Fn(&str) -> Option<String>, production: bool) -> Result<AuthSettings, ConfigError> {
     let secret_key = match lookup("GWM_SECRET_KEY") {

@@ -11,6 +11,8 @@ const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-scrip
     seed-demo      create the demo tenant (if missing) and print its sign-in details\n\
     pgbench-script PAGE  print the pgbench script of a benchmarked page (board, table, project)\n\
     routes         print the path of every page of the app, one per line\n\
+    demo-feed      serve the demo's scripted SAM.gov-shaped feed (GWM_DEMO_FEED_ADDR, default 127.0.0.1:3090;\n\
+                   it changes every GWM_DEMO_FEED_STEP_MINUTES, default 2)\n\
     create-tenant  create a tenant and its first admin:\n\
                    --name NAME --id SUBDOMAIN --admin-email EMAIL --admin-first-name FIRST\n\
                    --admin-last-name LAST [--plan starter|professional|enterprise] [--max-users N]\n\
@@ -42,6 +44,23 @@ async fn main() -> ExitCode {
         paths.dedup();
         println!("{}", paths.join("\n"));
         return ExitCode::SUCCESS;
+    }
+    if command == "demo-feed" {
+        // The demo tenant's scripted SAM.gov-shaped feed (src/demo/feed.rs): no configuration, no database.
+        telemetry::init(gwm_crm::config::LogFormat::Pretty);
+        let addr = std::env::var("GWM_DEMO_FEED_ADDR").unwrap_or_else(|_| demo::feed::DEMO_FEED_ADDR.to_string());
+        let step = std::env::var("GWM_DEMO_FEED_STEP_MINUTES").ok().and_then(|s| s.parse().ok()).unwrap_or(2);
+        let Ok(addr) = addr.parse() else {
+            eprintln!("demo-feed: GWM_DEMO_FEED_ADDR {addr:?} is not an address like 127.0.0.1:3090");
+            return ExitCode::from(2);
+        };
+        return match demo::feed::serve(addr, step).await {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("demo-feed: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     if command == "extract-text" {
         // The server's extraction child (src/extract): no configuration, no database, only stdin and stdout.
@@ -117,7 +136,7 @@ async fn migrate(config: Config) -> Result<(), BoxError> {
 async fn seed_demo(config: Config) -> Result<(), BoxError> {
     let owner = database::connect(&config.owner_db, 2).await?;
     database::migrate(&owner).await?;
-    match demo::seed_if_missing(&owner, &config.demo_password).await? {
+    match demo::seed_if_missing(&owner, &config.demo_password, config.auth.secret_key.expose()).await? {
         Some(report) => report.print_sign_in(&config),
         None => println!("The demo tenant already exists; nothing changed."),
     }

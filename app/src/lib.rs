@@ -111,6 +111,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id") view=projects::ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
+                    <Route path=path!("/opportunities") view=sync::OpportunitiesPage/>
                     <Route path=path!("/documents") view=documents::LibraryPage/>
                     <Route path=path!("/documents/:id") view=documents::DocumentPage/>
                     <Route path=path!("/account") view=account::AccountPage/>

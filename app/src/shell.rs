@@ -16,6 +16,7 @@ struct NavItem {
 
 const NAV: &[NavItem] = &[
     NavItem { label: "Dashboard", href: "/", available: true },
+    NavItem { label: "Opportunities", href: "/opportunities", available: true },
     NavItem { label: "Pipeline", href: "/pipeline", available: true },
     NavItem { label: "Projects", href: "/projects", available: true },
     NavItem { label: "Contacts", href: "/contacts", available: false },

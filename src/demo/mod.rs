@@ -2,6 +2,7 @@
 //! nothing), deterministically, through the same tenant-scoped transactions as every request.
 
 mod catalog;
+pub mod feed;
 
 use crate::config::Config;
 use app::{
@@ -54,16 +55,22 @@ impl DemoReport {
 }
 
 /// Creates the demo tenant when the database has no tenant at all (first start).
-pub async fn seed_if_empty(owner: &PgPool, password: &str) -> Result<Option<DemoReport>, DemoError> {
-    seed(owner, password, "SELECT EXISTS (SELECT 1 FROM tenants)").await
+/// `key` seals the demo source's credentials: the server's GWM_SECRET_KEY.
+pub async fn seed_if_empty(owner: &PgPool, password: &str, key: &[u8; 32]) -> Result<Option<DemoReport>, DemoError> {
+    seed(owner, password, key, "SELECT EXISTS (SELECT 1 FROM tenants)").await
 }
 
 /// Creates the demo tenant unless it already exists.
-pub async fn seed_if_missing(owner: &PgPool, password: &str) -> Result<Option<DemoReport>, DemoError> {
-    seed(owner, password, "SELECT EXISTS (SELECT 1 FROM tenants WHERE subdomain = 'demo')").await
+pub async fn seed_if_missing(owner: &PgPool, password: &str, key: &[u8; 32]) -> Result<Option<DemoReport>, DemoError> {
+    seed(owner, password, key, "SELECT EXISTS (SELECT 1 FROM tenants WHERE subdomain = 'demo')").await
 }
 
-async fn seed(owner: &PgPool, password: &str, already_done: &str) -> Result<Option<DemoReport>, DemoError> {
+async fn seed(
+    owner: &PgPool,
+    password: &str,
+    key: &[u8; 32],
+    already_done: &str,
+) -> Result<Option<DemoReport>, DemoError> {
     let hashes = hash_passwords(password, USERS.len()).await?;
     let mut tx: Tx = owner.begin().await?;
     // Two instances starting together must not both seed.
@@ -87,14 +94,17 @@ async fn seed(owner: &PgPool, password: &str, already_done: &str) -> Result<Opti
     let agencies = insert_organizations(&mut tx, tenant).await?;
     let contacts = insert_contacts(&mut tx, tenant, &agencies, &mut rng).await?;
     let source: Uuid = sqlx::query_scalar(
+        // The demo pursuits' own (fictional) source: paused, since nothing answers at its address. The demo
+        // feed's source (below) is the one that polls.
         "INSERT INTO external_opportunity_sources (tenant_id, source_name, api_endpoint, authentication_type, \
-         connection_status, last_successful_call, created_by_system) \
+         connection_status, last_successful_call, is_active, created_by_system) \
          VALUES ($1, 'Federal Opportunities Mirror', 'https://opportunities.internal.example/api/v1', 'none', \
-         'healthy', now(), 'demo_seed') RETURNING id",
+         'healthy', now(), false, 'demo_seed') RETURNING id",
     )
     .bind(tenant)
     .fetch_one(&mut *tx)
     .await?;
+    insert_demo_feed_source(&mut tx, key).await?;
     let capture_managers: Vec<UserId> =
         users.iter().filter(|(_, _, role)| *role == SystemRole::CaptureManager).map(|(id, _, _)| *id).collect();
     let proposal_manager = users.iter().find(|(_, _, r)| *r == SystemRole::ProposalManager).map(|(id, _, _)| *id);
@@ -405,6 +415,26 @@ async fn insert_project(
         .await?;
     }
     Ok(id)
+}
+
+/// The source that polls `gwm-crm demo-feed` (started by scripts/run.sh): SAM.gov-shaped, every 5 minutes, so
+/// amendments and deadline moves arrive in the inbox minutes after the first start.
+async fn insert_demo_feed_source(tx: &mut Tx, key: &[u8; 32]) -> Result<(), DemoError> {
+    let credentials = app::sync::ssr::Credentials::ApiKey { key: feed::DEMO_FEED_KEY.to_string() };
+    let sealed = credentials.seal(key).map_err(|e| DemoError::Hash(e.to_string()))?;
+    sqlx::query(
+        "INSERT INTO external_opportunity_sources (tenant_id, source_name, source_kind, api_endpoint, api_version, \
+            authentication_type, api_credentials_encrypted, credential_hint, rate_limit_per_hour, page_size, \
+            search_criteria, polling_frequency_minutes, next_poll_at, created_by_system) \
+         VALUES (app_current_tenant_id(), 'SAM.gov (demo feed)', 'sam_gov', $1, 'v2', 'api_key', $2, $3, 120, 1000, \
+            '{\"posted_within_days\": 90}', 5, now(), 'demo_seed')",
+    )
+    .bind(format!("http://{}", feed::DEMO_FEED_ADDR))
+    .bind(sealed)
+    .bind(credentials.hint())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 fn solicitation_status(stage: PipelineStage, amendment: i32) -> &'static str {

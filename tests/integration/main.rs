@@ -13,6 +13,7 @@ mod auth;
 mod document_search;
 mod documents;
 mod http;
+mod inbox;
 mod isolation;
 mod pgbench;
 mod pipeline;

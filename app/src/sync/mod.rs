@@ -3,6 +3,8 @@
 //! says what changed between two versions and how much it matters; `ssr` holds the adapters (one per kind
 //! of source, behind one trait), the outbound calls and the SQL that keeps every version.
 
+pub mod inbox;
+mod inbox_page;
 pub mod normalize;
 pub mod snapshot;
 pub mod sources;
@@ -10,6 +12,7 @@ mod sources_page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use inbox_page::OpportunitiesPage;
 pub use sources_page::SourcesPage;
 
 use crate::closed_set;

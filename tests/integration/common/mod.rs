@@ -63,7 +63,9 @@ async fn template(demo: bool) -> String {
         let owner = db.owner_pool().await;
         gwm_crm::database::migrate(&owner).await.expect("migrate the template");
         if demo {
-            gwm_crm::demo::seed_if_empty(&owner, DEMO_PASSWORD).await.expect("seed the template");
+            gwm_crm::demo::seed_if_empty(&owner, DEMO_PASSWORD, &gwm_crm::config::DEV_SECRET_KEY)
+                .await
+                .expect("seed the template");
         }
         owner.close().await;
         db.name.clone()
@@ -356,6 +358,29 @@ impl TestApp {
     /// A server on a fresh migrated database with no tenant yet (make them with `with_tenant`).
     pub async fn new() -> TestApp {
         TestApp::spawn(TestDb::new().await, &[]).await
+    }
+
+    /// The tenant made earlier at `subdomain` (by `with_tenant`), to add people to it.
+    pub async fn tenant_at(&self, subdomain: &str) -> TestTenant<'_> {
+        let owner = self.db.owner_pool().await;
+        let id: Uuid = sqlx::query_scalar("SELECT id FROM tenant_by_subdomain($1)")
+            .bind(subdomain)
+            .fetch_one(&owner)
+            .await
+            .expect("tenant");
+        let mut tx = owner_tx(&owner, id).await;
+        let mut roles = Vec::new();
+        for role in app::roles::SystemRole::ALL {
+            let role_id: Uuid = sqlx::query_scalar("SELECT id FROM roles WHERE name = $1")
+                .bind(role.label())
+                .fetch_one(&mut *tx)
+                .await
+                .expect("role");
+            roles.push((*role, app::ids::RoleId::from_uuid(role_id)));
+        }
+        tx.commit().await.expect("commit");
+        owner.close().await;
+        TestTenant { app: self, id: app::ids::TenantId::from_uuid(id), subdomain: subdomain.to_string(), roles }
     }
 
     /// An active tenant at `subdomain` with its system roles, no users and no projects.

@@ -5,6 +5,7 @@ pub mod adapter;
 pub mod call;
 pub mod credentials;
 pub mod gwm_feed;
+pub mod inbox;
 pub mod queries;
 pub mod sam;
 pub mod sources;

@@ -1,0 +1,306 @@
+//! /opportunities: the opportunity inbox. What the sources returned, newest change first, with what is new
+//! or changed since the person's previous visit marked; views by decision (to decide, new, changed, pursued,
+//! dismissed), filters in the address, a page at a time; pursue one into the pipeline or dismiss it with a
+//! reason.
+
+use super::inbox::{
+    DismissOpportunity, InboxFilter, InboxPage, InboxRow, InboxShow, PursueOpportunity, RestoreOpportunity, load_inbox,
+};
+use crate::{
+    domain::PipelineStage,
+    format::{self, Urgency},
+    ui::{Dialog, ErrorNote, Field, LoadError, toasts},
+};
+use chrono::Utc;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::{
+    components::Form,
+    hooks::{use_navigate, use_query_map},
+};
+
+/// What a row's action opened.
+#[derive(Clone)]
+enum Asking {
+    Pursue(InboxRow),
+    Dismiss(InboxRow),
+}
+
+#[component]
+pub fn OpportunitiesPage() -> impl IntoView {
+    let query = use_query_map();
+    let filter = Memo::new(move |_| query.with(|q| InboxFilter::from_query(|k| q.get(k))));
+    let dismiss = ServerAction::<DismissOpportunity>::new();
+    let restore = ServerAction::<RestoreOpportunity>::new();
+    let inbox = Resource::new(
+        move || (filter.get(), dismiss.version().get(), restore.version().get()),
+        |(f, _, _)| load_inbox(f),
+    );
+    let asking = RwSignal::new(None::<Asking>);
+    let toast = toasts();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = dismiss.value().get() {
+            asking.set(None);
+            if let Some(t) = toast {
+                t.say("Dismissed. It is under \u{201c}Dismissed\u{201d} if you change your mind.");
+            }
+        }
+    });
+    let problem = Signal::derive(move || restore.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Title text="Opportunities · GWM CRM"/>
+        <section class="page" data-hydrated=move || hydrated.get().to_string()>
+            <header class="page__header">
+                <div>
+                    <h1 class="page__title">"Opportunities"</h1>
+                    <p class="muted">"Everything your sources returned, pursued or not, with every version. Decide what to pursue."</p>
+                </div>
+            </header>
+            <ErrorNote error=problem/>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match inbox.await {
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                        Ok(page) => view! { <Inbox page filter=filter.get_untracked() asking restore/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+            {move || asking.get().map(|a| match a {
+                Asking::Pursue(row) => view! { <PursueDialog row close=Callback::new(move |()| asking.set(None))/> }.into_any(),
+                Asking::Dismiss(row) => view! { <DismissDialog row dismiss close=Callback::new(move |()| asking.set(None))/> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn Inbox(
+    page: InboxPage,
+    filter: InboxFilter,
+    asking: RwSignal<Option<Asking>>,
+    restore: ServerAction<RestoreOpportunity>,
+) -> impl IntoView {
+    let InboxPage { rows, total, counts, sources, since, may_pursue } = page;
+    let tab = |show: InboxShow| format!("/opportunities{}", InboxFilter { show, page: 0, ..filter.clone() }.query());
+    let since_note = match since {
+        Some(t) => format!("New and changed are since your previous visit, {}.", format::date_time(t)),
+        None => "This is your first visit: everything is new.".to_string(),
+    };
+    let first = i64::from(filter.page) * i64::from(InboxFilter::PER_PAGE);
+    let shown = rows.len() as i64;
+    let prev = (filter.page > 0)
+        .then(|| format!("/opportunities{}", InboxFilter { page: filter.page - 1, ..filter.clone() }.query()));
+    let next = (first + shown < total)
+        .then(|| format!("/opportunities{}", InboxFilter { page: filter.page + 1, ..filter.clone() }.query()));
+    let f = filter.clone();
+    let active_filters = !(f.q.is_empty()
+        && f.source.is_none()
+        && f.agency.is_empty()
+        && f.naics.is_empty()
+        && f.set_aside.is_empty()
+        && f.notice_type.is_empty()
+        && f.due_within.is_none());
+    let clear = format!("/opportunities{}", InboxFilter { show: filter.show, ..InboxFilter::default() }.query());
+    let now = Utc::now();
+    view! {
+        <nav class="tabs" aria-label="Views">
+            {counts.into_iter().map(|(show, n)| view! {
+                <a class="tabs__tab" href=tab(show) aria-current=(show == filter.show).then_some("page")>
+                    {show.label()}<span class="tabs__count">{n}</span>
+                </a>
+            }).collect_view()}
+        </nav>
+        <p class="muted inbox__since">{since_note}</p>
+        <Form method="GET" action="/opportunities" attr:class="filter-bar inbox__filters">
+            <input type="hidden" name="show" value=filter.show.as_str()/>
+            <Field label="Search" id="inbox-q" let:fi>
+                <input id=fi.id aria-describedby=fi.described_by class="input" type="search" name="q" value=f.q.clone() maxlength="200" placeholder="Title, solicitation number or agency"/></Field>
+            <Field label="Source" id="inbox-source" let:fi>
+                <select id=fi.id aria-describedby=fi.described_by class="input" name="source">
+                    <option value="">"Any source"</option>
+                    {sources.into_iter().map(|(id, name)| view! { <option value=id.to_string() selected=Some(id) == f.source>{name}</option> }).collect_view()}
+                </select></Field>
+            <Field label="Agency" id="inbox-agency" let:fi>
+                <input id=fi.id aria-describedby=fi.described_by class="input" name="agency" value=f.agency.clone() maxlength="200"/></Field>
+            <Field label="NAICS" id="inbox-naics" let:fi>
+                <input id=fi.id aria-describedby=fi.described_by class="input input--short" name="naics" value=f.naics.clone() maxlength="200" inputmode="numeric"/></Field>
+            <Field label="Set-aside" id="inbox-set_aside" let:fi>
+                <input id=fi.id aria-describedby=fi.described_by class="input input--short" name="set_aside" value=f.set_aside.clone() maxlength="200"/></Field>
+            <Field label="Notice type" id="inbox-notice_type" let:fi>
+                <input id=fi.id aria-describedby=fi.described_by class="input input--short" name="notice_type" value=f.notice_type.clone() maxlength="200"/></Field>
+            <Field label="Due within" id="inbox-due_within" let:fi>
+                <select id=fi.id aria-describedby=fi.described_by class="input" name="due_within">
+                    <option value="">"Any time"</option>
+                    {[7u16, 14, 30, 60, 90].into_iter().map(|d| view! { <option value=d.to_string() selected=f.due_within == Some(d)>{format!("{d} days")}</option> }).collect_view()}
+                </select></Field>
+            <div class="button-row inbox__filter-actions">
+                <button class="button button--secondary" type="submit">"Apply"</button>
+                {active_filters.then(|| view! { <a class="button button--ghost" href=clear.clone()>"Clear filters"</a> })}
+            </div>
+        </Form>
+        {if rows.is_empty() {
+            view! {
+                <div class="card empty-state" data-results="">
+                    <p>{match filter.show {
+                        InboxShow::Open => "Nothing to decide: every opportunity your sources returned is pursued or dismissed, or none matches these filters.",
+                        InboxShow::New => "Nothing new since your previous visit.",
+                        InboxShow::Changed => "Nothing changed since your previous visit.",
+                        _ => "No opportunity matches.",
+                    }}</p>
+                </div>
+            }.into_any()
+        } else {
+            view! {
+                <div class="card card--flush" data-results="">
+                    <table class="table inbox">
+                        <caption class="sr-only">{format!("{} opportunities, newest change first", total)}</caption>
+                        <thead><tr>
+                            <th scope="col">"Opportunity"</th>
+                            <th scope="col">"Type, set-aside, NAICS"</th>
+                            <th scope="col">"Response due"</th>
+                            <th scope="col">"Source"</th>
+                            <th scope="col"><span class="sr-only">"Decision"</span></th>
+                        </tr></thead>
+                        <tbody>
+                            {rows.into_iter().map(|row| view! { <Row row now asking restore may_pursue/> }).collect_view()}
+                        </tbody>
+                    </table>
+                </div>
+                <nav class="pager" aria-label="Pages">
+                    <span class="muted">{format!("{}–{} of {}", first + 1, first + shown, total)}</span>
+                    {prev.map(|href| view! { <a class="button button--ghost" href=href rel="prev">"Previous"</a> })}
+                    {next.map(|href| view! { <a class="button button--ghost" href=href rel="next">"Next"</a> })}
+                </nav>
+            }.into_any()
+        }}
+    }
+}
+
+#[component]
+fn Row(
+    row: InboxRow,
+    now: chrono::DateTime<Utc>,
+    asking: RwSignal<Option<Asking>>,
+    restore: ServerAction<RestoreOpportunity>,
+    may_pursue: bool,
+) -> impl IntoView {
+    let due = row.response_due.map(|d| {
+        let (relative, urgency) =
+            if d >= now { format::due_in(d, now) } else { ("passed".to_string(), Urgency::Overdue) };
+        view! {
+            <span class=format!("due due--{}", urgency.modifier())>
+                <time datetime=d.to_rfc3339()>{format::date(d)}</time>
+                <span class="due__relative">{relative}</span>
+            </span>
+        }
+    });
+    let marks = view! {
+        {row.is_new.then(|| view! { <span class="badge badge--ok">"New"</span> })}
+        {row.is_changed.then(|| {
+            let class = row.last_impact.map_or("badge", |i| i.badge());
+            let label = match row.last_impact {
+                Some(crate::domain::ImpactLevel::Critical) => "Changed: critical",
+                Some(crate::domain::ImpactLevel::Important) => "Changed: important",
+                _ => "Changed",
+            };
+            view! { <span class=class>{label}</span> }
+        })}
+        {(row.versions > 1).then(|| view! { <span class="badge badge--muted" title="Versions kept">{format!("v{}", row.versions)}</span> })}
+    };
+    let kind = [row.notice_type.clone(), row.set_aside.clone(), row.naics.clone()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" · ");
+    let id = row.id;
+    let decision = match (&row.project, &row.dismissed) {
+        (Some((project, name)), _) => view! {
+            <a class="button button--ghost" href=format!("/projects/{project}") aria-label=format!("Open the pursuit {name}")>"Open pursuit"</a>
+        }.into_any(),
+        (None, Some(reason)) => view! {
+            <span class="muted inbox__reason" title=reason.clone()>{format!("Dismissed: {reason}")}</span>
+            {may_pursue.then(|| view! {
+                <button class="button button--ghost" type="button" on:click=move |_| { restore.dispatch(RestoreOpportunity { id }); }>"Restore"</button>
+            })}
+        }.into_any(),
+        (None, None) if may_pursue => {
+            let (p, d) = (row.clone(), row.clone());
+            view! {
+                <div class="button-row button-row--tight">
+                    <button class="button button--secondary" type="button" on:click=move |_| asking.set(Some(Asking::Pursue(p.clone())))>"Pursue"</button>
+                    <button class="button button--ghost" type="button" on:click=move |_| asking.set(Some(Asking::Dismiss(d.clone())))>"Dismiss"</button>
+                </div>
+            }.into_any()
+        }
+        (None, None) => ().into_any(),
+    };
+    view! {
+        <tr data-testid="opportunity">
+            <td>
+                <div class="inbox__title">{row.title.clone()}" "{marks}</div>
+                <div class="muted inbox__meta">
+                    {row.solicitation_number.clone().unwrap_or_default()}
+                    {row.agency.clone().map(|a| format!(" · {}", a.replace('.', " › ")))}
+                </div>
+            </td>
+            <td class="inbox__kind">{kind}</td>
+            <td>{due}</td>
+            <td>{row.source.clone()}</td>
+            <td class="inbox__decision">{decision}</td>
+        </tr>
+    }
+}
+
+#[component]
+fn PursueDialog(row: InboxRow, close: Callback<()>) -> impl IntoView {
+    let pursue = ServerAction::<PursueOpportunity>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(project)) = pursue.value().get() {
+            navigate(&format!("/projects/{project}"), Default::default());
+        }
+    });
+    let error = Signal::derive(move || pursue.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
+    let title = format!("Pursue \u{201c}{}\u{201d}", row.title);
+    let stages: Vec<PipelineStage> = PipelineStage::ALL.iter().copied().filter(|s| !s.is_closed()).collect();
+    view! {
+        <Dialog title on_close=close test_id="pursue">
+            <ActionForm action=pursue attr:class="form">
+                <ErrorNote error/>
+                <input type="hidden" name="id" value=row.id.to_string()/>
+                <p class="muted">"A pursuit is created in the pipeline with you as capture manager, linked to this opportunity: its versions come along, and every change the source makes is shown on it."</p>
+                <Field label="Start in" id="pursue-stage" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" name="stage" data-autofocus="">
+                        {stages.into_iter().map(|s| view! { <option value=s.as_str()>{s.full_label()}</option> }).collect_view()}
+                    </select></Field>
+                <div class="button-row">
+                    <button class="button button--primary" type="submit" disabled=move || pursue.pending().get()>"Create the pursuit"</button>
+                    <button class="button button--ghost" type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </Dialog>
+    }
+}
+
+#[component]
+fn DismissDialog(row: InboxRow, dismiss: ServerAction<DismissOpportunity>, close: Callback<()>) -> impl IntoView {
+    let error = Signal::derive(move || dismiss.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
+    let title = format!("Dismiss \u{201c}{}\u{201d}", row.title);
+    view! {
+        <Dialog title on_close=close test_id="dismiss">
+            <ActionForm action=dismiss attr:class="form">
+                <ErrorNote error/>
+                <input type="hidden" name="id" value=row.id.to_string()/>
+                <Field label="Why not pursue it?" id="dismiss-reason" required=true hint="Kept with it, so the team knows later." let:f>
+                    <textarea id=f.id aria-describedby=f.described_by class="input textarea" name="reason" rows="3" required maxlength="1000" data-autofocus=""
+                        placeholder="Outside our NAICS codes; incumbent too strong; no past performance at this agency…"></textarea></Field>
+                <div class="button-row">
+                    <button class="button button--primary" type="submit" disabled=move || dismiss.pending().get()>"Dismiss"</button>
+                    <button class="button button--ghost" type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </Dialog>
+    }
+}

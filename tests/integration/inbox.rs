@@ -1,0 +1,217 @@
+//! The opportunity inbox: every opportunity the sources returned, filtered and paged on the server, new and
+//! changed since the person's previous visit, pursued into the pipeline (once) or dismissed with a reason.
+
+use crate::{
+    common::{Browser, status_and_message, tenant_tx},
+    sync::{Setup, five, setup},
+};
+use app::{
+    ids::ProjectId,
+    roles::SystemRole,
+    sync::inbox::{InboxPage, InboxShow},
+};
+use serde_json::json;
+
+const LIST: &str = "/api/opportunities/list";
+
+async fn inbox(person: &Browser, filter: &[(&str, &str)]) -> InboxPage {
+    // An address without a view is "To decide" (the browser always sends the whole filter).
+    let mut form: Vec<(String, &str)> = filter.iter().map(|(k, v)| (format!("filter[{k}]"), *v)).collect();
+    if !filter.iter().any(|(k, _)| *k == "show") {
+        form.push(("filter[show]".into(), "open"));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    person.answer(LIST, &form).await
+}
+
+fn count(page: &InboxPage, show: InboxShow) -> i64 {
+    page.counts.iter().find(|(s, _)| *s == show).map(|(_, n)| *n).unwrap()
+}
+
+async fn synced() -> Setup {
+    let s = setup(|_| {}).await;
+    s.feed.publish(five());
+    s.stored().await;
+    s
+}
+
+#[tokio::test]
+async fn the_inbox_lists_filters_and_pages_on_the_server_and_refuses_what_an_address_cannot_say() {
+    let s = synced().await;
+    let capture = s.app.tenant_at("acme").await.with_user(SystemRole::CaptureManager).await;
+    let page = inbox(&capture, &[]).await;
+    assert_eq!((page.rows.len(), page.total, count(&page, InboxShow::Open)), (5, 5, 5));
+    assert!(page.since.is_none() && page.rows.iter().all(|r| r.is_new), "a first visit: everything is new");
+    assert!(page.may_pursue);
+    assert_eq!(page.rows[0].agency.as_deref(), Some("DEPT OF DEFENSE.DEFENSE INFORMATION SYSTEMS AGENCY.DITCO"));
+    for (filter, expected) in [
+        (vec![("q", "operations 3")], 1),
+        (vec![("q", "HC1028-27-R-0004")], 1),
+        (vec![("q", "100%_")], 0),
+        (vec![("naics", "541512")], 5),
+        (vec![("set_aside", "SBA")], 5),
+        (vec![("agency", "information systems")], 5),
+        (vec![("due_within", "7")], 0),
+        (vec![("source", &s.source.to_string())], 5),
+        (vec![("source", "6f1c2b8e-6a55-4f7e-9d7a-0c5b7a8e9f10")], 0),
+        (vec![("show", "dismissed")], 0),
+        (vec![("page", "1")], 5),
+    ] {
+        let page = inbox(&capture, &filter).await;
+        assert_eq!(page.total, expected, "{filter:?}");
+    }
+    assert!(inbox(&capture, &[("page", "1")]).await.rows.is_empty(), "25 a page: page 2 is empty");
+    let long = "x".repeat(201);
+    for (field, value, says) in [
+        ("q", long.as_str(), "at most 200 characters"),
+        ("page", "10001", "The page is at most"),
+        ("due_within", "0", "1 to 365 days"),
+        ("show", "everything", "unknown variant `everything`, expected one of `open`"),
+        ("source", "nope", "not a valid source id"),
+    ] {
+        let key = format!("filter[{field}]");
+        let (status, message) = status_and_message(capture.call(LIST, &[(key.as_str(), value)]).await).await;
+        assert!((400..500).contains(&status), "{field}: {status} {message}");
+        assert!(message.contains(says), "{field}: {message}");
+    }
+}
+
+#[tokio::test]
+async fn pursuing_makes_one_linked_pursuit_and_dismissing_needs_a_reason() {
+    let s = synced().await;
+    let capture = s.app.tenant_at("acme").await.with_user(SystemRole::CaptureManager).await;
+    let page = inbox(&capture, &[]).await;
+    let row = page.rows.iter().find(|r| r.title == "Network operations 2").unwrap().clone();
+    let id = row.id.to_string();
+    let (status, message) =
+        status_and_message(capture.call("/api/opportunities/pursue", &[("id", &id), ("stage", "awarded")]).await).await;
+    assert_eq!(status, 422, "{message}");
+    let project: ProjectId = capture.answer("/api/opportunities/pursue", &[("id", &id), ("stage", "phase_1")]).await;
+    let (status, message) =
+        status_and_message(capture.call("/api/opportunities/pursue", &[("id", &id), ("stage", "phase_1")]).await).await;
+    assert_eq!(status, 409, "a second pursuit of the same opportunity: {message}");
+    let (name, stage, solicitation, linked, polls, versions): (String, String, Option<String>, i64, i64, i64) = {
+        let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
+        sqlx::query_as(&format!(
+            "SELECT project_name, pipeline_stage, solicitation_number, \
+                    (SELECT count(*) FROM external_opportunities WHERE opportunity_project_id = '{project}'), \
+                    (SELECT count(*) FROM polling_configurations WHERE opportunity_project_id = '{project}' AND is_active), \
+                    (SELECT count(*) FROM external_opportunity_data WHERE opportunity_project_id = '{project}') \
+               FROM opportunity_projects WHERE id = '{project}'"
+        ))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        (name.as_str(), stage.as_str(), solicitation.as_deref(), linked, polls, versions),
+        ("Network operations 2", "phase_1", Some("HC1028-27-R-0002"), 1, 1, 1)
+    );
+    // The board reads the synced values through the project.
+    let due: Option<chrono::DateTime<chrono::Utc>> =
+        s.scalar(&format!("SELECT response_due_date FROM opportunity_project_current WHERE id = '{project}'")).await;
+    assert_eq!(due.map(|d| d.to_rfc3339()).as_deref(), Some("2027-03-04T22:00:00+00:00"));
+    let page = inbox(&capture, &[]).await;
+    assert_eq!((count(&page, InboxShow::Open), count(&page, InboxShow::Pursued)), (4, 1));
+    let pursued = inbox(&capture, &[("show", "pursued")]).await;
+    assert_eq!(pursued.rows[0].project.as_ref().map(|(p, _)| *p), Some(project));
+
+    // Dismissing: a reason is required and bounded; a pursued one is archived instead.
+    let other = page.rows[0].id.to_string();
+    for reason in ["", "   ", &"x".repeat(100_001)] {
+        let (status, _) =
+            status_and_message(capture.call("/api/opportunities/dismiss", &[("id", &other), ("reason", reason)]).await)
+                .await;
+        assert_eq!(status, 422);
+    }
+    let (status, _) =
+        status_and_message(capture.call("/api/opportunities/dismiss", &[("id", &id), ("reason", "No")]).await).await;
+    assert_eq!(status, 409);
+    capture.answer::<()>("/api/opportunities/dismiss", &[("id", &other), ("reason", "Outside our NAICS codes")]).await;
+    let page = inbox(&capture, &[]).await;
+    assert_eq!((count(&page, InboxShow::Open), count(&page, InboxShow::Dismissed)), (3, 1));
+    let dismissed = inbox(&capture, &[("show", "dismissed")]).await;
+    assert_eq!(dismissed.rows[0].dismissed.as_deref(), Some("Outside our NAICS codes"));
+    capture.answer::<()>("/api/opportunities/restore", &[("id", &other)]).await;
+    assert_eq!(count(&inbox(&capture, &[]).await, InboxShow::Open), 4);
+    assert_eq!(s.scalar::<i64>("SELECT count(*) FROM audit_logs WHERE entity_type = 'external_opportunity'").await, 2);
+    assert_eq!(
+        s.scalar::<i64>("SELECT count(*) FROM audit_logs WHERE entity_type = 'opportunity_project' AND operation_description LIKE 'Pursued%'").await,
+        1
+    );
+}
+
+#[tokio::test]
+async fn what_changed_since_the_previous_visit_is_marked_with_its_impact() {
+    let s = synced().await;
+    let capture = s.app.tenant_at("acme").await.with_user(SystemRole::CaptureManager).await;
+    inbox(&capture, &[]).await;
+    // An hour later, the source moved a deadline earlier and posted a new notice.
+    {
+        let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
+        sqlx::query("UPDATE opportunity_inbox_visits SET last_visit_at = now() - interval '1 hour'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        sqlx::query("UPDATE external_opportunities SET first_seen_at = now() - interval '2 hours', last_changed_at = now() - interval '2 hours'")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut records = five();
+    records[3]["responseDeadLine"] = json!("2027-02-01T17:00:00-05:00");
+    records.push(crate::sync::notice(
+        77,
+        "HC1028-27-R-0077",
+        "097.DISA.DITCO",
+        "Cloud brokerage",
+        "2027-04-01T17:00:00-05:00",
+    ));
+    s.feed.publish(records);
+    assert_eq!(s.stored().await, (1, 1, 4));
+    let page = inbox(&capture, &[("show", "all")]).await;
+    assert!(page.since.is_some());
+    assert_eq!((count(&page, InboxShow::New), count(&page, InboxShow::Changed)), (1, 1));
+    let changed = inbox(&capture, &[("show", "changed")]).await;
+    assert_eq!(changed.rows[0].title, "Network operations 4");
+    assert!(changed.rows[0].is_changed && !changed.rows[0].is_new);
+    assert_eq!(changed.rows[0].last_impact, Some(app::domain::ImpactLevel::Critical));
+    assert_eq!(changed.rows[0].versions, 2);
+    let new = inbox(&capture, &[("show", "new")]).await;
+    assert_eq!(new.rows[0].title, "Cloud brokerage");
+}
+
+#[tokio::test]
+async fn viewers_only_read_and_other_tenants_opportunities_are_not_found() {
+    let s = synced().await;
+    let viewer = s.app.tenant_at("acme").await.with_user(SystemRole::Viewer).await;
+    let page = inbox(&viewer, &[]).await;
+    assert_eq!(page.total, 5);
+    assert!(!page.may_pursue);
+    let id = page.rows[0].id.to_string();
+    for (path, form) in [
+        ("/api/opportunities/pursue", vec![("id", id.as_str()), ("stage", "phase_0")]),
+        ("/api/opportunities/dismiss", vec![("id", id.as_str()), ("reason", "no")]),
+        ("/api/opportunities/restore", vec![("id", id.as_str())]),
+    ] {
+        let (status, _) = status_and_message(viewer.call(path, &form).await).await;
+        assert_eq!(status, 403, "{path}");
+    }
+    let other = s.app.with_tenant("globex").await;
+    let stranger = other.with_user(SystemRole::CaptureManager).await;
+    assert_eq!(inbox(&stranger, &[]).await.total, 0);
+    for (path, form) in [
+        ("/api/opportunities/pursue", vec![("id", id.as_str()), ("stage", "phase_0")]),
+        ("/api/opportunities/dismiss", vec![("id", id.as_str()), ("reason", "no")]),
+        ("/api/opportunities/restore", vec![("id", id.as_str())]),
+    ] {
+        let (status, message) = status_and_message(stranger.call(path, &form).await).await;
+        assert_eq!((status, message.as_str()), (404, "Opportunity"), "{path}");
+    }
+    let (status, message) =
+        status_and_message(stranger.call("/api/opportunities/pursue", &[("id", "x"), ("stage", "phase_0")]).await)
+            .await;
+    assert_eq!(status, 422);
+    assert!(message.contains("not a valid opportunity id"), "{message}");
+}
