@@ -16,9 +16,10 @@ WORK="$(mktemp -d /tmp/gwm-test.XXXXXX)"
 chmod 755 "$WORK"
 PG_DATA="$WORK/pg"
 PG_SOCKET="$WORK/socket"
-SERVER_PID=""
+SERVER_PID="" FEED_PID=""
 cleanup() {
   [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null
+  [ -n "$FEED_PID" ] && kill "$FEED_PID" 2>/dev/null
   idp_stop "$WORK/idp"
   pgb_stop "$WORK/pgbouncer"
   s3_stop "$WORK/s3"
@@ -61,8 +62,13 @@ cargo test --locked
 
 log "browser tests (Playwright + Chromium)"
 PORT=$((20000 + RANDOM % 20000))
+# The demo tenant's source polls the scripted SAM.gov-shaped feed, as in scripts/run.sh.
+FEED_ADDR="127.0.0.1:$((PORT + 2))"
+GWM_DEMO_FEED_ADDR="$FEED_ADDR" RUST_LOG=warn "$TARGET_DIR/debug/gwm-crm" demo-feed >"$WORK/feed.log" 2>&1 &
+FEED_PID=$!
 DATABASE_URL="postgres://gwm_owner@localhost/gwm_e2e?host=$PG_SOCKET" \
   LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" GWM_SEED_DEMO=if-empty GWM_ALLOW_PRIVATE_FETCHES=1 \
+  GWM_DEMO_FEED_ADDR="$FEED_ADDR" \
   GWM_FILES_DIR="$WORK/files" RUST_LOG="${RUST_LOG:-warn}" \
   "$TARGET_DIR/debug/gwm-crm" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
@@ -74,7 +80,7 @@ idp_start "$IDP_PORT" "$WORK/idp" "http://127.0.0.1:$PORT/saml/metadata"
 # The accessibility scan visits every page of the router's list.
 "$TARGET_DIR/debug/gwm-crm" routes >"$WORK/routes.txt"
 (cd "$ROOT/end2end" && BASE_URL="http://127.0.0.1:$PORT" ROUTES_FILE="$WORK/routes.txt" \
-  IDP_METADATA_URL="http://127.0.0.1:$IDP_PORT/saml2/idp/metadata.php" npx playwright test) ||
+  IDP_METADATA_URL="http://127.0.0.1:$IDP_PORT/saml2/idp/metadata.php" DEMO_FEED_URL="http://$FEED_ADDR" npx playwright test) ||
   { tail -50 "$WORK/server.log"; exit 1; }
 
 log "all tests passed"

@@ -60,6 +60,8 @@ pub struct Config {
     pub extractor: Extractor,
     pub seed_demo: SeedDemo,
     pub demo_password: String,
+    /// Where the demo tenant's source finds `gwm-crm demo-feed` (GWM_DEMO_FEED_ADDR).
+    pub demo_feed_addr: String,
     pub log_format: LogFormat,
     pub production: bool,
     pub auth: AuthSettings,
@@ -188,6 +190,8 @@ impl Config {
             upload_max_bytes,
             seed_demo,
             demo_password: lookup("GWM_DEMO_PASSWORD").unwrap_or_else(|| "Capture-Demo-2026!".to_string()),
+            demo_feed_addr: lookup("GWM_DEMO_FEED_ADDR")
+                .unwrap_or_else(|| crate::demo::feed::DEMO_FEED_ADDR.to_string()),
             log_format,
             production,
         })

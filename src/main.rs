@@ -136,7 +136,9 @@ async fn migrate(config: Config) -> Result<(), BoxError> {
 async fn seed_demo(config: Config) -> Result<(), BoxError> {
     let owner = database::connect(&config.owner_db, 2).await?;
     database::migrate(&owner).await?;
-    match demo::seed_if_missing(&owner, &config.demo_password, config.auth.secret_key.expose()).await? {
+    match demo::seed_if_missing(&owner, &config.demo_password, config.auth.secret_key.expose(), &config.demo_feed_addr)
+        .await?
+    {
         Some(report) => report.print_sign_in(&config),
         None => println!("The demo tenant already exists; nothing changed."),
     }

@@ -71,8 +71,13 @@ impl Application {
         let owner = database::connect(&config.owner_db, 2).await?;
         database::migrate(&owner).await?;
         if config.seed_demo == SeedDemo::IfEmpty
-            && let Some(report) =
-                demo::seed_if_empty(&owner, &config.demo_password, config.auth.secret_key.expose()).await?
+            && let Some(report) = demo::seed_if_empty(
+                &owner,
+                &config.demo_password,
+                config.auth.secret_key.expose(),
+                &config.demo_feed_addr,
+            )
+            .await?
         {
             report.print_sign_in(&config);
         }

@@ -56,19 +56,30 @@ impl DemoReport {
 
 /// Creates the demo tenant when the database has no tenant at all (first start).
 /// `key` seals the demo source's credentials: the server's GWM_SECRET_KEY.
-pub async fn seed_if_empty(owner: &PgPool, password: &str, key: &[u8; 32]) -> Result<Option<DemoReport>, DemoError> {
-    seed(owner, password, key, "SELECT EXISTS (SELECT 1 FROM tenants)").await
+pub async fn seed_if_empty(
+    owner: &PgPool,
+    password: &str,
+    key: &[u8; 32],
+    feed: &str,
+) -> Result<Option<DemoReport>, DemoError> {
+    seed(owner, password, key, feed, "SELECT EXISTS (SELECT 1 FROM tenants)").await
 }
 
 /// Creates the demo tenant unless it already exists.
-pub async fn seed_if_missing(owner: &PgPool, password: &str, key: &[u8; 32]) -> Result<Option<DemoReport>, DemoError> {
-    seed(owner, password, key, "SELECT EXISTS (SELECT 1 FROM tenants WHERE subdomain = 'demo')").await
+pub async fn seed_if_missing(
+    owner: &PgPool,
+    password: &str,
+    key: &[u8; 32],
+    feed: &str,
+) -> Result<Option<DemoReport>, DemoError> {
+    seed(owner, password, key, feed, "SELECT EXISTS (SELECT 1 FROM tenants WHERE subdomain = 'demo')").await
 }
 
 async fn seed(
     owner: &PgPool,
     password: &str,
     key: &[u8; 32],
+    feed: &str,
     already_done: &str,
 ) -> Result<Option<DemoReport>, DemoError> {
     let hashes = hash_passwords(password, USERS.len()).await?;
@@ -104,7 +115,7 @@ async fn seed(
     .bind(tenant)
     .fetch_one(&mut *tx)
     .await?;
-    insert_demo_feed_source(&mut tx, key).await?;
+    insert_demo_feed_source(&mut tx, key, feed).await?;
     let capture_managers: Vec<UserId> =
         users.iter().filter(|(_, _, role)| *role == SystemRole::CaptureManager).map(|(id, _, _)| *id).collect();
     let proposal_manager = users.iter().find(|(_, _, r)| *r == SystemRole::ProposalManager).map(|(id, _, _)| *id);
@@ -419,7 +430,7 @@ async fn insert_project(
 
 /// The source that polls `gwm-crm demo-feed` (started by scripts/run.sh): SAM.gov-shaped, every 5 minutes, so
 /// amendments and deadline moves arrive in the inbox minutes after the first start.
-async fn insert_demo_feed_source(tx: &mut Tx, key: &[u8; 32]) -> Result<(), DemoError> {
+async fn insert_demo_feed_source(tx: &mut Tx, key: &[u8; 32], feed_addr: &str) -> Result<(), DemoError> {
     let credentials = app::sync::ssr::Credentials::ApiKey { key: feed::DEMO_FEED_KEY.to_string() };
     let sealed = credentials.seal(key).map_err(|e| DemoError::Hash(e.to_string()))?;
     sqlx::query(
@@ -429,7 +440,7 @@ async fn insert_demo_feed_source(tx: &mut Tx, key: &[u8; 32]) -> Result<(), Demo
          VALUES (app_current_tenant_id(), 'SAM.gov (demo feed)', 'sam_gov', $1, 'v2', 'api_key', $2, $3, 120, 1000, \
             '{\"posted_within_days\": 90}', 5, now(), 'demo_seed')",
     )
-    .bind(format!("http://{}", feed::DEMO_FEED_ADDR))
+    .bind(format!("http://{feed_addr}"))
     .bind(sealed)
     .bind(credentials.hint())
     .execute(&mut **tx)

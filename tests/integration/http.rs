@@ -181,9 +181,17 @@ async fn the_demo_tenant_is_complete_and_created_once() {
 
     // Seeding again changes nothing.
     assert!(
-        gwm_crm::demo::seed_if_missing(&owner, "x", &gwm_crm::config::DEV_SECRET_KEY).await.expect("seed").is_none()
+        gwm_crm::demo::seed_if_missing(&owner, "x", &gwm_crm::config::DEV_SECRET_KEY, "127.0.0.1:9")
+            .await
+            .expect("seed")
+            .is_none()
     );
-    assert!(gwm_crm::demo::seed_if_empty(&owner, "x", &gwm_crm::config::DEV_SECRET_KEY).await.expect("seed").is_none());
+    assert!(
+        gwm_crm::demo::seed_if_empty(&owner, "x", &gwm_crm::config::DEV_SECRET_KEY, "127.0.0.1:9")
+            .await
+            .expect("seed")
+            .is_none()
+    );
     let tenants: i64 = sqlx::query_scalar("SELECT count(*) FROM tenants").fetch_one(&owner).await.expect("tenants");
     assert_eq!(tenants, 1);
 }

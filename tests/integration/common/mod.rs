@@ -63,7 +63,7 @@ async fn template(demo: bool) -> String {
         let owner = db.owner_pool().await;
         gwm_crm::database::migrate(&owner).await.expect("migrate the template");
         if demo {
-            gwm_crm::demo::seed_if_empty(&owner, DEMO_PASSWORD, &gwm_crm::config::DEV_SECRET_KEY)
+            gwm_crm::demo::seed_if_empty(&owner, DEMO_PASSWORD, &gwm_crm::config::DEV_SECRET_KEY, "127.0.0.1:9")
                 .await
                 .expect("seed the template");
         }
