@@ -142,6 +142,14 @@ closed_set! {
 }
 
 impl ImpactLevel {
+    pub const fn label(self) -> &'static str {
+        match self {
+            ImpactLevel::Critical => "Critical",
+            ImpactLevel::Important => "Important",
+            ImpactLevel::Informational => "Informational",
+        }
+    }
+
     /// The badge a change of this impact wears.
     pub const fn badge(self) -> &'static str {
         match self {

@@ -61,3 +61,30 @@ test("the inbox lists what the sources returned and a capture manager pursues on
   await expect(page.getByTestId("opportunity").first().getByRole("link", { name: /Open the pursuit/ })).toBeVisible();
   expect(problems).toEqual([]);
 });
+
+test("a pursuit shows the source's changes with their impact, and acknowledging clears the badge", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, "jordan.reyes@demo.gwm.test", undefined, "/projects");
+  // A demo pursuit whose solicitation was amended, its change not yet acknowledged.
+  const row = page.locator("tbody tr").filter({ has: page.locator("[title='Unacknowledged changes from the source']") }).first();
+  const name = (await row.getByRole("link").first().textContent())?.trim() ?? "";
+  await row.getByRole("link").first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(name);
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  const panel = page.getByTestId("source-changes");
+  await expect(panel.getByTestId("unacknowledged")).toHaveText("1 to acknowledge");
+  const change = panel.getByTestId("source-change").first();
+  await expect(change).toContainText("Amendment");
+  await expect(change).toContainText("Important");
+  await expect(change.getByRole("row", { name: /Response deadline/ })).toContainText("UTC");
+  // Once the page runs in the browser, deadlines also read in the reader's own time.
+  await expect(change.locator(".local-time").first()).toContainText("your time");
+  await panel.getByLabel("Note (optional)").fill("Deadline moved: schedule adjusted");
+  await panel.getByRole("button", { name: "Acknowledge all (1)" }).click();
+  await expect(panel.getByTestId("unacknowledged")).toHaveCount(0);
+  await expect(change).toContainText("Acknowledged by Jordan Reyes");
+  await expect(change).toContainText("Deadline moved: schedule adjusted");
+  await page.goto("/projects");
+  await expect(page.locator("tbody tr").filter({ hasText: name }).locator("[title='Unacknowledged changes from the source']")).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

@@ -127,15 +127,15 @@ pub fn notices(day: NaiveDate, step: u32) -> Vec<Value> {
             // Alternately earlier (critical) and later (important), by 2 to 5 days.
             let days = 2 + (s % 4) as i64;
             o.deadline += if s % 2 == 1 { -Duration::days(days) } else { Duration::days(days) };
-            if s % 4 == 0 {
+            if s.is_multiple_of(4) {
                 o.set_aside = SET_ASIDES[(o.index + s) % SET_ASIDES.len()];
             }
         }
-        if s % 3 == 0 {
+        if s.is_multiple_of(3) {
             let index = all.len();
             all.push(new(index, 0));
         }
-        if s % 5 == 0
+        if s.is_multiple_of(5)
             && let Some(&target) = open.get((s * 3) % open.len().max(1))
         {
             all[target].awarded = true;
@@ -149,7 +149,8 @@ fn record(o: &Opportunity) -> Value {
     let (agency, office, prefix) = AGENCIES[o.index % AGENCIES.len()];
     let title = TITLES[o.index % TITLES.len()];
     let naics = NAICS[o.index % NAICS.len()];
-    let solicitation = format!("{prefix}-27-{}-{:04}", if o.index % 3 == 0 { "Q" } else { "R" }, 100 + o.index);
+    let solicitation =
+        format!("{prefix}-27-{}-{:04}", if o.index.is_multiple_of(3) { "Q" } else { "R" }, 100 + o.index);
     let id = notice_id(o.index, o.notice);
     let office_code = format!(
         "0{:02}.{prefix}.{}",
@@ -157,7 +158,7 @@ fn record(o: &Opportunity) -> Value {
         office.split_whitespace().next().unwrap_or("HQ").to_uppercase()
     );
     // Eastern or Pacific offices: the same instant written in another zone.
-    let deadline = o.deadline.with_timezone(&zone(if o.index % 2 == 0 { 5 } else { 8 })).to_rfc3339();
+    let deadline = o.deadline.with_timezone(&zone(if o.index.is_multiple_of(2) { 5 } else { 8 })).to_rfc3339();
     let (notice_type, response_deadline, award) = if o.awarded {
         let amount = format!("{}.00", 1_250_000 + o.index * 730_000);
         (

@@ -10,6 +10,7 @@ mod common;
 mod admin;
 mod assets;
 mod auth;
+mod changes;
 mod document_search;
 mod documents;
 mod http;

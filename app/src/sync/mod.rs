@@ -3,6 +3,8 @@
 //! says what changed between two versions and how much it matters; `ssr` holds the adapters (one per kind
 //! of source, behind one trait), the outbound calls and the SQL that keeps every version.
 
+pub mod changes;
+mod changes_panel;
 pub mod inbox;
 mod inbox_page;
 pub mod normalize;
@@ -12,6 +14,7 @@ mod sources_page;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
+pub use changes_panel::SourceChanges;
 pub use inbox_page::OpportunitiesPage;
 pub use sources_page::SourcesPage;
 

@@ -182,6 +182,64 @@ impl Snapshot {
     }
 }
 
+/// A synced field's stored value (`Snapshot::value`) as a person reads it: instants in UTC (the page adds the
+/// reader's own time), money in dollars, lists joined, points of contact by name; "—" for no value.
+pub fn display(field: SyncField, value: &Value) -> String {
+    let instant = |v: &Value| {
+        v.as_str()
+            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| crate::format::date_time(t.with_timezone(&Utc)))
+    };
+    let money = |v: &Value| v.as_str().and_then(|m| m.parse::<Decimal>().ok()).map(crate::format::money_full);
+    let shown = match (field, value) {
+        (_, Value::Null) => None,
+        (SyncField::PostedAt | SyncField::ResponseDeadline | SyncField::ArchiveDate, v) => instant(v),
+        (SyncField::EstimatedValueMin | SyncField::EstimatedValueMax, v) => money(v),
+        (SyncField::Active, Value::Bool(b)) => Some(if *b { "Yes" } else { "No" }.to_string()),
+        (SyncField::Status, Value::String(s)) => Some(s.replace('_', " ")),
+        (SyncField::Attachments, Value::Array(items)) => {
+            Some(crate::format::count(items.len() as i64, "attachment", "attachments"))
+        }
+        (SyncField::PointsOfContact, Value::Array(people)) => Some(
+            people
+                .iter()
+                .map(|p| {
+                    let name = p.get("fullName").or_else(|| p.get("name")).and_then(Value::as_str).unwrap_or("");
+                    let email = p.get("email").and_then(Value::as_str).unwrap_or("");
+                    match (name.is_empty(), email.is_empty()) {
+                        (false, false) => format!("{name} <{email}>"),
+                        (false, true) => name.to_string(),
+                        _ => email.to_string(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        (SyncField::Award, v) => {
+            let amount = money(&v["amount"]);
+            let awardee = v["awardee"].as_str().map(str::to_string);
+            let date = instant(&v["date"]);
+            Some(
+                [amount, awardee.map(|a| format!("to {a}")), date.map(|d| format!("on {d}"))]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(" "),
+            )
+        }
+        (_, Value::Array(items)) => Some(
+            items
+                .iter()
+                .map(|i| i.as_str().map_or_else(|| i.to_string(), str::to_string))
+                .collect::<Vec<_>>()
+                .join(", "),
+        ),
+        (_, Value::String(s)) => Some(s.clone()),
+        (_, other) => Some(other.to_string()),
+    };
+    shown.filter(|s| !s.is_empty()).unwrap_or_else(|| "\u{2014}".to_string())
+}
+
 /// What changed from one version to the next.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Assessment {
@@ -360,6 +418,30 @@ mod tests {
         attached.attachments.push("https://example.test/b.pdf".into());
         let d = assess(&base(), &attached, true, NOW()).unwrap();
         assert_eq!((d.change_type, d.impact), (ChangeType::DocumentAdded, ImpactLevel::Important));
+    }
+
+    #[test]
+    fn values_read_as_a_person_reads_them() {
+        assert_eq!(display(SyncField::ResponseDeadline, &json!("2027-03-04T22:00:00+00:00")), "Mar 4, 2027 22:00 UTC");
+        assert_eq!(display(SyncField::EstimatedValueMax, &json!("2500000.00")), "$2,500,000");
+        assert_eq!(display(SyncField::Naics, &json!(["541512", "541519"])), "541512, 541519");
+        assert_eq!(display(SyncField::SetAside, &Value::Null), "\u{2014}");
+        assert_eq!(display(SyncField::Attachments, &json!(["a", "b"])), "2 attachments");
+        assert_eq!(
+            display(
+                SyncField::PointsOfContact,
+                &json!([{"fullName": "Dana Ortiz", "email": "dana@x.mil"}, {"email": "b@x.mil"}])
+            ),
+            "Dana Ortiz <dana@x.mil>; b@x.mil"
+        );
+        assert_eq!(
+            display(
+                SyncField::Award,
+                &json!({"amount": "350567.00", "awardee": "Acme Corp", "date": null, "number": null})
+            ),
+            "$350,567 to Acme Corp"
+        );
+        assert_eq!(display(SyncField::Status, &json!("sources_sought")), "sources sought");
     }
 
     #[test]

@@ -5,10 +5,12 @@
 mod dialog;
 mod field;
 pub mod focus;
+mod local_time;
 mod toast;
 
 pub use dialog::Dialog;
 pub use field::{Field, FieldIds};
+pub use local_time::LocalTime;
 pub use toast::{ToastRegion, Toasts, toasts};
 
 use crate::error::AppError;

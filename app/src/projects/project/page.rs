@@ -163,6 +163,7 @@ fn ProjectView(
                 </table>
             </div>
         </div>
+        <crate::sync::SourceChanges project=pid/>
         <div class="card">
             <h2 class="card__title">"History"</h2>
             {if history.is_empty() { Some(view! { <p class="muted">"No changes yet."</p> }) } else { None }}

@@ -3,6 +3,7 @@
 
 pub mod adapter;
 pub mod call;
+pub mod changes;
 pub mod credentials;
 pub mod gwm_feed;
 pub mod inbox;
