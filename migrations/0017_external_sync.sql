@@ -115,6 +115,34 @@ CREATE TABLE opportunity_inbox_visits (
     FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
 );
 
+-- In-app notifications: a source's change to a pursuit, for its capture manager. One per person and change
+-- ("send once", held by the unique key whatever server stores the change).
+CREATE TABLE notifications (
+    id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    tenant_id          uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
+    user_id            uuid NOT NULL,
+    kind               text NOT NULL CHECK (kind IN ('source_change')),
+    title              varchar(300) NOT NULL CHECK (btrim(title) <> ''),
+    body               text,
+    link               varchar(500),
+    impact_level       text CHECK (impact_level IN ('critical', 'important', 'informational')),
+    external_change_id uuid,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    read_at            timestamptz,
+    UNIQUE (tenant_id, id),
+    UNIQUE (tenant_id, user_id, external_change_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX notifications_person ON notifications (tenant_id, user_id, created_at DESC);
+CREATE INDEX notifications_unread ON notifications (tenant_id, user_id) WHERE read_at IS NULL;
+
+ALTER TABLE external_data_changes ADD CONSTRAINT external_data_changes_tenant_id UNIQUE (tenant_id, id);
+ALTER TABLE notifications ADD CONSTRAINT notifications_change
+    FOREIGN KEY (tenant_id, external_change_id) REFERENCES external_data_changes (tenant_id, id);
+
+SELECT apply_tenant_isolation('notifications'::regclass);
+GRANT SELECT, INSERT, UPDATE ON notifications TO gwm_app;
+
 SELECT apply_tenant_isolation('external_opportunities'::regclass);
 SELECT apply_tenant_isolation('external_opportunity_notices'::regclass);
 SELECT apply_tenant_isolation('opportunity_inbox_visits'::regclass);

@@ -81,6 +81,8 @@ id_type!(/// An opportunity a source returned, pursued or not.
     OpportunityId, "opportunity");
 id_type!(/// A change between two versions of a synced opportunity.
     ChangeId, "change");
+id_type!(/// An in-app notification for one person.
+    NotificationId, "notification");
 
 #[cfg(test)]
 mod tests {

@@ -31,7 +31,8 @@ const FOUNDATION: &[&str] = &[
     "ui",
 ];
 /// The product's areas: each may use the foundation and, where it must, another domain.
-const DOMAINS: &[&str] = &["account", "admin", "dashboard", "documents", "pipeline", "projects", "sso", "sync"];
+const DOMAINS: &[&str] =
+    &["account", "admin", "dashboard", "documents", "notifications", "pipeline", "projects", "sso", "sync"];
 /// The composition root.
 const ROOT: &[&str] = &["lib", "shell", "layers"];
 

@@ -14,6 +14,7 @@ pub mod error;
 pub mod format;
 pub mod ids;
 pub mod input;
+pub mod notifications;
 pub mod pipeline;
 pub mod projects;
 pub mod roles;
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
                     <Route path=path!("/opportunities") view=sync::OpportunitiesPage/>
+                    <Route path=path!("/notifications") view=notifications::NotificationsPage/>
                     <Route path=path!("/documents") view=documents::LibraryPage/>
                     <Route path=path!("/documents/:id") view=documents::DocumentPage/>
                     <Route path=path!("/account") view=account::AccountPage/>

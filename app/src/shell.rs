@@ -110,6 +110,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
                                 }
                             })
                             .collect_view()}
+                        <li><crate::notifications::NotificationsLink/></li>
                     </ul>
                 </nav>
                 <UserMenu/>

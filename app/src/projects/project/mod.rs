@@ -102,6 +102,9 @@ impl SyncedField {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SyncedValue {
     pub field: SyncedField,
+    /// When the source changed the field since the override was made: the source's value then (the current
+    /// one is `external`). Settled by keeping the override or taking the source's value.
+    pub conflict: Option<String>,
     pub external: Option<String>,
     pub override_value: Option<String>,
     pub override_reason: Option<String>,
@@ -245,6 +248,35 @@ pub async fn override_field(
         caller.commit(tx).await?;
         crate::projects::queries::forget_choices(&caller);
         Ok(())
+    })
+    .await
+}
+
+/// Keeps a person's override over a value the source changed since (the conflict is settled; audited).
+#[server(prefix = "/api", endpoint = "projects/keep-override")]
+pub async fn keep_override(project_id: ProjectId, field: String) -> Result<(), AppError> {
+    use crate::server_prelude::*;
+    serve(async move {
+        let id = project_id;
+        let field: SyncedField = field.parse()?;
+        let (caller, mut tx) = Caller::start(Permission::ProjectsOverride, Resource::Project(id)).await?;
+        let external = queries::external_value(&mut tx, id, field)
+            .await?
+            .ok_or_else(|| AppError::NotFound("Project".into()))?
+            .unwrap_or(serde_json::Value::Null);
+        let before = queries::keep_override(&mut tx, id, field, &external)
+            .await?
+            .ok_or_else(|| AppError::Validation(format!("{} has no override to keep.", field.label())))?;
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "opportunity_project",
+            Some(id.as_uuid()),
+            format!("Kept the override of {} over the source's new value", field.label()),
+        )
+        .before(serde_json::json!({ "source_value_overridden": before }))
+        .after(serde_json::json!({ "source_value_overridden": external }));
+        caller.audit(&mut tx, event).await?;
+        caller.commit(tx).await
     })
     .await
 }

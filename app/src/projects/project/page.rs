@@ -1,6 +1,8 @@
 //! /projects/:id: the pursuit, its synced data beside the overrides, scores, team and history.
 
-use super::{HistoryEntry, OverrideField, ProjectDetail, RemoveOverride, SyncedField, SyncedValue, load_project};
+use super::{
+    HistoryEntry, KeepOverride, OverrideField, ProjectDetail, RemoveOverride, SyncedField, SyncedValue, load_project,
+};
 use crate::{
     domain::{PipelineStage, ProjectStatus},
     format,
@@ -17,10 +19,20 @@ pub fn ProjectPage() -> impl IntoView {
     let id = move || params.with(|p| p.get("id").unwrap_or_default());
     let save = ServerAction::<OverrideField>::new();
     let remove = ServerAction::<RemoveOverride>::new();
+    let keep = ServerAction::<KeepOverride>::new();
     let archive = ServerAction::<ArchiveProject>::new();
     let restore = ServerAction::<RestoreProject>::new();
     let detail = Resource::new(
-        move || (id(), save.version().get(), remove.version().get(), archive.version().get(), restore.version().get()),
+        move || {
+            (
+                id(),
+                save.version().get(),
+                remove.version().get(),
+                keep.version().get(),
+                archive.version().get(),
+                restore.version().get(),
+            )
+        },
         |(id, ..)| async move { load_project(id.parse()?).await },
     );
     let hydrated = RwSignal::new(false);
@@ -32,7 +44,7 @@ pub fn ProjectPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match detail.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(d) => view! { <ProjectView detail=d save remove archive restore/> }.into_any(),
+                        Ok(d) => view! { <ProjectView detail=d save remove keep archive restore/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -49,6 +61,7 @@ fn ProjectView(
     detail: ProjectDetail,
     save: ServerAction<OverrideField>,
     remove: ServerAction<RemoveOverride>,
+    keep: ServerAction<KeepOverride>,
     archive: ServerAction<ArchiveProject>,
     restore: ServerAction<RestoreProject>,
 ) -> impl IntoView {
@@ -158,7 +171,7 @@ fn ProjectView(
                 <table class="table" data-testid="synced">
                     <thead><tr><th>"Field"</th><th>"Source value"</th><th>"Your value"</th><th></th></tr></thead>
                     <tbody>
-                        {synced.into_iter().map(|s| view! { <SyncedRow value=s pid can_override save remove/> }).collect_view()}
+                        {synced.into_iter().map(|s| view! { <SyncedRow value=s pid can_override save remove keep/> }).collect_view()}
                     </tbody>
                 </table>
             </div>
@@ -187,8 +200,14 @@ fn SyncedRow(
     can_override: bool,
     save: ServerAction<OverrideField>,
     remove: ServerAction<RemoveOverride>,
+    keep: ServerAction<KeepOverride>,
 ) -> impl IntoView {
     let editing = RwSignal::new(false);
+    let conflict = value.conflict.clone().map(|was| {
+        let now = value.external.as_deref().map(|v| value.field.display(v)).unwrap_or_else(|| "\u{2014}".into());
+        let was = if was == "\u{2014}" { was } else { value.field.display(&was) };
+        (was, now)
+    });
     let field = value.field;
     let has_override = value.override_value.is_some();
     let has_source = value.external.is_some();
@@ -200,6 +219,28 @@ fn SyncedRow(
                 {value.override_value.clone().map(|v| view! {
                     <div data-testid="override-value"><strong>{field.display(&v)}</strong></div>
                     <div class="cell-sub">{format!("{} · {} · {}", value.override_reason.clone().unwrap_or_default(), value.override_by.clone().unwrap_or_default(), value.override_at.map(format::date).unwrap_or_default())}</div>
+                })}
+                {conflict.map(|(was, now)| view! {
+                    <div class="conflict" role="note" data-testid="override-conflict">
+                        <p>
+                            <strong>"The source changed this since it was overridden. "</strong>
+                            {format!("The source said {was} and now says {now}; your value stays until you choose.")}
+                        </p>
+                        {can_override.then(|| view! {
+                            <div class="button-row">
+                                <ActionForm action=keep>
+                                    <input type="hidden" name="project_id" value=pid.to_string()/>
+                                    <input type="hidden" name="field" value=field.as_str()/>
+                                    <button class="button button--secondary" type="submit">"Keep mine"</button>
+                                </ActionForm>
+                                <ActionForm action=remove>
+                                    <input type="hidden" name="project_id" value=pid.to_string()/>
+                                    <input type="hidden" name="field" value=field.as_str()/>
+                                    <button class="button button--secondary" type="submit">"Take the source\u{2019}s"</button>
+                                </ActionForm>
+                            </div>
+                        })}
+                    </div>
                 })}
                 {move || editing.get().then(|| view! {
                     <ActionForm action=save attr:class="form form--inline" on:submit=move |_| editing.set(false)>

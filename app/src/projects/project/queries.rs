@@ -49,7 +49,8 @@ async fn snapshot(tx: &mut Tx, id: ProjectId) -> Result<Option<Value>, sqlx::Err
 }
 
 /// The active overrides of project `$1`, with who made them.
-pub const OVERRIDES_SQL: &str = "SELECT o.field_name, o.override_value, o.override_reason, concat_ws(' ', u.first_name, u.last_name) AS created_by, o.created_at \
+pub const OVERRIDES_SQL: &str = "SELECT o.field_name, o.override_value, o.override_reason, concat_ws(' ', u.first_name, u.last_name) AS created_by, o.created_at, \
+                o.original_external_value \
            FROM opportunity_project_overrides o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.created_by \
           WHERE o.opportunity_project_id = $1 AND o.is_active";
 
@@ -60,6 +61,7 @@ struct ActiveOverride {
     override_reason: String,
     created_by: String,
     created_at: DateTime<Utc>,
+    original_external_value: Option<Value>,
 }
 
 pub async fn synced_values(tx: &mut Tx, id: ProjectId) -> Result<Vec<SyncedValue>, sqlx::Error> {
@@ -69,9 +71,19 @@ pub async fn synced_values(tx: &mut Tx, id: ProjectId) -> Result<Vec<SyncedValue
         .iter()
         .map(|field| {
             let o = overrides.iter().find(|o| o.field_name == field.as_str());
+            let current = snap.as_ref().and_then(|s| s.get(field.as_str())).filter(|v| !v.is_null());
+            // The source changed the field since the override was made (or kept): a conflict to settle.
+            let conflict = match (o, &snap) {
+                (Some(o), Some(_)) => {
+                    let was = o.original_external_value.as_ref().filter(|v| !v.is_null());
+                    (was != current).then(|| was.map(display_json).unwrap_or_else(|| "\u{2014}".into()))
+                }
+                _ => None,
+            };
             SyncedValue {
                 field: *field,
-                external: snap.as_ref().and_then(|s| s.get(field.as_str())).filter(|v| !v.is_null()).map(display_json),
+                conflict,
+                external: current.map(display_json),
                 override_value: o.map(|o| display_json(&o.override_value)),
                 override_reason: o.map(|o| o.override_reason.clone()),
                 override_by: o.map(|o| o.created_by.clone()),
@@ -97,6 +109,36 @@ pub async fn external_value(
         return Ok(None);
     }
     Ok(Some(snapshot(tx, id).await?.map(|s| s.get(field.as_str()).cloned().unwrap_or(Value::Null))))
+}
+
+/// Keeps the active override of `field` over the source's current value (`external`): the override now
+/// answers that value, so the conflict is settled. The source's value the override answered before.
+pub async fn keep_override(
+    tx: &mut Tx,
+    id: ProjectId,
+    field: SyncedField,
+    external: &Value,
+) -> Result<Option<Option<Value>>, sqlx::Error> {
+    let before: Option<Option<Value>> = sqlx::query_scalar(
+        "SELECT original_external_value FROM opportunity_project_overrides \
+          WHERE opportunity_project_id = $1 AND field_name = $2 AND is_active FOR UPDATE",
+    )
+    .bind(id)
+    .bind(field)
+    .fetch_optional(&mut **tx)
+    .await?;
+    if before.is_some() {
+        sqlx::query(
+            "UPDATE opportunity_project_overrides SET original_external_value = $3 \
+              WHERE opportunity_project_id = $1 AND field_name = $2 AND is_active",
+        )
+        .bind(id)
+        .bind(field)
+        .bind(external)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(before)
 }
 
 /// Ends the active override of `field`, returning its value.

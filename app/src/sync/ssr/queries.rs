@@ -484,6 +484,9 @@ pub async fn ingest(
                 let change = insert_change(tx, source, &current, version, &assessment).await?;
                 history(tx, &current, &assessment, change).await?;
                 if let Some(project) = current.opportunity_project_id {
+                    notify(tx, project, change, &assessment).await?;
+                }
+                if let Some(project) = current.opportunity_project_id {
                     sqlx::query(
                         "UPDATE opportunity_projects SET last_synced_at = now(), sync_status = 'synced', \
                             sync_error_message = NULL, version_hash = $2, updated_at = now() WHERE id = $1",
@@ -528,6 +531,52 @@ pub async fn ingest(
         record(tx, &actor, event).await?;
     }
     Ok(report)
+}
+
+/// Tells a pursuit's capture manager about a change (once per person and change, whatever server stores
+/// it), and for a critical one gives them a task due within a day.
+async fn notify(tx: &mut Tx, project: ProjectId, change: Uuid, a: &Assessment) -> Result<(), sqlx::Error> {
+    let what: Vec<&str> = a.fields.iter().map(|f| f.label()).collect();
+    let title = format!("{} ({}): {}", a.change_type.label(), a.impact.label().to_lowercase(), what.join(", "));
+    let title: String = title.chars().take(300).collect();
+    let sent = sqlx::query(
+        "INSERT INTO notifications (tenant_id, user_id, kind, title, body, link, impact_level, external_change_id) \
+         SELECT app_current_tenant_id(), p.assigned_capture_manager, 'source_change', $2, p.project_name, \
+                '/projects/' || p.id, $3, $4 \
+           FROM opportunity_projects p JOIN users u ON u.id = p.assigned_capture_manager AND u.is_active \
+          WHERE p.id = $1 \
+         ON CONFLICT (tenant_id, user_id, external_change_id) DO NOTHING",
+    )
+    .bind(project)
+    .bind(&title)
+    .bind(a.impact)
+    .bind(change)
+    .execute(&mut **tx)
+    .await?;
+    if sent.rows_affected() > 0 {
+        sqlx::query("UPDATE external_data_changes SET notification_sent = true WHERE id = $1")
+            .bind(change)
+            .execute(&mut **tx)
+            .await?;
+    }
+    if a.impact == ImpactLevel::Critical {
+        let subject: String =
+            format!("Review the source's critical change: {}", what.join(", ")).chars().take(255).collect();
+        sqlx::query(
+            "INSERT INTO activities (tenant_id, entity_type, entity_id, activity_type, subject, description, due_date, \
+                assigned_to, priority, triggered_by_external_change, external_change_reference, created_by_system) \
+             SELECT app_current_tenant_id(), 'opportunity_project', p.id, 'task', $2, \
+                    'Created by the sync: the source made a critical change to this opportunity.', now() + interval '1 day', \
+                    p.assigned_capture_manager, 'critical', true, $3, 'external_sync' \
+               FROM opportunity_projects p WHERE p.id = $1",
+        )
+        .bind(project)
+        .bind(subject)
+        .bind(change)
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
 }
 
 async fn add_notice(tx: &mut Tx, source: Uuid, opportunity: Uuid, notice: &str) -> Result<(), sqlx::Error> {
