@@ -213,3 +213,24 @@ $$;
 DROP TRIGGER opportunity_projects_updated_at ON opportunity_projects;
 CREATE TRIGGER opportunity_projects_updated_at BEFORE UPDATE ON opportunity_projects
     FOR EACH ROW EXECUTE FUNCTION opportunity_projects_touch();
+
+-- For /healthz?details=1: how many sources of all tenants are healthy, degraded, down or not polled yet
+-- (counts only: no tenant, name or address).
+CREATE FUNCTION sync_source_health()
+    RETURNS TABLE (connection_status text, is_active boolean, sources bigint)
+    LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp
+AS $$
+DECLARE
+    previous_tenant text := current_setting('app.current_tenant_id', true);
+    tenant record;
+BEGIN
+    FOR tenant IN SELECT t.id FROM tenants t WHERE t.is_active LOOP
+        PERFORM set_config('app.current_tenant_id', tenant.id::text, true);
+        RETURN QUERY
+            SELECT s.connection_status, s.is_active, count(*) FROM external_opportunity_sources s GROUP BY 1, 2;
+    END LOOP;
+    PERFORM set_config('app.current_tenant_id', coalesce(previous_tenant, ''), true);
+END
+$$;
+REVOKE ALL ON FUNCTION sync_source_health() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION sync_source_health() TO gwm_app;

@@ -83,6 +83,11 @@ impl DbGate {
     }
 }
 
+/// `%text%` for LIKE / ILIKE: finds `text` anywhere, the person's own `%`, `_` and backslash taken literally.
+pub fn contains_pattern(text: &str) -> String {
+    format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

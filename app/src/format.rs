@@ -42,6 +42,14 @@ pub fn date_time(value: DateTime<Utc>) -> String {
     value.format("%b %-d, %Y %H:%M UTC").to_string()
 }
 
+/// A message as a sentence: capitalised, ending in one full stop ("the source answered HTTP 503" →
+/// "The source answered HTTP 503.").
+pub fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
+    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
+}
+
 /// "1 user", "3 users".
 pub fn count(n: i64, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })

@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
                     <Route path=path!("/opportunities") view=sync::OpportunitiesPage/>
+                    <Route path=path!("/opportunities/:id") view=sync::OpportunityPage/>
                     <Route path=path!("/notifications") view=notifications::NotificationsPage/>
                     <Route path=path!("/documents") view=documents::LibraryPage/>
                     <Route path=path!("/documents/:id") view=documents::DocumentPage/>

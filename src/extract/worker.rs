@@ -133,7 +133,7 @@ async fn examine(state: &AppState, extractor: &Extractor, job: &Job) -> Finding 
     let wanted = match bytes_to_read(kind, u64::try_from(job.file_size_bytes).unwrap_or(0)) {
         Ok(wanted) => wanted,
         Err(ExtractError::NoText) => return Finding::NoText,
-        Err(e) => return Finding::Failed(capitalized(&e.to_string())),
+        Err(e) => return Finding::Failed(app::format::sentence(&e.to_string())),
     };
     let Ok(key) = StorageKey::parse(&job.storage_key) else {
         return Finding::Failed("The file's storage key is not valid.".into());
@@ -148,17 +148,11 @@ async fn examine(state: &AppState, extractor: &Extractor, job: &Job) -> Finding 
     match extractor.run(kind, first_bytes(bytes, wanted)).await {
         Ok(Outcome::Text(extracted)) => Finding::Text(extracted),
         Ok(Outcome::NoText) => Finding::NoText,
-        Ok(Outcome::Unreadable(reason)) => Finding::Failed(capitalized(&reason)),
+        Ok(Outcome::Unreadable(reason)) => Finding::Failed(app::format::sentence(&reason)),
         Err(e @ ChildError::Storage(_)) => Finding::StorageDown(e.to_string()),
         Err(e @ ChildError::Spawn { .. }) => Finding::Retry(e.to_string()),
         Err(e) => Finding::Failed(format!("The text could not be read: {e}.")),
     }
-}
-
-fn capitalized(message: &str) -> String {
-    let mut chars = message.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
 }
 
 /// The stream cut after `limit` bytes.

@@ -319,7 +319,7 @@ async fn fetch_all(
     }
     let connection = match connection {
         Ok(c) => c,
-        Err(e) => return Ok(Err(Fetch::Failed(sentence(&e.to_string())))),
+        Err(e) => return Ok(Err(Fetch::Failed(app::format::sentence(&e.to_string())))),
     };
     let page_size = u32::try_from(source.page_size).unwrap_or(1).clamp(1, adapter.max_page_size());
     let today = Utc::now().date_naive();
@@ -350,7 +350,7 @@ async fn fetch_all(
         }
         if let Err(e) = check_page(&got, u64::from(page), first_total, page_size) {
             // A count that contradicts the pages: the whole fetch is retried at the next poll.
-            return Ok(Err(Fetch::Failed(sentence(&e.to_string()))));
+            return Ok(Err(Fetch::Failed(app::format::sentence(&e.to_string()))));
         }
         records.extend(got.records);
         page += 1;
@@ -400,16 +400,20 @@ async fn call_page(
     let (result, problem) = match &exchange.outcome {
         Ok(body) => match adapter.read_page(body) {
             Ok(page) => (Ok(page), None),
-            Err(e @ FeedError::Malformed(_)) => (Err(Step::Retry(sentence(&e.to_string()))), Some(e.to_string())),
-            Err(e @ FeedError::Refused(_)) => (Err(Step::Stop(sentence(&e.to_string()))), Some(e.to_string())),
+            Err(e @ FeedError::Malformed(_)) => {
+                (Err(Step::Retry(app::format::sentence(&e.to_string()))), Some(e.to_string()))
+            }
+            Err(e @ FeedError::Refused(_)) => {
+                (Err(Step::Stop(app::format::sentence(&e.to_string()))), Some(e.to_string()))
+            }
         },
         Err(CallFailure::TooMany) => {
             let wait = exchange.retry_after.unwrap_or(Duration::from_secs(60));
             let until = Utc::now() + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::seconds(60));
             (Err(Step::Wait(until)), None)
         }
-        Err(e) if e.retryable() => (Err(Step::Retry(sentence(&e.to_string()))), None),
-        Err(e) => (Err(Step::Stop(sentence(&e.to_string()))), None),
+        Err(e) if e.retryable() => (Err(Step::Retry(app::format::sentence(&e.to_string()))), None),
+        Err(e) => (Err(Step::Stop(app::format::sentence(&e.to_string()))), None),
     };
     let summary = result.as_ref().ok().map(|p| serde_json::json!({ "records": p.records.len(), "total": p.total }));
     let mut tx = door::for_job(&state.pool, work.tenant_id).await?;
@@ -419,13 +423,6 @@ async fn call_page(
     queries::log_call(&mut tx, source.id, project, &exchange, attempt, problem.as_deref(), summary).await?;
     tx.commit().await?;
     Ok(result)
-}
-
-/// A message as the health line shows it: capitalised, one full stop.
-fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
 }
 
 /// Whether a kind of source is known to this server (for the CLI's messages).

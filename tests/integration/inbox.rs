@@ -215,3 +215,41 @@ async fn viewers_only_read_and_other_tenants_opportunities_are_not_found() {
     assert_eq!(status, 422);
     assert!(message.contains("not a valid opportunity id"), "{message}");
 }
+
+#[tokio::test]
+async fn an_opportunity_shows_every_field_version_and_change_and_stays_in_its_tenant() {
+    let s = synced().await;
+    let mut records = five();
+    records[1]["responseDeadLine"] = json!("2027-02-01T17:00:00-05:00");
+    records[1]["title"] = json!("Network operations 2 (amended)");
+    s.feed.publish(records);
+    s.stored().await;
+    let viewer = s.app.tenant_at("acme").await.with_user(SystemRole::Viewer).await;
+    let page = inbox(&viewer, &[("q", "amended")]).await;
+    let id = page.rows[0].id.to_string();
+    let detail: app::sync::inbox::OpportunityDetail =
+        viewer.answer("/api/opportunities/detail", &[("id", id.as_str())]).await;
+    assert_eq!(detail.title, "Network operations 2 (amended)");
+    let deadline = detail.fields.iter().find(|(label, _, _)| label == "Response deadline").unwrap();
+    assert_eq!(
+        (deadline.1.as_str(), deadline.2.map(|t| t.to_rfc3339())),
+        ("Feb 1, 2027 22:00 UTC", Some("2027-02-01T22:00:00+00:00".into()))
+    );
+    assert!(detail.fields.iter().any(|(label, value, _)| label == "Points of contact" && value.contains("Dana Ortiz")));
+    assert_eq!((detail.history.versions.len(), detail.history.changes.len()), (2, 1));
+    assert_eq!(detail.history.changes[0].impact, app::domain::ImpactLevel::Critical);
+    let diffs: Vec<app::sync::changes::FieldDiff> =
+        viewer.answer("/api/opportunities/compare", &[("id", id.as_str()), ("from", "1"), ("to", "2")]).await;
+    let labels: Vec<&str> = diffs.iter().map(|d| d.label.as_str()).collect();
+    assert_eq!(labels, ["Title", "Response deadline"]);
+    let stranger = s.app.with_tenant("globex").await.with_user(SystemRole::TenantAdmin).await;
+    for (path, form) in [
+        ("/api/opportunities/detail", vec![("id", id.as_str())]),
+        ("/api/opportunities/compare", vec![("id", id.as_str()), ("from", "1"), ("to", "2")]),
+    ] {
+        let (status, message) = status_and_message(stranger.call(path, &form).await).await;
+        assert_eq!((status, message.as_str()), (404, "Opportunity"), "{path}");
+    }
+    let (status, _) = status_and_message(viewer.call("/api/opportunities/detail", &[("id", "nope")]).await).await;
+    assert_eq!(status, 422);
+}

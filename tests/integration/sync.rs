@@ -766,3 +766,21 @@ async fn operators_add_list_and_sync_sources_from_the_command_line() {
     let unknown = gwm_crm::sync::cli::sync(&s.ctx, &args("--tenant acme --source Nope --once")).await;
     assert!(unknown.unwrap_err().to_string().contains("no source named"));
 }
+
+#[tokio::test]
+async fn healthz_details_count_every_tenants_sources_by_health_without_naming_them() {
+    let s = setup(|_| {}).await;
+    s.feed.publish(five());
+    s.stored().await;
+    let other = s.app.with_tenant("globex").await.id;
+    add_source(&s.ctx, other, "Broken", "http://127.0.0.1:9", |_| {}).await;
+    assert!(matches!(sync_source_once(&s.ctx, &tuning(), other, "Broken").await.unwrap(), Outcome::Failed(_)));
+    let plain: Value = s.app.get_as(None, "/healthz").await.json().await.unwrap();
+    assert!(plain.get("sources").is_none(), "a load balancer's probe stays cheap");
+    let res = s.app.get_as(None, "/healthz?details=1").await;
+    assert_eq!(res.status(), 200, "a source that is down does not make the server unhealthy");
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["sources"], json!({"healthy": 1, "degraded": 1, "down": 0, "unknown": 0, "paused": 0}));
+    let text = body.to_string();
+    assert!(!text.contains("Broken") && !text.contains("127.0.0.1") && !text.contains("acme"), "{text}");
+}

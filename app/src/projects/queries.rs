@@ -73,7 +73,7 @@ pub fn matching(filter: &ProjectFilter, manager: Option<UserId>) -> Matching {
 
 /// `%text%` for ILIKE, with the user's own % and _ taken literally.
 fn pattern(q: Option<&str>) -> Option<String> {
-    q.map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+    q.map(crate::db::contains_pattern)
 }
 
 /// The ORDER BY of a table sort: whitelisted expressions only, ties broken by name and id so pages are stable.

@@ -83,7 +83,7 @@ pub async fn load_project_changes(project_id: ProjectId) -> Result<ProjectChange
     serve(async move {
         let (caller, mut tx, held) =
             Caller::start_holding(Permission::ProjectsRead, Resource::Project(project_id)).await?;
-        let mut changes = super::ssr::changes::load(&mut tx, project_id).await?;
+        let mut changes = super::ssr::changes::load(&mut tx, super::ssr::changes::Owner::Project(project_id)).await?;
         changes.can_acknowledge = held.allows(Permission::ProjectsUpdate);
         caller.commit(tx).await?;
         Ok(changes)
@@ -130,7 +130,8 @@ pub async fn compare_versions(project_id: ProjectId, from: i32, to: i32) -> Resu
     use crate::server_prelude::*;
     serve(async move {
         let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Project(project_id)).await?;
-        let diffs = super::ssr::changes::compare(&mut tx, project_id, from, to).await?;
+        let diffs =
+            super::ssr::changes::compare(&mut tx, super::ssr::changes::Owner::Project(project_id), from, to).await?;
         caller.commit(tx).await?;
         Ok(diffs)
     })

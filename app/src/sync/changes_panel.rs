@@ -6,10 +6,25 @@ use super::changes::{
     AcknowledgeChanges, ChangeView, FieldDiff, ProjectChanges, VersionView, compare_versions, load_project_changes,
 };
 use crate::{
+    error::AppError,
     format,
-    ids::ProjectId,
+    ids::{OpportunityId, ProjectId},
     ui::{ErrorNote, Field, LocalTime, toasts},
 };
+
+/// Whose versions are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Versions {
+    Project(ProjectId),
+    Opportunity(OpportunityId),
+}
+
+async fn compare(of: Versions, from: i32, to: i32) -> Result<Vec<FieldDiff>, AppError> {
+    match of {
+        Versions::Project(p) => compare_versions(p, from, to).await,
+        Versions::Opportunity(o) => super::inbox::compare_opportunity_versions(o, from, to).await,
+    }
+}
 use leptos::prelude::*;
 
 #[component]
@@ -71,7 +86,7 @@ fn Panel(changes: ProjectChanges, project: ProjectId, acknowledge: ServerAction<
             <ol class="changes">
                 {changes.into_iter().map(|c| view! { <Change change=c can_acknowledge ack/> }).collect_view()}
             </ol>
-            {(versions.len() >= 2).then(|| view! { <Compare versions project/> })}
+            {(versions.len() >= 2).then(|| view! { <Compare versions of=Versions::Project(project)/> })}
         </div>
     }
 }
@@ -130,12 +145,34 @@ fn Fields(fields: Vec<FieldDiff>) -> impl IntoView {
     }
 }
 
+/// An opportunity's changes and versions, to read (acknowledging is done on its pursuit).
 #[component]
-fn Compare(versions: Vec<VersionView>, project: ProjectId) -> impl IntoView {
+pub fn History(history: ProjectChanges, of: Versions) -> impl IntoView {
+    let ProjectChanges { changes, versions, .. } = history;
+    let none = |_: Vec<crate::ids::ChangeId>| {};
+    view! {
+        <div class="card" data-testid="opportunity-history">
+            <h2 class="card__title">"Versions and changes"</h2>
+            {if changes.is_empty() {
+                view! { <p class="muted">{format!("No change since it was first seen ({}).", format::count(versions.len() as i64, "version", "versions"))}</p> }.into_any()
+            } else {
+                view! {
+                    <ol class="changes">
+                        {changes.into_iter().map(|c| view! { <Change change=c can_acknowledge=false ack=none/> }).collect_view()}
+                    </ol>
+                }.into_any()
+            }}
+            {(versions.len() >= 2).then(|| view! { <Compare versions of/> })}
+        </div>
+    }
+}
+
+#[component]
+fn Compare(versions: Vec<VersionView>, of: Versions) -> impl IntoView {
     let latest = versions.first().map_or(1, |v| v.number);
     let from = RwSignal::new(versions.get(1).map_or(1, |v| v.number));
     let to = RwSignal::new(latest);
-    let compare = Action::new(move |(a, b): &(i32, i32)| compare_versions(project, *a, *b));
+    let compare = Action::new(move |(a, b): &(i32, i32)| compare(of, *a, *b));
     let options = move |selected: RwSignal<i32>| {
         versions
             .iter()

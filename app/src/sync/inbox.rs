@@ -196,6 +196,50 @@ pub struct InboxPage {
     pub may_pursue: bool,
 }
 
+/// One opportunity as its source describes it now, with every version and change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OpportunityDetail {
+    pub id: OpportunityId,
+    pub title: String,
+    pub source: String,
+    /// Every field the source gives, as a person reads it: (label, value, the instant for dates).
+    pub fields: Vec<(String, String, Option<DateTime<Utc>>)>,
+    pub link: Option<String>,
+    pub project: Option<(ProjectId, String)>,
+    pub dismissed: Option<String>,
+    pub history: super::changes::ProjectChanges,
+}
+
+#[server(prefix = "/api", endpoint = "opportunities/detail")]
+pub async fn load_opportunity(id: OpportunityId) -> Result<OpportunityDetail, AppError> {
+    use crate::server_prelude::*;
+    serve(async move {
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        let detail = super::ssr::inbox::detail(&mut tx, id).await?;
+        caller.commit(tx).await?;
+        Ok(detail)
+    })
+    .await
+}
+
+/// The fields that differ between two versions of an opportunity.
+#[server(prefix = "/api", endpoint = "opportunities/compare")]
+pub async fn compare_opportunity_versions(
+    id: OpportunityId,
+    from: i32,
+    to: i32,
+) -> Result<Vec<super::changes::FieldDiff>, AppError> {
+    use crate::server_prelude::*;
+    serve(async move {
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        let diffs =
+            super::ssr::changes::compare(&mut tx, super::ssr::changes::Owner::Opportunity(id), from, to).await?;
+        caller.commit(tx).await?;
+        Ok(diffs)
+    })
+    .await
+}
+
 #[server(prefix = "/api", endpoint = "opportunities/list")]
 pub async fn load_inbox(filter: InboxFilter) -> Result<InboxPage, AppError> {
     use crate::server_prelude::*;

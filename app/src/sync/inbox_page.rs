@@ -9,7 +9,7 @@ use super::inbox::{
 use crate::{
     domain::PipelineStage,
     format::{self, Urgency},
-    ui::{Dialog, ErrorNote, Field, LoadError, toasts},
+    ui::{Dialog, ErrorNote, Field, LoadError, LocalTime, toasts},
 };
 use chrono::Utc;
 use leptos::prelude::*;
@@ -239,7 +239,7 @@ fn Row(
     view! {
         <tr data-testid="opportunity">
             <td>
-                <div class="inbox__title">{row.title.clone()}" "{marks}</div>
+                <div class="inbox__title"><a href=format!("/opportunities/{id}")>{row.title.clone()}</a>" "{marks}</div>
                 <div class="muted inbox__meta">
                     {row.solicitation_number.clone().unwrap_or_default()}
                     {row.agency.clone().map(|a| format!(" · {}", a.replace('.', " › ")))}
@@ -302,5 +302,61 @@ fn DismissDialog(row: InboxRow, dismiss: ServerAction<DismissOpportunity>, close
                 </div>
             </ActionForm>
         </Dialog>
+    }
+}
+
+/// /opportunities/:id: one opportunity as its source describes it now, with every version and change.
+#[component]
+pub fn OpportunityPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_params_map();
+    let detail = Resource::new(
+        move || params.with(|p| p.get("id").unwrap_or_default()),
+        |id| async move { super::inbox::load_opportunity(id.parse()?).await },
+    );
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <Title text="Opportunity · GWM CRM"/>
+        <section class="page" data-hydrated=move || hydrated.get().to_string()>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match detail.await {
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                        Ok(d) => view! { <Opportunity detail=d/> }.into_any(),
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+#[component]
+fn Opportunity(detail: super::inbox::OpportunityDetail) -> impl IntoView {
+    let super::inbox::OpportunityDetail { id, title, source, fields, link, project, dismissed, history } = detail;
+    view! {
+        <Title text=format!("{title} · Opportunities · GWM CRM")/>
+        <header class="page__header">
+            <div>
+                <p class="eyebrow"><a href="/opportunities">"Opportunities"</a>" / "{source}</p>
+                <h1 class="page__title">{title}</h1>
+                {dismissed.map(|r| view! { <p class="muted">{format!("Dismissed: {r}")}</p> })}
+            </div>
+            <div class="button-row">
+                {project.map(|(p, name)| view! {
+                    <a class="button button--primary" href=format!("/projects/{p}") aria-label=format!("Open the pursuit {name}")>"Open the pursuit"</a>
+                })}
+                {link.map(|l| view! { <a class="button button--secondary" href=l rel="external noopener" target="_blank">"Open at the source"</a> })}
+            </div>
+        </header>
+        <div class="card">
+            <h2 class="card__title">"As the source describes it now"</h2>
+            <dl class="facts">
+                {fields.into_iter().map(|(label, value, at)| view! {
+                    <dt>{label}</dt>
+                    <dd>{match at { Some(at) => view! { <LocalTime at/> }.into_any(), None => value.into_any() }}</dd>
+                }).collect_view()}
+            </dl>
+        </div>
+        <super::changes_panel::History history of=super::changes_panel::Versions::Opportunity(id)/>
     }
 }

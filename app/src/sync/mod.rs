@@ -4,7 +4,7 @@
 //! of source, behind one trait), the outbound calls and the SQL that keeps every version.
 
 pub mod changes;
-mod changes_panel;
+pub mod changes_panel;
 pub mod inbox;
 mod inbox_page;
 pub mod normalize;
@@ -15,7 +15,7 @@ mod sources_page;
 pub mod ssr;
 
 pub use changes_panel::SourceChanges;
-pub use inbox_page::OpportunitiesPage;
+pub use inbox_page::{OpportunitiesPage, OpportunityPage};
 pub use sources_page::SourcesPage;
 
 use crate::closed_set;

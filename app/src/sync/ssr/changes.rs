@@ -96,40 +96,80 @@ fn names(v: &Value) -> Vec<String> {
     v.as_array().map(|a| a.iter().filter_map(|n| n.as_str().map(str::to_string)).collect()).unwrap_or_default()
 }
 
-/// Another tenant's pursuit (or none) is not found.
-async fn exists(tx: &mut Tx, project: ProjectId) -> Result<(), AppError> {
-    let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM opportunity_projects WHERE id = $1")
-        .bind(project)
-        .fetch_optional(&mut **tx)
-        .await?;
-    found.map(|_| ()).ok_or_else(|| AppError::NotFound("Project".into()))
+/// Whose changes and versions: a pursuit's, or an opportunity's in the inbox (pursued or not).
+#[derive(Debug, Clone, Copy)]
+pub enum Owner {
+    Project(ProjectId),
+    Opportunity(crate::ids::OpportunityId),
 }
 
-pub async fn load(tx: &mut Tx, project: ProjectId) -> Result<ProjectChanges, AppError> {
-    exists(tx, project).await?;
-    let rows: Vec<ChangeRow> = sqlx::query_as(
+impl Owner {
+    /// The column of external_data_changes and external_opportunity_data that names the owner.
+    fn column(self) -> &'static str {
+        match self {
+            Owner::Project(_) => "opportunity_project_id",
+            Owner::Opportunity(_) => "external_opportunity_id",
+        }
+    }
+
+    fn id(self) -> uuid::Uuid {
+        match self {
+            Owner::Project(p) => p.as_uuid(),
+            Owner::Opportunity(o) => o.as_uuid(),
+        }
+    }
+
+    /// Another tenant's (or none) is not found.
+    async fn exists(self, tx: &mut Tx) -> Result<(), AppError> {
+        let (sql, what) = match self {
+            Owner::Project(_) => ("SELECT 1 FROM opportunity_projects WHERE id = $1", "Project"),
+            Owner::Opportunity(_) => ("SELECT 1 FROM external_opportunities WHERE id = $1", "Opportunity"),
+        };
+        let found: Option<i32> = sqlx::query_scalar(sql).bind(self.id()).fetch_optional(&mut **tx).await?;
+        found.map(|_| ()).ok_or_else(|| AppError::NotFound(what.into()))
+    }
+
+    /// The source kind whose adapter reads the owner's versions.
+    async fn source_kind(self, tx: &mut Tx) -> Result<Option<SourceKind>, sqlx::Error> {
+        let sql = match self {
+            Owner::Project(_) => {
+                "SELECT s.source_kind FROM opportunity_projects p JOIN external_opportunity_sources s ON s.id = p.external_source_id WHERE p.id = $1"
+            }
+            Owner::Opportunity(_) => {
+                "SELECT s.source_kind FROM external_opportunities o JOIN external_opportunity_sources s ON s.id = o.external_source_id WHERE o.id = $1"
+            }
+        };
+        sqlx::query_scalar(sql).bind(self.id()).fetch_optional(&mut **tx).await
+    }
+}
+
+async fn exists(tx: &mut Tx, project: ProjectId) -> Result<(), AppError> {
+    Owner::Project(project).exists(tx).await
+}
+
+pub async fn load(tx: &mut Tx, owner: Owner) -> Result<ProjectChanges, AppError> {
+    owner.exists(tx).await?;
+    let column = owner.column();
+    let sql = format!(
         "SELECT c.id, c.change_timestamp, c.change_type, c.impact_level, c.from_version, c.to_version, c.changed_fields, \
                 c.previous_values, c.new_values, c.acknowledged_at, c.acknowledgment_notes, \
                 u.first_name || ' ' || u.last_name AS acknowledged_by_name \
            FROM external_data_changes c LEFT JOIN users u ON u.id = c.acknowledged_by \
-          WHERE c.tenant_id = app_current_tenant_id() AND c.opportunity_project_id = $1 \
-          ORDER BY c.change_timestamp DESC LIMIT $2",
-    )
-    .bind(project)
-    .bind(CHANGES_SHOWN)
-    .fetch_all(&mut **tx)
-    .await?;
-    let unacknowledged: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM external_data_changes WHERE opportunity_project_id = $1 AND acknowledged_at IS NULL",
-    )
-    .bind(project)
+          WHERE c.tenant_id = app_current_tenant_id() AND c.{column} = $1 \
+          ORDER BY c.change_timestamp DESC LIMIT $2"
+    );
+    let rows: Vec<ChangeRow> = sqlx::query_as(&sql).bind(owner.id()).bind(CHANGES_SHOWN).fetch_all(&mut **tx).await?;
+    let unacknowledged: i64 = sqlx::query_scalar(&format!(
+        "SELECT count(*) FROM external_data_changes WHERE {column} = $1 AND acknowledged_at IS NULL"
+    ))
+    .bind(owner.id())
     .fetch_one(&mut **tx)
     .await?;
-    let versions: Vec<VersionRow> = sqlx::query_as(
+    let versions: Vec<VersionRow> = sqlx::query_as(&format!(
         "SELECT version_number, data_snapshot_timestamp, notice_id, changed_fields FROM external_opportunity_data \
-          WHERE tenant_id = app_current_tenant_id() AND opportunity_project_id = $1 ORDER BY version_number DESC",
-    )
-    .bind(project)
+          WHERE tenant_id = app_current_tenant_id() AND {column} = $1 ORDER BY version_number DESC"
+    ))
+    .bind(owner.id())
     .fetch_all(&mut **tx)
     .await?;
     Ok(ProjectChanges {
@@ -222,20 +262,19 @@ pub async fn acknowledge(
     Ok(n)
 }
 
-pub async fn compare(tx: &mut Tx, project: ProjectId, from: i32, to: i32) -> Result<Vec<FieldDiff>, AppError> {
-    exists(tx, project).await?;
-    let rows: Vec<(i32, Value, Option<SourceKind>)> = sqlx::query_as(
-        "SELECT d.version_number, d.raw_json_data, s.source_kind FROM external_opportunity_data d \
-           JOIN opportunity_projects p ON p.id = d.opportunity_project_id \
-           LEFT JOIN external_opportunity_sources s ON s.id = p.external_source_id \
-          WHERE d.opportunity_project_id = $1 AND d.version_number = ANY($2)",
-    )
-    .bind(project)
+pub async fn compare(tx: &mut Tx, owner: Owner, from: i32, to: i32) -> Result<Vec<FieldDiff>, AppError> {
+    owner.exists(tx).await?;
+    let kind = owner.source_kind(tx).await?;
+    let rows: Vec<(i32, Value)> = sqlx::query_as(&format!(
+        "SELECT version_number, raw_json_data FROM external_opportunity_data WHERE {} = $1 AND version_number = ANY($2)",
+        owner.column()
+    ))
+    .bind(owner.id())
     .bind(vec![from, to])
     .fetch_all(&mut **tx)
     .await?;
-    let raw = |n: i32| rows.iter().find(|r| r.0 == n).map(|r| (&r.1, r.2));
-    let (Some((old, kind)), Some((new, _))) = (raw(from), raw(to)) else {
+    let raw = |n: i32| rows.iter().find(|r| r.0 == n).map(|r| &r.1);
+    let (Some(old), Some(new)) = (raw(from), raw(to)) else {
         return Err(AppError::NotFound("Version".into()));
     };
     let read = |v: &Value| kind.map(adapter_for).and_then(|a| a.snapshot(&canonical(v)).ok());

@@ -13,13 +13,7 @@ use crate::{
     sync::inbox::{InboxFilter, InboxPage, InboxRow, InboxShow},
 };
 use chrono::{DateTime, NaiveDate, Utc};
-use serde_json::json;
-
-/// A LIKE pattern that finds `text` anywhere, its own % and _ taken literally.
-fn contains(text: &str) -> String {
-    let escaped = text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
+use serde_json::{Value, json};
 
 /// Records this visit and answers the previous one (a visit within 30 minutes of the last is the same visit).
 async fn visit(tx: &mut Tx, user: UserId) -> Result<Option<DateTime<Utc>>, sqlx::Error> {
@@ -65,7 +59,7 @@ fn bind_filter<'q, O>(
     f: &InboxFilter,
     since: Option<DateTime<Utc>>,
 ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
-    let like = |v: &str| (!v.is_empty()).then(|| contains(v));
+    let like = |v: &str| (!v.is_empty()).then(|| crate::db::contains_pattern(v));
     q.bind(f.source.map(|s| s.as_uuid()))
         .bind(like(&f.agency))
         .bind(like(&f.naics))
@@ -285,6 +279,61 @@ pub async fn pursue(
     .after(json!({ "opportunity": id, "notice_id": o.notice_id, "stage": stage, "project_name": valid.project_name }));
     caller.audit(tx, event).await?;
     Ok(project)
+}
+
+/// The current version of an opportunity with what the detail page shows beside it: raw record, source
+/// kind and name, its pursuit, the dismissal reason, the link at the source.
+type Current =
+    (Value, crate::sync::SourceKind, String, Option<ProjectId>, Option<String>, Option<String>, Option<String>);
+
+/// One opportunity: its current version read by its source's adapter, every field as a person reads it, its
+/// versions and changes.
+pub async fn detail(tx: &mut Tx, id: OpportunityId) -> Result<crate::sync::inbox::OpportunityDetail, AppError> {
+    use crate::sync::{
+        normalize::canonical,
+        snapshot::{SyncField, display},
+        ssr::{adapter_for, changes},
+    };
+    let row: Option<Current> = sqlx::query_as(
+        "SELECT d.raw_json_data, s.source_kind, s.source_name, p.id, p.project_name, o.dismissal_reason, d.source_url \
+               FROM external_opportunities o \
+               JOIN external_opportunity_data d ON d.external_opportunity_id = o.id AND d.is_current_version \
+               JOIN external_opportunity_sources s ON s.id = o.external_source_id \
+               LEFT JOIN opportunity_projects p ON p.id = o.opportunity_project_id \
+              WHERE o.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (raw, kind, source, project, project_name, dismissed, link) = row.ok_or_else(not_found)?;
+    let snapshot = adapter_for(kind).snapshot(&canonical(&raw)).unwrap_or_default();
+    let instants = [SyncField::PostedAt, SyncField::ResponseDeadline, SyncField::ArchiveDate];
+    let fields = SyncField::ALL
+        .iter()
+        .filter(|f| **f != SyncField::Other)
+        .filter_map(|f| {
+            let value = snapshot.value(*f);
+            (!value.is_null()).then(|| {
+                let at = if instants.contains(f) {
+                    value.as_str().and_then(|t| crate::sync::normalize::instant(Some(t)))
+                } else {
+                    None
+                };
+                (f.label().to_string(), display(*f, &value), at)
+            })
+        })
+        .collect();
+    let history = changes::load(tx, changes::Owner::Opportunity(id)).await?;
+    Ok(crate::sync::inbox::OpportunityDetail {
+        id,
+        title: snapshot.title.clone().unwrap_or_else(|| "(untitled notice)".into()),
+        source,
+        fields,
+        link,
+        project: project.zip(project_name),
+        dismissed,
+        history,
+    })
 }
 
 /// Dismisses (`Some(reason)`) or restores (`None`) an opportunity.

@@ -270,7 +270,7 @@ pub async fn test(caller: &Caller, mut tx: Tx, held: &Held, id: SourceId) -> Res
                 queries::log_call(&mut tx, source.id, None, token, 1, None, None).await?;
                 caller.commit(tx).await?;
             }
-            return Ok(failed(sentence(&e.to_string())));
+            return Ok(failed(crate::format::sentence(&e.to_string())));
         }
     };
     let Some(connection) = connection else { return Ok(failed("The source cannot be reached.".into())) };
@@ -299,9 +299,9 @@ pub async fn test(caller: &Caller, mut tx: Tx, held: &Held, id: SourceId) -> Res
                 None,
             )
         }
-        Ok(Err(e)) => (failed(sentence(&e.to_string())), Some(e.to_string())),
+        Ok(Err(e)) => (failed(crate::format::sentence(&e.to_string())), Some(e.to_string())),
         Err(e) => {
-            let mut message = sentence(&e.to_string());
+            let mut message = crate::format::sentence(&e.to_string());
             if matches!(e, CallFailure::TooMany) {
                 message.push_str(" No call is made before the time it gave.");
             }
@@ -320,11 +320,4 @@ pub async fn test(caller: &Caller, mut tx: Tx, held: &Held, id: SourceId) -> Res
     queries::log_call(&mut tx, source.id, None, &exchange, 1, problem.as_deref(), summary).await?;
     caller.commit(tx).await?;
     Ok(ConnectionTest { status: exchange.status, elapsed_ms: exchange.elapsed_ms, ..result })
-}
-
-/// A message as a sentence: capitalised, one full stop.
-pub fn sentence(message: &str) -> String {
-    let mut chars = message.chars();
-    let first = chars.next().map(|c| c.to_uppercase().collect::<String>()).unwrap_or_default();
-    format!("{first}{}.", chars.as_str().trim_end_matches('.'))
 }
