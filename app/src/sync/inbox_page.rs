@@ -353,7 +353,14 @@ fn Opportunity(detail: super::inbox::OpportunityDetail) -> impl IntoView {
             <dl class="facts">
                 {fields.into_iter().map(|(label, value, at)| view! {
                     <dt>{label}</dt>
-                    <dd>{match at { Some(at) => view! { <LocalTime at/> }.into_any(), None => value.into_any() }}</dd>
+                    <dd>{match at {
+                        Some(at) => view! { <LocalTime at/> }.into_any(),
+                        None if value.starts_with("https://") => {
+                            let href = value.clone();
+                            view! { <a href=href rel="external noopener" target="_blank">{value}</a> }.into_any()
+                        }
+                        None => value.into_any(),
+                    }}</dd>
                 }).collect_view()}
             </dl>
         </div>

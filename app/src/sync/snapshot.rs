@@ -197,6 +197,10 @@ pub fn display(field: SyncField, value: &Value) -> String {
         (SyncField::EstimatedValueMin | SyncField::EstimatedValueMax, v) => money(v),
         (SyncField::Active, Value::Bool(b)) => Some(if *b { "Yes" } else { "No" }.to_string()),
         (SyncField::Status, Value::String(s)) => Some(s.replace('_', " ")),
+        // A path of names, department first: "DEPT OF DEFENSE › DISA › DITCO".
+        (SyncField::Agency, Value::String(s)) => {
+            Some(s.split('.').map(str::trim).collect::<Vec<_>>().join(" \u{203a} "))
+        }
         (SyncField::Attachments, Value::Array(items)) => {
             Some(crate::format::count(items.len() as i64, "attachment", "attachments"))
         }
@@ -425,6 +429,10 @@ mod tests {
         assert_eq!(display(SyncField::ResponseDeadline, &json!("2027-03-04T22:00:00+00:00")), "Mar 4, 2027 22:00 UTC");
         assert_eq!(display(SyncField::EstimatedValueMax, &json!("2500000.00")), "$2,500,000");
         assert_eq!(display(SyncField::Naics, &json!(["541512", "541519"])), "541512, 541519");
+        assert_eq!(
+            display(SyncField::Agency, &json!("DEPT OF DEFENSE.DISA.DITCO")),
+            "DEPT OF DEFENSE \u{203a} DISA \u{203a} DITCO"
+        );
         assert_eq!(display(SyncField::SetAside, &Value::Null), "\u{2014}");
         assert_eq!(display(SyncField::Attachments, &json!(["a", "b"])), "2 attachments");
         assert_eq!(
