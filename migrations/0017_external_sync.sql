@@ -121,7 +121,7 @@ CREATE TABLE notifications (
     id                 uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     tenant_id          uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
     user_id            uuid NOT NULL,
-    kind               text NOT NULL CHECK (kind IN ('source_change')),
+    kind               text NOT NULL CHECK (kind IN ('source_change', 'search_match')),
     title              varchar(300) NOT NULL CHECK (btrim(title) <> ''),
     body               text,
     link               varchar(500),
@@ -139,6 +139,21 @@ CREATE INDEX notifications_unread ON notifications (tenant_id, user_id) WHERE re
 ALTER TABLE external_data_changes ADD CONSTRAINT external_data_changes_tenant_id UNIQUE (tenant_id, id);
 ALTER TABLE notifications ADD CONSTRAINT notifications_change
     FOREIGN KEY (tenant_id, external_change_id) REFERENCES external_data_changes (tenant_id, id);
+
+-- People who follow a source's search: told of its new opportunities (the saved search with alerts that
+-- capture teams know from GovTribe and HigherGov). A preference, so it goes with its person or source.
+CREATE TABLE source_follows (
+    tenant_id          uuid NOT NULL REFERENCES tenants (id) ON DELETE RESTRICT,
+    user_id            uuid NOT NULL,
+    external_source_id uuid NOT NULL,
+    created_at         timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (tenant_id, user_id, external_source_id),
+    FOREIGN KEY (tenant_id, user_id) REFERENCES users (tenant_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (tenant_id, external_source_id) REFERENCES external_opportunity_sources (tenant_id, id) ON DELETE CASCADE
+);
+CREATE INDEX source_follows_source ON source_follows (tenant_id, external_source_id);
+SELECT apply_tenant_isolation('source_follows'::regclass);
+GRANT SELECT, INSERT, DELETE ON source_follows TO gwm_app;
 
 SELECT apply_tenant_isolation('notifications'::regclass);
 GRANT SELECT, INSERT, UPDATE ON notifications TO gwm_app;

@@ -253,3 +253,60 @@ async fn an_opportunity_shows_every_field_version_and_change_and_stays_in_its_te
     let (status, _) = status_and_message(viewer.call("/api/opportunities/detail", &[("id", "nope")]).await).await;
     assert_eq!(status, 422);
 }
+
+#[tokio::test]
+async fn people_who_follow_a_source_are_told_of_its_new_opportunities_once_a_poll() {
+    let s = synced().await;
+    let tenant = s.app.tenant_at("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let other = tenant.with_user(SystemRole::Viewer).await;
+    let source = s.source.to_string();
+    capture.answer::<()>("/api/opportunities/follow", &[("source", source.as_str()), ("follow", "true")]).await;
+    capture.answer::<()>("/api/opportunities/follow", &[("source", source.as_str()), ("follow", "true")]).await;
+    assert_eq!(inbox(&capture, &[]).await.following, vec![s.source_id()]);
+    let mut records = five();
+    records.push(crate::sync::notice(
+        81,
+        "HC1028-27-R-0081",
+        "097.DISA.DITCO",
+        "Cloud brokerage",
+        "2027-04-01T17:00:00-05:00",
+    ));
+    records.push(crate::sync::notice(
+        82,
+        "HC1028-27-R-0082",
+        "097.DISA.DITCO",
+        "Edge computing",
+        "2027-04-02T17:00:00-05:00",
+    ));
+    s.feed.publish(records.clone());
+    assert_eq!(s.stored().await, (2, 0, 5));
+    let notes: Vec<app::notifications::Notification> = capture.answer("/api/notifications/list", &[]).await;
+    assert_eq!(notes.len(), 1, "one notification for the poll, not one per opportunity");
+    assert_eq!(notes[0].title, "2 new opportunities from SAM.gov");
+    assert_eq!(notes[0].body.as_deref(), Some("Cloud brokerage; Edge computing"));
+    assert_eq!(notes[0].link.as_deref(), Some(format!("/opportunities?show=new&source={source}").as_str()));
+    let others: Vec<app::notifications::Notification> = other.answer("/api/notifications/list", &[]).await;
+    assert!(others.is_empty(), "only followers are told");
+    // A poll with nothing new tells nobody; after unfollowing, new ones tell nobody either.
+    assert_eq!(s.stored().await, (0, 0, 7));
+    capture.answer::<()>("/api/opportunities/follow", &[("source", source.as_str()), ("follow", "false")]).await;
+    records.push(crate::sync::notice(
+        83,
+        "HC1028-27-R-0083",
+        "097.DISA.DITCO",
+        "Data fabric",
+        "2027-04-03T17:00:00-05:00",
+    ));
+    s.feed.publish(records);
+    assert_eq!(s.stored().await, (1, 0, 7));
+    let notes: Vec<app::notifications::Notification> = capture.answer("/api/notifications/list", &[]).await;
+    assert_eq!(notes.len(), 1);
+    // Another tenant's source cannot be followed.
+    let stranger = s.app.with_tenant("globex").await.with_user(SystemRole::CaptureManager).await;
+    let (status, message) = status_and_message(
+        stranger.call("/api/opportunities/follow", &[("source", source.as_str()), ("follow", "true")]).await,
+    )
+    .await;
+    assert_eq!((status, message.as_str()), (404, "Source"));
+}

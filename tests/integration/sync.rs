@@ -238,6 +238,10 @@ pub async fn add_source(
 }
 
 impl Setup {
+    pub fn source_id(&self) -> app::ids::SourceId {
+        app::ids::SourceId::from_uuid(self.source)
+    }
+
     pub async fn sync(&self) -> Outcome {
         sync_source_once(&self.ctx, &tuning(), self.tenant, "SAM.gov").await.expect("poll")
     }

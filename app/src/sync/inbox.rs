@@ -194,6 +194,8 @@ pub struct InboxPage {
     /// The previous visit: "new" and "changed" are since then.
     pub since: Option<DateTime<Utc>>,
     pub may_pursue: bool,
+    /// The sources whose new opportunities the person is told about.
+    pub following: Vec<SourceId>,
 }
 
 /// One opportunity as its source describes it now, with every version and change.
@@ -250,6 +252,18 @@ pub async fn load_inbox(filter: InboxFilter) -> Result<InboxPage, AppError> {
             super::ssr::inbox::page(&mut tx, caller.user.id, &filter, held.allows(Permission::ProjectsCreate)).await?;
         caller.commit(tx).await?;
         Ok(page)
+    })
+    .await
+}
+
+/// Follows (or stops following) a source's search: its new opportunities are notified after each poll.
+#[server(prefix = "/api", endpoint = "opportunities/follow")]
+pub async fn follow_source(source: SourceId, follow: bool) -> Result<(), AppError> {
+    use crate::server_prelude::*;
+    serve(async move {
+        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
+        super::ssr::inbox::follow(&mut tx, caller.user.id, source, follow).await?;
+        caller.commit(tx).await
     })
     .await
 }

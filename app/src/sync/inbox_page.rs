@@ -32,9 +32,10 @@ pub fn OpportunitiesPage() -> impl IntoView {
     let filter = Memo::new(move |_| query.with(|q| InboxFilter::from_query(|k| q.get(k))));
     let dismiss = ServerAction::<DismissOpportunity>::new();
     let restore = ServerAction::<RestoreOpportunity>::new();
+    let follow = Action::new(|(source, on): &(crate::ids::SourceId, bool)| super::inbox::follow_source(*source, *on));
     let inbox = Resource::new(
-        move || (filter.get(), dismiss.version().get(), restore.version().get()),
-        |(f, _, _)| load_inbox(f),
+        move || (filter.get(), dismiss.version().get(), restore.version().get(), follow.version().get()),
+        |(f, ..)| load_inbox(f),
     );
     let asking = RwSignal::new(None::<Asking>);
     let toast = toasts();
@@ -46,7 +47,14 @@ pub fn OpportunitiesPage() -> impl IntoView {
             }
         }
     });
-    let problem = Signal::derive(move || restore.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
+    let problem = Signal::derive(move || {
+        restore
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .or_else(|| follow.value().get().and_then(|r| r.err()))
+            .map(|e| e.to_string())
+    });
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
     view! {
@@ -63,7 +71,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
                 {move || Suspend::new(async move {
                     match inbox.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(page) => view! { <Inbox page filter=filter.get_untracked() asking restore/> }.into_any(),
+                        Ok(page) => view! { <Inbox page filter=filter.get_untracked() asking restore follow/> }.into_any(),
                     }
                 })}
             </Suspense>
@@ -81,8 +89,10 @@ fn Inbox(
     filter: InboxFilter,
     asking: RwSignal<Option<Asking>>,
     restore: ServerAction<RestoreOpportunity>,
+    follow: Action<(crate::ids::SourceId, bool), Result<(), crate::error::AppError>>,
 ) -> impl IntoView {
-    let InboxPage { rows, total, counts, sources, since, may_pursue } = page;
+    let InboxPage { rows, total, counts, sources, since, may_pursue, following } = page;
+    let follows = sources.clone();
     let tab = |show: InboxShow| format!("/opportunities{}", InboxFilter { show, page: 0, ..filter.clone() }.query());
     let since_note = match since {
         Some(t) => format!("New and changed are since your previous visit, {}.", format::date_time(t)),
@@ -112,7 +122,23 @@ fn Inbox(
                 </a>
             }).collect_view()}
         </nav>
-        <p class="muted inbox__since">{since_note}</p>
+        <div class="inbox__since">
+            <p class="muted">{since_note}</p>
+            {(!follows.is_empty()).then(|| view! {
+                <div class="inbox__follow" role="group" aria-label="Sources that notify you of new opportunities">
+                    <span class="muted">"Notify me of new opportunities from:"</span>
+                    {follows.into_iter().map(|(id, name)| {
+                        let on = following.contains(&id);
+                        view! {
+                            <button class="chip" type="button" aria-pressed=on.to_string() data-testid="follow"
+                                on:click=move |_| { follow.dispatch((id, !on)); }>
+                                {if on { "\u{2713} " } else { "+ " }}{name}
+                            </button>
+                        }
+                    }).collect_view()}
+                </div>
+            })}
+        </div>
         <Form method="GET" action="/opportunities" attr:class="filter-bar inbox__filters">
             <input type="hidden" name="show" value=filter.show.as_str()/>
             <Field label="Search" id="inbox-q" let:fi>

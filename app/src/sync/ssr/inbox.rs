@@ -138,6 +138,11 @@ pub async fn page(tx: &mut Tx, user: UserId, f: &InboxFilter, may_pursue: bool) 
         sqlx::query_as("SELECT id, source_name FROM external_opportunity_sources WHERE tenant_id = app_current_tenant_id() ORDER BY lower(source_name)")
             .fetch_all(&mut **tx)
             .await?;
+    let following: Vec<SourceId> =
+        sqlx::query_scalar("SELECT external_source_id FROM source_follows WHERE user_id = $1")
+            .bind(user)
+            .fetch_all(&mut **tx)
+            .await?;
     let cutoff = since.unwrap_or(DateTime::<Utc>::MIN_UTC);
     Ok(InboxPage {
         rows: rows
@@ -169,6 +174,7 @@ pub async fn page(tx: &mut Tx, user: UserId, f: &InboxFilter, may_pursue: bool) 
         sources,
         since,
         may_pursue,
+        following,
     })
 }
 
@@ -334,6 +340,22 @@ pub async fn detail(tx: &mut Tx, id: OpportunityId) -> Result<crate::sync::inbox
         dismissed,
         history,
     })
+}
+
+pub async fn follow(tx: &mut Tx, user: UserId, source: SourceId, follow: bool) -> Result<(), AppError> {
+    let known: Option<i32> = sqlx::query_scalar("SELECT 1 FROM external_opportunity_sources WHERE id = $1")
+        .bind(source)
+        .fetch_optional(&mut **tx)
+        .await?;
+    known.ok_or_else(|| AppError::NotFound("Source".into()))?;
+    let sql = if follow {
+        "INSERT INTO source_follows (tenant_id, user_id, external_source_id) VALUES (app_current_tenant_id(), $1, $2) \
+         ON CONFLICT DO NOTHING"
+    } else {
+        "DELETE FROM source_follows WHERE user_id = $1 AND external_source_id = $2"
+    };
+    sqlx::query(sql).bind(user).bind(source).execute(&mut **tx).await?;
+    Ok(())
 }
 
 /// Dismisses (`Some(reason)`) or restores (`None`) an opportunity.

@@ -406,6 +406,7 @@ pub async fn ingest(
     let mut seen: Vec<Uuid> = Vec::new();
     let mut seen_projects: Vec<ProjectId> = Vec::new();
     let mut tenant: Option<TenantId> = None;
+    let mut new_titles: Vec<String> = Vec::new();
     for incoming in records {
         let (solicitation_key, office) = incoming.key();
         let current: Option<Current> = sqlx::query_as(
@@ -442,6 +443,7 @@ pub async fn ingest(
                 add_notice(tx, source, id, &incoming.snapshot.notice_id).await?;
                 insert_version(tx, id, None, 1, 0, incoming, None).await?;
                 report.new += 1;
+                new_titles.push(incoming.snapshot.title.clone().unwrap_or_else(|| incoming.snapshot.notice_id.clone()));
             }
             Some(current) if current.version_hash.as_deref() == Some(incoming.hash.as_str()) => {
                 seen.push(current.id);
@@ -519,6 +521,9 @@ pub async fn ingest(
         .execute(&mut **tx)
         .await?;
     }
+    if !new_titles.is_empty() {
+        tell_followers(tx, source, &new_titles).await?;
+    }
     if let Some(tenant) = tenant.filter(|_| report.new + report.changed > 0) {
         let actor = Actor::system(tenant, SystemActor::ExternalSync, run);
         let event = AuditEvent::new(
@@ -531,6 +536,33 @@ pub async fn ingest(
         record(tx, &actor, event).await?;
     }
     Ok(report)
+}
+
+/// Tells the people who follow the source what it newly returned, in one notification each per poll.
+async fn tell_followers(tx: &mut Tx, source: Uuid, titles: &[String]) -> Result<(), sqlx::Error> {
+    let name: String = sqlx::query_scalar("SELECT source_name FROM external_opportunity_sources WHERE id = $1")
+        .bind(source)
+        .fetch_one(&mut **tx)
+        .await?;
+    let title =
+        format!("{} from {name}", crate::format::count(titles.len() as i64, "new opportunity", "new opportunities"));
+    let mut body: String = titles.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+    if titles.len() > 3 {
+        body.push_str(&format!(" and {} more", titles.len() - 3));
+    }
+    sqlx::query(
+        "INSERT INTO notifications (tenant_id, user_id, kind, title, body, link) \
+         SELECT app_current_tenant_id(), f.user_id, 'search_match', $2, $3, $4 \
+           FROM source_follows f JOIN users u ON u.id = f.user_id AND u.is_active \
+          WHERE f.external_source_id = $1",
+    )
+    .bind(source)
+    .bind(title.chars().take(300).collect::<String>())
+    .bind(body)
+    .bind(format!("/opportunities?show=new&source={source}"))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 /// Tells a pursuit's capture manager about a change (once per person and change, whatever server stores
