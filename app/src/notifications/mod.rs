@@ -1,6 +1,6 @@
-//! In-app notifications: what the sync tells a pursuit's capture manager (a change from the source, with
-//! its impact), listed newest first at /notifications with the unread count in the navigation; read one
-//! (by opening it) or all.
+//! In-app notifications: what the sync tells people (a change from the source to a pursuit they manage, with
+//! its impact; new opportunities from a source they follow), listed newest first at /notifications with the
+//! unread count in the navigation; read one (by opening it) or all.
 
 use crate::{
     domain::ImpactLevel,
@@ -151,7 +151,7 @@ pub fn NotificationsPage() -> impl IntoView {
             <header class="page__header">
                 <div>
                     <h1 class="page__title">"Notifications"</h1>
-                    <p class="muted">"Changes the sources made to the pursuits you manage."</p>
+                    <p class="muted">"Changes the sources made to the pursuits you manage, and new opportunities from the sources you follow."</p>
                 </div>
                 <button class="button button--secondary" type="button" on:click=move |_| { read.dispatch(None); }>"Mark all read"</button>
             </header>
@@ -161,7 +161,7 @@ pub fn NotificationsPage() -> impl IntoView {
                     match list.await {
                         Err(e) => view! { <LoadError error=e/> }.into_any(),
                         Ok(items) if items.is_empty() => view! {
-                            <div class="card empty-state"><p>"Nothing yet. When a source changes a pursuit you manage, it shows here."</p></div>
+                            <div class="card empty-state"><p>"Nothing yet. When a source changes a pursuit you manage, or a source you follow (in Opportunities) returns new opportunities, it shows here."</p></div>
                         }.into_any(),
                         Ok(items) => view! {
                             <ol class="card notifications">
