@@ -64,7 +64,8 @@ log "browser tests (Playwright + Chromium)"
 PORT=$((20000 + RANDOM % 20000))
 # The demo tenant's source polls the scripted SAM.gov-shaped feed, as in scripts/run.sh.
 FEED_ADDR="127.0.0.1:$((PORT + 2))"
-GWM_DEMO_FEED_ADDR="$FEED_ADDR" RUST_LOG=warn "$TARGET_DIR/debug/gwm-crm" demo-feed >"$WORK/feed.log" 2>&1 &
+# With its test-only control: a browser test amends a solicitation on demand.
+GWM_DEMO_FEED_ADDR="$FEED_ADDR" GWM_DEMO_FEED_CONTROL=1 RUST_LOG=warn "$TARGET_DIR/debug/gwm-crm" demo-feed >"$WORK/feed.log" 2>&1 &
 FEED_PID=$!
 DATABASE_URL="postgres://gwm_owner@localhost/gwm_e2e?host=$PG_SOCKET" \
   LEPTOS_SITE_ROOT="$SITE_ROOT" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" GWM_SEED_DEMO=if-empty GWM_ALLOW_PRIVATE_FETCHES=1 \

@@ -54,7 +54,8 @@ async fn main() -> ExitCode {
             eprintln!("demo-feed: GWM_DEMO_FEED_ADDR {addr:?} is not an address like 127.0.0.1:3090");
             return ExitCode::from(2);
         };
-        return match demo::feed::serve(addr, step).await {
+        let control = std::env::var("GWM_DEMO_FEED_CONTROL").is_ok_and(|v| v == "1");
+        return match demo::feed::serve(addr, step, control).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("demo-feed: {e}");

@@ -91,3 +91,59 @@ test("a pursuit shows the source's changes with their impact, and acknowledging 
   await expect(same.locator("[title='Unacknowledged changes from the source']")).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+test("an amendment published while a pursuit is open shows its impact and diff, and an overridden field's conflict is settled", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const problems = watchConsole(page);
+  const number = "80GSFC-27-R-0119";
+  await signIn(page, "marcus.webb@demo.gwm.test", undefined, `/opportunities?q=${number}`);
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("opportunity").first()).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await page.getByTestId("opportunity").first().getByRole("button", { name: "Pursue" }).click();
+  await page.getByTestId("pursue").getByRole("button", { name: "Create the pursuit" }).click();
+  await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}$/);
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  const project = page.url();
+  // Our own value for the set-aside, kept over the source's.
+  const row = page.locator("tr[data-field='set_aside_type']");
+  await row.getByRole("button", { name: "Override" }).click();
+  await row.getByLabel("Value").fill("8(a) sole source");
+  await row.getByLabel("Reason").fill("Contracting officer confirmed by phone");
+  await row.getByRole("button", { name: "Save override" }).click();
+  await expect(row.getByTestId("override-value")).toHaveText("8(a) sole source");
+
+  // The source amends it: the deadline three days earlier and another set-aside; an admin polls now.
+  const amended = await page.request.post(`${FEED}/_control/amend`, {
+    data: { solicitation_number: number, deadline_days: -3, set_aside: "HZC" },
+  });
+  expect(amended.status()).toBe(204);
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, "admin@demo.gwm.test", undefined, "/settings/sources");
+  await expect(admin.locator("section[data-hydrated='true']")).toBeVisible();
+  const card = admin.getByTestId("source").filter({ has: admin.getByRole("heading", { name: /SAM\.gov \(demo feed\)/ }) });
+  await card.getByRole("button", { name: "Poll now" }).click();
+  await adminContext.close();
+
+  // The pursuit shows the change with its impact and the diff, and the conflict on the overridden field.
+  await expect(async () => {
+    await page.goto(project);
+    await expect(page.getByTestId("source-change").first()).toContainText("Critical", { timeout: 2000 });
+  }).toPass({ timeout: 60_000 });
+  const change = page.getByTestId("source-change").first();
+  await expect(change).toContainText("Amendment");
+  await expect(change.getByRole("row", { name: /Response deadline/ })).toContainText("UTC");
+  await expect(change.getByRole("row", { name: /Set-aside/ })).toContainText("HZC");
+  const conflict = page.locator("tr[data-field='set_aside_type']").getByTestId("override-conflict");
+  await expect(conflict).toContainText("now says HZC");
+  await expect(page.locator("tr[data-field='set_aside_type']").getByTestId("override-value")).toHaveText("8(a) sole source");
+  await conflict.getByRole("button", { name: "Take the source’s" }).click();
+  await expect(page.locator("tr[data-field='set_aside_type']").getByTestId("override-value")).toHaveCount(0);
+  await expect(page.locator("tr[data-field='set_aside_type']").getByTestId("source-value")).toHaveText("HZC");
+  await page.getByTestId("source-changes").getByRole("button", { name: /Acknowledge all/ }).click();
+  await expect(page.getByTestId("source-changes").getByTestId("unacknowledged")).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

@@ -7,6 +7,9 @@
 //! at each step one notice is amended (a new notice id under the same solicitation number, its deadline
 //! moved earlier or later, sometimes its set-aside), every third step a notice is posted, every fifth an
 //! award is announced.
+//!
+//! With `GWM_DEMO_FEED_CONTROL=1` (the browser tests only) `POST /_control/amend` amends one solicitation
+//! on demand: `{"solicitation_number": "...", "deadline_days": -3, "set_aside": "HZC"}`.
 
 use super::catalog::{AGENCIES, NAICS, PLACES, TITLES};
 use axum::{
@@ -14,11 +17,15 @@ use axum::{
     extract::{Query, State},
     http::StatusCode,
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{get, post},
 };
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use serde_json::{Value, json};
-use std::{collections::HashMap, net::SocketAddr, sync::Arc};
+use std::{
+    collections::HashMap,
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+};
 
 /// The key the demo tenant's source signs in with (a demo, not a secret).
 pub const DEMO_FEED_KEY: &str = "demo-feed-key-2026";
@@ -27,16 +34,41 @@ pub const DEMO_FEED_ADDR: &str = "127.0.0.1:3090";
 /// Opportunities the feed starts with.
 const BASE: usize = 40;
 
-#[derive(Clone)]
 struct Feed {
     started: DateTime<Utc>,
     step: Duration,
+    /// Amendments asked for through the control (solicitation number → amendment).
+    amended: Mutex<HashMap<String, Amended>>,
 }
 
-/// Serves the feed until the process ends.
-pub async fn serve(addr: SocketAddr, step_minutes: i64) -> std::io::Result<()> {
-    let feed = Arc::new(Feed { started: Utc::now(), step: Duration::minutes(step_minutes.max(1)) });
-    let router = Router::new().route("/opportunities/v2/search", get(search)).with_state(feed);
+/// What the control did to one solicitation, cumulatively.
+#[derive(Debug, Clone, Default)]
+struct Amended {
+    times: u32,
+    deadline_days: i64,
+    set_aside: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct Amend {
+    solicitation_number: String,
+    #[serde(default)]
+    deadline_days: i64,
+    set_aside: Option<String>,
+}
+
+/// Serves the feed until the process ends; `control` adds the test-only amend endpoint.
+pub async fn serve(addr: SocketAddr, step_minutes: i64, control: bool) -> std::io::Result<()> {
+    let feed = Arc::new(Feed {
+        started: Utc::now(),
+        step: Duration::minutes(step_minutes.max(1)),
+        amended: Mutex::new(HashMap::new()),
+    });
+    let mut router = Router::new().route("/opportunities/v2/search", get(search));
+    if control {
+        router = router.route("/_control/amend", post(amend));
+    }
+    let router = router.with_state(feed);
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!(%addr, "demo opportunity feed on http://{addr}/opportunities/v2/search");
     axum::serve(listener, router).await
@@ -61,6 +93,14 @@ async fn search(State(feed): State<Arc<Feed>>, Query(q): Query<HashMap<String, S
     let offset: usize = q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
     let step = u32::try_from((Utc::now() - feed.started).num_seconds() / feed.step.num_seconds().max(1)).unwrap_or(0);
     let mut records = notices(feed.started.date_naive(), step);
+    if let Ok(amended) = feed.amended.lock() {
+        for r in &mut records {
+            let number = r["solicitationNumber"].as_str().unwrap_or("").trim().to_string();
+            if let Some(a) = amended.get(&number) {
+                apply(r, &number, a);
+            }
+        }
+    }
     let has = |r: &Value, key: &str, wanted: &str| {
         r.get(key).and_then(Value::as_str).is_some_and(|v| v.trim().eq_ignore_ascii_case(wanted.trim()))
     };
@@ -77,6 +117,30 @@ async fn search(State(feed): State<Arc<Feed>>, Query(q): Query<HashMap<String, S
     let page: Vec<Value> = records.into_iter().skip(offset * limit).take(limit).collect();
     Json(json!({"totalRecords": total, "limit": limit, "offset": offset, "opportunitiesData": page, "links": []}))
         .into_response()
+}
+
+async fn amend(State(feed): State<Arc<Feed>>, Json(a): Json<Amend>) -> StatusCode {
+    let Ok(mut amended) = feed.amended.lock() else { return StatusCode::INTERNAL_SERVER_ERROR };
+    let entry = amended.entry(a.solicitation_number.trim().to_string()).or_default();
+    entry.times += 1;
+    entry.deadline_days += a.deadline_days;
+    if a.set_aside.is_some() {
+        entry.set_aside = a.set_aside;
+    }
+    StatusCode::NO_CONTENT
+}
+
+/// An amendment on demand: a new notice id, the deadline moved, perhaps another set-aside.
+fn apply(r: &mut Value, number: &str, a: &Amended) {
+    let seed = number.bytes().fold(7usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+    r["noticeId"] = json!(notice_id(seed, 1000 + a.times));
+    if let Some(due) = r["responseDeadLine"].as_str().and_then(|d| DateTime::parse_from_rfc3339(d).ok()) {
+        r["responseDeadLine"] = json!((due + Duration::days(a.deadline_days)).to_rfc3339());
+    }
+    if let Some(code) = &a.set_aside {
+        r["typeOfSetAside"] = json!(code);
+        r["typeOfSetAsideDescription"] = Value::Null;
+    }
 }
 
 /// A notice id: 32 hex digits from the opportunity and its notice number.
