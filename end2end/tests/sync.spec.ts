@@ -96,7 +96,8 @@ test("an amendment published while a pursuit is open shows its impact and diff, 
   test.setTimeout(120_000);
   const problems = watchConsole(page);
   const number = "80GSFC-27-R-0119";
-  await signIn(page, "marcus.webb@demo.gwm.test", undefined, `/opportunities?q=${number}`);
+  // Priya: Marcus loses his role in pipeline.spec.ts.
+  await signIn(page, "priya.natarajan@demo.gwm.test", undefined, `/opportunities?q=${number}`);
   await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
   await expect(async () => {
     await page.reload();
