@@ -22,6 +22,8 @@ ALTER TABLE external_opportunity_sources
     ADD COLUMN retry_not_before          timestamptz;
 
 CREATE INDEX external_opportunity_sources_due ON external_opportunity_sources (next_poll_at) WHERE is_active;
+-- Sources that existed before are due at once (an active source with no due time would never be polled).
+UPDATE external_opportunity_sources SET next_poll_at = now() WHERE is_active;
 
 ALTER TABLE polling_configurations ADD COLUMN poll_claim uuid;
 

@@ -65,9 +65,9 @@ pub async fn sources(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
                 println!(
                     "{:<32} {:<9} {:<8} {:<10} {:<6} {:<20} {}",
                     s.source_name,
-                    s.source_kind,
+                    s.source_kind.as_str(),
                     if s.is_active { "yes" } else { "no" },
-                    s.connection_status,
+                    s.connection_status.as_str(),
                     s.credential_hint.map(|h| format!("…{h}")).unwrap_or_else(|| "-".into()),
                     s.last_successful_call
                         .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())

@@ -10,15 +10,12 @@ use app::{
     auth::ssr::door,
     ids::TenantId,
     state::{AppState, SecretKey},
-    sync::{
-        SourceKind,
-        ssr::{
-            Adapter, Credentials, FeedError, FeedPage, Lookup, PageRequest,
-            adapter::{check_page, page_count},
-            adapter_for,
-            call::{CallFailure, Connection, Exchange},
-            queries::{self, Incoming, IngestReport, ProjectPoll, SourceRow},
-        },
+    sync::ssr::{
+        Adapter, Credentials, FeedError, FeedPage, Lookup, PageRequest,
+        adapter::{check_page, page_count},
+        adapter_for,
+        call::{CallFailure, Connection, Exchange},
+        queries::{self, Incoming, IngestReport, ProjectPoll, SourceRow},
     },
 };
 use chrono::{DateTime, Utc};
@@ -423,9 +420,4 @@ async fn call_page(
     queries::log_call(&mut tx, source.id, project, &exchange, attempt, problem.as_deref(), summary).await?;
     tx.commit().await?;
     Ok(result)
-}
-
-/// Whether a kind of source is known to this server (for the CLI's messages).
-pub fn kind_names() -> String {
-    SourceKind::ALL.iter().map(|k| k.as_str()).collect::<Vec<_>>().join(", ")
 }

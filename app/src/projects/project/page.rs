@@ -229,13 +229,11 @@ fn SyncedRow(
                         {can_override.then(|| view! {
                             <div class="button-row">
                                 <ActionForm action=keep>
-                                    <input type="hidden" name="project_id" value=pid.to_string()/>
-                                    <input type="hidden" name="field" value=field.as_str()/>
+                                    {target(pid, field)}
                                     <button class="button button--secondary" type="submit">"Keep mine"</button>
                                 </ActionForm>
                                 <ActionForm action=remove>
-                                    <input type="hidden" name="project_id" value=pid.to_string()/>
-                                    <input type="hidden" name="field" value=field.as_str()/>
+                                    {target(pid, field)}
                                     <button class="button button--secondary" type="submit">"Take the source\u{2019}s"</button>
                                 </ActionForm>
                             </div>
@@ -244,8 +242,7 @@ fn SyncedRow(
                 })}
                 {move || editing.get().then(|| view! {
                     <ActionForm action=save attr:class="form form--inline" on:submit=move |_| editing.set(false)>
-                        <input type="hidden" name="project_id" value=pid.to_string()/>
-                        <input type="hidden" name="field" value=field.as_str()/>
+                        {target(pid, field)}
                         <Field label="Value" id=format!("override-{}-value", field.as_str()) required=true let:f>
                             <input class="input" id=f.id aria-describedby=f.described_by name="value" required node_ref=focus::takes_focus()/></Field>
                         <Field label="Reason" id=format!("override-{}-reason", field.as_str()) required=true let:f>
@@ -261,8 +258,7 @@ fn SyncedRow(
                             on:click=move |_| editing.update(|e| *e = !*e)>"Override"</button>
                         {has_override.then(|| view! {
                             <ActionForm action=remove>
-                                <input type="hidden" name="project_id" value=pid.to_string()/>
-                                <input type="hidden" name="field" value=field.as_str()/>
+                                {target(pid, field)}
                                 <button class="button button--ghost" type="submit">"Remove"</button>
                             </ActionForm>
                         })}
@@ -270,6 +266,14 @@ fn SyncedRow(
                 })}
             </td>
         </tr>
+    }
+}
+
+/// What an override form acts on: the project and the field.
+fn target(pid: crate::ids::ProjectId, field: SyncedField) -> impl IntoView {
+    view! {
+        <input type="hidden" name="project_id" value=pid.to_string()/>
+        <input type="hidden" name="field" value=field.as_str()/>
     }
 }
 

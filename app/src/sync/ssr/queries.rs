@@ -211,15 +211,11 @@ pub async fn log_call(
     .bind(exchange.elapsed_ms.max(0))
     .bind(exchange.rate_limit_remaining)
     .bind(exchange.rate_limit_reset_at)
-    .bind(error_free(exchange, problem))
+    .bind(exchange.outcome.is_ok() && problem.is_none())
     .bind(i32::try_from(attempt.max(1)).unwrap_or(i32::MAX))
     .execute(&mut **tx)
     .await?;
     Ok(())
-}
-
-fn error_free(exchange: &Exchange, problem: Option<&str>) -> bool {
-    exchange.outcome.is_ok() && problem.is_none()
 }
 
 /// Records how a poll of the source ended, if `claim` is still the source's claim (a claim whose lease ran
