@@ -5,6 +5,8 @@
 //!
 //! Run: `bash scripts/bench.sh sign-in` (about 6 minutes from a cold build, 30 s warm).
 
+// Leptos views nest deeply: the release build needs the same limit as the library.
+#![recursion_limit = "512"]
 // Test code: a failed expectation is a failed test (the workspace denies these everywhere else).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 

@@ -50,9 +50,9 @@ s3_start "$S3_PORT" "$WORK/s3" "$TEST_S3_ACCESS_KEY" "$TEST_S3_SECRET_KEY" "$TES
 
 build_site debug
 
-log "building the tests, the sign-in benchmark and the pages benchmark's driver (so that they cannot rot)"
+log "building the tests, the sign-in and sync benchmarks and the pages benchmark's driver (so that they cannot rot)"
 cargo test --locked --no-run
-cargo test --locked --bench sign_in --no-run
+cargo test --locked --bench sign_in --bench sync --no-run
 cargo build --locked -p gwm-bench
 
 log "cargo test"

@@ -2,6 +2,9 @@
 //! the demo tenant if it does not exist; `gwm-crm pgbench-script PAGE` prints a page's SQL for pgbench;
 //! `gwm-crm routes` lists the app's pages (the accessibility scan visits each).
 
+// Leptos views nest deeply: the release build needs the same limit as the library.
+#![recursion_limit = "512"]
+
 use gwm_crm::{config::Config, database, demo, platform, startup::Application, telemetry};
 use std::process::ExitCode;
 

@@ -20,13 +20,13 @@ use std::collections::HashMap;
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
 pub const USAGE: &str = "\
-    sources list --tenant ID\n\
-    sources add --tenant ID --name NAME --kind sam_gov|gwm_feed --endpoint URL [--auth none|api_key|basic_auth|oauth2]\n\
+    sources list --tenant ID|SUBDOMAIN\n\
+    sources add --tenant ID|SUBDOMAIN --name NAME --kind sam_gov|gwm_feed --endpoint URL [--auth none|api_key|basic_auth|oauth2]\n\
                 [--username U] [--token-url URL --client-id ID [--scope S]] [--page-size N] [--frequency MINUTES]\n\
                 [--rate-limit PER_HOUR] [--timeout SECONDS] [--retries N] [--posted-within DAYS] [--naics 541512,541519]\n\
                 [--set-asides SBA,8A] [--types o,k] [--keywords WORDS]\n\
                 The secret (API key, password, client secret) is read from GWM_SOURCE_SECRET or the first line of stdin.\n\
-    sync --tenant ID --source NAME --once   poll one source now and print what changed";
+    sync --tenant ID|SUBDOMAIN --source NAME --once   poll one source now and print what changed";
 
 fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     let mut flags = HashMap::new();
@@ -43,9 +43,22 @@ fn flags(args: &[String]) -> Result<HashMap<String, String>, String> {
     Ok(flags)
 }
 
+/// `--tenant`: the tenant's ID (as `create-tenant` printed it) or its subdomain.
 async fn tenant(ctx: &Ctx, flags: &HashMap<String, String>) -> Result<TenantId, BoxError> {
-    let id = flags.get("tenant").ok_or_else(|| format!("--tenant is required\n{USAGE}"))?;
-    Ok(active_tenant(&ctx.pool, id).await?.ok_or_else(|| format!("no active tenant has the ID {id:?}"))?.id)
+    let given = flags.get("tenant").ok_or_else(|| format!("--tenant is required\n{USAGE}"))?;
+    let found = match given.trim().parse::<TenantId>() {
+        Ok(id) => {
+            let mut tx = door::for_job(&ctx.pool, id).await?;
+            let active: Option<TenantId> = sqlx::query_scalar("SELECT id FROM tenants WHERE id = $1 AND is_active")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            active
+        }
+        Err(_) => active_tenant(&ctx.pool, given).await?.map(|t| t.id),
+    };
+    Ok(found.ok_or_else(|| format!("no active tenant has the ID or subdomain {given:?}"))?)
 }
 
 pub async fn sources(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
@@ -167,6 +180,11 @@ pub async fn sync(ctx: &Ctx, args: &[String]) -> Result<(), BoxError> {
             Err(format!("{name}: no call allowed before {until} (rate limit or Retry-After); nothing changed").into())
         }
         Outcome::Superseded => Err(format!("{name}: another server took the poll over").into()),
+        // Only a pursuit's own poll can be fresh; a source's search always calls.
+        Outcome::Fresh(seen) => {
+            println!("{name}: returned by a search at {seen}; no call was needed");
+            Ok(())
+        }
     }
 }
 

@@ -92,13 +92,16 @@ pub enum Outcome {
     Deferred(DateTime<Utc>),
     /// The claim was taken over (its lease ran out): nothing was stored by this server.
     Superseded,
+    /// A pursuit's own poll that needed no call: the source's search returned the opportunity at this time,
+    /// within the poll's interval, which is as fresh as a lookup would be (SAM.gov's daily budget is small).
+    Fresh(DateTime<Utc>),
 }
 
 pub fn spawn(state: Ctx, tuning: Tuning) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
             let pause = match run_once(&state, &tuning).await {
-                Ok(0) => tuning.idle,
+                Ok(polled) if polled.is_empty() => tuning.idle,
                 Ok(_) => Duration::ZERO,
                 Err(e) => {
                     tracing::warn!(error = %e, "the sync scheduler failed; retrying in 30 seconds");
@@ -110,8 +113,16 @@ pub fn spawn(state: Ctx, tuning: Tuning) -> JoinHandle<()> {
     })
 }
 
-/// Claims a batch of due work and polls each; the number claimed.
-pub async fn run_once(state: &Ctx, tuning: &Tuning) -> Result<usize, sqlx::Error> {
+/// One poll this server made: the work, how it ended and how long it took (the benchmark reads these).
+#[derive(Debug)]
+pub struct Polled {
+    pub work: Claimed,
+    pub outcome: Outcome,
+    pub took: Duration,
+}
+
+/// Claims a batch of due work and polls each, one after another.
+pub async fn run_once(state: &Ctx, tuning: &Tuning) -> Result<Vec<Polled>, sqlx::Error> {
     let mut tx = state.pool.begin().await?;
     let claimed: Vec<Claimed> = sqlx::query_as("SELECT * FROM claim_sync_polls($1, make_interval(secs => $2))")
         .bind(tuning.batch)
@@ -119,11 +130,15 @@ pub async fn run_once(state: &Ctx, tuning: &Tuning) -> Result<usize, sqlx::Error
         .fetch_all(&mut *tx)
         .await?;
     tx.commit().await?;
-    for work in &claimed {
-        let outcome = poll(state, tuning, work).await?;
-        tracing::info!(source = %work.external_source_id, project_poll = ?work.polling_configuration_id, ?outcome, "sync poll");
+    let mut polled = Vec::with_capacity(claimed.len());
+    for work in claimed {
+        let started = std::time::Instant::now();
+        let outcome = poll(state, tuning, &work).await?;
+        let took = started.elapsed();
+        tracing::info!(source = %work.external_source_id, project_poll = ?work.polling_configuration_id, ?outcome, ?took, "sync poll");
+        polled.push(Polled { work, outcome, took });
     }
-    Ok(claimed.len())
+    Ok(polled)
 }
 
 /// Why an operator's one-off sync did not run.
@@ -172,6 +187,20 @@ pub async fn poll(state: &Ctx, tuning: &Tuning, work: &Claimed) -> Result<Outcom
     };
     tx.commit().await?;
     let Some(source) = source else { return Ok(Outcome::Superseded) };
+    let frequency = chrono::Duration::minutes(i64::from(match &project {
+        Some(p) => p.polling_frequency_minutes,
+        None => source.polling_frequency_minutes,
+    }));
+    if let Some(seen) = project.as_ref().and_then(|p| p.last_seen_at).filter(|seen| *seen > Utc::now() - frequency) {
+        let mut tx = door::for_job(&state.pool, work.tenant_id).await?;
+        let margin = chrono::Duration::minutes(i64::from(queries::FRESH_MARGIN_MINUTES));
+        if !defer(&mut tx, work, seen + frequency + margin).await? {
+            tx.rollback().await?;
+            return Ok(Outcome::Superseded);
+        }
+        tx.commit().await?;
+        return Ok(Outcome::Fresh(seen));
+    }
     let adapter = adapter_for(source.source_kind);
     let started = std::time::Instant::now();
     let fetched = match (&project, work.polling_configuration_id) {
@@ -196,10 +225,6 @@ pub async fn poll(state: &Ctx, tuning: &Tuning, work: &Claimed) -> Result<Outcom
         },
     };
     let elapsed_ms = i32::try_from(started.elapsed().as_millis()).unwrap_or(i32::MAX);
-    let frequency = chrono::Duration::minutes(i64::from(match &project {
-        Some(p) => p.polling_frequency_minutes,
-        None => source.polling_frequency_minutes,
-    }));
     let mut tx = door::for_job(&state.pool, work.tenant_id).await?;
     let (outcome, error, next) = match fetched {
         Ok((records, skipped)) => {
@@ -231,6 +256,7 @@ pub async fn poll(state: &Ctx, tuning: &Tuning, work: &Claimed) -> Result<Outcom
     Ok(outcome)
 }
 
+/// Moves claimed work's due time without recording a poll (a deferral, or a pursuit that needed no call).
 async fn defer(tx: &mut app::db::Tx, work: &Claimed, next: DateTime<Utc>) -> Result<bool, sqlx::Error> {
     let done = match work.polling_configuration_id {
         Some(id) => sqlx::query(
@@ -321,7 +347,7 @@ async fn fetch_all(
     let page_size = u32::try_from(source.page_size).unwrap_or(1).clamp(1, adapter.max_page_size());
     let today = Utc::now().date_naive();
     let attempts = u32::try_from(source.retry_attempts).unwrap_or(0) + 1;
-    let mut records = Vec::new();
+    let (mut read, mut skipped) = (Vec::new(), Vec::new());
     let mut total: Option<u64> = None;
     let mut page: u32 = 0;
     loop {
@@ -349,18 +375,16 @@ async fn fetch_all(
             // A count that contradicts the pages: the whole fetch is retried at the next poll.
             return Ok(Err(Fetch::Failed(app::format::sentence(&e.to_string()))));
         }
-        records.extend(got.records);
+        // Read page by page, each record dropped once read: a poll never holds a page's parsed JSON twice.
+        for record in got.records {
+            match Incoming::read(adapter, record) {
+                Ok(incoming) => read.push(incoming),
+                Err(reason) => skipped.push(reason),
+            }
+        }
         page += 1;
         if u64::from(page) >= page_count(first_total, page_size) {
             break;
-        }
-    }
-    let mut read = Vec::with_capacity(records.len());
-    let mut skipped = Vec::new();
-    for record in &records {
-        match Incoming::read(adapter, record) {
-            Ok(incoming) => read.push(incoming),
-            Err(reason) => skipped.push(reason),
         }
     }
     if !skipped.is_empty() {

@@ -8,7 +8,7 @@ use crate::{
 use app::{
     ids::ProjectId,
     roles::SystemRole,
-    sync::inbox::{InboxPage, InboxShow},
+    sync::inbox::{InboxPage, InboxShow, OpportunityDetail},
 };
 use serde_json::json;
 
@@ -138,6 +138,124 @@ async fn pursuing_makes_one_linked_pursuit_and_dismissing_needs_a_reason() {
     assert_eq!(
         s.scalar::<i64>("SELECT count(*) FROM audit_logs WHERE entity_type = 'opportunity_project' AND operation_description LIKE 'Pursued%'").await,
         1
+    );
+}
+
+#[tokio::test]
+async fn a_pursuit_made_by_hand_is_linked_keeping_what_was_typed_and_follows_the_source_from_then_on() {
+    let s = synced().await;
+    let tenant = s.app.tenant_at("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    // Made by hand before the source had it: the number respelled, a deadline and a NAICS code typed.
+    let made: serde_json::Value = capture
+        .answer(
+            "/api/projects/create",
+            &[
+                ("input[project_name]", "DISA network ops recompete"),
+                ("input[solicitation_number]", "hc1028 27 r 0003"),
+                ("input[pipeline_stage]", "phase_2"),
+                ("input[response_due_date]", "2027-03-01"),
+                ("input[naics_codes]", "541519"),
+            ],
+        )
+        .await;
+    let project: ProjectId = made.as_str().unwrap().parse().unwrap();
+    let other: serde_json::Value =
+        capture.answer("/api/projects/create", &[("input[project_name]", "Unrelated pursuit")]).await;
+    let page = inbox(&capture, &[]).await;
+    let row = |title: &str| page.rows.iter().find(|r| r.title == title).unwrap().id.to_string();
+    let (three, four) = (row("Network operations 3"), row("Network operations 4"));
+
+    // The opportunity offers the pursuits made by hand, the one with its number first.
+    let detail: OpportunityDetail = capture.answer("/api/opportunities/detail", &[("id", &three)]).await;
+    assert!(detail.may_pursue);
+    let offered: Vec<(String, bool)> = detail.candidates.iter().map(|c| (c.name.clone(), c.suggested)).collect();
+    assert_eq!(offered, [("DISA network ops recompete".to_string(), true), ("Unrelated pursuit".to_string(), false)]);
+    let seen: OpportunityDetail = viewer.answer("/api/opportunities/detail", &[("id", &three)]).await;
+    assert!(!seen.may_pursue && seen.candidates.is_empty(), "a viewer is offered nothing to do");
+
+    // Refusals write nothing: a viewer, unknown or malformed ids, another tenant's.
+    let link = |who: &'static str, id: String, project: String| (who, id, project);
+    let stranger = s.app.with_tenant("globex").await.with_user(SystemRole::CaptureManager).await;
+    let p = project.to_string();
+    let cases = [
+        (link("viewer", three.clone(), p.clone()), 403),
+        (link("capture", uuid::Uuid::new_v4().to_string(), p.clone()), 404),
+        (link("capture", three.clone(), uuid::Uuid::new_v4().to_string()), 404),
+        (link("capture", "not-an-id".into(), p.clone()), 422),
+        (link("stranger", three.clone(), p.clone()), 404),
+    ];
+    for ((who, id, project), expected) in cases {
+        let person = match who {
+            "viewer" => &viewer,
+            "stranger" => &stranger,
+            _ => &capture,
+        };
+        let (status, message) = status_and_message(
+            person.call("/api/opportunities/link", &[("id", id.as_str()), ("project", project.as_str())]).await,
+        )
+        .await;
+        assert_eq!(status, expected, "{who} linking {id} to {project}: {message}");
+    }
+    assert_eq!(s.scalar::<i64>("SELECT count(*) FROM polling_configurations").await, 0, "nothing written");
+
+    let linked: ProjectId =
+        capture.answer("/api/opportunities/link", &[("id", &three), ("project", &project.to_string())]).await;
+    assert_eq!(linked, project);
+    // Either side linked already: refused.
+    for (id, to) in [(three.clone(), other.as_str().unwrap().to_string()), (four.clone(), project.to_string())] {
+        let (status, message) =
+            status_and_message(capture.call("/api/opportunities/link", &[("id", &id), ("project", &to)]).await).await;
+        assert_eq!(status, 409, "{message}");
+    }
+    let (stage, name, versions, polls, reason): (String, String, i64, i64, String) = {
+        let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
+        sqlx::query_as(&format!(
+            "SELECT pipeline_stage, project_name, \
+                    (SELECT count(*) FROM external_opportunity_data WHERE opportunity_project_id = '{project}'), \
+                    (SELECT count(*) FROM polling_configurations WHERE opportunity_project_id = '{project}' AND is_active), \
+                    (SELECT string_agg(DISTINCT override_reason, '; ') FROM opportunity_project_overrides \
+                      WHERE opportunity_project_id = '{project}' AND is_active) \
+               FROM opportunity_projects WHERE id = '{project}'"
+        ))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+    };
+    assert_eq!(
+        (stage.as_str(), name.as_str(), versions, polls, reason.as_str()),
+        ("phase_2", "DISA network ops recompete", 1, 1, "Entered by hand before the source was linked")
+    );
+    // What was typed stays in force; what was not comes from the source.
+    let (due, naics, set_aside): (Option<chrono::DateTime<chrono::Utc>>, Option<String>, Option<String>) = {
+        let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
+        sqlx::query_as(&format!(
+            "SELECT response_due_date, naics_codes, set_aside_type FROM opportunity_project_current WHERE id = '{project}'"
+        ))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap()
+    };
+    assert_eq!(due.map(|d| d.date_naive().to_string()).as_deref(), Some("2027-03-01"));
+    assert_eq!(naics.as_deref(), Some("541519"));
+    assert_eq!(set_aside.as_deref(), Some("SBA"), "the source's set-aside, not typed by hand");
+    let pursued = inbox(&capture, &[("show", "pursued")]).await;
+    assert_eq!(pursued.rows[0].project.as_ref().map(|(p, _)| *p), Some(project));
+    assert_eq!(
+        s.scalar::<i64>(&format!(
+            "SELECT count(*) FROM audit_logs WHERE entity_id = '{project}' AND operation_description LIKE 'Linked%'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        s.scalar::<i64>(&format!(
+            "SELECT count(*) FROM change_history WHERE entity_id = '{project}' \
+               AND field_name IN ('external_source_id', 'external_opportunity_id')"
+        ))
+        .await,
+        2
     );
 }
 

@@ -514,7 +514,7 @@ async fn two_servers_poll_each_due_source_once_and_share_one_hourly_budget() {
     let b = Ctx { pool: s.app.db.app_pool().await, ..s.ctx.clone() };
     let (ta, tb) = (tuning(), tuning());
     let (na, nb) = tokio::join!(run_once(&a, &ta), run_once(&b, &tb));
-    let (na, nb) = (na.unwrap(), nb.unwrap());
+    let (na, nb) = (na.unwrap().len(), nb.unwrap().len());
     // The server under test may have claimed some too (its scheduler runs): every source once in total.
     let requests = s.feed.requests().len();
     assert_eq!(requests, 4 * 3, "four sources, three pages each, once ({na} + {nb} claimed here)");
@@ -565,9 +565,9 @@ async fn a_server_that_dies_mid_poll_loses_nothing_and_its_lease_expires() {
     };
     assert_eq!(stale.external_source_id, s.source);
     let other = Ctx { pool: s.app.db.app_pool().await, ..s.ctx.clone() };
-    assert_eq!(run_once(&other, &tuning()).await.unwrap(), 0, "claimed work is not taken while its lease holds");
+    assert_eq!(run_once(&other, &tuning()).await.unwrap().len(), 0, "claimed work is not taken while its lease holds");
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    assert_eq!(run_once(&other, &tuning()).await.unwrap(), 1, "the lease expired: another server polls it");
+    assert_eq!(run_once(&other, &tuning()).await.unwrap().len(), 1, "the lease expired: another server polls it");
     assert_eq!(s.scalar::<i64>("SELECT count(*) FROM external_opportunity_data").await, 5);
     // The dead server's late finish is refused: its claim was taken over.
     assert_eq!(poll(&s.ctx, &tuning(), &stale).await.unwrap(), Outcome::Superseded);
@@ -651,7 +651,8 @@ async fn a_pursued_opportunitys_own_poll_versions_it_and_keeps_the_project_in_st
         .fetch_one(&mut *tx)
         .await
         .unwrap();
-        sqlx::query("UPDATE external_opportunities SET opportunity_project_id = $1 WHERE notice_id = '00000000000000000000000000000002'")
+        // Not returned by a search within its interval (30 minutes): its own poll calls.
+        sqlx::query("UPDATE external_opportunities SET opportunity_project_id = $1, last_seen_at = now() - interval '1 hour' WHERE notice_id = '00000000000000000000000000000002'")
             .bind(p)
             .execute(&mut *tx)
             .await
@@ -681,7 +682,7 @@ async fn a_pursued_opportunitys_own_poll_versions_it_and_keeps_the_project_in_st
     s.feed.publish(records);
     let before = s.feed.requests().len();
     let claimed = run_once(&s.ctx, &tuning()).await.unwrap();
-    assert!(claimed >= 1);
+    assert!(!claimed.is_empty());
     let q = &s.feed.requests()[before];
     assert_eq!(q.get("solnum").map(String::as_str), Some("HC1028-27-R-0002"), "looked up by solicitation number");
     let (versions, status, hash): (i64, String, Option<String>) = {
@@ -728,18 +729,55 @@ async fn a_pursued_opportunitys_own_poll_versions_it_and_keeps_the_project_in_st
     assert!(updated_after > updated_before, "a synced change is an update of the pursuit");
 
     // An unchanged poll stamps the sync time and leaves "Updated" alone.
+    let due = "UPDATE external_opportunities SET last_seen_at = now() - interval '1 hour'; \
+               UPDATE polling_configurations SET next_poll_timestamp = now() - interval '1 second'";
     let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
-    sqlx::query("UPDATE polling_configurations SET next_poll_timestamp = now() - interval '1 second'")
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    sqlx::raw_sql(due).execute(&mut *tx).await.unwrap();
     tx.commit().await.unwrap();
+    let before = s.feed.requests().len();
     run_once(&s.ctx, &tuning()).await.unwrap();
+    assert!(s.feed.requests().len() > before, "the poll called");
     let updated_last: chrono::DateTime<chrono::Utc> =
         s.scalar(&format!("SELECT updated_at FROM opportunity_projects WHERE id = '{project}'")).await;
     assert_eq!(updated_last, updated_after);
     let rate: rust_decimal::Decimal = s.scalar("SELECT success_rate_percentage FROM polling_configurations").await;
     assert_eq!(rate, rust_decimal::Decimal::new(10000, 2));
+
+    // Returned by the source's search within its interval, the pursuit needs no call of its own: its poll is
+    // moved to an interval (and a margin) after the search saw it, and counts no call.
+    let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
+    sqlx::raw_sql(
+        "UPDATE external_opportunities SET last_seen_at = now() - interval '10 minutes'; \
+         UPDATE polling_configurations SET next_poll_timestamp = now() - interval '1 second'",
+    )
+    .execute(&mut *tx)
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let calls = s.scalar::<i64>("SELECT count(*) FROM api_integration_logs").await;
+    let before = s.feed.requests().len();
+    let polled = run_once(&s.ctx, &tuning()).await.unwrap();
+    assert!(matches!(polled.as_slice(), [p] if matches!(p.outcome, Outcome::Fresh(_))), "{polled:?}");
+    assert_eq!(s.feed.requests().len(), before, "no call");
+    assert_eq!(s.scalar::<i64>("SELECT count(*) FROM api_integration_logs").await, calls);
+    let next_in: f64 =
+        s.scalar("SELECT extract(epoch FROM next_poll_timestamp - now())::float8 FROM polling_configurations").await;
+    assert!(
+        (1450.0..1520.0).contains(&next_in),
+        "due 30 + 5 minutes after the search saw it, not {next_in} s from now"
+    );
+
+    // The source's search returning it moves its poll on, so none is even due while the search returns it.
+    let mut tx = tenant_tx(&s.ctx.pool, s.tenant, None).await;
+    sqlx::query("UPDATE polling_configurations SET next_poll_timestamp = now() + interval '1 minute'")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(matches!(s.sync().await, Outcome::Stored { .. }));
+    let next_in: f64 =
+        s.scalar("SELECT extract(epoch FROM next_poll_timestamp - now())::float8 FROM polling_configurations").await;
+    assert!((2050.0..2110.0).contains(&next_in), "due 30 + 5 minutes after the search, not {next_in} s from now");
 }
 
 #[tokio::test]
@@ -763,6 +801,9 @@ async fn operators_add_list_and_sync_sources_from_the_command_line() {
     .await;
     assert!(again.unwrap_err().to_string().contains("already has a source named"));
     gwm_crm::sync::cli::sources(&s.ctx, &args("list --tenant acme")).await.unwrap();
+    gwm_crm::sync::cli::sources(&s.ctx, &args(&format!("list --tenant {}", s.tenant))).await.unwrap();
+    let nobody = gwm_crm::sync::cli::sources(&s.ctx, &args(&format!("list --tenant {}", Uuid::new_v4()))).await;
+    assert!(nobody.unwrap_err().to_string().contains("no active tenant has the ID or subdomain"));
     assert_eq!(s.scalar::<i64>("SELECT count(*) FROM external_opportunity_sources WHERE page_size = 50 AND search_criteria -> 'naics_codes' = '[\"541512\", \"541519\"]'").await, 1);
     assert_eq!(s.scalar::<i64>("SELECT count(*) FROM audit_logs WHERE system_actor = 'platform_admin' AND entity_type = 'external_opportunity_source'").await, 1);
     gwm_crm::sync::cli::sync(&s.ctx, &args("--tenant acme --source SAM.gov --once")).await.unwrap();

@@ -140,6 +140,51 @@ pub async fn create(
     Ok(id)
 }
 
+/// Links a pursuit made by hand to the opportunity a source now returns; its name. Refused when the pursuit
+/// follows a source already, or another pursuit follows this opportunity. Its hand-typed values stay
+/// overrides: the source's values arrive beside them, never over them.
+pub async fn link_source(tx: &mut Tx, caller: &Caller, id: ProjectId, link: &SourceLink) -> Result<String, AppError> {
+    let (name, linked): (String, Option<String>) = sqlx::query_as(
+        "SELECT project_name, external_opportunity_id FROM opportunity_projects WHERE id = $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(not_found)?;
+    if linked.is_some() {
+        return Err(AppError::Conflict(
+            "This pursuit already follows an opportunity at a source: a pursuit follows one opportunity.".into(),
+        ));
+    }
+    let updated = sqlx::query(
+        "UPDATE opportunity_projects SET external_source_id = $2, external_opportunity_id = $3, external_opportunity_url = $4 \
+          WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM opportunity_projects o \
+                                        WHERE o.external_source_id = $2 AND o.external_opportunity_id = $3)",
+    )
+    .bind(id)
+    .bind(link.external_source_id)
+    .bind(&link.external_opportunity_id)
+    .bind(&link.external_opportunity_url)
+    .execute(&mut **tx)
+    .await?;
+    if updated.rows_affected() == 0 {
+        return Err(AppError::Conflict("Another pursuit follows this opportunity already: open it instead.".into()));
+    }
+    let (source, notice) = (json!(link.external_source_id), json!(link.external_opportunity_id));
+    history(tx, id, "external_source_id", None, Some(&source), "data_update", caller.user.id).await?;
+    history(tx, id, "external_opportunity_id", None, Some(&notice), "data_update", caller.user.id).await?;
+    sqlx::query(
+        "UPDATE opportunity_project_overrides SET override_reason = $2 \
+          WHERE opportunity_project_id = $1 AND is_active AND override_reason = $3",
+    )
+    .bind(id)
+    .bind("Entered by hand before the source was linked")
+    .bind(HAND_VALUE_REASON)
+    .execute(&mut **tx)
+    .await?;
+    Ok(name)
+}
+
 /// Binds $1..$13: the form's columns, in the order the INSERT and the UPDATE name them.
 fn bind_fields<'q, O>(query: Query<'q, O>, v: &'q ValidProject) -> Query<'q, O> {
     query

@@ -207,17 +207,37 @@ pub struct OpportunityDetail {
     /// Every field the source gives, as a person reads it: (label, value, the instant for dates).
     pub fields: Vec<(String, String, Option<DateTime<Utc>>)>,
     pub link: Option<String>,
+    pub solicitation_number: Option<String>,
     pub project: Option<(ProjectId, String)>,
     pub dismissed: Option<String>,
     pub history: super::changes::ProjectChanges,
+    /// Whether the reader may pursue it (or link it to a pursuit).
+    pub may_pursue: bool,
+    /// Open pursuits made by hand it can be linked to (only for readers who may edit pursuits).
+    pub candidates: Vec<LinkCandidate>,
+}
+
+/// A pursuit that follows no source yet, offered for linking to an opportunity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkCandidate {
+    pub id: ProjectId,
+    pub name: String,
+    pub solicitation_number: Option<String>,
+    /// Its solicitation number is the opportunity's.
+    pub suggested: bool,
 }
 
 #[server(prefix = "/api", endpoint = "opportunities/detail")]
 pub async fn load_opportunity(id: OpportunityId) -> Result<OpportunityDetail, AppError> {
     use crate::server_prelude::*;
     serve(async move {
-        let (caller, mut tx) = Caller::start(Permission::ProjectsRead, Resource::Tenant).await?;
-        let detail = super::ssr::inbox::detail(&mut tx, id).await?;
+        let (caller, mut tx, held) = Caller::start_holding(Permission::ProjectsRead, Resource::Tenant).await?;
+        let mut detail = super::ssr::inbox::detail(&mut tx, id).await?;
+        detail.may_pursue = held.allows(Permission::ProjectsCreate);
+        if detail.project.is_none() && held.allows(Permission::ProjectsUpdate) {
+            detail.candidates =
+                super::ssr::inbox::link_candidates(&mut tx, detail.solicitation_number.as_deref()).await?;
+        }
         caller.commit(tx).await?;
         Ok(detail)
     })
@@ -279,6 +299,20 @@ pub async fn pursue_opportunity(id: OpportunityId, stage: PipelineStage) -> Resu
         }
         let (caller, mut tx) = Caller::start(Permission::ProjectsCreate, Resource::Tenant).await?;
         let project = super::ssr::inbox::pursue(&caller, &mut tx, id, stage).await?;
+        caller.commit(tx).await?;
+        Ok(project)
+    })
+    .await
+}
+
+/// Links an opportunity to a pursuit made by hand (it keeps its values; the source's arrive beside them).
+/// Refused when either is linked already.
+#[server(prefix = "/api", endpoint = "opportunities/link")]
+pub async fn link_opportunity(id: OpportunityId, project: ProjectId) -> Result<ProjectId, AppError> {
+    use crate::server_prelude::*;
+    serve(async move {
+        let (caller, mut tx) = Caller::start(Permission::ProjectsUpdate, Resource::Project(project)).await?;
+        super::ssr::inbox::link(&caller, &mut tx, id, project).await?;
         caller.commit(tx).await?;
         Ok(project)
     })

@@ -1,14 +1,16 @@
 //! /opportunities: the opportunity inbox. What the sources returned, newest change first, with what is new
 //! or changed since the person's previous visit marked; views by decision (to decide, new, changed, pursued,
-//! dismissed), filters in the address, a page at a time; pursue one into the pipeline or dismiss it with a
-//! reason.
+//! dismissed), filters in the address, a page at a time; pursue one into the pipeline, link it to a pursuit
+//! made by hand, or dismiss it with a reason.
 
 use super::inbox::{
-    DismissOpportunity, InboxFilter, InboxPage, InboxRow, InboxShow, PursueOpportunity, RestoreOpportunity, load_inbox,
+    DismissOpportunity, InboxFilter, InboxPage, InboxRow, InboxShow, LinkCandidate, LinkOpportunity, PursueOpportunity,
+    RestoreOpportunity, load_inbox,
 };
 use crate::{
     domain::PipelineStage,
     format::{self, Urgency},
+    ids::{OpportunityId, ProjectId},
     ui::{Dialog, ErrorNote, Field, LoadError, LocalTime, toasts},
 };
 use chrono::Utc;
@@ -76,7 +78,7 @@ pub fn OpportunitiesPage() -> impl IntoView {
                 })}
             </Suspense>
             {move || asking.get().map(|a| match a {
-                Asking::Pursue(row) => view! { <PursueDialog row close=Callback::new(move |()| asking.set(None))/> }.into_any(),
+                Asking::Pursue(row) => view! { <PursueDialog id=row.id title=row.title close=Callback::new(move |()| asking.set(None))/> }.into_any(),
                 Asking::Dismiss(row) => view! { <DismissDialog row dismiss close=Callback::new(move |()| asking.set(None))/> }.into_any(),
             })}
         </section>
@@ -279,23 +281,31 @@ fn Row(
     }
 }
 
-#[component]
-fn PursueDialog(row: InboxRow, close: Callback<()>) -> impl IntoView {
-    let pursue = ServerAction::<PursueOpportunity>::new();
+/// Opens the pursuit an action made or linked, once it answers.
+fn open_pursuit_when_done<A>(action: ServerAction<A>)
+where
+    A: leptos::server_fn::ServerFn<Output = ProjectId, Error = crate::error::AppError> + Clone + Send + Sync + 'static,
+{
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(project)) = pursue.value().get() {
+        if let Some(Ok(project)) = action.value().get() {
             navigate(&format!("/projects/{project}"), Default::default());
         }
     });
+}
+
+#[component]
+fn PursueDialog(id: OpportunityId, title: String, close: Callback<()>) -> impl IntoView {
+    let pursue = ServerAction::<PursueOpportunity>::new();
+    open_pursuit_when_done(pursue);
     let error = Signal::derive(move || pursue.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
-    let title = format!("Pursue \u{201c}{}\u{201d}", row.title);
+    let title = format!("Pursue \u{201c}{title}\u{201d}");
     let stages: Vec<PipelineStage> = PipelineStage::ALL.iter().copied().filter(|s| !s.is_closed()).collect();
     view! {
         <Dialog title on_close=close test_id="pursue">
             <ActionForm action=pursue attr:class="form">
                 <ErrorNote error/>
-                <input type="hidden" name="id" value=row.id.to_string()/>
+                <input type="hidden" name="id" value=id.to_string()/>
                 <p class="muted">"A pursuit is created in the pipeline with you as capture manager, linked to this opportunity: its versions come along, and every change the source makes is shown on it."</p>
                 <Field label="Start in" id="pursue-stage" let:f>
                     <select id=f.id aria-describedby=f.described_by class="input" name="stage" data-autofocus="">
@@ -303,6 +313,46 @@ fn PursueDialog(row: InboxRow, close: Callback<()>) -> impl IntoView {
                     </select></Field>
                 <div class="button-row">
                     <button class="button button--primary" type="submit" disabled=move || pursue.pending().get()>"Create the pursuit"</button>
+                    <button class="button button--ghost" type="button" on:click=move |_| close.run(())>"Cancel"</button>
+                </div>
+            </ActionForm>
+        </Dialog>
+    }
+}
+
+/// Links the opportunity to a pursuit the team made by hand: those with its solicitation number first.
+#[component]
+fn LinkDialog(id: OpportunityId, title: String, candidates: Vec<LinkCandidate>, close: Callback<()>) -> impl IntoView {
+    let link = ServerAction::<LinkOpportunity>::new();
+    open_pursuit_when_done(link);
+    let error = Signal::derive(move || link.value().get().and_then(|r| r.err()).map(|e| e.to_string()));
+    let title = format!("Link \u{201c}{title}\u{201d} to a pursuit");
+    let (suggested, others): (Vec<_>, Vec<_>) = candidates.into_iter().partition(|c| c.suggested);
+    let option = |c: LinkCandidate| {
+        let label = match &c.solicitation_number {
+            Some(n) if !n.is_empty() => format!("{} ({n})", c.name),
+            _ => c.name.clone(),
+        };
+        view! { <option value=c.id.to_string()>{label}</option> }
+    };
+    let suggested = (!suggested.is_empty()).then(|| {
+        view! { <optgroup label="Same solicitation number">{suggested.into_iter().map(option).collect_view()}</optgroup> }
+    });
+    let others = (!others.is_empty()).then(
+        || view! { <optgroup label="Other open pursuits">{others.into_iter().map(option).collect_view()}</optgroup> },
+    );
+    view! {
+        <Dialog title on_close=close test_id="link">
+            <ActionForm action=link attr:class="form">
+                <ErrorNote error/>
+                <input type="hidden" name="id" value=id.to_string()/>
+                <p class="muted">"For a pursuit you started by hand before the source had it. It keeps its name, stage, people and the values you typed (they stay yours, shown beside the source's); from now on the source's changes reach it."</p>
+                <Field label="Pursuit" id="link-project" let:f>
+                    <select id=f.id aria-describedby=f.described_by class="input" name="project" data-autofocus="">
+                        {suggested}{others}
+                    </select></Field>
+                <div class="button-row">
+                    <button class="button button--primary" type="submit" disabled=move || link.pending().get()>"Link"</button>
                     <button class="button button--ghost" type="button" on:click=move |_| close.run(())>"Cancel"</button>
                 </div>
             </ActionForm>
@@ -329,6 +379,13 @@ fn DismissDialog(row: InboxRow, dismiss: ServerAction<DismissOpportunity>, close
             </ActionForm>
         </Dialog>
     }
+}
+
+/// What the opportunity page asks in a dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DetailAsk {
+    Pursue,
+    Link,
 }
 
 /// /opportunities/:id: one opportunity as its source describes it now, with every version and change.
@@ -358,8 +415,40 @@ pub fn OpportunityPage() -> impl IntoView {
 
 #[component]
 fn Opportunity(detail: super::inbox::OpportunityDetail) -> impl IntoView {
-    let super::inbox::OpportunityDetail { id, title, source, fields, link, project, dismissed, history } = detail;
+    let super::inbox::OpportunityDetail {
+        id,
+        title,
+        source,
+        fields,
+        link,
+        project,
+        dismissed,
+        history,
+        may_pursue,
+        candidates,
+        ..
+    } = detail;
+    let may_link = !candidates.is_empty();
+    let asking = RwSignal::new(None::<DetailAsk>);
+    let close = Callback::new(move |()| asking.set(None));
+    let dialog = {
+        let title = title.clone();
+        move || match asking.get() {
+            None => ().into_any(),
+            Some(DetailAsk::Pursue) => view! { <PursueDialog id title=title.clone() close/> }.into_any(),
+            Some(DetailAsk::Link) => {
+                view! { <LinkDialog id title=title.clone() candidates=candidates.clone() close/> }.into_any()
+            }
+        }
+    };
+    let decide = (project.is_none() && may_pursue).then(|| view! {
+        <button class="button button--primary" type="button" on:click=move |_| asking.set(Some(DetailAsk::Pursue))>"Pursue"</button>
+        {may_link.then(|| view! {
+            <button class="button button--secondary" type="button" on:click=move |_| asking.set(Some(DetailAsk::Link))>"Link to a pursuit"</button>
+        })}
+    });
     view! {
+        {dialog}
         <Title text=format!("{title} · Opportunities · GWM CRM")/>
         <header class="page__header">
             <div>
@@ -368,6 +457,7 @@ fn Opportunity(detail: super::inbox::OpportunityDetail) -> impl IntoView {
                 {dismissed.map(|r| view! { <p class="muted">{format!("Dismissed: {r}")}</p> })}
             </div>
             <div class="button-row">
+                {decide}
                 {project.map(|(p, name)| view! {
                     <a class="button button--primary" href=format!("/projects/{p}") aria-label=format!("Open the pursuit {name}")>"Open the pursuit"</a>
                 })}

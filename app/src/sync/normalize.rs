@@ -16,21 +16,20 @@ pub fn text(raw: Option<&str>) -> Option<String> {
 
 /// A record in its canonical form: every string cleaned as `text` does (an empty one becomes null), objects
 /// with their keys in order, arrays in their order (order is meaningful in a list of contacts or links). Two
-/// records that differ only in key order, padding or "null" spellings are equal after this.
-pub fn canonical(value: &Value) -> Value {
+/// records that differ only in key order, padding or "null" spellings are equal after this. It takes the
+/// record (a search's thousand records are made canonical without copying them first).
+pub fn canonical(value: Value) -> Value {
     match value {
-        Value::String(s) => text(Some(s)).map_or(Value::Null, Value::String),
-        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        Value::String(s) => text(Some(&s)).map_or(Value::Null, Value::String),
+        Value::Array(items) => Value::Array(items.into_iter().map(canonical).collect()),
         Value::Object(fields) => {
-            let mut keys: Vec<&String> = fields.keys().collect();
-            keys.sort();
-            let mut out = Map::new();
-            for key in keys {
-                out.insert(key.clone(), canonical(&fields[key]));
-            }
-            Value::Object(out)
+            // Sorted here rather than trusting the map's own order (a `preserve_order` feature anywhere in the
+            // build would keep the source's order, and the version hash with it).
+            let mut entries: Vec<(String, Value)> = fields.into_iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(entries.into_iter().map(|(key, v)| (key, canonical(v))).collect::<Map<_, _>>())
         }
-        other => other.clone(),
+        other => other,
     }
 }
 
@@ -157,10 +156,10 @@ mod tests {
         let a = json!({"title": " Cloud ", "award": {"amount": "10.00", "date": null}, "naicsCodes": ["541512"], "x": "null"});
         let b =
             json!({"x": null, "naicsCodes": ["541512"], "award": {"date": "", "amount": "10.00"}, "title": "Cloud"});
-        assert_eq!(canonical(&a), canonical(&b));
+        assert_eq!(canonical(a.clone()), canonical(b.clone()));
         let reordered_list = json!({"title": "Cloud", "award": {"amount": "10.00", "date": null}, "naicsCodes": ["541519", "541512"], "x": null});
-        assert_ne!(canonical(&a), canonical(&reordered_list), "a list's order is content");
-        let keys: Vec<String> = canonical(&b).as_object().unwrap().keys().cloned().collect();
+        assert_ne!(canonical(a), canonical(reordered_list), "a list's order is content");
+        let keys: Vec<String> = canonical(b).as_object().unwrap().keys().cloned().collect();
         assert_eq!(keys, ["award", "naicsCodes", "title", "x"], "stored with sorted keys");
     }
 

@@ -277,7 +277,7 @@ pub async fn compare(tx: &mut Tx, owner: Owner, from: i32, to: i32) -> Result<Ve
     let (Some(old), Some(new)) = (raw(from), raw(to)) else {
         return Err(AppError::NotFound("Version".into()));
     };
-    let read = |v: &Value| kind.map(adapter_for).and_then(|a| a.snapshot(&canonical(v)).ok());
+    let read = |v: &Value| kind.map(adapter_for).and_then(|a| a.snapshot(&canonical(v.clone())).ok());
     Ok(match (read(old), read(new)) {
         (Some(a), Some(b)) => SyncField::ALL
             .iter()
@@ -286,7 +286,7 @@ pub async fn compare(tx: &mut Tx, owner: Owner, from: i32, to: i32) -> Result<Ve
             .collect(),
         // Versions no adapter reads (written by hand or by an older format): compared key by key.
         _ => {
-            let (old, new) = (canonical(old), canonical(new));
+            let (old, new) = (canonical(old.clone()), canonical(new.clone()));
             let empty = serde_json::Map::new();
             let (a, b) = (old.as_object().unwrap_or(&empty), new.as_object().unwrap_or(&empty));
             let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();

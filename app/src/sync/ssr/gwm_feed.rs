@@ -72,15 +72,15 @@ impl Adapter for GwmFeed {
     }
 
     fn read_page(&self, body: &[u8]) -> Result<FeedPage, FeedError> {
-        let map = json_object(body)?;
+        let mut map = json_object(body)?;
         if let Some(error) = map.get("error").filter(|e| !e.is_null()) {
             let message = error.as_str().map(str::to_string).unwrap_or_else(|| error.to_string());
             return Err(FeedError::Refused(message.chars().take(300).collect()));
         }
         let total =
             map.get("total").and_then(Value::as_u64).ok_or_else(|| FeedError::Malformed("total is missing".into()))?;
-        match map.get("opportunities") {
-            Some(Value::Array(records)) => Ok(FeedPage { total, records: records.clone() }),
+        match map.remove("opportunities") {
+            Some(Value::Array(records)) => Ok(FeedPage { total, records }),
             _ => Err(FeedError::Malformed("opportunities is missing".into())),
         }
     }
@@ -119,7 +119,7 @@ impl Adapter for GwmFeed {
             estimated_value_max: r.pointer("/estimated_value/max").and_then(normalize::money),
             award: award.filter(|a| *a != Award::default()),
             place_of_performance: s("place_of_performance"),
-            points_of_contact: normalize::canonical(r.get("contacts").unwrap_or(&Value::Null)),
+            points_of_contact: normalize::canonical(r.get("contacts").cloned().unwrap_or(Value::Null)),
             attachments: strings(r.get("attachments")),
             description: s("description"),
             link: s("url"),

@@ -204,12 +204,8 @@ fn agency_and_office(path: Option<&str>) -> (String, String) {
     }
 }
 
-pub async fn pursue(
-    caller: &Caller,
-    tx: &mut Tx,
-    id: OpportunityId,
-    stage: PipelineStage,
-) -> Result<ProjectId, AppError> {
+/// The opportunity locked for pursuing or linking: refused when a pursuit follows it already.
+async fn pursuable(tx: &mut Tx, id: OpportunityId) -> Result<Pursuable, AppError> {
     let o: Pursuable = sqlx::query_as(
         "SELECT o.external_source_id, o.notice_id, o.opportunity_project_id, d.title, d.solicitation_number, \
                 d.agency_path_name, d.source_url, s.polling_frequency_minutes \
@@ -225,6 +221,59 @@ pub async fn pursue(
     if o.opportunity_project_id.is_some() {
         return Err(AppError::Conflict("This opportunity is pursued already: open its project from the inbox.".into()));
     }
+    Ok(o)
+}
+
+/// Ties an opportunity to the pursuit that now follows it: its versions and changes, the pursuit's sync
+/// columns, and the pursuit's own poll on the source's schedule (so it stays current even when it leaves
+/// the source's search).
+async fn attach(
+    caller: &Caller,
+    tx: &mut Tx,
+    id: OpportunityId,
+    o: &Pursuable,
+    project: ProjectId,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE external_opportunities SET opportunity_project_id = $2, dismissed_at = NULL, dismissed_by = NULL, dismissal_reason = NULL WHERE id = $1")
+        .bind(id)
+        .bind(project)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("UPDATE external_opportunity_data SET opportunity_project_id = $2 WHERE external_opportunity_id = $1")
+        .bind(id)
+        .bind(project)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query(
+        "UPDATE opportunity_projects SET last_synced_at = now(), sync_status = 'synced', \
+            version_hash = (SELECT version_hash FROM external_opportunity_data WHERE external_opportunity_id = $2 AND is_current_version) \
+          WHERE id = $1",
+    )
+    .bind(project)
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO polling_configurations (tenant_id, opportunity_project_id, external_source_id, polling_frequency_minutes, \
+            next_poll_timestamp, created_by) \
+         VALUES (app_current_tenant_id(), $1, $2, $3, now() + make_interval(mins => $3), $4)",
+    )
+    .bind(project)
+    .bind(o.external_source_id)
+    .bind(o.polling_frequency_minutes)
+    .bind(caller.user.id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn pursue(
+    caller: &Caller,
+    tx: &mut Tx,
+    id: OpportunityId,
+    stage: PipelineStage,
+) -> Result<ProjectId, AppError> {
+    let o = pursuable(tx, id).await?;
     let (agency, office) = agency_and_office(o.agency_path_name.as_deref());
     let cut = |s: &str, n: usize| s.chars().take(n).collect::<String>();
     let input = ProjectInput {
@@ -245,37 +294,7 @@ pub async fn pursue(
         external_opportunity_url: o.source_url.clone(),
     };
     let project = writes::create(tx, caller, &valid, Some(&link)).await?;
-    sqlx::query("UPDATE external_opportunities SET opportunity_project_id = $2, dismissed_at = NULL, dismissed_by = NULL, dismissal_reason = NULL WHERE id = $1")
-        .bind(id)
-        .bind(project)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("UPDATE external_opportunity_data SET opportunity_project_id = $2 WHERE external_opportunity_id = $1")
-        .bind(id)
-        .bind(project)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query(
-        "UPDATE opportunity_projects SET last_synced_at = now(), sync_status = 'synced', \
-            version_hash = (SELECT version_hash FROM external_opportunity_data WHERE external_opportunity_id = $2 AND is_current_version) \
-          WHERE id = $1",
-    )
-    .bind(project)
-    .bind(id)
-    .execute(&mut **tx)
-    .await?;
-    // Its own poll, on the source's schedule, so it stays current even when it leaves the source's search.
-    sqlx::query(
-        "INSERT INTO polling_configurations (tenant_id, opportunity_project_id, external_source_id, polling_frequency_minutes, \
-            next_poll_timestamp, created_by) \
-         VALUES (app_current_tenant_id(), $1, $2, $3, now() + make_interval(mins => $3), $4)",
-    )
-    .bind(project)
-    .bind(o.external_source_id)
-    .bind(o.polling_frequency_minutes)
-    .bind(caller.user.id)
-    .execute(&mut **tx)
-    .await?;
+    attach(caller, tx, id, &o, project).await?;
     let event = AuditEvent::new(
         AuditAction::Create,
         "opportunity_project",
@@ -285,6 +304,66 @@ pub async fn pursue(
     .after(json!({ "opportunity": id, "notice_id": o.notice_id, "stage": stage, "project_name": valid.project_name }));
     caller.audit(tx, event).await?;
     Ok(project)
+}
+
+/// Links an opportunity to a pursuit the team already tracks (made by hand, before the source had it):
+/// the pursuit keeps its name, stage, people and every value typed by hand (those stay overrides, shown
+/// beside the source's); from now on the source's values and changes reach it. A pursuit follows one
+/// opportunity, and an opportunity one pursuit.
+pub async fn link(caller: &Caller, tx: &mut Tx, id: OpportunityId, project: ProjectId) -> Result<(), AppError> {
+    let o = pursuable(tx, id).await?;
+    let linked = writes::link_source(
+        tx,
+        caller,
+        project,
+        &writes::SourceLink {
+            external_source_id: o.external_source_id,
+            external_opportunity_id: o.notice_id.clone(),
+            external_opportunity_url: o.source_url.clone(),
+        },
+    )
+    .await?;
+    attach(caller, tx, id, &o, project).await?;
+    let event = AuditEvent::new(
+        AuditAction::Update,
+        "opportunity_project",
+        Some(project.as_uuid()),
+        format!(
+            "Linked \u{201c}{linked}\u{201d} to the opportunity \u{201c}{}\u{201d} from the inbox",
+            o.title.as_deref().unwrap_or(&o.notice_id)
+        ),
+    )
+    .after(json!({ "opportunity": id, "notice_id": o.notice_id, "external_source_id": o.external_source_id }));
+    caller.audit(tx, event).await?;
+    Ok(())
+}
+
+/// The pursuits an opportunity can be linked to: open ones that follow no source, those with its
+/// solicitation number (compared as the sync compares them) first.
+pub async fn link_candidates(
+    tx: &mut Tx,
+    solicitation_number: Option<&str>,
+) -> Result<Vec<crate::sync::inbox::LinkCandidate>, sqlx::Error> {
+    let key = crate::sync::normalize::solicitation_number(solicitation_number);
+    let rows: Vec<(ProjectId, String, Option<String>, bool)> = sqlx::query_as(
+        "SELECT id, project_name, solicitation_number, \
+                coalesce(upper(regexp_replace(solicitation_number, '[^[:alnum:]]', '', 'g')) = $1, false) AS suggested \
+           FROM opportunity_projects \
+          WHERE external_source_id IS NULL AND project_status IN ('active', 'on_hold') \
+          ORDER BY 4 DESC, lower(project_name), id LIMIT 500",
+    )
+    .bind(key)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, solicitation_number, suggested)| crate::sync::inbox::LinkCandidate {
+            id,
+            name,
+            solicitation_number,
+            suggested,
+        })
+        .collect())
 }
 
 /// The current version of an opportunity with what the detail page shows beside it: raw record, source
@@ -312,7 +391,7 @@ pub async fn detail(tx: &mut Tx, id: OpportunityId) -> Result<crate::sync::inbox
     .fetch_optional(&mut **tx)
     .await?;
     let (raw, kind, source, project, project_name, dismissed, link) = row.ok_or_else(not_found)?;
-    let snapshot = adapter_for(kind).snapshot(&canonical(&raw)).unwrap_or_default();
+    let snapshot = adapter_for(kind).snapshot(&canonical(raw)).unwrap_or_default();
     let instants = [SyncField::PostedAt, SyncField::ResponseDeadline, SyncField::ArchiveDate];
     let fields = SyncField::ALL
         .iter()
@@ -336,9 +415,12 @@ pub async fn detail(tx: &mut Tx, id: OpportunityId) -> Result<crate::sync::inbox
         source,
         fields,
         link,
+        solicitation_number: snapshot.solicitation_number.clone(),
         project: project.zip(project_name),
         dismissed,
         history,
+        may_pursue: false,
+        candidates: Vec::new(),
     })
 }
 

@@ -22,6 +22,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use sqlx::types::Json;
+use std::collections::HashSet;
 use uuid::Uuid;
 
 /// A source as the sync reads it.
@@ -280,6 +281,8 @@ pub struct ProjectPoll {
     pub solicitation_number: Option<String>,
     pub posted: Option<chrono::NaiveDate>,
     pub office_path: Option<String>,
+    /// When any poll of the source (its search included) last returned the opportunity.
+    pub last_seen_at: Option<DateTime<Utc>>,
 }
 
 pub async fn project_poll(tx: &mut Tx, id: Uuid) -> Result<Option<ProjectPoll>, sqlx::Error> {
@@ -288,7 +291,7 @@ pub async fn project_poll(tx: &mut Tx, id: Uuid) -> Result<Option<ProjectPoll>, 
                 pc.backoff_multiplier, pc.average_response_time_ms, \
                 coalesce(o.notice_id, op.external_opportunity_id) AS notice_id, \
                 coalesce(d.solicitation_number, op.solicitation_number) AS solicitation_number, d.posting_date AS posted, \
-                o.office_path \
+                o.office_path, o.last_seen_at \
            FROM polling_configurations pc \
            JOIN opportunity_projects op ON op.id = pc.opportunity_project_id \
            LEFT JOIN external_opportunities o ON o.opportunity_project_id = op.id \
@@ -341,20 +344,27 @@ pub async fn finish_project_poll(
     Ok(done.rows_affected() == 1)
 }
 
+/// How long after its interval a pursuit's own poll waits once a search returned it, so that the search
+/// (on the same schedule) comes first and the pursuit needs no call of its own while the search returns it.
+pub const FRESH_MARGIN_MINUTES: i32 = 5;
+
 /// A record ready to be compared and stored: in the product's vocabulary, canonical, hashed.
 #[derive(Debug, Clone)]
 pub struct Incoming {
     pub snapshot: Snapshot,
-    pub raw: Value,
+    /// The canonical record as JSON text: what is hashed and what a new version stores. Text, not a
+    /// `Value`: a thousand records held for one poll take half the memory.
+    pub raw_json: String,
     pub hash: String,
 }
 
 impl Incoming {
-    pub fn read(adapter: &dyn Adapter, record: &Value) -> Result<Incoming, String> {
+    pub fn read(adapter: &dyn Adapter, record: Value) -> Result<Incoming, String> {
         let raw = canonical(record);
         let snapshot = adapter.snapshot(&raw)?;
-        let hash = hex::encode(Sha256::digest(raw.to_string().as_bytes()));
-        Ok(Incoming { snapshot, raw, hash })
+        let raw_json = raw.to_string();
+        let hash = hex::encode(Sha256::digest(raw_json.as_bytes()));
+        Ok(Incoming { snapshot, raw_json, hash })
     }
 
     fn key(&self) -> (Option<String>, Option<String>) {
@@ -401,9 +411,18 @@ pub async fn ingest(
     let mut report = IngestReport::default();
     let mut seen: Vec<Uuid> = Vec::new();
     let mut seen_projects: Vec<ProjectId> = Vec::new();
-    let mut tenant: Option<TenantId> = None;
     let mut new_titles: Vec<String> = Vec::new();
-    for incoming in records {
+    let known = known(tx, source, records).await?;
+    // Opportunities created or versioned by this ingestion: a later record of the same one (SAM.gov lists an
+    // amendment beside its original notice) is matched again, one by one, against what was just written.
+    let mut touched: HashSet<Uuid> = HashSet::new();
+    for (incoming, known) in records.iter().zip(known) {
+        if let Some(k) = known.filter(|k| !touched.contains(&k.id) && k.version_hash.as_ref() == Some(&incoming.hash)) {
+            seen.push(k.id);
+            seen_projects.extend(k.opportunity_project_id);
+            report.unchanged += 1;
+            continue;
+        }
         let (solicitation_key, office) = incoming.key();
         let current: Option<Current> = sqlx::query_as(
             "SELECT o.id, o.opportunity_project_id, o.current_version, d.id AS data_id, d.version_hash, d.raw_json_data, \
@@ -438,6 +457,7 @@ pub async fn ingest(
                 .await?;
                 add_notice(tx, source, id, &incoming.snapshot.notice_id).await?;
                 insert_version(tx, id, None, 1, 0, incoming, None).await?;
+                touched.insert(id);
                 report.new += 1;
                 new_titles.push(incoming.snapshot.title.clone().unwrap_or_else(|| incoming.snapshot.notice_id.clone()));
             }
@@ -494,12 +514,10 @@ pub async fn ingest(
                     .execute(&mut **tx)
                     .await?;
                 }
+                touched.insert(current.id);
                 report.changed += 1;
                 report.changes.push((change, assessment.impact, current.opportunity_project_id));
             }
-        }
-        if tenant.is_none() {
-            tenant = sqlx::query_scalar("SELECT app_current_tenant_id()").fetch_one(&mut **tx).await?;
         }
     }
     if !seen.is_empty() {
@@ -517,10 +535,25 @@ pub async fn ingest(
         .execute(&mut **tx)
         .await?;
     }
+    // Pursuits this fetch returned are as fresh as their own lookup would make them: their polls (not the one
+    // running now, which is claimed) wait an interval, and the margin, so the search keeps coming first.
+    seen_projects.extend(report.changes.iter().filter_map(|(_, _, project)| *project));
+    if !seen_projects.is_empty() {
+        sqlx::query(
+            "UPDATE polling_configurations \
+                SET next_poll_timestamp = now() + make_interval(mins => polling_frequency_minutes + $2) \
+              WHERE opportunity_project_id = ANY($1) AND is_active AND poll_claim IS NULL",
+        )
+        .bind(seen_projects.iter().map(|p| p.as_uuid()).collect::<Vec<_>>())
+        .bind(FRESH_MARGIN_MINUTES)
+        .execute(&mut **tx)
+        .await?;
+    }
     if !new_titles.is_empty() {
         tell_followers(tx, source, &new_titles).await?;
     }
-    if let Some(tenant) = tenant.filter(|_| report.new + report.changed > 0) {
+    if report.new + report.changed > 0 {
+        let tenant: TenantId = sqlx::query_scalar("SELECT app_current_tenant_id()").fetch_one(&mut **tx).await?;
         let actor = Actor::system(tenant, SystemActor::ExternalSync, run);
         let event = AuditEvent::new(
             AuditAction::Sync,
@@ -532,6 +565,53 @@ pub async fn ingest(
         record(tx, &actor, event).await?;
     }
     Ok(report)
+}
+
+/// What the source already holds for one incoming record, found as `ingest` matches it.
+#[derive(sqlx::FromRow)]
+struct Known {
+    idx: i64,
+    id: Uuid,
+    opportunity_project_id: Option<ProjectId>,
+    version_hash: Option<String>,
+}
+
+/// Matches every incoming record in one query (by notice id, else solicitation number and office path), so a
+/// poll that changes nothing costs a query, not one per record. The answer is in the records' order.
+async fn known(tx: &mut Tx, source: Uuid, records: &[Incoming]) -> Result<Vec<Option<Known>>, sqlx::Error> {
+    let (mut notices, mut keys, mut offices) = (Vec::new(), Vec::new(), Vec::new());
+    for incoming in records {
+        let (key, office) = incoming.key();
+        notices.push(incoming.snapshot.notice_id.as_str());
+        keys.push(key);
+        offices.push(office);
+    }
+    let found: Vec<Known> = sqlx::query_as(
+        "SELECT i.idx, o.id, o.opportunity_project_id, d.version_hash \
+           FROM unnest($2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS i(notice_id, solicitation_key, office_path, idx) \
+           JOIN LATERAL (SELECT coalesce( \
+                  (SELECT n.external_opportunity_id FROM external_opportunity_notices n \
+                    WHERE n.external_source_id = $1 AND n.notice_id = i.notice_id), \
+                  (SELECT m.id FROM external_opportunities m \
+                    WHERE m.external_source_id = $1 AND m.solicitation_key = i.solicitation_key \
+                      AND m.office_path = i.office_path \
+                    ORDER BY m.first_seen_at LIMIT 1)) AS id) k ON true \
+           JOIN external_opportunities o ON o.id = k.id \
+           JOIN external_opportunity_data d ON d.external_opportunity_id = o.id AND d.is_current_version",
+    )
+    .bind(source)
+    .bind(&notices)
+    .bind(&keys)
+    .bind(&offices)
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut by_position: Vec<Option<Known>> = (0..records.len()).map(|_| None).collect();
+    for k in found {
+        if let Some(slot) = usize::try_from(k.idx - 1).ok().and_then(|i| by_position.get_mut(i)) {
+            *slot = Some(k);
+        }
+    }
+    Ok(by_position)
 }
 
 /// Tells the people who follow the source what it newly returned, in one notification each per poll.
@@ -650,8 +730,8 @@ async fn insert_version(
             place_of_performance, solicitation_status, amendment_number, raw_json_data, changed_fields, notice_id, \
             solicitation_number, agency_path_name, office_path_code, archive_date, award_amount, awardee_name, source_url, \
             version_hash) \
-         VALUES (app_current_tenant_id(), $1, $2, now(), $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-            $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
+         VALUES (app_current_tenant_id(), $1, $2, now(), $3, true, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+            $15, $16::text::jsonb, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
     )
     .bind(project)
     .bind(opportunity)
@@ -668,7 +748,7 @@ async fn insert_version(
     .bind(&s.place_of_performance)
     .bind(status)
     .bind(amendment)
-    .bind(&incoming.raw)
+    .bind(&incoming.raw_json)
     .bind(assessment.map(|a| json!(a.fields)))
     .bind(cut(&Some(s.notice_id.clone()), 255))
     .bind(cut(&s.solicitation_number, 100))

@@ -80,7 +80,7 @@ impl Adapter for SamGov {
     }
 
     fn read_page(&self, body: &[u8]) -> Result<FeedPage, FeedError> {
-        let map = json_object(body)?;
+        let mut map = json_object(body)?;
         // An error object can come with status 200 (OVER_RATE_LIMIT, API_KEY_INVALID …).
         if let Some(error) = map.get("error").filter(|e| !e.is_null()) {
             let code = error.get("code").and_then(Value::as_str).unwrap_or("");
@@ -94,8 +94,8 @@ impl Adapter for SamGov {
             .get("totalRecords")
             .and_then(Value::as_u64)
             .ok_or_else(|| FeedError::Malformed("totalRecords is missing".into()))?;
-        let records = match map.get("opportunitiesData") {
-            Some(Value::Array(records)) => records.clone(),
+        let records = match map.remove("opportunitiesData") {
+            Some(Value::Array(records)) => records,
             None | Some(Value::Null) if total == 0 => Vec::new(),
             _ => return Err(FeedError::Malformed("opportunitiesData is missing".into())),
         };
@@ -162,7 +162,7 @@ impl Adapter for SamGov {
             estimated_value_max: None,
             award,
             place_of_performance: place,
-            points_of_contact: normalize::canonical(r.get("pointOfContact").unwrap_or(&Value::Null)),
+            points_of_contact: normalize::canonical(r.get("pointOfContact").cloned().unwrap_or(Value::Null)),
             attachments,
             description: s("description"),
             link: s("uiLink"),

@@ -280,7 +280,7 @@ pub async fn test(caller: &Caller, mut tx: Tx, held: &Held, id: SourceId) -> Res
     let (result, problem) = match &read {
         Ok(Ok(page)) => {
             let sample =
-                page.records.first().and_then(|r| adapter.snapshot(&crate::sync::normalize::canonical(r)).ok());
+                page.records.first().and_then(|r| adapter.snapshot(&crate::sync::normalize::canonical(r.clone())).ok());
             let total = page.total;
             (
                 ConnectionTest {
