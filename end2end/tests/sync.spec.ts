@@ -62,6 +62,54 @@ test("the inbox lists what the sources returned and a capture manager pursues on
   expect(problems).toEqual([]);
 });
 
+test("a pursuit made by hand is linked to the opportunity the source now returns", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, "priya.natarajan@demo.gwm.test", undefined, "/opportunities");
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByTestId("opportunity").first()).toBeVisible({ timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  // An opportunity to decide on: its solicitation number, as the source gives it.
+  await page.getByTestId("opportunity").last().getByRole("link").first().click();
+  await expect(page).toHaveURL(/\/opportunities\/[0-9a-f-]{36}$/);
+  const title = (await page.getByRole("heading", { level: 1 }).textContent())!.trim();
+  const number = (await page.locator("dt:text-is('Solicitation number') + dd").textContent())!.trim();
+  const opportunity = page.url();
+
+  // The team started a pursuit by hand before the source had it (the number spelled its own way).
+  const name = `Hand-made pursuit ${Date.now()}`;
+  await page.goto("/projects/new");
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await page.getByLabel("Project name").fill(name);
+  await page.getByLabel("Solicitation number").fill(number.toLowerCase().replaceAll("-", " "));
+  await page.getByLabel("Response due").fill("2027-09-30");
+  await page.getByRole("button", { name: "Create project" }).click();
+  await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}$/);
+  const project = page.url();
+
+  // The opportunity offers it first, with the keyboard.
+  await page.goto(opportunity);
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await page.getByRole("button", { name: "Link to a pursuit" }).click();
+  const dialog = page.getByTestId("link");
+  const select = dialog.getByLabel("Pursuit");
+  await expect(select).toBeFocused();
+  await expect(select.locator("option:checked")).toContainText(name);
+  await expect(select.locator("optgroup[label='Same solicitation number'] option")).toContainText([name]);
+  await page.keyboard.press("Tab");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(project);
+  // It keeps its name and the deadline typed by hand; the source's values arrive beside it.
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(name);
+  await expect(page.locator("tr[data-field='response_due_date']").getByTestId("override-value")).toContainText("2027");
+  await page.goto(opportunity);
+  await expect(page.getByRole("link", { name: `Open the pursuit ${name}` })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Link to a pursuit" })).toHaveCount(0);
+  expect(title.length).toBeGreaterThan(0);
+  expect(problems).toEqual([]);
+});
+
 test("a pursuit shows the source's changes with their impact, and acknowledging clears the badge", async ({ page }) => {
   const problems = watchConsole(page);
   await signIn(page, "jordan.reyes@demo.gwm.test", undefined, "/projects");
@@ -103,7 +151,9 @@ test("an amendment published while a pursuit is open shows its impact and diff, 
     await page.reload();
     await expect(page.getByTestId("opportunity").first()).toBeVisible({ timeout: 2000 });
   }).toPass({ timeout: 30_000 });
-  await page.getByTestId("opportunity").first().getByRole("button", { name: "Pursue" }).click();
+  // The demo source's copy (the first test's mirror holds the same notice): the one "Poll now" refreshes below.
+  const demoCopy = page.getByTestId("opportunity").filter({ hasText: "SAM.gov (demo feed)" }).first();
+  await demoCopy.getByRole("button", { name: "Pursue" }).click();
   await page.getByTestId("pursue").getByRole("button", { name: "Create the pursuit" }).click();
   await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}$/);
   await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
