@@ -193,6 +193,51 @@ pub mod ssr {
         Ok(())
     }
 
+    /// One change_history row per field whose value differs between `before` and `after` (JSON objects;
+    /// `Null` before a creation), by the person `by`, in the same transaction as the change. Returns how many
+    /// fields changed.
+    pub async fn record_field_changes(
+        tx: &mut Tx,
+        entity_type: &str,
+        entity_id: uuid::Uuid,
+        by: crate::ids::UserId,
+        before: &serde_json::Value,
+        after: &serde_json::Value,
+    ) -> Result<usize, sqlx::Error> {
+        let empty = serde_json::Map::new();
+        let (b, a) = (before.as_object().unwrap_or(&empty), after.as_object().unwrap_or(&empty));
+        let null = serde_json::Value::Null;
+        let changed: Vec<String> = a
+            .keys()
+            .chain(b.keys().filter(|k| !a.contains_key(*k)))
+            .filter(|k| b.get(*k).unwrap_or(&null) != a.get(*k).unwrap_or(&null))
+            .cloned()
+            .collect();
+        if changed.is_empty() {
+            return Ok(0);
+        }
+        let value = |side: &serde_json::Map<String, serde_json::Value>, k: &String| {
+            side.get(k).filter(|v| !v.is_null()).cloned()
+        };
+        let olds: Vec<Option<serde_json::Value>> = changed.iter().map(|k| value(b, k)).collect();
+        let news: Vec<Option<serde_json::Value>> = changed.iter().map(|k| value(a, k)).collect();
+        sqlx::query(
+            "INSERT INTO change_history (tenant_id, entity_type, entity_id, field_name, old_value, new_value, \
+                changed_by_user_id, change_source, change_category) \
+             SELECT app_current_tenant_id(), $1, $2, f.name, f.old, f.new, $6, 'user_action', 'data_update' \
+               FROM unnest($3::text[], $4::jsonb[], $5::jsonb[]) AS f (name, old, new)",
+        )
+        .bind(entity_type)
+        .bind(entity_id)
+        .bind(&changed)
+        .bind(&olds)
+        .bind(&news)
+        .bind(by)
+        .execute(&mut **tx)
+        .await?;
+        Ok(changed.len())
+    }
+
     fn truncate(text: &str, max_chars: usize) -> String {
         text.chars().take(max_chars).collect()
     }

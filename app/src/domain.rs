@@ -203,6 +203,31 @@ closed_set! {
     }
 }
 
+impl ActivityStatus {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "To do",
+            Self::InProgress => "In progress",
+            Self::Completed => "Done",
+            Self::Cancelled => "Cancelled",
+        }
+    }
+}
+
+impl ActivityType {
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::Meeting => "Meeting",
+            Self::Call => "Call",
+            Self::Email => "E-mail",
+            Self::Milestone => "Milestone",
+            Self::Task => "Task",
+            Self::ShipleyStep => "Shipley step",
+            Self::Note => "Note",
+        }
+    }
+}
+
 closed_set! {
     /// A tenant's subscription plan.
     pub enum PlanType: "plan type" {

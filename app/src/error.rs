@@ -25,6 +25,10 @@ pub enum AppError {
     /// The thing already exists or the change collides with the current state (duplicate email, plan limit).
     #[error("{0}")]
     Conflict(String),
+    /// The record would repeat one that exists (the same UEI, the same e-mail): the message names it and
+    /// `href` opens it.
+    #[error("{message}")]
+    Exists { message: String, href: String },
     #[error("{0}")]
     TooManyRequests(String),
     /// No active organization answers at this address.
@@ -100,7 +104,7 @@ pub mod ssr {
                 AppError::NotFound(_) | AppError::UnknownTenant(_) => StatusCode::NOT_FOUND,
                 AppError::Forbidden(_) => StatusCode::FORBIDDEN,
                 AppError::Unauthenticated | AppError::SignInRefused(_) => StatusCode::UNAUTHORIZED,
-                AppError::Conflict(_) => StatusCode::CONFLICT,
+                AppError::Conflict(_) | AppError::Exists { .. } => StatusCode::CONFLICT,
                 AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
                 AppError::Unavailable | AppError::StorageUnavailable | AppError::StorageUnreadable => {
                     StatusCode::SERVICE_UNAVAILABLE

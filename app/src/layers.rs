@@ -32,7 +32,7 @@ const FOUNDATION: &[&str] = &[
 ];
 /// The product's areas: each may use the foundation and, where it must, another domain.
 const DOMAINS: &[&str] =
-    &["account", "admin", "dashboard", "documents", "notifications", "pipeline", "projects", "sso", "sync"];
+    &["account", "admin", "contacts", "dashboard", "documents", "notifications", "pipeline", "projects", "sso", "sync"];
 /// The composition root.
 const ROOT: &[&str] = &["lib", "shell", "layers"];
 

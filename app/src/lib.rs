@@ -7,6 +7,7 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod closed_set;
+pub mod contacts;
 pub mod dashboard;
 pub mod documents;
 pub mod domain;
@@ -114,6 +115,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
                     <Route path=path!("/opportunities") view=sync::OpportunitiesPage/>
                     <Route path=path!("/opportunities/:id") view=sync::OpportunityPage/>
+                    <Route path=path!("/contacts") view=contacts::ContactsPage/>
+                    <Route path=path!("/contacts/new") view=contacts::NewContactPage/>
+                    <Route path=path!("/contacts/:id") view=contacts::ContactPage/>
+                    <Route path=path!("/contacts/:id/edit") view=contacts::EditContactPage/>
+                    <Route path=path!("/organizations") view=contacts::OrganizationsPage/>
+                    <Route path=path!("/organizations/new") view=contacts::NewOrganizationPage/>
+                    <Route path=path!("/organizations/:id") view=contacts::OrganizationPage/>
+                    <Route path=path!("/organizations/:id/edit") view=contacts::EditOrganizationPage/>
                     <Route path=path!("/notifications") view=notifications::NotificationsPage/>
                     <Route path=path!("/documents") view=documents::LibraryPage/>
                     <Route path=path!("/documents/:id") view=documents::DocumentPage/>

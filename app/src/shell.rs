@@ -19,7 +19,7 @@ const NAV: &[NavItem] = &[
     NavItem { label: "Opportunities", href: "/opportunities", available: true },
     NavItem { label: "Pipeline", href: "/pipeline", available: true },
     NavItem { label: "Projects", href: "/projects", available: true },
-    NavItem { label: "Contacts", href: "/contacts", available: false },
+    NavItem { label: "Contacts", href: "/contacts", available: true },
     NavItem { label: "Documents", href: "/documents", available: true },
     NavItem { label: "Settings", href: "/settings", available: true },
 ];
@@ -87,7 +87,13 @@ pub fn AppShell(children: Children) -> impl IntoView {
                                     let href = item.href;
                                     let current = move || {
                                         let path = location.pathname.get();
-                                        (if href == "/" { path == "/" } else { path.starts_with(href) }).then_some("page")
+                                        // Organizations are the Contacts area's other list.
+                                        let here = match href {
+                                            "/" => path == "/",
+                                            "/contacts" => path.starts_with(href) || path.starts_with("/organizations"),
+                                            _ => path.starts_with(href),
+                                        };
+                                        here.then_some("page")
                                     };
                                     view! {
                                         <li>

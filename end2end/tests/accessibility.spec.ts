@@ -58,6 +58,8 @@ test("every page passes axe's WCAG 2.1 A and AA rules, in the light and the dark
   const ids: Record<string, string> = {
     projects: project,
     users: await firstId(page, "/settings/users", "/settings/users"),
+    contacts: await firstId(page, "/contacts", "/contacts"),
+    organizations: await firstId(page, "/organizations", "/organizations"),
     documents: await documentId(page, project),
     // The demo source's first poll runs as the server starts: wait for the inbox to hold it.
     opportunities: await (async () => {

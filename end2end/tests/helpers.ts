@@ -6,9 +6,9 @@ export const DEMO_PASSWORD = "Capture-Demo-2026!";
 export function watchConsole(page: Page): string[] {
   const problems: string[] = [];
   page.on("console", (msg: ConsoleMessage) => {
-    // A refused call (sign-in 401, not allowed 403, invalid input 422) is an expected answer on the network,
+    // A refused call (sign-in 401, not allowed 403, a duplicate 409, invalid input 422) is an expected answer on the network,
     // logged by Chromium as a resource error; the tests assert the message the person sees instead.
-    if (/status of (401|403|422)\b/.test(msg.text())) return;
+    if (/status of (401|403|409|422)\b/.test(msg.text())) return;
     if (msg.type() === "error" || msg.type() === "warning") problems.push(`${msg.type()}: ${msg.text()}`);
   });
   page.on("pageerror", (err) => problems.push(`pageerror: ${err.message}`));

@@ -78,12 +78,13 @@ pub const USERS: &[(&str, &str, &str, &str, app::roles::SystemRole)] = {
 };
 
 /// (name, type, business size)
-pub const COMPANIES: &[(&str, &str, &str)] = &[
-    ("Northwind Federal LLC", "competitor", "large"),
-    ("Ironclad Systems Inc.", "competitor", "small"),
-    ("Bluewater Analytics", "partner", "sdvosb"),
-    ("Keystone Mission Solutions", "subcontractor", "8a"),
-    ("Summit Ridge Technologies", "partner", "wosb"),
+/// Companies: name, kind, size, UEI, CAGE code (Northwind's UEI is the awardee's in the demo feed).
+pub const COMPANIES: &[(&str, &str, &str, &str, &str)] = &[
+    ("Northwind Federal LLC", "competitor", "large", "NWF1234ABCD5", "4NWF1"),
+    ("Ironclad Systems Inc.", "competitor", "small", "RCS5678EFGH9", "7RCS2"),
+    ("Bluewater Analytics", "partner", "sdvosb", "BLW2468JKLM3", "3BLW5"),
+    ("Keystone Mission Solutions", "subcontractor", "8a", "KMS1357NPQR2", "8KMS6"),
+    ("Summit Ridge Technologies", "partner", "wosb", "SRT9753STUV4", "2SRT9"),
 ];
 
 pub const CONTACT_FIRST: &[&str] =

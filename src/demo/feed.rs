@@ -209,6 +209,17 @@ pub fn notices(day: NaiveDate, step: u32) -> Vec<Value> {
     all.iter().map(record).collect()
 }
 
+/// The SAM.gov office path code (fullParentPathCode) of the office issuing opportunity `index`: the demo's
+/// organizations carry the same codes.
+pub fn office_code(index: usize) -> String {
+    let (_, office, prefix) = AGENCIES[index % AGENCIES.len()];
+    format!(
+        "0{:02}.{prefix}.{}",
+        10 + index % AGENCIES.len(),
+        office.split_whitespace().next().unwrap_or("HQ").to_uppercase()
+    )
+}
+
 fn record(o: &Opportunity) -> Value {
     let (agency, office, prefix) = AGENCIES[o.index % AGENCIES.len()];
     let title = TITLES[o.index % TITLES.len()];
@@ -216,11 +227,7 @@ fn record(o: &Opportunity) -> Value {
     let solicitation =
         format!("{prefix}-27-{}-{:04}", if o.index.is_multiple_of(3) { "Q" } else { "R" }, 100 + o.index);
     let id = notice_id(o.index, o.notice);
-    let office_code = format!(
-        "0{:02}.{prefix}.{}",
-        10 + o.index % AGENCIES.len(),
-        office.split_whitespace().next().unwrap_or("HQ").to_uppercase()
-    );
+    let office_code = office_code(o.index);
     // Eastern or Pacific offices: the same instant written in another zone.
     let deadline = o.deadline.with_timezone(&zone(if o.index.is_multiple_of(2) { 5 } else { 8 })).to_rfc3339();
     let (notice_type, response_deadline, award) = if o.awarded {

@@ -198,33 +198,61 @@ async fn insert_users_and_roles(
     Ok(users)
 }
 
+/// Departments with the office of each agency below them (carrying the demo feed's office codes), and the
+/// companies around the pursuits. Returns the offices, in AGENCIES' order.
 async fn insert_organizations(tx: &mut Tx, tenant: TenantId) -> Result<Vec<OrganizationId>, DemoError> {
-    let mut agencies = Vec::new();
-    for (name, office, _) in AGENCIES {
+    let mut departments: Vec<(&str, OrganizationId)> = Vec::new();
+    let mut offices = Vec::new();
+    for (i, (department, office, _)) in AGENCIES.iter().enumerate() {
+        let parent = match departments.iter().find(|(name, _)| name == department) {
+            Some((_, id)) => *id,
+            None => {
+                let id: OrganizationId = sqlx::query_scalar(
+                    "INSERT INTO organizations (tenant_id, name, organization_type, city, state_province, country, created_by_system) \
+                     VALUES ($1, $2, 'government_agency', 'Washington', 'DC', 'United States', 'demo_seed') RETURNING id",
+                )
+                .bind(tenant)
+                .bind(department)
+                .fetch_one(&mut **tx)
+                .await?;
+                departments.push((department, id));
+                id
+            }
+        };
         let id: OrganizationId = sqlx::query_scalar(
-            "INSERT INTO organizations (tenant_id, name, organization_type, city, country, created_by_system) \
-             VALUES ($1, $2, 'government_agency', $3, 'United States', 'demo_seed') RETURNING id",
+            "INSERT INTO organizations (tenant_id, name, organization_type, parent_organization_id, agency_path_code, city, \
+                country, created_by_system) \
+             VALUES ($1, $2, 'government_agency', $3, $4, $5, 'United States', 'demo_seed') RETURNING id",
         )
         .bind(tenant)
-        .bind(format!("{name} — {office}"))
-        .bind(office.rsplit(", ").next())
+        .bind(office)
+        .bind(parent)
+        .bind(feed::office_code(i))
+        .bind(office.split_once(", ").map(|(_, city)| city))
         .fetch_one(&mut **tx)
         .await?;
-        agencies.push(id);
+        offices.push(id);
     }
-    for (name, kind, size) in COMPANIES {
+    for (name, kind, size, uei, cage) in COMPANIES {
         sqlx::query(
-            "INSERT INTO organizations (tenant_id, name, organization_type, business_size, created_by_system) \
-             VALUES ($1, $2, $3, $4, 'demo_seed')",
+            "INSERT INTO organizations (tenant_id, name, organization_type, business_size, sam_unique_id, cage_code, \
+                socioeconomic_certifications, created_by_system) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 'demo_seed')",
         )
         .bind(tenant)
         .bind(name)
         .bind(kind)
         .bind(size)
+        .bind(uei)
+        .bind(cage)
+        .bind(json!(match *size {
+            "small" | "large" | "other" => vec![],
+            certified => vec![certified],
+        }))
         .execute(&mut **tx)
         .await?;
     }
-    Ok(agencies)
+    Ok(offices)
 }
 
 /// Two people per agency: a contracting officer and a program-side point of contact.
@@ -242,9 +270,11 @@ async fn insert_contacts(
             let first = CONTACT_FIRST[(i * 2 + j) % CONTACT_FIRST.len()];
             let last = CONTACT_LAST[(i * 5 + j * 7) % CONTACT_LAST.len()];
             let id: ContactId = sqlx::query_scalar(
-                "INSERT INTO contacts (tenant_id, organization_id, first_name, last_name, title, email, contact_type, \
-                 decision_maker_level, relationship_strength, interaction_frequency, created_by_system) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'occasional', 'demo_seed') RETURNING id",
+                "INSERT INTO contacts (tenant_id, organization_id, first_name, last_name, title, email, phone, contact_type, \
+                 decision_maker_level, relationship_strength, interaction_frequency, last_contact_date, security_clearance, \
+                 created_by_system) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'occasional', current_date - $11::int, $12, 'demo_seed') \
+                 RETURNING id",
             )
             .bind(tenant)
             .bind(org)
@@ -252,9 +282,14 @@ async fn insert_contacts(
             .bind(last)
             .bind(title)
             .bind(format!("{}.{}@agency.example.gov", first.to_lowercase(), last.to_lowercase()))
+            .bind(format!("555-01{:02}", (i * 2 + j) % 100))
             .bind(kind)
             .bind(if j == 0 { 4 } else { 3 })
             .bind(1 + rng.below(5) as i32)
+            // Some met last week, some not for over a year: the list's "last contacted" filter has answers.
+            // (Not from `rng`: the projects drawn after this keep the values the tests know.)
+            .bind(3 + ((i * 37 + j * 101) % 420) as i32)
+            .bind(["secret", "public_trust", "top_secret"][(i + j) % 3])
             .fetch_one(&mut **tx)
             .await?;
             contacts.push((*org, id));

@@ -110,7 +110,7 @@ pub async fn resolve_visitor(
     req.extensions_mut().insert(Visitor { request, tenant, signed_in });
     if is_page && !signed_in_now && !is_public_page(&path) {
         let target = req.uri().path_and_query().map(|pq| pq.as_str()).unwrap_or("/");
-        return Redirect::to(&format!("/sign-in?next={}", app::auth::urlencode(target))).into_response();
+        return Redirect::to(&format!("/sign-in?next={}", app::format::url_encode(target))).into_response();
     }
     if is_page && signed_in_now && path == "/sign-in" {
         return Redirect::to("/").into_response();

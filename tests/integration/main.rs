@@ -11,6 +11,7 @@ mod admin;
 mod assets;
 mod auth;
 mod changes;
+mod contacts;
 mod document_search;
 mod documents;
 mod http;

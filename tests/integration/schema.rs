@@ -314,6 +314,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     use app::{
         audit::{AuditAction, RiskLevel},
         auth::MfaRequirement,
+        contacts::{BusinessSize, Clearance, ContactType, InteractionFrequency, OrganizationType},
         documents::{DocumentType, ProcessingStatus, filing::LinkRole},
         domain::*,
         sync::{
@@ -328,7 +329,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     }
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    let sets: [(&str, &str, Vec<String>); 23] = [
+    let sets: [(&str, &str, Vec<String>); 28] = [
         ("external_opportunity_sources", "source_kind", names(SourceKind::ALL)),
         ("external_opportunity_sources", "authentication_type", names(AuthKind::ALL)),
         ("external_opportunity_sources", "connection_status", names(ConnectionStatus::ALL)),
@@ -352,6 +353,11 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         ("audit_logs", "action_type", names(AuditAction::ALL)),
         ("audit_logs", "risk_level", names(RiskLevel::ALL)),
         ("audit_logs", "system_actor", names(SystemActor::ALL)),
+        ("organizations", "organization_type", names(OrganizationType::ALL)),
+        ("organizations", "business_size", names(BusinessSize::ALL)),
+        ("contacts", "contact_type", names(ContactType::ALL)),
+        ("contacts", "security_clearance", names(Clearance::ALL)),
+        ("contacts", "interaction_frequency", names(InteractionFrequency::ALL)),
     ];
     for (table, column, rust) in sets {
         assert_eq!(accepted_values(&owner, table, column).await, rust, "{table}.{column}");

@@ -7,7 +7,7 @@ mod sessions;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
-pub use page::{SignInPage, urlencode};
+pub use page::SignInPage;
 pub use permissions::Permission;
 pub use sessions::{MfaRequirement, SessionSummary};
 

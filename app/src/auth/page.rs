@@ -118,7 +118,7 @@ fn PasswordStep(
         submit.dispatch((org, email.get_untracked(), password.get_untracked(), next.get_untracked()));
     };
     let sso_href = move || match next.get() {
-        Some(n) => format!("/saml/login?next={}", urlencode(&n)),
+        Some(n) => format!("/saml/login?next={}", crate::format::url_encode(&n)),
         None => "/saml/login".to_string(),
     };
     view! {
@@ -234,14 +234,4 @@ pub fn RecoveryStep(codes: RecoveryCodes) -> impl IntoView {
         </ul>
         <button class="button button--primary" type="button" on:click=move |_| go_to(&next)>"I have saved them — continue"</button>
     }
-}
-
-/// Percent-encodes a path for a query parameter.
-pub fn urlencode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

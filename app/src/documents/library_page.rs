@@ -194,7 +194,7 @@ fn HitView(hit: DocumentHit) -> impl IntoView {
             })}
             {(!hit.tags.is_empty()).then(|| view! {
                 <div class="chips">{hit.tags.into_iter().map(|t| {
-                    let href = format!("/documents?tag={}", crate::auth::urlencode(&t));
+                    let href = format!("/documents?tag={}", crate::format::url_encode(&t));
                     view! { <a class="chip" href=href>{t}</a> }
                 }).collect_view()}</div>
             })}

@@ -443,7 +443,7 @@ mod xhr {
             fail("This browser cannot upload files.".into());
             return entry;
         };
-        let url = format!("/documents/upload?{query}&name={}", crate::auth::urlencode(&name));
+        let url = format!("/documents/upload?{query}&name={}", crate::format::url_encode(&name));
         if request.open("POST", &url).is_err() {
             fail("The upload could not start.".into());
             return entry;

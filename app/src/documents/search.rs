@@ -79,7 +79,7 @@ impl DocumentQuery {
     /// The URL query of this search at another page.
     pub fn to_query(&self, page: i64) -> String {
         let mut parts = Vec::new();
-        let mut add = |k: &str, v: String| parts.push(format!("{k}={}", crate::auth::urlencode(&v)));
+        let mut add = |k: &str, v: String| parts.push(format!("{k}={}", crate::format::url_encode(&v)));
         if let Some(q) = &self.q {
             add("q", q.clone())
         }

@@ -55,7 +55,7 @@ impl ProjectFilter {
     pub fn to_query(&self) -> String {
         let mut parts = Vec::new();
         if let Some(q) = &self.q {
-            parts.push(format!("q={}", crate::auth::urlencode(q)));
+            parts.push(format!("q={}", crate::format::url_encode(q)));
         }
         if let Some(m) = self.manager {
             parts.push(format!("manager={m}"));
@@ -68,7 +68,7 @@ impl ProjectFilter {
         }
         for (key, value) in [("agency", &self.agency), ("set_aside", &self.set_aside), ("naics", &self.naics)] {
             if let Some(v) = value {
-                parts.push(format!("{key}={}", crate::auth::urlencode(v)));
+                parts.push(format!("{key}={}", crate::format::url_encode(v)));
             }
         }
         if let Some(d) = self.due_within {

@@ -121,7 +121,7 @@ impl InboxFilter {
         if parts.is_empty() {
             return String::new();
         }
-        let encoded: Vec<String> = parts.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        let encoded: Vec<String> = parts.iter().map(|(k, v)| format!("{k}={}", crate::format::url_encode(v))).collect();
         format!("?{}", encoded.join("&"))
     }
 
@@ -149,16 +149,6 @@ impl InboxFilter {
 }
 
 /// Percent-encodes a query value.
-fn encode(v: &str) -> String {
-    v.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// One opportunity in the inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct InboxRow {
@@ -359,7 +349,7 @@ mod tests {
             ..InboxFilter::default()
         };
         let q = f.query();
-        assert_eq!(q, "?show=changed&naics=541512&q=cloud+%26+AI&due_within=30&page=2");
+        assert_eq!(q, "?show=changed&naics=541512&q=cloud%20%26%20AI&due_within=30&page=2");
         let pairs: std::collections::HashMap<String, String> =
             [("show", "changed"), ("naics", "541512"), ("q", "cloud & AI"), ("due_within", "30"), ("page", "2")]
                 .into_iter()

@@ -1,0 +1,466 @@
+//! Organizations and contacts: created, edited and deactivated through their server functions with every
+//! problem named and nothing written; UEI, CAGE code and e-mail duplicates answered with a link to the first;
+//! a hierarchy that cannot loop; search, filters, sort and paging on the server; field history and audit in
+//! the same transaction; another tenant's ids not found; a viewer reads and cannot write.
+
+use crate::common::{Browser, TestApp, status_and_message};
+use app::{
+    contacts::{
+        organizations::{OrganizationDetail, OrganizationForm, OrganizationList},
+        people::{ContactDetail, ContactList},
+    },
+    ids::{ContactId, OrganizationId},
+    roles::SystemRole,
+};
+use uuid::Uuid;
+
+const SAVE_ORG: &str = "/api/organizations/save";
+const SAVE_CONTACT: &str = "/api/contacts/save";
+
+/// `prefix[key]=value` pairs (`list[0]` becomes `prefix[list][0]`), as the browser encodes a struct argument.
+fn fields<'a>(prefix: &str, pairs: &[(&'a str, &'a str)]) -> Vec<(String, &'a str)> {
+    pairs
+        .iter()
+        .map(|(k, v)| match k.split_once('[') {
+            Some((name, index)) => (format!("{prefix}[{name}][{index}"), *v),
+            None => (format!("{prefix}[{k}]"), *v),
+        })
+        .collect()
+}
+
+async fn call(
+    person: &Browser,
+    path: &str,
+    id: Option<&str>,
+    prefix: &str,
+    pairs: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form = fields(prefix, pairs);
+    if let Some(id) = id {
+        form.push(("id".into(), id));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    person.call(path, &form).await
+}
+
+async fn save_org(person: &Browser, id: Option<&str>, pairs: &[(&str, &str)]) -> reqwest::Response {
+    call(person, SAVE_ORG, id, "input", pairs).await
+}
+
+async fn new_org(person: &Browser, pairs: &[(&str, &str)]) -> OrganizationId {
+    let res = save_org(person, None, pairs).await;
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn new_contact(person: &Browser, pairs: &[(&str, &str)]) -> ContactId {
+    let res = call(person, SAVE_CONTACT, None, "input", pairs).await;
+    let status = res.status();
+    let body = res.text().await.unwrap();
+    assert!(status.is_success(), "{status}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
+
+async fn organizations(person: &Browser, filter: &[(&str, &str)]) -> OrganizationList {
+    let mut form = fields("filter", filter);
+    form.push(("filter[page]".into(), "0"));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    person.answer("/api/organizations/list", &form).await
+}
+
+async fn contacts(person: &Browser, filter: &[(&str, &str)]) -> ContactList {
+    let mut form = fields("filter", filter);
+    if !filter.iter().any(|(k, _)| *k == "page") {
+        form.push(("filter[page]".into(), "0"));
+    }
+    if !filter.iter().any(|(k, _)| *k == "sort") {
+        form.push(("filter[sort]".into(), "name"));
+    }
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    person.answer("/api/contacts/list", &form).await
+}
+
+/// The status and the `Exists` answer's message and link.
+async fn exists(res: reqwest::Response) -> (u16, String, String) {
+    let status = res.status().as_u16();
+    let body: serde_json::Value = res.json().await.unwrap();
+    let e = &body["Exists"];
+    (status, e["message"].as_str().unwrap_or_default().into(), e["href"].as_str().unwrap_or_default().into())
+}
+
+#[tokio::test]
+async fn an_agency_tree_is_built_with_checked_identifiers_and_no_duplicates_or_loops() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+
+    let army =
+        new_org(&capture, &[("name", "Department of the Army"), ("organization_type", "government_agency")]).await;
+    let army_text = army.to_string();
+    let usace = new_org(
+        &capture,
+        &[("name", "USACE Huntsville"), ("parent", &army_text), ("agency_path_code", "021.w2v6.w912dy")],
+    )
+    .await;
+    let prime = new_org(
+        &capture,
+        &[
+            ("name", "Northwind Federal LLC"),
+            ("organization_type", "prime_contractor"),
+            ("sam_unique_id", "nwf1 234a bcd5"),
+            ("cage_code", "1abc2"),
+            ("certifications[0]", "sdvosb"),
+            ("certifications[1]", "8a"),
+            ("website", "northwind.example"),
+        ],
+    )
+    .await;
+
+    let detail: OrganizationDetail = capture.answer("/api/organizations/get", &[("id", &army_text)]).await;
+    assert_eq!(detail.tree.iter().map(|n| (n.name.as_str(), n.depth)).collect::<Vec<_>>(), [("USACE Huntsville", 1)]);
+    let office: OrganizationDetail = capture.answer("/api/organizations/get", &[("id", &usace.to_string())]).await;
+    assert_eq!(office.ancestors, vec![(army, "Department of the Army".to_string())]);
+    assert_eq!(office.agency_path_code.as_deref(), Some("021.W2V6.W912DY"));
+    let company: OrganizationDetail = capture.answer("/api/organizations/get", &[("id", &prime.to_string())]).await;
+    assert_eq!(
+        (company.sam_unique_id.as_deref(), company.cage_code.as_deref(), company.website.as_deref()),
+        (Some("NWF1234ABCD5"), Some("1ABC2"), Some("https://northwind.example"))
+    );
+    assert_eq!(company.certifications.len(), 2);
+
+    // Found by words of its name, by its parent's name, by UEI and by CAGE code, in any case.
+    for (q, expected) in [
+        ("huntsville", vec!["USACE Huntsville"]),
+        ("army", vec!["Department of the Army", "USACE Huntsville"]),
+        ("nwf1234abcd5", vec!["Northwind Federal LLC"]),
+        ("1ABC2", vec!["Northwind Federal LLC"]),
+        ("100%", vec![]),
+    ] {
+        let list = organizations(&capture, &[("q", q)]).await;
+        assert_eq!(list.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), expected, "{q}");
+    }
+    let list = organizations(&capture, &[("kind", "prime_contractor")]).await;
+    assert_eq!((list.total, list.may_write), (1, true));
+
+    // The same UEI or CAGE code again: refused with a link to the first, nothing written.
+    let before = app.count("SELECT count(*) FROM organizations").await;
+    for (field, value, says) in
+        [("sam_unique_id", "NWF1234ABCD5", "UEI NWF1234ABCD5"), ("cage_code", "1abc2", "CAGE code 1ABC2")]
+    {
+        let (status, message, href) =
+            exists(save_org(&capture, None, &[("name", "Copycat"), (field, value)]).await).await;
+        assert_eq!(status, 409, "{message}");
+        assert!(message.contains("Northwind Federal LLC") && message.contains(says), "{message}");
+        assert_eq!(href, format!("/organizations/{prime}"));
+    }
+    // Editing the company itself keeps its identifiers.
+    let form: OrganizationForm = capture.answer("/api/organizations/form", &[("id", &prime.to_string())]).await;
+    assert!(form.parents.iter().all(|(id, _)| *id != prime), "an organization is not offered as its own parent");
+    let prime_text = prime.to_string();
+    let res = save_org(
+        &capture,
+        Some(&prime_text),
+        &[
+            ("name", "Northwind Federal"),
+            ("sam_unique_id", "NWF1234ABCD5"),
+            ("cage_code", "1ABC2"),
+            ("version", &form.input.version),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    // The form seen before that edit is out of date.
+    let (status, message) = status_and_message(
+        save_org(&capture, Some(&prime_text), &[("name", "Stale"), ("version", &form.input.version)]).await,
+    )
+    .await;
+    assert_eq!(status, 409, "{message}");
+    assert!(message.contains("after you opened the form"), "{message}");
+
+    // A department cannot go under its own office.
+    let (status, message) = status_and_message(
+        save_org(&capture, Some(&army_text), &[("name", "Department of the Army"), ("parent", &usace.to_string())])
+            .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert!(message.contains("cannot be placed under \u{201c}USACE Huntsville\u{201d}"), "{message}");
+
+    // Every problem named at once; nothing written.
+    let long = "x".repeat(100_000);
+    for (pairs, says) in [
+        (vec![("name", "Bad"), ("sam_unique_id", "ABC")], "the UEI \u{201c}ABC\u{201d} has 3 characters"),
+        (vec![("name", "Bad"), ("sam_unique_id", "J7M9HPTGJIS9")], "letter I or O"),
+        (vec![("name", "Bad"), ("cage_code", "12-45")], "not \u{201c}-\u{201d}"),
+        (vec![("name", long.as_str())], "The name can have at most 255 characters"),
+        (vec![("name", "Bad"), ("organization_type", "ally")], "\"ally\" is not a valid organization type"),
+        (vec![("name", "Bad"), ("parent", "not-an-id")], "choose the parent organization from the list"),
+        (vec![("name", "Bad"), ("parent", &Uuid::new_v4().to_string())], "parent organization was not found"),
+        (vec![("name", "Bad"), ("email", "nobody")], "is not a valid email address"),
+        (vec![("name", "")], "The name is required"),
+    ] {
+        let (status, message) = status_and_message(save_org(&capture, None, &pairs).await).await;
+        assert_eq!(status, 422, "{says}: {message}");
+        assert!(message.contains(says), "{says} missing from: {message}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM organizations").await, before, "nothing was written");
+
+    // History field by field and one audit row per write, in the same transaction.
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM change_history WHERE entity_type = 'organization' AND entity_id = '{prime}' AND field_name = 'name' \
+               AND old_value = '\"Northwind Federal LLC\"' AND new_value = '\"Northwind Federal\"'"
+        ))
+        .await,
+        1
+    );
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_logs WHERE entity_type = 'organization' AND entity_id = '{prime}'"
+        ))
+        .await,
+        2,
+        "created and changed"
+    );
+
+    // Deactivated: out of the list unless asked for, and out of the parent pickers.
+    capture.ok("/api/organizations/active", &[("id", &usace.to_string()), ("active", "false")]).await;
+    assert_eq!(organizations(&capture, &[("q", "huntsville")]).await.total, 0);
+    assert_eq!(organizations(&capture, &[("q", "huntsville"), ("inactive", "true")]).await.total, 1);
+}
+
+#[tokio::test]
+async fn contacts_are_searched_filtered_sorted_and_paged_and_duplicates_are_caught() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let army = new_org(&capture, &[("name", "Department of the Army")]).await;
+    let army_text = army.to_string();
+    let office = new_org(&capture, &[("name", "USACE Huntsville"), ("parent", &army_text)]).await;
+    let office_text = office.to_string();
+    let dana = new_contact(
+        &capture,
+        &[
+            ("first_name", " Dana "),
+            ("last_name", "Okafor"),
+            ("organization", &office_text),
+            ("title", "Contracting Officer"),
+            ("email", "Dana.Okafor@usace.army.example"),
+            ("contact_type", "contracting_officer"),
+            ("relationship_strength", "4"),
+            ("security_clearance", "secret"),
+            ("last_contact_date", "2026-11-02"),
+            ("tags", "cyber, Cyber, zero trust"),
+        ],
+    )
+    .await;
+    new_contact(
+        &capture,
+        &[("first_name", "Lee"), ("last_name", "Abrams"), ("organization", &army_text), ("relationship_strength", "2")],
+    )
+    .await;
+    new_contact(&capture, &[("first_name", "Sam"), ("last_name", "Zimmer"), ("title", "Program Manager")]).await;
+
+    let detail: ContactDetail = capture.answer("/api/contacts/get", &[("id", &dana.to_string())]).await;
+    assert_eq!((detail.first_name.as_str(), detail.email.as_deref()), ("Dana", Some("dana.okafor@usace.army.example")));
+    assert_eq!(
+        detail.organization_path.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>(),
+        ["Department of the Army", "USACE Huntsville"]
+    );
+    assert_eq!(detail.tags, ["cyber", "zero trust"]);
+
+    let names = |list: &ContactList| list.rows.iter().map(|r| r.name.clone()).collect::<Vec<_>>();
+    for (filter, expected) in [
+        (vec![], vec!["Lee Abrams", "Dana Okafor", "Sam Zimmer"]),
+        (vec![("q", "dana contracting")], vec!["Dana Okafor"]),
+        (vec![("q", "huntsville")], vec!["Dana Okafor"]),
+        (vec![("q", "usace.army")], vec!["Dana Okafor"]),
+        (vec![("q", "_")], vec![]),
+        (vec![("organization", army_text.as_str())], vec!["Lee Abrams", "Dana Okafor"]),
+        (vec![("organization", office_text.as_str())], vec!["Dana Okafor"]),
+        (vec![("kind", "contracting_officer")], vec!["Dana Okafor"]),
+        (vec![("clearance", "secret")], vec!["Dana Okafor"]),
+        (vec![("strength", "3")], vec!["Dana Okafor"]),
+        (vec![("contacted", "never")], vec!["Lee Abrams", "Sam Zimmer"]),
+        (vec![("sort", "strength")], vec!["Dana Okafor", "Lee Abrams", "Sam Zimmer"]),
+        (vec![("sort", "organization")], vec!["Lee Abrams", "Dana Okafor", "Sam Zimmer"]),
+        (vec![("page", "1")], vec![]),
+    ] {
+        let list = contacts(&capture, &filter).await;
+        assert_eq!(names(&list), expected, "{filter:?}");
+    }
+    assert_eq!(
+        contacts(&capture, &[("organization", &army_text)]).await.organizations,
+        vec![(army, "Department of the Army".to_string())]
+    );
+
+    // The same e-mail, or the same name at the same organization: a warning with a link, unless confirmed.
+    let before = app.count("SELECT count(*) FROM contacts").await;
+    let (status, message, href) = exists(
+        call(
+            &capture,
+            SAVE_CONTACT,
+            None,
+            "input",
+            &[("first_name", "D."), ("last_name", "Okafor"), ("email", "DANA.OKAFOR@usace.army.example")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, href.as_str()), (409, format!("/contacts/{dana}").as_str()), "{message}");
+    assert!(message.contains("Dana Okafor already has this e-mail address"), "{message}");
+    let (status, message, _) = exists(
+        call(
+            &capture,
+            SAVE_CONTACT,
+            None,
+            "input",
+            &[("first_name", "dana"), ("last_name", "OKAFOR"), ("organization", &office_text)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    assert!(message.contains("at the same organization"), "{message}");
+    assert_eq!(app.count("SELECT count(*) FROM contacts").await, before, "nothing was written");
+    let mut form = fields("input", &[("first_name", "Dana"), ("last_name", "Okafor"), ("organization", &office_text)]);
+    form.push(("allow_duplicate".into(), "true"));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    let _twin: ContactId = capture.answer(SAVE_CONTACT, &form).await;
+
+    // Editing Dana without touching who she is asks nothing; history names the changed field only.
+    let dana_text = dana.to_string();
+    let res = call(
+        &capture,
+        SAVE_CONTACT,
+        Some(&dana_text),
+        "input",
+        &[
+            ("first_name", "Dana"),
+            ("last_name", "Okafor"),
+            ("organization", &office_text),
+            ("email", "dana.okafor@usace.army.example"),
+            ("title", "Supervisory Contracting Officer"),
+            ("contact_type", "contracting_officer"),
+            ("relationship_strength", "4"),
+            ("security_clearance", "secret"),
+            ("last_contact_date", "2026-11-02"),
+            ("tags", "cyber, zero trust"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let fields_changed: Vec<String> = {
+        let owner = app.db.owner_pool().await;
+        let mut tx = crate::common::owner_tx(&owner, tenant.id.as_uuid()).await;
+        sqlx::query_scalar(
+            "SELECT field_name FROM change_history WHERE entity_id = $1 AND old_value IS NOT NULL ORDER BY field_name",
+        )
+        .bind(dana.as_uuid())
+        .fetch_all(&mut *tx)
+        .await
+        .unwrap()
+    };
+    assert_eq!(fields_changed, ["title"]);
+
+    // Bad input: every problem named, nothing written.
+    let long = "x".repeat(100_000);
+    for (pairs, says) in [
+        (vec![("first_name", "A"), ("last_name", long.as_str())], "The last name can have at most 100 characters"),
+        (vec![("first_name", "A"), ("last_name", "B"), ("relationship_strength", "6")], "from 1 to 5"),
+        (vec![("first_name", "A"), ("last_name", "B"), ("decision_maker_level", "1.5")], "from 1 to 5"),
+        (
+            vec![("first_name", "A"), ("last_name", "B"), ("last_contact_date", "2999-01-01")],
+            "between 1990-01-01 and 2100-12-31",
+        ),
+        (vec![("first_name", "A"), ("last_name", "B"), ("last_contact_date", "yesterday")], "is not a date"),
+        (
+            vec![("first_name", "A"), ("last_name", "B"), ("organization", &Uuid::new_v4().to_string())],
+            "organization was not found",
+        ),
+        (
+            vec![("first_name", "A"), ("last_name", "B"), ("linkedin_url", "javascript:alert(1)")],
+            "is not a web address",
+        ),
+        (vec![("first_name", ""), ("last_name", "")], "The first name is required; The last name is required"),
+    ] {
+        let (status, message) = status_and_message(call(&capture, SAVE_CONTACT, None, "input", &pairs).await).await;
+        assert_eq!(status, 422, "{says}: {message}");
+        assert!(message.contains(says), "{says} missing from: {message}");
+    }
+    let (status, _) = status_and_message(capture.call("/api/contacts/list", &[("filter[strength]", "9")]).await).await;
+    assert_eq!(status, 422, "a strength no address offers");
+
+    // Deactivated: out of the list unless asked for; every link stays.
+    capture.ok("/api/contacts/active", &[("id", &dana_text), ("active", "false")]).await;
+    assert!(!names(&contacts(&capture, &[("q", "okafor")]).await).is_empty(), "her twin is still active");
+    assert_eq!(contacts(&capture, &[("q", "supervisory")]).await.total, 0);
+    assert_eq!(contacts(&capture, &[("q", "supervisory"), ("inactive", "true")]).await.total, 1);
+}
+
+#[tokio::test]
+async fn another_tenants_organizations_and_contacts_are_not_found_and_a_viewer_only_reads() {
+    let app = TestApp::new().await;
+    let acme = app.with_tenant("acme").await;
+    let other = app.with_tenant("initech").await;
+    let acme_capture = acme.with_user(SystemRole::CaptureManager).await;
+    let viewer = acme.with_user(SystemRole::Viewer).await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    let org = new_org(&theirs, &[("name", "Initech Federal"), ("sam_unique_id", "J7M9HPTGJ1S9")]).await;
+    let contact =
+        new_contact(&theirs, &[("first_name", "Bill"), ("last_name", "Lumbergh"), ("organization", &org.to_string())])
+            .await;
+    let (org_text, contact_text) = (org.to_string(), contact.to_string());
+
+    for (path, form) in [
+        ("/api/organizations/get", vec![("id", org_text.as_str())]),
+        ("/api/organizations/form", vec![("id", org_text.as_str())]),
+        ("/api/organizations/active", vec![("id", org_text.as_str()), ("active", "false")]),
+        ("/api/organizations/save", vec![("id", org_text.as_str()), ("input[name]", "Mine now")]),
+        ("/api/contacts/get", vec![("id", contact_text.as_str())]),
+        ("/api/contacts/form", vec![("id", contact_text.as_str())]),
+        ("/api/contacts/active", vec![("id", contact_text.as_str()), ("active", "false")]),
+        (
+            "/api/contacts/save",
+            vec![("id", contact_text.as_str()), ("input[first_name]", "A"), ("input[last_name]", "B")],
+        ),
+    ] {
+        let (status, message) = status_and_message(acme_capture.call(path, &form).await).await;
+        assert_eq!(status, 404, "{path}: {message}");
+    }
+    // Their UEI is not a duplicate here, and their people are not in our lists or pickers.
+    new_org(&acme_capture, &[("name", "Our Initech record"), ("sam_unique_id", "J7M9HPTGJ1S9")]).await;
+    assert_eq!(contacts(&acme_capture, &[("q", "lumbergh")]).await.total, 0);
+    let (status, message) = status_and_message(
+        call(
+            &acme_capture,
+            SAVE_CONTACT,
+            None,
+            "input",
+            &[("first_name", "A"), ("last_name", "B"), ("organization", &org_text)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "{message}");
+    assert!(message.contains("organization was not found"), "{message}");
+    // Unchanged on their side.
+    let detail: ContactDetail = theirs.answer("/api/contacts/get", &[("id", &contact_text)]).await;
+    assert_eq!((detail.first_name.as_str(), detail.is_active), ("Bill", true));
+
+    // A viewer reads and cannot write (the refusal is recorded).
+    let list = organizations(&viewer, &[]).await;
+    assert_eq!((list.total, list.may_write), (1, false));
+    for (path, form) in [
+        ("/api/organizations/save", vec![("input[name]", "Viewer Org")]),
+        ("/api/contacts/save", vec![("input[first_name]", "V"), ("input[last_name]", "W")]),
+        ("/api/organizations/form", vec![]),
+    ] {
+        let (status, message) = status_and_message(viewer.call(path, &form).await).await;
+        assert_eq!(status, 403, "{path}: {message}");
+    }
+    assert_eq!(app.count("SELECT count(*) FROM organizations WHERE name = 'Viewer Org'").await, 0);
+    assert!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'contacts.write'").await >= 3);
+}
