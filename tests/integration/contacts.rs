@@ -141,6 +141,10 @@ async fn an_agency_tree_is_built_with_checked_identifiers_and_no_duplicates_or_l
         let list = organizations(&capture, &[("q", q)]).await;
         assert_eq!(list.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), expected, "{q}");
     }
+    let long_search = "x".repeat(201);
+    let (status, message) =
+        status_and_message(capture.call("/api/organizations/list", &[("filter[q]", &long_search)]).await).await;
+    assert_eq!((status, message.as_str()), (422, "The search can have at most 200 characters."));
     let list = organizations(&capture, &[("kind", "prime_contractor")]).await;
     assert_eq!((list.total, list.may_write), (1, true));
 

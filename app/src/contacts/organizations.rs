@@ -40,6 +40,17 @@ impl OrganizationFilter {
         }
     }
 
+    /// Refuses what the address could not have produced (a hand-made request).
+    pub fn check(&self) -> Result<(), AppError> {
+        if self.q.chars().count() > 200 {
+            return Err(AppError::Validation("The search can have at most 200 characters.".into()));
+        }
+        if self.page > crate::input::MAX_PAGE {
+            return Err(AppError::Validation(format!("The page number must be at most {}.", crate::input::MAX_PAGE)));
+        }
+        Ok(())
+    }
+
     /// The query string ("" when everything is the default).
     pub fn query(&self) -> String {
         crate::format::query_string([
@@ -148,6 +159,7 @@ pub struct OrganizationForm {
 pub async fn load_organizations(filter: OrganizationFilter) -> Result<OrganizationList, AppError> {
     use crate::server_prelude::*;
     serve(async move {
+        filter.check()?;
         let (caller, mut tx, held) = Caller::start_holding(Permission::ContactsRead, Resource::Tenant).await?;
         let (rows, total) = super::queries::organizations(&mut tx, &filter).await?;
         caller.commit(tx).await?;
