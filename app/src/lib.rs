@@ -113,6 +113,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:id") view=projects::ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>
+                    <Route path=path!("/projects/:id/contacts") view=contacts::PursuitContactsPage/>
                     <Route path=path!("/opportunities") view=sync::OpportunitiesPage/>
                     <Route path=path!("/opportunities/:id") view=sync::OpportunityPage/>
                     <Route path=path!("/contacts") view=contacts::ContactsPage/>

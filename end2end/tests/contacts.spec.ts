@@ -65,3 +65,47 @@ test("a capture manager builds an agency with an office and two people, and find
   await expect(page.getByTestId("org-people").locator("tbody tr")).toHaveCount(2);
   expect(problems).toEqual([]);
 });
+
+test("a capture manager gives people roles on a pursuit, changes one and takes one away", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, "priya.natarajan@demo.gwm.test", undefined, "/projects");
+  await page.getByRole("link", { name: /\(Navy\)/ }).first().click();
+  await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}$/);
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Contacts" }).click();
+  await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}\/contacts$/);
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  const roles = page.getByTestId("role");
+  const before = await roles.count();
+
+  // A person from another office, as an executive sponsor who champions us.
+  const form = page.getByTestId("add-role");
+  await form.getByLabel("Person").selectOption({ index: 1 });
+  const person = (await form.getByLabel("Person").locator("option:checked").textContent())?.split(" \u2014 ")[0] ?? "";
+  await form.getByLabel("Role").selectOption({ label: "Executive sponsor" });
+  await form.getByLabel("Influence").selectOption({ label: "5 of 5" });
+  await form.getByLabel("Stance toward us").selectOption({ label: "Champion" });
+  await form.getByLabel("Notes").fill("Owns the modernization budget");
+  await form.getByRole("button", { name: "Add to this pursuit" }).click();
+  await expect(roles).toHaveCount(before + 1);
+  const added = roles.filter({ hasText: "Executive sponsor" });
+  await expect(added).toContainText(person);
+  await expect(added).toContainText("Champion");
+  await expect(added).toContainText("Owns the modernization budget");
+
+  // The same role again is refused with the reason.
+  await form.getByLabel("Person").selectOption({ index: 1 });
+  await form.getByLabel("Role").selectOption({ label: "Executive sponsor" });
+  await form.getByRole("button", { name: "Add to this pursuit" }).click();
+  await expect(form.getByRole("alert")).toContainText("already has that role");
+
+  // Changed to a skeptic, then removed.
+  await added.getByRole("button", { name: /^Change/ }).click();
+  const change = page.getByTestId("change-role");
+  await change.getByLabel("Stance toward us").selectOption({ label: "Skeptic" });
+  await change.getByRole("button", { name: "Save role" }).click();
+  await expect(change).toHaveCount(0);
+  await expect(roles.filter({ hasText: "Executive sponsor" })).toContainText("Skeptic");
+  await roles.filter({ hasText: "Executive sponsor" }).getByRole("button", { name: /^Remove/ }).click();
+  await expect(roles).toHaveCount(before);
+  expect(problems).toEqual([]);
+});

@@ -512,13 +512,14 @@ async fn insert_project_contacts(
     for (i, contact) in contacts.iter().enumerate() {
         sqlx::query(
             "INSERT INTO opportunity_project_contacts (tenant_id, opportunity_project_id, contact_id, relationship_type, \
-             influence_level, created_by_system) VALUES ($1, $2, $3, $4, $5, 'demo_seed')",
+             influence_level, stance, created_by_system) VALUES ($1, $2, $3, $4, $5, $6, 'demo_seed')",
         )
         .bind(tenant)
         .bind(project)
         .bind(contact)
-        .bind(if i == 0 { "contracting_officer" } else { "government_poc" })
+        .bind(if i == 0 { "contracting_officer" } else { "program_manager" })
         .bind(if i == 0 { 4 } else { 3 })
+        .bind(if i == 0 { "neutral" } else { "supporter" })
         .execute(&mut **tx)
         .await?;
     }

@@ -6,10 +6,13 @@
 use crate::common::{Browser, TestApp, status_and_message};
 use app::{
     contacts::{
+        Stance,
         organizations::{OrganizationDetail, OrganizationForm, OrganizationList},
         people::{ContactDetail, ContactList},
+        pursuit::PursuitContacts,
     },
-    ids::{ContactId, OrganizationId},
+    domain::PipelineStage,
+    ids::{ContactId, OrganizationId, PursuitContactId},
     roles::SystemRole,
 };
 use uuid::Uuid;
@@ -467,4 +470,191 @@ async fn another_tenants_organizations_and_contacts_are_not_found_and_a_viewer_o
     }
     assert_eq!(app.count("SELECT count(*) FROM organizations WHERE name = 'Viewer Org'").await, 0);
     assert!(app.count("SELECT count(*) FROM permission_audit WHERE permission_checked = 'contacts.write'").await >= 3);
+}
+
+async fn role_call(person: &Browser, path: &str, fixed: &[(&str, &str)], input: &[(&str, &str)]) -> reqwest::Response {
+    let mut form: Vec<(String, &str)> = fixed.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    form.extend(fields("input", input));
+    let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), *v)).collect();
+    person.call(path, &form).await
+}
+
+#[tokio::test]
+async fn people_get_roles_on_a_pursuit_with_influence_and_stance_and_only_there() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    let [pursuit] = tenant.with_projects(1, PipelineStage::Phase2).await.try_into().unwrap();
+    let office = new_org(&capture, &[("name", "USACE Huntsville")]).await;
+    let dana = new_contact(
+        &capture,
+        &[
+            ("first_name", "Dana"),
+            ("last_name", "Okafor"),
+            ("organization", &office.to_string()),
+            ("relationship_strength", "4"),
+        ],
+    )
+    .await;
+    let (p, d) = (pursuit.to_string(), dana.to_string());
+
+    // Dana holds two roles; the same role twice is refused.
+    let co: PursuitContactId = {
+        let res = role_call(
+            &capture,
+            "/api/projects/contacts/add",
+            &[("project", &p)],
+            &[
+                ("contact", &d),
+                ("relationship_type", "contracting_officer"),
+                ("influence_level", "5"),
+                ("stance", "supporter"),
+                ("notes", "Signs the award"),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), 200);
+        res.json().await.unwrap()
+    };
+    let res = role_call(
+        &capture,
+        "/api/projects/contacts/add",
+        &[("project", &p)],
+        &[("contact", &d), ("relationship_type", "technical_evaluator")],
+    )
+    .await;
+    assert_eq!(res.status(), 200);
+    let (status, message) = status_and_message(
+        role_call(
+            &capture,
+            "/api/projects/contacts/add",
+            &[("project", &p)],
+            &[("contact", &d), ("relationship_type", "contracting_officer")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!((status, message.contains("already has that role")), (409, true), "{message}");
+
+    let tab: PursuitContacts = capture.answer("/api/projects/contacts", &[("project", &p)]).await;
+    assert_eq!(tab.roles.len(), 2);
+    let first = &tab.roles[0];
+    assert_eq!(
+        (first.name.as_str(), first.influence_level, first.stance, first.strength),
+        ("Dana Okafor", Some(5), Stance::Supporter, Some(4))
+    );
+    assert_eq!(first.organization.as_ref().map(|(_, n)| n.as_str()), Some("USACE Huntsville"));
+    assert!(first.added_by.is_some());
+    assert!(tab.may_write && tab.choices.iter().any(|(id, label)| *id == dana && label.contains("USACE Huntsville")));
+    // Her own page lists both roles.
+    let detail: ContactDetail = capture.answer("/api/contacts/get", &[("id", &d)]).await;
+    assert_eq!(detail.pursuits.len(), 2);
+
+    // Changed: stance and notes; history names the fields that changed.
+    let res = role_call(
+        &capture,
+        "/api/projects/contacts/update",
+        &[("project", &p), ("role", &co.to_string())],
+        &[
+            ("contact", &d),
+            ("relationship_type", "contracting_officer"),
+            ("influence_level", "5"),
+            ("stance", "champion"),
+            ("notes", "Signs the award"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM change_history WHERE entity_id = '{co}' AND field_name = 'stance' AND new_value = '\"champion\"'")).await,
+        1
+    );
+
+    // Bad input and unknown ids: named, nothing written.
+    let before = app.count("SELECT count(*) FROM opportunity_project_contacts").await;
+    for (input, says) in [
+        (vec![("contact", d.as_str()), ("relationship_type", "spy")], "is not a valid relationship type"),
+        (vec![("contact", d.as_str()), ("relationship_type", "end_user"), ("influence_level", "9")], "from 1 to 5"),
+        (vec![("contact", "nobody"), ("relationship_type", "end_user")], "choose the person from the list"),
+        (vec![("contact", &Uuid::new_v4().to_string()), ("relationship_type", "end_user")], "The person was not found"),
+    ] {
+        let (status, message) =
+            status_and_message(role_call(&capture, "/api/projects/contacts/add", &[("project", &p)], &input).await)
+                .await;
+        assert_eq!(status, 422, "{says}: {message}");
+        assert!(message.contains(says), "{says} missing from: {message}");
+    }
+    let long = "x".repeat(100_000);
+    let (status, _) = status_and_message(
+        role_call(
+            &capture,
+            "/api/projects/contacts/add",
+            &[("project", &p)],
+            &[("contact", &d), ("relationship_type", "end_user"), ("notes", &long)],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422);
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_project_contacts").await, before);
+
+    // Another tenant: their pursuit and their role are not found; our person cannot be put on their pursuit.
+    let other = app.with_tenant("initech").await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    let [their_pursuit] = other.with_projects(1, PipelineStage::Phase1).await.try_into().unwrap();
+    let tp = their_pursuit.to_string();
+    for (path, fixed) in [
+        ("/api/projects/contacts", vec![("project", tp.as_str())]),
+        ("/api/projects/contacts/remove", vec![("project", p.as_str()), ("role", &Uuid::new_v4().to_string())]),
+    ] {
+        let (status, message) = status_and_message(capture.call(path, &fixed).await).await;
+        assert_eq!(status, 404, "{path}: {message}");
+    }
+    let (status, _) = status_and_message(
+        role_call(
+            &capture,
+            "/api/projects/contacts/add",
+            &[("project", &tp)],
+            &[("contact", &d), ("relationship_type", "end_user")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = status_and_message(
+        role_call(
+            &theirs,
+            "/api/projects/contacts/add",
+            &[("project", &tp)],
+            &[("contact", &d), ("relationship_type", "end_user")],
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(status, 422, "our person is not theirs to add");
+    let (status, _) = status_and_message(
+        capture.call("/api/projects/contacts/remove", &[("project", &tp), ("role", &co.to_string())]).await,
+    )
+    .await;
+    assert_eq!(status, 404, "a role is removed only through its own pursuit");
+
+    // A viewer reads the tab and cannot change it.
+    let tab: PursuitContacts = viewer.answer("/api/projects/contacts", &[("project", &p)]).await;
+    assert!(!tab.may_write && tab.choices.is_empty() && tab.roles.len() == 2);
+    let (status, _) = status_and_message(
+        viewer.call("/api/projects/contacts/remove", &[("project", &p), ("role", &co.to_string())]).await,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Removed: the role goes, the person and the other role stay, the removal is in the trail.
+    capture.ok("/api/projects/contacts/remove", &[("project", &p), ("role", &co.to_string())]).await;
+    let tab: PursuitContacts = capture.answer("/api/projects/contacts", &[("project", &p)]).await;
+    assert_eq!(tab.roles.len(), 1);
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM audit_logs WHERE entity_id = '{co}' AND action_type = 'delete'"))
+            .await,
+        1
+    );
 }

@@ -314,7 +314,9 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     use app::{
         audit::{AuditAction, RiskLevel},
         auth::MfaRequirement,
-        contacts::{BusinessSize, Clearance, ContactType, InteractionFrequency, OrganizationType},
+        contacts::{
+            BusinessSize, Clearance, ContactType, InteractionFrequency, OrganizationType, RelationshipType, Stance,
+        },
         documents::{DocumentType, ProcessingStatus, filing::LinkRole},
         domain::*,
         sync::{
@@ -329,7 +331,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     }
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    let sets: [(&str, &str, Vec<String>); 28] = [
+    let sets: [(&str, &str, Vec<String>); 30] = [
         ("external_opportunity_sources", "source_kind", names(SourceKind::ALL)),
         ("external_opportunity_sources", "authentication_type", names(AuthKind::ALL)),
         ("external_opportunity_sources", "connection_status", names(ConnectionStatus::ALL)),
@@ -358,6 +360,8 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         ("contacts", "contact_type", names(ContactType::ALL)),
         ("contacts", "security_clearance", names(Clearance::ALL)),
         ("contacts", "interaction_frequency", names(InteractionFrequency::ALL)),
+        ("opportunity_project_contacts", "relationship_type", names(RelationshipType::ALL)),
+        ("opportunity_project_contacts", "stance", names(Stance::ALL)),
     ];
     for (table, column, rust) in sets {
         assert_eq!(accepted_values(&owner, table, column).await, rust, "{table}.{column}");

@@ -12,12 +12,15 @@ mod organization_page;
 pub mod organizations;
 pub mod people;
 mod person_page;
+pub mod pursuit;
+mod pursuit_page;
 #[cfg(feature = "ssr")]
 pub mod queries;
 
 pub use input::{ContactInput, OrganizationInput};
 pub use organization_page::{EditOrganizationPage, NewOrganizationPage, OrganizationPage, OrganizationsPage};
 pub use person_page::{ContactPage, ContactsPage, EditContactPage, NewContactPage};
+pub use pursuit_page::PursuitContactsPage;
 
 use crate::closed_set;
 
@@ -168,6 +171,75 @@ impl InteractionFrequency {
             Self::Occasional => "Occasionally",
             Self::Frequent => "Frequently",
             Self::Regular => "Regularly",
+        }
+    }
+}
+
+closed_set! {
+    /// Who a person is to one pursuit (opportunity_project_contacts.relationship_type).
+    pub enum RelationshipType: "relationship type" {
+        ContractingOfficer = "contracting_officer",
+        ContractSpecialist = "contract_specialist",
+        ProgramManager = "program_manager",
+        DecisionMaker = "decision_maker",
+        TechnicalEvaluator = "technical_evaluator",
+        EndUser = "end_user",
+        ExecutiveSponsor = "executive_sponsor",
+        Influencer = "influencer",
+        GovernmentPoc = "government_poc",
+        TeamingPartner = "teaming_partner",
+        Incumbent = "incumbent",
+    }
+}
+
+impl RelationshipType {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::ContractingOfficer => "Contracting officer",
+            Self::ContractSpecialist => "Contract specialist",
+            Self::ProgramManager => "Program manager",
+            Self::DecisionMaker => "Decision maker",
+            Self::TechnicalEvaluator => "Technical evaluator",
+            Self::EndUser => "End user",
+            Self::ExecutiveSponsor => "Executive sponsor",
+            Self::Influencer => "Influencer",
+            Self::GovernmentPoc => "Government point of contact",
+            Self::TeamingPartner => "Teaming partner",
+            Self::Incumbent => "Incumbent's contact",
+        }
+    }
+}
+
+closed_set! {
+    /// Where a person stands toward our bid (opportunity_project_contacts.stance).
+    pub enum Stance: "stance" {
+        Champion = "champion",
+        Supporter = "supporter",
+        Neutral = "neutral",
+        Skeptic = "skeptic",
+        Opponent = "opponent",
+        Unknown = "unknown",
+    }
+}
+
+impl Stance {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Champion => "Champion",
+            Self::Supporter => "Supporter",
+            Self::Neutral => "Neutral",
+            Self::Skeptic => "Skeptic",
+            Self::Opponent => "Opponent",
+            Self::Unknown => "Unknown",
+        }
+    }
+
+    /// The badge's colour class.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Self::Champion | Self::Supporter => "badge badge--ok",
+            Self::Skeptic | Self::Opponent => "badge badge--danger",
+            Self::Neutral | Self::Unknown => "badge badge--muted",
         }
     }
 }

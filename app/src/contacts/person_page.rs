@@ -288,7 +288,7 @@ fn ContactView(detail: ContactDetail, active: ServerAction<SetContactActive>) ->
                                         <span class=format!("stage stage--{}", p.stage.as_str())>{p.stage.short_label()}</span>
                                     </div>
                                     <span class="muted">{[
-                                        p.relationship.map(|r| capitalised(&r.replace('_', " "))),
+                                        p.relationship.map(|r| r.parse::<super::RelationshipType>().map(|t| t.label().to_string()).unwrap_or(r)),
                                         p.influence.map(|i| format!("influence {i} of 5")),
                                     ].into_iter().flatten().collect::<Vec<_>>().join(" · ")}</span>
                                 </li>

@@ -3,17 +3,18 @@
 //! once cannot both pass, and record audit and field history in the same transaction.
 
 use super::{
-    ContactInput, OrganizationInput,
+    ContactInput, OrganizationInput, Stance,
     input::{ValidContact, ValidOrganization, contact_href, duplicate_message, organization_href},
     organizations::{ActivityLine, OrganizationDetail, OrganizationFilter, OrganizationRow, PursuitLink, TreeNode},
     people::{ContactDetail, ContactDocument, ContactFilter, ContactPursuit, ContactRow, ContactSort, Contacted},
+    pursuit::{PursuitContacts, PursuitRole, ValidRole},
 };
 use crate::{
     audit::{AuditAction, AuditEvent, ssr::record_field_changes},
     auth::ssr::Caller,
     db::Tx,
     error::AppError,
-    ids::{ContactId, OrganizationId},
+    ids::{ContactId, OrganizationId, ProjectId, PursuitContactId},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
@@ -937,4 +938,233 @@ pub async fn save_contact(
 
 pub async fn set_contact_active(tx: &mut Tx, caller: &Caller, id: ContactId, active: bool) -> Result<(), AppError> {
     set_active(tx, caller, "contact", "contacts", id.as_uuid(), active, "Contact").await
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Roles on a pursuit
+
+#[derive(FromRow)]
+struct RoleDb {
+    id: PursuitContactId,
+    contact_id: ContactId,
+    name: String,
+    title: Option<String>,
+    organization_id: Option<OrganizationId>,
+    organization_name: Option<String>,
+    relationship_type: Option<String>,
+    influence_level: Option<i32>,
+    stance: String,
+    relationship_strength: Option<i32>,
+    notes: Option<String>,
+    added_by: Option<String>,
+    updated_at: DateTime<Utc>,
+}
+
+async fn project_name(tx: &mut Tx, project: ProjectId) -> Result<Option<String>, sqlx::Error> {
+    sqlx::query_scalar("SELECT project_name FROM opportunity_projects WHERE id = $1")
+        .bind(project)
+        .fetch_optional(&mut **tx)
+        .await
+}
+
+pub async fn pursuit_contacts(
+    tx: &mut Tx,
+    project: ProjectId,
+    may_write: bool,
+) -> Result<Option<PursuitContacts>, AppError> {
+    let Some(project_name) = project_name(tx, project).await? else {
+        return Ok(None);
+    };
+    let rows: Vec<RoleDb> = sqlx::query_as(
+        "SELECT pc.id, c.id AS contact_id, c.first_name || ' ' || c.last_name AS name, c.title, o.id AS organization_id, \
+                o.name AS organization_name, pc.relationship_type, pc.influence_level, pc.stance, c.relationship_strength, \
+                pc.notes, coalesce(u.first_name || ' ' || u.last_name, CASE WHEN pc.created_by_system IS NOT NULL THEN 'the system' END) AS added_by, \
+                pc.updated_at \
+           FROM opportunity_project_contacts pc \
+           JOIN contacts c ON c.tenant_id = pc.tenant_id AND c.id = pc.contact_id \
+           LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
+           LEFT JOIN users u ON u.tenant_id = pc.tenant_id AND u.id = pc.created_by \
+          WHERE pc.opportunity_project_id = $1 \
+          ORDER BY pc.influence_level DESC NULLS LAST, lower(c.last_name), lower(c.first_name), pc.relationship_type LIMIT 500",
+    )
+    .bind(project)
+    .fetch_all(&mut **tx)
+    .await?;
+    let roles = rows
+        .into_iter()
+        .map(|r| PursuitRole {
+            id: r.id,
+            contact: r.contact_id,
+            name: r.name,
+            title: r.title,
+            organization: r.organization_id.zip(r.organization_name),
+            relationship_type: r.relationship_type.and_then(|t| t.parse().ok()),
+            influence_level: r.influence_level,
+            stance: r.stance.parse().unwrap_or(Stance::Unknown),
+            strength: r.relationship_strength,
+            notes: r.notes,
+            added_by: r.added_by,
+            updated_at: r.updated_at,
+        })
+        .collect();
+    let choices = if may_write {
+        sqlx::query_as(
+            "SELECT c.id, c.first_name || ' ' || c.last_name || coalesce(' \u{2014} ' || o.name, '') \
+               FROM contacts c LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
+              WHERE c.is_active ORDER BY lower(c.last_name), lower(c.first_name), c.id LIMIT 5000",
+        )
+        .fetch_all(&mut **tx)
+        .await?
+    } else {
+        Vec::new()
+    };
+    Ok(Some(PursuitContacts { project, project_name, roles, choices, may_write }))
+}
+
+fn role_fields(v: &ValidRole) -> Value {
+    json!({
+        "contact_id": v.contact,
+        "relationship_type": v.relationship_type,
+        "influence_level": v.influence_level,
+        "stance": v.stance,
+        "notes": v.notes,
+    })
+}
+
+/// The same role twice on one pursuit: named, with who holds it.
+fn role_taken(e: sqlx::Error) -> AppError {
+    match e.as_database_error().and_then(|d| d.code()) {
+        Some(code) if code == "23505" => {
+            AppError::Conflict("This person already has that role on this pursuit; change the role they have.".into())
+        }
+        _ => e.into(),
+    }
+}
+
+async fn contact_name(tx: &mut Tx, contact: ContactId) -> Result<String, AppError> {
+    sqlx::query_scalar("SELECT first_name || ' ' || last_name FROM contacts WHERE id = $1 AND is_active")
+        .bind(contact)
+        .fetch_optional(&mut **tx)
+        .await?
+        .ok_or_else(|| {
+            AppError::Validation("The person was not found (or is deactivated); choose them from the list.".into())
+        })
+}
+
+pub async fn add_pursuit_contact(
+    tx: &mut Tx,
+    caller: &Caller,
+    project: ProjectId,
+    v: &ValidRole,
+) -> Result<PursuitContactId, AppError> {
+    let pursuit = project_name(tx, project).await?.ok_or_else(|| AppError::NotFound("Project".into()))?;
+    let name = contact_name(tx, v.contact).await?;
+    let id: PursuitContactId = sqlx::query_scalar(
+        "INSERT INTO opportunity_project_contacts (tenant_id, opportunity_project_id, contact_id, relationship_type, \
+            influence_level, stance, notes, created_by, updated_by) \
+         VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $7) RETURNING id",
+    )
+    .bind(project)
+    .bind(v.contact)
+    .bind(v.relationship_type)
+    .bind(v.influence_level)
+    .bind(v.stance)
+    .bind(&v.notes)
+    .bind(caller.user.id)
+    .fetch_one(&mut **tx)
+    .await
+    .map_err(role_taken)?;
+    let after = role_fields(v);
+    record_field_changes(tx, "opportunity_project_contact", id.as_uuid(), caller.user.id, &Value::Null, &after).await?;
+    let event = AuditEvent::new(
+        AuditAction::Create,
+        "opportunity_project_contact",
+        Some(id.as_uuid()),
+        format!("{name} is {} on \u{201c}{pursuit}\u{201d}", v.relationship_type.label().to_lowercase()),
+    )
+    .after(after);
+    caller.audit(tx, event).await?;
+    Ok(id)
+}
+
+pub async fn update_pursuit_contact(
+    tx: &mut Tx,
+    caller: &Caller,
+    project: ProjectId,
+    role: PursuitContactId,
+    v: &ValidRole,
+) -> Result<(), AppError> {
+    let after = role_fields(v);
+    let before: Value = sqlx::query_scalar(
+        "SELECT jsonb_build_object('contact_id', contact_id, 'relationship_type', relationship_type, \
+                'influence_level', influence_level, 'stance', stance, 'notes', notes) \
+           FROM opportunity_project_contacts WHERE id = $1 AND opportunity_project_id = $2 FOR UPDATE",
+    )
+    .bind(role)
+    .bind(project)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("The role".into()))?;
+    if before.get("contact_id") != after.get("contact_id") {
+        return Err(AppError::Validation(
+            "A role stays with its person: remove it and give the other person a role instead.".into(),
+        ));
+    }
+    sqlx::query(
+        "UPDATE opportunity_project_contacts SET relationship_type = $3, influence_level = $4, stance = $5, notes = $6, \
+            updated_by = $7 WHERE id = $1 AND opportunity_project_id = $2",
+    )
+    .bind(role)
+    .bind(project)
+    .bind(v.relationship_type)
+    .bind(v.influence_level)
+    .bind(v.stance)
+    .bind(&v.notes)
+    .bind(caller.user.id)
+    .execute(&mut **tx)
+    .await
+    .map_err(role_taken)?;
+    let changed =
+        record_field_changes(tx, "opportunity_project_contact", role.as_uuid(), caller.user.id, &before, &after)
+            .await?;
+    if changed > 0 {
+        let event = AuditEvent::new(
+            AuditAction::Update,
+            "opportunity_project_contact",
+            Some(role.as_uuid()),
+            "Changed a role on a pursuit",
+        )
+        .before(before)
+        .after(after);
+        caller.audit(tx, event).await?;
+    }
+    Ok(())
+}
+
+pub async fn remove_pursuit_contact(
+    tx: &mut Tx,
+    caller: &Caller,
+    project: ProjectId,
+    role: PursuitContactId,
+) -> Result<(), AppError> {
+    let before: Value = sqlx::query_scalar(
+        "DELETE FROM opportunity_project_contacts WHERE id = $1 AND opportunity_project_id = $2 \
+         RETURNING jsonb_build_object('contact_id', contact_id, 'relationship_type', relationship_type, \
+                'influence_level', influence_level, 'stance', stance, 'notes', notes)",
+    )
+    .bind(role)
+    .bind(project)
+    .fetch_optional(&mut **tx)
+    .await?
+    .ok_or_else(|| AppError::NotFound("The role".into()))?;
+    record_field_changes(tx, "opportunity_project_contact", role.as_uuid(), caller.user.id, &before, &Value::Null)
+        .await?;
+    let event = AuditEvent::new(
+        AuditAction::Delete,
+        "opportunity_project_contact",
+        Some(role.as_uuid()),
+        "Removed a role from a pursuit",
+    )
+    .before(before);
+    caller.audit(tx, event).await
 }

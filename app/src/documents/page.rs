@@ -104,6 +104,7 @@ pub fn ProjectDocumentsPage() -> impl IntoView {
                                 <nav class="tabs" aria-label="Project sections">
                                     <a class="tabs__tab" href=format!("/projects/{project}")>"Overview"</a>
                                     <span class="tabs__tab tabs__tab--current" aria-current="page">"Documents"</span>
+                                    <a class="tabs__tab" href=format!("/projects/{project}/contacts")>"Contacts"</a>
                                 </nav>
                                 <ErrorNote error=delete_err/>
                                 <ErrorNote error=restore_err/>

@@ -117,7 +117,8 @@ fn ProjectView(
         <nav class="tabs" aria-label="Project sections">
             <span class="tabs__tab tabs__tab--current" aria-current="page">"Overview"</span>
             <a class="tabs__tab" href=format!("/projects/{pid}/documents")>"Documents"</a>
-            {["Contacts", "Activities", "Capture plan", "Proposal"].into_iter().map(|t| view! {
+            <a class="tabs__tab" href=format!("/projects/{pid}/contacts")>"Contacts"</a>
+            {["Activities", "Capture plan", "Proposal"].into_iter().map(|t| view! {
                 <span class="tabs__tab tabs__tab--soon" aria-disabled="true">{t}<span class="nav-link__badge">"soon"</span></span>
             }).collect_view()}
         </nav>
