@@ -13,7 +13,7 @@ use super::{
 use crate::{
     error::AppError,
     ids::OrganizationId,
-    ui::{ErrorNote, Field, LoadError},
+    ui::{ErrorNote, Field, PageOf},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,20 +27,8 @@ pub fn OrganizationsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(|q| OrganizationFilter::from_query(|k| q.get(k))));
     let list = Resource::new(move || filter.get(), load_organizations);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
     view! {
-        <Title text="Organizations · GWM CRM"/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(list) => view! { <OrganizationsView list filter=filter.get_untracked()/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
+        <PageOf title="Organizations" data=list show=move |list| view! { <OrganizationsView list filter=filter.get_untracked()/> }/>
     }
 }
 
@@ -136,21 +124,7 @@ pub fn OrganizationPage() -> impl IntoView {
             load_organization(id).await
         },
     );
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    view! {
-        <Title text="Organization · GWM CRM"/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(detail) => view! { <OrganizationView detail active/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-    }
+    view! { <PageOf title="Organization" data=detail show=move |detail| view! { <OrganizationView detail active/> }/> }
 }
 
 #[component]
@@ -264,7 +238,7 @@ fn OrganizationView(detail: OrganizationDetail, active: ServerAction<SetOrganiza
 pub fn NewOrganizationPage() -> impl IntoView {
     let query = use_query_map();
     let form = Resource::new(move || query.with(|q| q.get("parent")), |parent| load_organization_form(None, parent));
-    view! { <FormPage title="New organization" form/> }
+    view! { <PageOf title="New organization" data=form show=|form| view! { <OrganizationFormView title="New organization" form/> }/> }
 }
 
 #[component]
@@ -274,26 +248,7 @@ pub fn EditOrganizationPage() -> impl IntoView {
         move || params.with(|p| p.get("id").unwrap_or_default()),
         |id| load_organization_form(Some(id), None),
     );
-    view! { <FormPage title="Edit organization" form/> }
-}
-
-#[component]
-fn FormPage(title: &'static str, form: Resource<Result<OrganizationForm, AppError>>) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    view! {
-        <Title text=format!("{title} · GWM CRM")/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match form.await {
-                        Ok(form) => view! { <OrganizationFormView title form/> }.into_any(),
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    view! { <PageOf title="Edit organization" data=form show=|form| view! { <OrganizationFormView title="Edit organization" form/> }/> }
 }
 
 #[component]

@@ -15,7 +15,7 @@ use crate::{
     error::AppError,
     format,
     ids::ContactId,
-    ui::{ErrorNote, Field, LoadError},
+    ui::{ErrorNote, Field, PageOf},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -29,21 +29,7 @@ pub fn ContactsPage() -> impl IntoView {
     let query = use_query_map();
     let filter = Memo::new(move |_| query.with(|q| ContactFilter::from_query(|k| q.get(k))));
     let list = Resource::new(move || filter.get(), load_contacts);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    view! {
-        <Title text="Contacts · GWM CRM"/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match list.await {
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(list) => view! { <ContactsView list filter=filter.get_untracked()/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    view! { <PageOf title="Contacts" data=list show=move |list| view! { <ContactsView list filter=filter.get_untracked()/> }/> }
 }
 
 #[component]
@@ -203,21 +189,7 @@ pub fn ContactPage() -> impl IntoView {
             load_contact(id).await
         },
     );
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    view! {
-        <Title text="Contact · GWM CRM"/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match detail.await {
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(detail) => view! { <ContactView detail active/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-    }
+    view! { <PageOf title="Contact" data=detail show=move |detail| view! { <ContactView detail active/> }/> }
 }
 
 #[component]
@@ -340,7 +312,7 @@ pub fn NewContactPage() -> impl IntoView {
         move || query.with(|q| q.get("organization")),
         |organization| load_contact_form(None, organization),
     );
-    view! { <FormPage title="New contact" form/> }
+    view! { <PageOf title="New contact" data=form show=|form| view! { <ContactFormView title="New contact" form/> }/> }
 }
 
 #[component]
@@ -348,26 +320,7 @@ pub fn EditContactPage() -> impl IntoView {
     let params = use_params_map();
     let form =
         Resource::new(move || params.with(|p| p.get("id").unwrap_or_default()), |id| load_contact_form(Some(id), None));
-    view! { <FormPage title="Edit contact" form/> }
-}
-
-#[component]
-fn FormPage(title: &'static str, form: Resource<Result<ContactForm, AppError>>) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    view! {
-        <Title text=format!("{title} · GWM CRM")/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Suspense fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match form.await {
-                        Ok(form) => view! { <ContactFormView title form/> }.into_any(),
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                    }
-                })}
-            </Suspense>
-        </section>
-    }
+    view! { <PageOf title="Edit contact" data=form show=|form| view! { <ContactFormView title="Edit contact" form/> }/> }
 }
 
 #[component]

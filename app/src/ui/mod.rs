@@ -49,6 +49,32 @@ pub fn Notice(done: Signal<Option<&'static str>>) -> impl IntoView {
     move || done.get().map(|m| view! { <p class="form-ok" role="status">{m}</p> })
 }
 
+/// A page's frame: its title, the hydration marker the browser tests wait for, and what `data` answered
+/// (drawn by `show`) or why it could not be loaded. While new data loads, the last answer stays on screen.
+#[component]
+pub fn PageOf<T, V, F>(title: &'static str, data: Resource<Result<T, AppError>>, show: F) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+    F: Fn(T) -> V + Copy + Send + Sync + 'static,
+{
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+    view! {
+        <leptos_meta::Title text=format!("{title} \u{b7} GWM CRM")/>
+        <section class="page" data-hydrated=move || hydrated.get().to_string()>
+            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match data.await {
+                        Ok(value) => show(value).into_any(),
+                        Err(e) => view! { <LoadError error=e/> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
 /// Shown when a page's data could not be loaded (not allowed, not found ...).
 #[component]
 pub fn LoadError(error: AppError) -> impl IntoView {
