@@ -103,6 +103,13 @@ pub fn file_size(bytes: i64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
+/// A message to follow a colon or join a list: its first letter lower-cased, its final period dropped.
+pub fn lower_first(message: &str) -> String {
+    let message = message.trim_end_matches('.');
+    let mut chars = message.chars();
+    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// A query-string value (or a path to come back to), percent-encoded.
 pub fn url_encode(text: &str) -> String {
     text.bytes()

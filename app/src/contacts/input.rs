@@ -280,13 +280,9 @@ fn email(label: &str, raw: &str) -> Result<Option<String>, String> {
     if raw.trim().is_empty() {
         return Ok(None);
     }
-    crate::input::parse_email(raw).map(Some).map_err(|e| format!("{label}: {}", lower_first(&e.to_string())))
-}
-
-fn lower_first(message: &str) -> String {
-    let message = message.trim_end_matches('.');
-    let mut chars = message.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
+    crate::input::parse_email(raw)
+        .map(Some)
+        .map_err(|e| format!("{label}: {}", crate::format::lower_first(&e.to_string())))
 }
 
 fn id<T: std::str::FromStr>(what: &str, raw: &str) -> Result<Option<T>, String> {
@@ -386,7 +382,7 @@ impl ContactInput {
                 }
                 Ok(d) => Some(d),
                 Err(e) => {
-                    p.0.push(format!("the last contact date: {}", lower_first(&e.to_string())));
+                    p.0.push(format!("the last contact date: {}", crate::format::lower_first(&e.to_string())));
                     None
                 }
             },

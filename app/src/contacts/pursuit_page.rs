@@ -11,7 +11,7 @@ use super::{
 };
 use crate::{
     ids::ProjectId,
-    ui::{ErrorNote, Field, LoadError, Notice, outcome},
+    ui::{ErrorNote, Field, Notice, PageOf, outcome},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,21 +37,7 @@ pub fn PursuitContactsPage() -> impl IntoView {
             load_pursuit_contacts(id).await
         },
     );
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| hydrated.set(true));
-    view! {
-        <Title text="Contacts · GWM CRM"/>
-        <section class="page" data-hydrated=move || hydrated.get().to_string()>
-            <Transition fallback=|| view! { <p class="muted" role="status">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match data.await {
-                        Err(e) => view! { <LoadError error=e/> }.into_any(),
-                        Ok(data) => view! { <RolesView data add update remove/> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
-    }
+    view! { <PageOf title="Contacts" data show=move |data| view! { <RolesView data add update remove/> }/> }
 }
 
 #[component]

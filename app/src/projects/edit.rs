@@ -118,7 +118,7 @@ impl ProjectInput {
             } else {
                 match field.parse_value(raw) {
                     Ok(value) => hand_values.push((field, Some(value))),
-                    Err(e) => problems.push(lower_first(&e.to_string())),
+                    Err(e) => problems.push(crate::format::lower_first(&e.to_string())),
                 }
             }
         }
@@ -154,12 +154,6 @@ impl ProjectInput {
             _ => Err(AppError::Validation(format!("Please fix: {}.", problems.join("; ")))),
         }
     }
-}
-
-fn lower_first(message: &str) -> String {
-    let message = message.trim_end_matches('.');
-    let mut chars = message.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
 fn parse_or<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(

@@ -172,7 +172,7 @@ impl Caller {
             format!("not granted by: {}", roles.join(", "))
         };
         self.record_denial(permission, resource, &reason).await?;
-        Err(AppError::Forbidden(lowercase_first(permission.description())))
+        Err(AppError::Forbidden(crate::format::lower_first(permission.description())))
     }
 
     async fn record_denial(&self, permission: Permission, resource: Resource, reason: &str) -> Result<(), AppError> {
@@ -229,9 +229,4 @@ impl Unchecked<'_> {
     pub fn for_refusal_record(self) -> Tx {
         self.tx
     }
-}
-
-fn lowercase_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
