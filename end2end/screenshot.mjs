@@ -1,11 +1,11 @@
 // Look at a page as a person would (not part of the suite): with the server of scripts/run.sh running,
 // `node screenshot.mjs /pipeline /tmp/board.png [width]` (BASE_URL: another server) signs in as a demo user (WHO=email), opens the page,
-// optionally presses KEYS=Tab,Enter,... and saves a screenshot (FULL=1: the whole page).
+// optionally presses KEYS=Tab,Enter,... (DARK=1: the dark theme) and saves a screenshot (FULL=1: the whole page).
 import { chromium } from "@playwright/test";
 const [path, out, width] = process.argv.slice(2);
 const base = process.env.BASE_URL ?? "http://127.0.0.1:3000";
 const browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--no-sandbox", "--disable-background-networking"] });
-const page = await browser.newPage({ viewport: { width: Number(width ?? 1440), height: 900 } });
+const page = await browser.newPage({ viewport: { width: Number(width ?? 1440), height: 900 }, colorScheme: process.env.DARK === "1" ? "dark" : "light" });
 page.on("console", (m) => { if (m.type() === "error" || m.type() === "warning") console.log("console:", m.text()); });
 page.on("pageerror", (e) => console.log("pageerror:", e.message));
 await page.goto(base + "/sign-in");

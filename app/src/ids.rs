@@ -75,6 +75,8 @@ id_type!(/// A contact person.
     ContactId, "contact");
 id_type!(/// A person's role on one pursuit (an opportunity_project_contacts row).
     PursuitContactId, "pursuit contact");
+id_type!(/// An organization's place on one pursuit's team or against it (an opportunity_project_organizations row).
+    PursuitOrganizationId, "pursuit organization");
 id_type!(/// A role (system or custom) of one tenant.
     RoleId, "role");
 id_type!(/// An external data source (SAM.gov, a GWM feed …) of one tenant.

@@ -35,6 +35,19 @@ pub fn plain_decimal(raw: &str) -> Option<Decimal> {
     cleaned.parse().ok()
 }
 
+/// A percentage from 0 to 100 with at most two decimals, as people type it ("45", "62.5", "62.5%"); None
+/// when left empty. The message names the field and what was typed.
+pub fn percent(label: &str, raw: &str) -> Result<Option<Decimal>, String> {
+    let raw = raw.trim().trim_end_matches('%').trim();
+    if raw.is_empty() {
+        return Ok(None);
+    }
+    match plain_decimal(raw) {
+        Some(v) if v <= Decimal::from(100) && v.scale() <= 2 && !raw.starts_with('$') => Ok(Some(v)),
+        _ => Err(format!("{label} must be a number from 0 to 100 (e.g. 45 or 62.5), not \"{raw}\"")),
+    }
+}
+
 /// An amount of money in dollars, rounded to cents, from $0 up to `MAX_AMOUNT`.
 pub fn amount(label: &str, raw: &str) -> Result<Decimal, AppError> {
     let value = plain_decimal(raw).ok_or_else(|| {

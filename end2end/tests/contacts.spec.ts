@@ -109,3 +109,59 @@ test("a capture manager gives people roles on a pursuit, changes one and takes o
   await expect(roles).toHaveCount(before);
   expect(problems).toEqual([]);
 });
+
+test("a capture manager teams with a subcontractor and walks the influence map with the keyboard", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, "priya.natarajan@demo.gwm.test", undefined, "/projects");
+  await page.getByRole("link", { name: "Enterprise Data Analytics Platform (Army)" }).first().click();
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Contacts" }).click();
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+
+  // The map: the customer's people as links, our team and the competitors beside them.
+  const map = page.getByTestId("influence-map");
+  await expect(map.getByTestId("map-person").first()).toBeVisible();
+  await expect(map.getByRole("link", { name: /^Keystone Mission Solutions: subcontractor · 25%/ })).toBeVisible();
+  await expect(map.getByRole("link", { name: /^Northwind Federal LLC: competitor/ })).toBeVisible();
+
+  // Our team has 25%; 80% more is refused with what is left, 75% fills it.
+  const teaming = page.getByTestId("teaming");
+  await expect(teaming.getByTestId("team-share")).toHaveText("Our team: 25% of the work assigned, 75% open.");
+  const form = page.getByTestId("add-teaming");
+  await form.getByLabel("Organization").selectOption({ label: "Summit Ridge Technologies" });
+  await form.getByLabel("Place").selectOption({ label: "Subcontractor" });
+  await form.getByLabel("Workshare (%)").fill("80");
+  await form.getByLabel("Agreement").selectOption({ label: "NDA signed" });
+  await form.getByRole("button", { name: "Add to this pursuit" }).click();
+  await expect(form.getByRole("alert")).toContainText("at most 75% is left");
+  await form.getByLabel("Workshare (%)").fill("75");
+  await form.getByRole("button", { name: "Add to this pursuit" }).click();
+  await expect(teaming.getByTestId("team-share")).toHaveText("Our team: 100% of the work assigned, 0% open.");
+  const summit = teaming.getByTestId("team-member").filter({ hasText: "Summit Ridge Technologies" });
+  await expect(summit).toContainText("75%");
+  await expect(summit).toContainText("NDA signed");
+  await expect(map.getByRole("link", { name: /^Summit Ridge Technologies: subcontractor · 75%/ })).toBeVisible();
+
+  // Keyboard only: from the section tabs, Tab reaches our team's organizations, then the people; Enter opens one.
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Documents" }).focus();
+  await page.keyboard.press("Tab");
+  await expect(map.getByTestId("map-organization").first()).toBeFocused();
+  const people = await map.getByTestId("map-person").count();
+  const organizations = await map.getByTestId("map-organization").count();
+  for (let i = 1; i < organizations; i++) await page.keyboard.press("Tab");
+  await page.keyboard.press("Tab");
+  const first = map.getByTestId("map-person").first();
+  await expect(first).toBeFocused();
+  expect(people).toBeGreaterThan(0);
+  const label = (await first.locator("title").textContent()) ?? "";
+  expect(label).toMatch(/influence (\d of 5|not rated); .+; our relationship: /);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/contacts\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText(label.split(",")[0]);
+  await page.goBack();
+
+  // Taken off again: the share is back to 25%.
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  await page.getByTestId("teaming").getByRole("button", { name: "Remove Summit Ridge Technologies from this pursuit" }).click();
+  await expect(page.getByTestId("team-share")).toHaveText("Our team: 25% of the work assigned, 75% open.");
+  expect(problems).toEqual([]);
+});

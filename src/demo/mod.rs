@@ -131,6 +131,7 @@ async fn seed(
             let agency_contacts: Vec<ContactId> =
                 contacts.iter().filter(|(org, _)| *org == agency).map(|(_, c)| *c).collect();
             insert_project_contacts(&mut tx, tenant, id, &agency_contacts).await?;
+            insert_teaming(&mut tx, tenant, id, count).await?;
             insert_activities(&mut tx, tenant, id, &project, cm, now, &mut rng).await?;
             count += 1;
         }
@@ -520,6 +521,57 @@ async fn insert_project_contacts(
         .bind(if i == 0 { "contracting_officer" } else { "program_manager" })
         .bind(if i == 0 { 4 } else { 3 })
         .bind(if i == 0 { "neutral" } else { "supporter" })
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Our team (we are the prime: subcontractors with their shares and agreements) and the expected competitors,
+/// varied by the project's place in the list (not from `rng`: the values the tests know stay).
+async fn insert_teaming(tx: &mut Tx, tenant: TenantId, project: ProjectId, index: usize) -> Result<(), DemoError> {
+    // (on this pursuit, company, place, share, agreement, notes)
+    let entries = [
+        (
+            index.is_multiple_of(3),
+            "Keystone Mission Solutions",
+            "subcontractor",
+            Some(25),
+            "ta_signed",
+            "8(a) share for the set-aside; exclusive.",
+        ),
+        (
+            index.is_multiple_of(2),
+            "Bluewater Analytics",
+            "subcontractor",
+            Some(15),
+            "nda_signed",
+            "Teaming agreement with their counsel.",
+        ),
+        (index % 5 == 1, "Summit Ridge Technologies", "subcontractor", Some(10), "ta_in_progress", ""),
+        (
+            index % 2 == 1,
+            "Northwind Federal LLC",
+            "competitor",
+            None::<i64>,
+            "none",
+            "Incumbent on the predecessor contract.",
+        ),
+        (index % 3 != 1, "Ironclad Systems Inc.", "competitor", None, "none", ""),
+    ];
+    for (_, name, role, share, agreement, notes) in entries.into_iter().filter(|e| e.0) {
+        sqlx::query(
+            "INSERT INTO opportunity_project_organizations (tenant_id, opportunity_project_id, organization_id, teaming_role, \
+                workshare_percent, agreement_status, notes, created_by_system) \
+             SELECT $1, $2, id, $4, $5, $6, nullif($7, ''), 'demo_seed' FROM organizations WHERE name = $3",
+        )
+        .bind(tenant)
+        .bind(project)
+        .bind(name)
+        .bind(role)
+        .bind(share.map(Decimal::from))
+        .bind(agreement)
+        .bind(notes)
         .execute(&mut **tx)
         .await?;
     }

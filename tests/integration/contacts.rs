@@ -10,9 +10,10 @@ use app::{
         organizations::{OrganizationDetail, OrganizationForm, OrganizationList},
         people::{ContactDetail, ContactList},
         pursuit::PursuitContacts,
+        teaming::{TeamingRole, team_workshare},
     },
     domain::PipelineStage,
-    ids::{ContactId, OrganizationId, PursuitContactId},
+    ids::{ContactId, OrganizationId, PursuitContactId, PursuitOrganizationId},
     roles::SystemRole,
 };
 use uuid::Uuid;
@@ -657,4 +658,232 @@ async fn people_get_roles_on_a_pursuit_with_influence_and_stance_and_only_there(
             .await,
         1
     );
+}
+
+#[tokio::test]
+async fn a_pursuits_team_has_one_prime_shares_of_at_most_100_percent_and_competitors() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    let [pursuit] = tenant.with_projects(1, PipelineStage::Phase2).await.try_into().unwrap();
+    let p = pursuit.to_string();
+    let company = |name: &'static str, kind: &'static str| {
+        let capture = &capture;
+        async move { new_org(capture, &[("name", name), ("organization_type", kind)]).await.to_string() }
+    };
+    let prime = company("Acme Federal", "prime_contractor").await;
+    let sub = company("Northwind Analytics", "subcontractor").await;
+    let small = company("Bluebird 8a", "subcontractor").await;
+    let rival = company("Incumbent Corp", "competitor").await;
+    let add = |input: Vec<(&'static str, String)>| {
+        let (capture, p) = (&capture, p.clone());
+        async move {
+            let input: Vec<(&str, &str)> = input.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            role_call(capture, "/api/projects/teaming/add", &[("project", &p)], &input).await
+        }
+    };
+    let entry = |res: reqwest::Response| async move {
+        assert_eq!(res.status(), 200);
+        res.json::<PursuitOrganizationId>().await.unwrap()
+    };
+    let prime_entry = entry(
+        add(vec![
+            ("organization", prime.clone()),
+            ("teaming_role", "prime".into()),
+            ("workshare_percent", "60".into()),
+            ("agreement_status", "ta_signed".into()),
+        ])
+        .await,
+    )
+    .await;
+    let sub_entry = entry(
+        add(vec![
+            ("organization", sub.clone()),
+            ("teaming_role", "subcontractor".into()),
+            ("workshare_percent", "30%".into()),
+            ("agreement_status", "nda_signed".into()),
+            ("notes", "TA draft with their counsel".into()),
+        ])
+        .await,
+    )
+    .await;
+    entry(add(vec![("organization", rival.clone()), ("teaming_role", "competitor".into())]).await).await;
+
+    // Refused, each with what to do, and nothing written.
+    let rows = "SELECT count(*) FROM opportunity_project_organizations";
+    let before = app.count(rows).await;
+    let long = "x".repeat(100_000);
+    for (input, status, says) in [
+        (
+            vec![
+                ("organization", small.clone()),
+                ("teaming_role", "subcontractor".into()),
+                ("workshare_percent", "20".into()),
+            ],
+            422,
+            "would add up to 110%: the rest of the team already has 90%, so at most 10% is left",
+        ),
+        (
+            vec![("organization", small.clone()), ("teaming_role", "prime".into())],
+            409,
+            "Acme Federal is already the prime",
+        ),
+        (
+            vec![("organization", sub.clone()), ("teaming_role", "subcontractor".into())],
+            409,
+            "already on this pursuit as subcontractor",
+        ),
+        (
+            vec![
+                ("organization", small.clone()),
+                ("teaming_role", "competitor".into()),
+                ("workshare_percent", "5".into()),
+            ],
+            422,
+            "a competitor has no workshare",
+        ),
+        (vec![("organization", small.clone()), ("teaming_role", "ally".into())], 422, "is not a valid teaming role"),
+        (
+            vec![
+                ("organization", small.clone()),
+                ("teaming_role", "subcontractor".into()),
+                ("workshare_percent", "ten".into()),
+            ],
+            422,
+            "from 0 to 100",
+        ),
+        (
+            vec![("organization", small.clone()), ("teaming_role", "subcontractor".into()), ("notes", long.clone())],
+            422,
+            "at most 2000",
+        ),
+        (
+            vec![("organization", "acme".into()), ("teaming_role", "subcontractor".into())],
+            422,
+            "choose the organization",
+        ),
+        (
+            vec![("organization", Uuid::new_v4().to_string()), ("teaming_role", "subcontractor".into())],
+            422,
+            "The organization was not found",
+        ),
+    ] {
+        let (got, message) = status_and_message(add(input).await).await;
+        assert_eq!(got, status, "{says}: {message}");
+        assert!(message.contains(says), "{says} missing from: {message}");
+    }
+    assert_eq!(app.count(rows).await, before);
+
+    // The tab: prime, subcontractor, competitor; the share adds up.
+    let tab: PursuitContacts = capture.answer("/api/projects/contacts", &[("project", &p)]).await;
+    let places: Vec<(&str, TeamingRole, Option<String>)> = tab
+        .team
+        .iter()
+        .map(|m| (m.name.as_str(), m.teaming_role, m.workshare_percent.map(|w| w.normalize().to_string())))
+        .collect();
+    assert_eq!(
+        places,
+        vec![
+            ("Acme Federal", TeamingRole::Prime, Some("60".into())),
+            ("Northwind Analytics", TeamingRole::Subcontractor, Some("30".into())),
+            ("Incumbent Corp", TeamingRole::Competitor, None),
+        ]
+    );
+    assert_eq!(team_workshare(&tab.team).normalize().to_string(), "90");
+    assert!(tab.organization_choices.iter().any(|(id, _)| id.to_string() == small));
+
+    // Changed: the subcontractor takes the last 10%; 41% is refused; an entry keeps its organization.
+    let update = |entry: PursuitOrganizationId, input: Vec<(&'static str, String)>| {
+        let (capture, p) = (&capture, p.clone());
+        async move {
+            let input: Vec<(&str, &str)> = input.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            role_call(
+                capture,
+                "/api/projects/teaming/update",
+                &[("project", &p), ("entry", &entry.to_string())],
+                &input,
+            )
+            .await
+        }
+    };
+    let share = |s: &str| {
+        vec![
+            ("organization", sub.clone()),
+            ("teaming_role", "subcontractor".into()),
+            ("workshare_percent", s.to_string()),
+            ("agreement_status", "ta_signed".into()),
+        ]
+    };
+    let (status, message) = status_and_message(update(sub_entry, share("41")).await).await;
+    assert_eq!((status, message.contains("at most 40% is left")), (422, true), "{message}");
+    assert_eq!(update(sub_entry, share("40")).await.status(), 200);
+    let history = format!(
+        "SELECT count(*) FROM change_history WHERE entity_type = 'opportunity_project_organization' AND entity_id = '{sub_entry}' AND field_name = '{{field}}'"
+    );
+    assert_eq!(app.count(&history.replace("{field}", "workshare_percent")).await, 2, "added and changed");
+    assert_eq!(app.count(&history.replace("{field}", "agreement_status")).await, 2);
+    assert_eq!(app.count(&history.replace("{field}", "notes")).await, 2, "cleared notes are a change");
+    let mut moved = share("40");
+    moved[0].1 = small.clone();
+    let (status, message) = status_and_message(update(sub_entry, moved).await).await;
+    assert_eq!((status, message.contains("stays with its organization")), (422, true), "{message}");
+
+    // The database refuses more than 100% from any writer.
+    let owner = app.db.owner_pool().await;
+    let mut tx = crate::common::owner_tx(&owner, tenant.id.as_uuid()).await;
+    let err = sqlx::query(
+        "INSERT INTO opportunity_project_organizations (tenant_id, opportunity_project_id, organization_id, teaming_role, \
+            workshare_percent, created_by, updated_by) \
+         SELECT tenant_id, $1, $2, 'subcontractor', 1, created_by, created_by FROM opportunity_project_organizations LIMIT 1",
+    )
+    .bind(pursuit)
+    .bind(Uuid::parse_str(&small).unwrap())
+    .execute(&mut *tx)
+    .await
+    .expect_err("over 100%");
+    assert!(err.to_string().contains("would be 101"), "{err}");
+    drop(tx);
+
+    // Another tenant: their pursuit is not found, our organization is not theirs, our entry not through theirs.
+    let other = app.with_tenant("initech").await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    let [their_pursuit] = other.with_projects(1, PipelineStage::Phase1).await.try_into().unwrap();
+    let tp = their_pursuit.to_string();
+    let input = [("organization", small.as_str()), ("teaming_role", "subcontractor")];
+    let (status, _) =
+        status_and_message(role_call(&capture, "/api/projects/teaming/add", &[("project", &tp)], &input).await).await;
+    assert_eq!(status, 404);
+    let (status, _) =
+        status_and_message(role_call(&theirs, "/api/projects/teaming/add", &[("project", &tp)], &input).await).await;
+    assert_eq!(status, 422, "our organization is not theirs to add");
+    let (status, _) = status_and_message(
+        theirs.call("/api/projects/teaming/remove", &[("project", &tp), ("entry", &prime_entry.to_string())]).await,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // A viewer reads the team and cannot change it.
+    let tab: PursuitContacts = viewer.answer("/api/projects/contacts", &[("project", &p)]).await;
+    assert!(!tab.may_write && tab.team.len() == 3 && tab.organization_choices.is_empty());
+    let (status, _) = status_and_message(
+        viewer.call("/api/projects/teaming/remove", &[("project", &p), ("entry", &prime_entry.to_string())]).await,
+    )
+    .await;
+    assert_eq!(status, 403);
+
+    // Taken off: the entry goes (audited), the organization stays, its page no longer lists the pursuit.
+    let detail: OrganizationDetail = capture.answer("/api/organizations/get", &[("id", &prime)]).await;
+    assert!(detail.pursuits.iter().any(|l| l.id == pursuit && l.through.contains("Prime")), "{:?}", detail.pursuits);
+    capture.ok("/api/projects/teaming/remove", &[("project", &p), ("entry", &prime_entry.to_string())]).await;
+    assert_eq!(app.count(rows).await, before - 1);
+    assert_eq!(
+        app.count(&format!(
+            "SELECT count(*) FROM audit_logs WHERE entity_id = '{prime_entry}' AND action_type IN ('create', 'delete')"
+        ))
+        .await,
+        2
+    );
+    let detail: OrganizationDetail = capture.answer("/api/organizations/get", &[("id", &prime)]).await;
+    assert!(detail.pursuits.is_empty());
 }

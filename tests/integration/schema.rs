@@ -316,6 +316,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         auth::MfaRequirement,
         contacts::{
             BusinessSize, Clearance, ContactType, InteractionFrequency, OrganizationType, RelationshipType, Stance,
+            teaming::{AgreementStatus, TeamingRole},
         },
         documents::{DocumentType, ProcessingStatus, filing::LinkRole},
         domain::*,
@@ -331,7 +332,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     }
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    let sets: [(&str, &str, Vec<String>); 30] = [
+    let sets: [(&str, &str, Vec<String>); 32] = [
         ("external_opportunity_sources", "source_kind", names(SourceKind::ALL)),
         ("external_opportunity_sources", "authentication_type", names(AuthKind::ALL)),
         ("external_opportunity_sources", "connection_status", names(ConnectionStatus::ALL)),
@@ -362,6 +363,8 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         ("contacts", "interaction_frequency", names(InteractionFrequency::ALL)),
         ("opportunity_project_contacts", "relationship_type", names(RelationshipType::ALL)),
         ("opportunity_project_contacts", "stance", names(Stance::ALL)),
+        ("opportunity_project_organizations", "teaming_role", names(TeamingRole::ALL)),
+        ("opportunity_project_organizations", "agreement_status", names(AgreementStatus::ALL)),
     ];
     for (table, column, rust) in sets {
         assert_eq!(accepted_values(&owner, table, column).await, rust, "{table}.{column}");

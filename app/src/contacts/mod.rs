@@ -7,6 +7,7 @@
 //! only) their SQL; the pages are in `*_page` modules.
 
 mod form;
+pub mod influence_map;
 pub mod input;
 mod organization_page;
 pub mod organizations;
@@ -16,6 +17,8 @@ pub mod pursuit;
 mod pursuit_page;
 #[cfg(feature = "ssr")]
 pub mod queries;
+mod team_section;
+pub mod teaming;
 
 pub use input::{ContactInput, OrganizationInput};
 pub use organization_page::{EditOrganizationPage, NewOrganizationPage, OrganizationPage, OrganizationsPage};

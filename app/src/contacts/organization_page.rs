@@ -209,7 +209,7 @@ fn OrganizationView(detail: OrganizationDetail, active: ServerAction<SetOrganiza
             <div class="card" data-testid="org-pursuits">
                 <h2 class="card__title">"Pursuits"</h2>
                 {if detail.pursuits.is_empty() {
-                    view! { <p class="muted">"None of its people has a role on a pursuit yet."</p> }.into_any()
+                    view! { <p class="muted">"Not on a pursuit's team or competing, and none of its people has a role on one yet."</p> }.into_any()
                 } else {
                     view! {
                         <ul class="list">

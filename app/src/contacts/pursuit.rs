@@ -95,6 +95,9 @@ pub struct PursuitRole {
     pub name: String,
     pub title: Option<String>,
     pub organization: Option<(OrganizationId, String)>,
+    pub organization_type: Option<super::OrganizationType>,
+    /// How far below the top of its tree the organization sits (0 for a department or a company).
+    pub organization_depth: Option<i32>,
     pub relationship_type: Option<RelationshipType>,
     pub influence_level: Option<i32>,
     pub stance: Stance,
@@ -113,6 +116,10 @@ pub struct PursuitContacts {
     pub roles: Vec<PursuitRole>,
     /// Active people to add, "Name — Organization", by name.
     pub choices: Vec<(ContactId, String)>,
+    /// Organizations on our team and against it.
+    pub team: Vec<super::teaming::TeamMember>,
+    /// Active companies to put on the team, by name.
+    pub organization_choices: Vec<(OrganizationId, String)>,
     pub may_write: bool,
 }
 

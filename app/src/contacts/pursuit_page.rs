@@ -8,6 +8,8 @@ use super::{
         load_pursuit_contacts,
     },
     strength_label,
+    team_section::TeamSection,
+    teaming::{AddPursuitOrganization, RemovePursuitOrganization, UpdatePursuitOrganization},
 };
 use crate::{
     ids::ProjectId,
@@ -23,13 +25,13 @@ pub fn PursuitContactsPage() -> impl IntoView {
     let add = ServerAction::<AddPursuitContact>::new();
     let update = ServerAction::<UpdatePursuitContact>::new();
     let remove = ServerAction::<RemovePursuitContact>::new();
+    let team = TeamActions { add: ServerAction::new(), update: ServerAction::new(), remove: ServerAction::new() };
     let data = Resource::new(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),
-                add.version().get(),
-                update.version().get(),
-                remove.version().get(),
+                add.version().get() + update.version().get() + remove.version().get(),
+                team.add.version().get() + team.update.version().get() + team.remove.version().get(),
             )
         },
         |(id, ..)| async move {
@@ -37,7 +39,15 @@ pub fn PursuitContactsPage() -> impl IntoView {
             load_pursuit_contacts(id).await
         },
     );
-    view! { <PageOf title="Contacts" data show=move |data| view! { <RolesView data add update remove/> }/> }
+    view! { <PageOf title="Contacts" data show=move |data| view! { <RolesView data add update remove team/> }/> }
+}
+
+/// The teaming section's actions: they live as long as the page, so the list reloads after each.
+#[derive(Clone, Copy)]
+struct TeamActions {
+    add: ServerAction<AddPursuitOrganization>,
+    update: ServerAction<UpdatePursuitOrganization>,
+    remove: ServerAction<RemovePursuitOrganization>,
 }
 
 #[component]
@@ -46,8 +56,11 @@ fn RolesView(
     add: ServerAction<AddPursuitContact>,
     update: ServerAction<UpdatePursuitContact>,
     remove: ServerAction<RemovePursuitContact>,
+    team: TeamActions,
 ) -> impl IntoView {
-    let PursuitContacts { project, project_name, roles, choices, may_write } = data;
+    let map = super::influence_map::render(&data);
+    let PursuitContacts { project, project_name, roles, choices, team: members, organization_choices, may_write } =
+        data;
     let (add_error, added) = outcome(add.into(), "Added.");
     let (update_error, _) = outcome(update.into(), "Saved.");
     let (remove_error, _) = outcome(remove.into(), "Removed.");
@@ -72,6 +85,22 @@ fn RolesView(
             <a class="tabs__tab" href=format!("/projects/{project}/documents")>"Documents"</a>
             <span class="tabs__tab tabs__tab--current" aria-current="page">"Contacts"</span>
         </nav>
+        <section class="card" aria-labelledby="influence-map-heading">
+            <h2 class="card__title" id="influence-map-heading">"Influence map"</h2>
+            <div class="map-frame" inner_html=map></div>
+            <ul class="map-legend" aria-label="How to read the map">
+                {Stance::ALL.iter().map(|s| view! {
+                    <li>
+                        <svg class="map-key" viewBox="0 0 14 14" aria-hidden="true">
+                            <circle class=format!("map-node map-stance--{}", s.as_str()) cx="7" cy="7" r="6"/>
+                        </svg>
+                        {format!("{} ({})", s.label(), super::influence_map::stance_sign(*s))}
+                    </li>
+                }).collect_view()}
+                <li>"Larger circle: more influence; dashed: not rated"</li>
+                <li>"Heavier line: stronger relationship with us"</li>
+            </ul>
+        </section>
         <ErrorNote error=update_error/>
         <ErrorNote error=remove_error/>
         <div class="card card--flush" data-testid="pursuit-contacts">
@@ -116,6 +145,7 @@ fn RolesView(
                 </div>
             </ActionForm>
         })}
+        <TeamSection project team=members choices=organization_choices may_write add=team.add update=team.update remove=team.remove/>
     }
 }
 

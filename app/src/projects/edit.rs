@@ -94,8 +94,10 @@ impl ProjectInput {
             problems.push("archive a project with its Archive button, which asks for the reason".into());
         }
         let priority_level = parse_or(&self.priority_level, Priority::Medium, "priority", &mut problems);
-        let win_probability_score = score("Win probability", &self.win_probability_score, &mut problems);
-        let strategic_value_score = score("Strategic value", &self.strategic_value_score, &mut problems);
+        let mut score =
+            |label: &str, raw: &str| crate::input::percent(label, raw).map_err(|e| problems.push(e)).ok().flatten();
+        let win_probability_score = score("Win probability", &self.win_probability_score);
+        let strategic_value_score = score("Strategic value", &self.strategic_value_score);
         let capture_manager = person("capture manager", &self.capture_manager, &mut problems);
         let proposal_manager = person("proposal manager", &self.proposal_manager, &mut problems);
         let mut team_members = Vec::new();
@@ -169,21 +171,6 @@ fn parse_or<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(
         problems.push(format!("the {what} \"{}\" is not one of: {}", e.value, e.expected));
         default
     })
-}
-
-/// A 0–100 score with at most two decimals, or nothing.
-fn score(label: &str, raw: &str, problems: &mut Vec<String>) -> Option<Decimal> {
-    let raw = raw.trim().trim_end_matches('%').trim();
-    if raw.is_empty() {
-        return None;
-    }
-    match crate::input::plain_decimal(raw) {
-        Some(v) if v <= Decimal::from(100) && v.scale() <= 2 => Some(v),
-        _ => {
-            problems.push(format!("{label} must be a number from 0 to 100 (e.g. 45 or 62.5), not \"{raw}\""));
-            None
-        }
-    }
 }
 
 fn person(role: &str, raw: &str, problems: &mut Vec<String>) -> Option<UserId> {

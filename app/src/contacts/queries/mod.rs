@@ -2,6 +2,8 @@
 //! scopes it); writes hold a per-tenant lock while they check for duplicates and loops, so two people saving at
 //! once cannot both pass, and record audit and field history in the same transaction.
 
+pub mod teaming;
+
 use super::{
     ContactInput, OrganizationInput, Stance,
     input::{ValidContact, ValidOrganization, contact_href, duplicate_message, organization_href},
@@ -240,16 +242,22 @@ pub async fn organization(
         id,
     )
     .await?;
-    // Pursuits where its people, or its offices' people, have a role.
+    // Pursuits where it is on the team or competing, and where its people, or its offices' people, have a role.
     let pursuits: Vec<(crate::ids::ProjectId, String, String, String)> = sqlx::query_as(
-        "WITH RECURSIVE sub (id) AS (SELECT $1::uuid UNION SELECT o.id FROM organizations o JOIN sub ON o.parent_organization_id = sub.id) \
-         SELECT p.id, p.project_name, p.pipeline_stage, \
-                string_agg(DISTINCT c.first_name || ' ' || c.last_name || coalesce(', ' || replace(pc.relationship_type, '_', ' '), ''), '; ') \
-           FROM opportunity_project_contacts pc \
-           JOIN contacts c ON c.tenant_id = pc.tenant_id AND c.id = pc.contact_id \
-           JOIN opportunity_projects p ON p.tenant_id = pc.tenant_id AND p.id = pc.opportunity_project_id \
-          WHERE c.organization_id IN (SELECT id FROM sub) AND p.project_status <> 'archived' \
-          GROUP BY p.id, p.project_name, p.pipeline_stage ORDER BY p.project_name LIMIT 100",
+        "WITH RECURSIVE sub (id) AS (SELECT $1::uuid UNION SELECT o.id FROM organizations o JOIN sub ON o.parent_organization_id = sub.id), \
+         links (project, through, place) AS ( \
+             SELECT po.opportunity_project_id, \
+                    initcap(po.teaming_role) || coalesce(' \u{b7} ' || trim_scale(po.workshare_percent) || '%', ''), 0 \
+               FROM opportunity_project_organizations po WHERE po.organization_id = $1 \
+             UNION ALL \
+             SELECT pc.opportunity_project_id, \
+                    c.first_name || ' ' || c.last_name || coalesce(', ' || replace(pc.relationship_type, '_', ' '), ''), 1 \
+               FROM opportunity_project_contacts pc JOIN contacts c ON c.tenant_id = pc.tenant_id AND c.id = pc.contact_id \
+              WHERE c.organization_id IN (SELECT id FROM sub)) \
+         SELECT p.id, p.project_name, p.pipeline_stage, string_agg(DISTINCT l.through, '; ') \
+           FROM links l JOIN opportunity_projects p ON p.id = l.project \
+          WHERE p.project_status <> 'archived' \
+          GROUP BY p.id, p.project_name, p.pipeline_stage ORDER BY min(l.place), p.project_name LIMIT 100",
     )
     .bind(id)
     .fetch_all(&mut **tx)
@@ -951,6 +959,8 @@ struct RoleDb {
     title: Option<String>,
     organization_id: Option<OrganizationId>,
     organization_name: Option<String>,
+    organization_type: Option<String>,
+    organization_depth: Option<i32>,
     relationship_type: Option<String>,
     influence_level: Option<i32>,
     stance: String,
@@ -976,8 +986,17 @@ pub async fn pursuit_contacts(
         return Ok(None);
     };
     let rows: Vec<RoleDb> = sqlx::query_as(
-        "SELECT pc.id, c.id AS contact_id, c.first_name || ' ' || c.last_name AS name, c.title, o.id AS organization_id, \
-                o.name AS organization_name, pc.relationship_type, pc.influence_level, pc.stance, c.relationship_strength, \
+        "WITH RECURSIVE up (start, parent, depth) AS ( \
+             SELECT o.id, o.parent_organization_id, 0 FROM organizations o \
+              WHERE o.id IN (SELECT c.organization_id FROM opportunity_project_contacts pc \
+                               JOIN contacts c ON c.tenant_id = pc.tenant_id AND c.id = pc.contact_id \
+                              WHERE pc.opportunity_project_id = $1) \
+             UNION ALL \
+             SELECT up.start, o.parent_organization_id, up.depth + 1 FROM organizations o JOIN up ON o.id = up.parent \
+              WHERE up.depth < 20) \
+         SELECT pc.id, c.id AS contact_id, c.first_name || ' ' || c.last_name AS name, c.title, o.id AS organization_id, \
+                o.name AS organization_name, o.organization_type, \
+                (SELECT max(depth) FROM up WHERE up.start = o.id) AS organization_depth, pc.relationship_type, pc.influence_level, pc.stance, c.relationship_strength, \
                 pc.notes, coalesce(u.first_name || ' ' || u.last_name, CASE WHEN pc.created_by_system IS NOT NULL THEN 'the system' END) AS added_by, \
                 pc.updated_at \
            FROM opportunity_project_contacts pc \
@@ -998,6 +1017,8 @@ pub async fn pursuit_contacts(
             name: r.name,
             title: r.title,
             organization: r.organization_id.zip(r.organization_name),
+            organization_type: r.organization_type.and_then(|t| t.parse().ok()),
+            organization_depth: r.organization_depth,
             relationship_type: r.relationship_type.and_then(|t| t.parse().ok()),
             influence_level: r.influence_level,
             stance: r.stance.parse().unwrap_or(Stance::Unknown),
@@ -1007,6 +1028,8 @@ pub async fn pursuit_contacts(
             updated_at: r.updated_at,
         })
         .collect();
+    let team = teaming::list(tx, project).await?;
+    let organization_choices = if may_write { teaming::choices(tx).await? } else { Vec::new() };
     let choices = if may_write {
         sqlx::query_as(
             "SELECT c.id, c.first_name || ' ' || c.last_name || coalesce(' \u{2014} ' || o.name, '') \
@@ -1018,7 +1041,7 @@ pub async fn pursuit_contacts(
     } else {
         Vec::new()
     };
-    Ok(Some(PursuitContacts { project, project_name, roles, choices, may_write }))
+    Ok(Some(PursuitContacts { project, project_name, roles, choices, team, organization_choices, may_write }))
 }
 
 fn role_fields(v: &ValidRole) -> Value {
