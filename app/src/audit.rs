@@ -27,6 +27,8 @@ closed_set! {
         PermissionChange = "permission_change",
         ConfigChange = "config_change",
         AccessDenied = "access_denied",
+        Merge = "merge",
+        Import = "import",
     }
 }
 

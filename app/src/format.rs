@@ -110,6 +110,12 @@ pub fn lower_first(message: &str) -> String {
     chars.next().map(|c| c.to_lowercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// The text with its first letter in capitals ("the same name" → "The same name").
+pub fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
 /// A query-string value (or a path to come back to), percent-encoded.
 pub fn url_encode(text: &str) -> String {
     text.bytes()

@@ -165,3 +165,26 @@ test("a capture manager teams with a subcontractor and walks the influence map w
   await expect(page.getByTestId("team-share")).toHaveText("Our team: 25% of the work assigned, 75% open.");
   expect(problems).toEqual([]);
 });
+
+test("a capture manager merges a person typed in twice and keeps both records' notes", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, "priya.natarajan@demo.gwm.test", undefined, "/contacts?q=Dana+Whitaker");
+  const results = page.locator("[data-results]");
+  await expect(results.getByRole("link", { name: "Dana Whitaker" })).toHaveCount(2);
+  // The record at the office (the one to keep) offers the business-card copy.
+  await results.getByRole("row").filter({ hasText: "Contracting Officer" }).getByRole("link", { name: "Dana Whitaker" }).click();
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  const duplicates = page.getByTestId("duplicates");
+  await expect(duplicates.getByTestId("duplicate")).toContainText("The same name");
+  await duplicates.getByRole("button", { name: "Merge Dana Whitaker into this record\u2026" }).click();
+  await expect(duplicates.getByRole("group", { name: "Merge Dana Whitaker into Dana Whitaker" })).toContainText("nothing typed here is overwritten");
+  await duplicates.getByRole("button", { name: "Merge Dana Whitaker into this record", exact: true }).click();
+  await expect(page.getByTestId("merged")).toContainText("their notes added");
+  await expect(page.getByTestId("duplicates")).toHaveCount(0);
+  await expect(page.getByText("Card from the industry day; prefers calls before 10.")).toBeVisible();
+  // The merged record stays, read-only, pointing here.
+  await page.getByTestId("merged-records").getByRole("link", { name: "Dana Whitaker" }).click();
+  await expect(page.getByTestId("merged-into")).toContainText("Merged into Dana Whitaker");
+  await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
+  expect(problems).toEqual([]);
+});

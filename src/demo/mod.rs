@@ -296,6 +296,16 @@ async fn insert_contacts(
             contacts.push((*org, id));
         }
     }
+    // The first contracting officer, typed in again from a business card: a duplicate the person's page
+    // offers to merge (same name, no organization, a mobile number and a note the first record lacks).
+    sqlx::query(
+        "INSERT INTO contacts (tenant_id, first_name, last_name, title, phone, notes, relationship_strength, created_by_system) \
+         SELECT tenant_id, first_name, last_name, 'CO', '555-0199 (mobile)', 'Card from the industry day; prefers calls before 10.', 3, \
+                'demo_seed' FROM contacts WHERE id = $1",
+    )
+    .bind(contacts.first().map(|(_, c)| *c))
+    .execute(&mut **tx)
+    .await?;
     Ok(contacts)
 }
 

@@ -7,6 +7,7 @@ use crate::common::{Browser, TestApp, status_and_message};
 use app::{
     contacts::{
         Stance,
+        merge::MergeOutcome,
         organizations::{OrganizationDetail, OrganizationForm, OrganizationList},
         people::{ContactDetail, ContactList},
         pursuit::PursuitContacts,
@@ -886,4 +887,175 @@ async fn a_pursuits_team_has_one_prime_shares_of_at_most_100_percent_and_competi
     );
     let detail: OrganizationDetail = capture.answer("/api/organizations/get", &[("id", &prime)]).await;
     assert!(detail.pursuits.is_empty());
+}
+
+#[tokio::test]
+async fn a_merge_keeps_every_role_document_activity_note_and_the_duplicates_history() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    let [p1, p2] = tenant.with_projects(2, PipelineStage::Phase2).await.try_into().unwrap();
+    let office = new_org(&capture, &[("name", "NAVWAR")]).await.to_string();
+    let keep = new_contact(
+        &capture,
+        &[
+            ("first_name", "Dana"),
+            ("last_name", "Okafor"),
+            ("organization", &office),
+            ("email", "dana.okafor@navy.mil"),
+            ("relationship_strength", "2"),
+            ("last_contact_date", "2026-03-01"),
+            ("notes", "Met at the industry day"),
+            ("tags", "navy"),
+        ],
+    )
+    .await;
+    // The same person typed again elsewhere, without an organization (no warning: nothing identifies them).
+    let dup = new_contact(
+        &capture,
+        &[
+            ("first_name", "dana"),
+            ("last_name", "OKAFOR"),
+            ("phone", "619-555-0101"),
+            ("linkedin_url", "https://www.linkedin.com/in/dana-okafor"),
+            ("relationship_strength", "4"),
+            ("last_contact_date", "2026-09-15"),
+            ("notes", "Prefers e-mail"),
+            ("tags", "cloud, navy"),
+        ],
+    )
+    .await;
+    let (k, d) = (keep.to_string(), dup.to_string());
+    let role = |contact: &str, project: &str, kind: &str, influence: &str, stance: &str, notes: &str| {
+        let (contact, project, kind, influence, stance, notes) = (
+            contact.to_string(),
+            project.to_string(),
+            kind.to_string(),
+            influence.to_string(),
+            stance.to_string(),
+            notes.to_string(),
+        );
+        let capture = &capture;
+        async move {
+            let input = [
+                ("contact", contact.as_str()),
+                ("relationship_type", kind.as_str()),
+                ("influence_level", influence.as_str()),
+                ("stance", stance.as_str()),
+                ("notes", notes.as_str()),
+            ];
+            let res = role_call(capture, "/api/projects/contacts/add", &[("project", &project)], &input).await;
+            assert_eq!(res.status(), 200);
+        }
+    };
+    let (p1s, p2s) = (p1.to_string(), p2.to_string());
+    role(&k, &p1s, "contracting_officer", "3", "unknown", "Signs the award").await;
+    role(&d, &p1s, "contracting_officer", "5", "champion", "Asked for our white paper").await;
+    role(&d, &p2s, "program_manager", "4", "supporter", "").await;
+    // A document linked to both (once each), an activity about the duplicate and one they took part in.
+    let owner = app.db.owner_pool().await;
+    let mut tx = crate::common::owner_tx(&owner, tenant.id.as_uuid()).await;
+    sqlx::raw_sql(&format!(
+        "WITH u AS (SELECT id FROM users LIMIT 1), \
+              doc AS (INSERT INTO documents (tenant_id, opportunity_project_id, name, original_filename, mime_type, file_size_bytes, \
+                          storage_key, access_level, uploaded_by) \
+                      SELECT app_current_tenant_id(), '{p1}', 'Org chart', 'chart.pdf', 'application/pdf', 3, 'k/chart.pdf', 'public', id FROM u RETURNING id), \
+              links AS (INSERT INTO document_associations (tenant_id, document_id, entity_type, entity_id, created_by) \
+                      SELECT app_current_tenant_id(), doc.id, 'contact', c.id, u.id FROM doc, u, (VALUES ('{k}'::uuid), ('{d}'::uuid)) AS c (id)), \
+              about AS (INSERT INTO activities (tenant_id, entity_type, entity_id, activity_type, subject, created_by) \
+                      SELECT app_current_tenant_id(), 'contact', '{d}', 'call', 'Intro call', id FROM u), \
+              meeting AS (INSERT INTO activities (tenant_id, entity_type, entity_id, activity_type, subject, created_by) \
+                      SELECT app_current_tenant_id(), 'opportunity_project', '{p2}', 'meeting', 'Industry day', id FROM u RETURNING id) \
+         INSERT INTO activity_participants (tenant_id, activity_id, participant_type, contact_id, added_by) \
+         SELECT app_current_tenant_id(), meeting.id, 'contact', '{d}', u.id FROM meeting, u"
+    ))
+    .execute(&mut *tx)
+    .await
+    .expect("links");
+    tx.commit().await.expect("commit");
+
+    // The kept record's page offers the duplicate, with what it would bring.
+    let detail: ContactDetail = capture.answer("/api/contacts/get", &[("id", &k)]).await;
+    let offered = detail.duplicates.iter().find(|c| c.id == dup).expect("offered");
+    assert_eq!(
+        (offered.reason.as_str(), offered.roles, offered.documents, offered.activities),
+        ("the same name", 2, 1, 2)
+    );
+
+    // Refused: a viewer, a record into itself, an unknown id, and (below) another tenant.
+    let merge = |who: &Browser, keep: String, duplicate: String| {
+        let who = who.clone();
+        async move {
+            status_and_message(who.call("/api/contacts/merge", &[("keep", &keep), ("duplicate", &duplicate)]).await)
+                .await
+        }
+    };
+    assert_eq!(merge(&viewer, k.clone(), d.clone()).await.0, 403);
+    let (status, message) = merge(&capture, k.clone(), k.clone()).await;
+    assert_eq!((status, message.contains("cannot be merged into itself")), (422, true), "{message}");
+    assert_eq!(merge(&capture, k.clone(), Uuid::new_v4().to_string()).await.0, 404);
+    assert_eq!(merge(&capture, k.clone(), "dana".into()).await.0, 422);
+    let other = app.with_tenant("initech").await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    let stranger = new_contact(&theirs, &[("first_name", "Dana"), ("last_name", "Okafor")]).await.to_string();
+    assert_eq!(merge(&theirs, stranger.clone(), d.clone()).await.0, 404, "our duplicate is not theirs");
+    assert_eq!(merge(&capture, k.clone(), stranger.clone()).await.0, 404, "their person is not ours");
+    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE merged_into_id IS NOT NULL").await, 0);
+
+    let done: MergeOutcome = capture.answer("/api/contacts/merge", &[("keep", &k), ("duplicate", &d)]).await;
+    assert_eq!((done.roles_moved, done.roles_combined, done.documents_moved, done.activities_moved), (1, 1, 1, 2));
+    assert_eq!(done.fields_filled, vec!["phone".to_string(), "linkedin_url".to_string()]);
+
+    // Everything is on the kept record; nothing typed there was overwritten.
+    let kept: ContactDetail = capture.answer("/api/contacts/get", &[("id", &k)]).await;
+    assert_eq!(kept.phone.as_deref(), Some("619-555-0101"));
+    assert_eq!(kept.relationship_strength, Some(2), "the kept record's own value stays");
+    assert_eq!(kept.last_contact_date.map(|d| d.to_string()).as_deref(), Some("2026-09-15"), "the later contact");
+    assert_eq!(
+        kept.notes.as_deref(),
+        Some("Met at the industry day\n\nFrom the merged record of dana OKAFOR:\nPrefers e-mail")
+    );
+    assert_eq!(kept.tags, vec!["navy".to_string(), "cloud".to_string()]);
+    assert_eq!(kept.pursuits.len(), 2);
+    assert_eq!(kept.documents.len(), 1);
+    assert_eq!(kept.activities.len(), 2);
+    assert_eq!(kept.merged_from.iter().map(|m| m.id).collect::<Vec<_>>(), vec![dup]);
+    assert!(kept.duplicates.is_empty());
+    let tab: PursuitContacts = capture.answer("/api/projects/contacts", &[("project", &p1s)]).await;
+    let one = &tab.roles[0];
+    assert_eq!(tab.roles.len(), 1, "one role both held is one");
+    assert_eq!(
+        (one.contact, one.influence_level, one.stance, one.notes.as_deref()),
+        (keep, Some(5), Stance::Champion, Some("Signs the award\nAsked for our white paper"))
+    );
+
+    // The duplicate stays, read-only, pointing at the kept record, with its history.
+    let merged: ContactDetail = capture.answer("/api/contacts/get", &[("id", &d)]).await;
+    assert_eq!((merged.is_active, merged.merged_into.as_ref().map(|m| m.id)), (false, Some(keep)));
+    assert!(merged.pursuits.is_empty() && merged.duplicates.is_empty());
+    let (status, message, href) =
+        exists(capture.call("/api/contacts/active", &[("id", &d), ("active", "true")]).await).await;
+    assert_eq!(
+        (status, message.contains("was merged into Dana Okafor's"), href),
+        (409, true, format!("/contacts/{k}"))
+    );
+    let (status, _) = status_and_message(
+        call(&capture, SAVE_CONTACT, Some(&d), "input", &[("first_name", "Dana"), ("last_name", "Okafor")]).await,
+    )
+    .await;
+    assert_eq!(status, 409);
+    let (status, message) = merge(&capture, k.clone(), d.clone()).await;
+    assert_eq!((status, message.contains("already merged")), (409, true), "{message}");
+    let history = |id: &str, field: &str| {
+        format!("SELECT count(*) FROM change_history WHERE entity_id = '{id}' AND field_name = '{field}'")
+    };
+    assert_eq!(app.count(&history(&k, "phone")).await, 1);
+    assert_eq!(app.count(&history(&k, "relationship_strength")).await, 1, "only its creation");
+    assert_eq!(app.count(&history(&d, "merged_into_id")).await, 1);
+    assert!(app.count(&history(&d, "phone")).await >= 1, "the duplicate's own history stays");
+    assert_eq!(
+        app.count(&format!("SELECT count(*) FROM audit_logs WHERE action_type = 'merge' AND entity_id = '{k}'")).await,
+        1
+    );
 }

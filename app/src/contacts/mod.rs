@@ -9,6 +9,8 @@
 mod form;
 pub mod influence_map;
 pub mod input;
+pub mod merge;
+mod merge_section;
 mod organization_page;
 pub mod organizations;
 pub mod people;

@@ -217,6 +217,12 @@ pub struct ContactDetail {
     pub pursuits: Vec<ContactPursuit>,
     pub documents: Vec<ContactDocument>,
     pub activities: Vec<ActivityLine>,
+    /// Where this record went, when it was merged into another.
+    pub merged_into: Option<super::merge::MergedInto>,
+    /// Records merged into this one (their history stays on their own pages).
+    pub merged_from: Vec<super::merge::MergedRecord>,
+    /// Others who may be the same person (for people who may write).
+    pub duplicates: Vec<super::merge::DuplicateCandidate>,
     pub may_write: bool,
 }
 

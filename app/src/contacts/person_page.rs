@@ -4,6 +4,7 @@
 use super::{
     Clearance, ContactInput, ContactType, InteractionFrequency,
     form::{ExistsNote, choice, text_input, typed_input},
+    merge_section::{Duplicates, MergedNote, MergedRecords},
     organizations::ActivityLine,
     people::{
         ContactDetail, ContactFilter, ContactForm, ContactList, ContactRow, ContactSort, Contacted, SetContactActive,
@@ -182,18 +183,23 @@ pub(super) fn ActivityList(lines: Vec<ActivityLine>, empty: &'static str) -> imp
 pub fn ContactPage() -> impl IntoView {
     let params = use_params_map();
     let active = ServerAction::<SetContactActive>::new();
+    let merge = ServerAction::<super::merge::MergeContacts>::new();
     let detail = Resource::new(
-        move || (params.with(|p| p.get("id").unwrap_or_default()), active.version().get()),
+        move || (params.with(|p| p.get("id").unwrap_or_default()), active.version().get() + merge.version().get()),
         |(id, _)| async move {
             let id: ContactId = crate::input::parse_id("Contact", &id)?;
             load_contact(id).await
         },
     );
-    view! { <PageOf title="Contact" data=detail show=move |detail| view! { <ContactView detail active/> }/> }
+    view! { <PageOf title="Contact" data=detail show=move |detail| view! { <ContactView detail active merge/> }/> }
 }
 
 #[component]
-fn ContactView(detail: ContactDetail, active: ServerAction<SetContactActive>) -> impl IntoView {
+fn ContactView(
+    detail: ContactDetail,
+    active: ServerAction<SetContactActive>,
+    merge: ServerAction<super::merge::MergeContacts>,
+) -> impl IntoView {
     let id = detail.id;
     let is_active = detail.is_active;
     let name = format!("{} {}", detail.first_name, detail.last_name);
@@ -224,7 +230,7 @@ fn ContactView(detail: ContactDetail, active: ServerAction<SetContactActive>) ->
                     {(!is_active).then(|| view! { " " <span class="badge badge--muted">"Deactivated"</span> })}</h1>
                 {detail.title.clone().map(|t| view! { <p class="muted">{t}</p> })}
             </div>
-            {detail.may_write.then(|| view! {
+            {(detail.may_write && detail.merged_into.is_none()).then(|| view! {
                 <div class="button-row">
                     <a class="button button--secondary" href=format!("/contacts/{id}/edit")>"Edit"</a>
                     <button class="button button--ghost" type="button" on:click=move |_| { active.dispatch(SetContactActive { id, active: !is_active }); }>
@@ -234,6 +240,13 @@ fn ContactView(detail: ContactDetail, active: ServerAction<SetContactActive>) ->
             })}
         </header>
         <ErrorNote error=problem/>
+        {detail.merged_into.clone().map(|into| view! { <MergedNote into/> })}
+        {move || merge.value().get().and_then(|r| r.ok()).map(|done| view! {
+            <p class="form-ok" role="status" data-testid="merged">{format!("Merged: {}", done.summary())}</p>
+        })}
+        {(!detail.duplicates.is_empty()).then(|| view! {
+            <Duplicates keep=id name=name.clone() candidates=detail.duplicates.clone() merge/>
+        })}
         <div class="two-col">
             <div class="card">
                 <h2 class="card__title">"About"</h2>
@@ -284,13 +297,14 @@ fn ContactView(detail: ContactDetail, active: ServerAction<SetContactActive>) ->
                         <ul class="list">
                             {detail.documents.into_iter().map(|d| view! {
                                 <li class="list__item"><a href=format!("/documents/{}", d.id)>{d.title}</a>
-                                    <span class="muted">{d.link.map(|l| capitalised(&l)).unwrap_or_default()}</span></li>
+                                    <span class="muted">{d.link.map(|l| format::capitalised(&l)).unwrap_or_default()}</span></li>
                             }).collect_view()}
                         </ul>
                     }.into_any()
                 }}
             </div>
         </div>
+        {(!detail.merged_from.is_empty()).then(|| view! { <MergedRecords records=detail.merged_from.clone()/> })}
     }
 }
 
@@ -298,11 +312,6 @@ fn ContactView(detail: ContactDetail, active: ServerAction<SetContactActive>) ->
 fn role_line(title: Option<String>, kind: Option<ContactType>) -> String {
     let kind = kind.map(|k| k.label()).filter(|k| !title.as_deref().is_some_and(|t| t.eq_ignore_ascii_case(k)));
     [title.as_deref(), kind].into_iter().flatten().collect::<Vec<_>>().join(" \u{b7} ")
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 #[component]

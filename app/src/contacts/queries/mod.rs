@@ -2,6 +2,7 @@
 //! scopes it); writes hold a per-tenant lock while they check for duplicates and loops, so two people saving at
 //! once cannot both pass, and record audit and field history in the same transaction.
 
+pub mod merge;
 pub mod teaming;
 
 use super::{
@@ -769,6 +770,8 @@ pub async fn contact(tx: &mut Tx, id: ContactId, may_write: bool) -> Result<Opti
         id.as_uuid(),
     )
     .await?;
+    let (merged_into, merged_from) = merge::merges(tx, id).await?;
+    let duplicates = if may_write && c.is_active { merge::candidates(tx, id).await? } else { Vec::new() };
     Ok(Some(ContactDetail {
         id,
         first_name: c.first_name,
@@ -792,6 +795,9 @@ pub async fn contact(tx: &mut Tx, id: ContactId, may_write: bool) -> Result<Opti
         pursuits,
         documents,
         activities,
+        merged_into,
+        merged_from,
+        duplicates,
         may_write,
     }))
 }
@@ -856,6 +862,9 @@ pub async fn save_contact(
         Some(id) => Some(contact_row(tx, id, true).await?.ok_or_else(not_found)?),
         None => None,
     };
+    if let Some(id) = id {
+        refuse_merged(tx, id).await?;
+    }
     if let (Some(seen), Some(current)) = (v.version, &current)
         && seen != current.updated_at
     {
@@ -944,7 +953,20 @@ pub async fn save_contact(
     Ok(saved)
 }
 
+/// A merged record is read-only: its person lives on in the record it was merged into.
+async fn refuse_merged(tx: &mut Tx, id: ContactId) -> Result<(), AppError> {
+    let (into, _) = merge::merges(tx, id).await?;
+    match into {
+        Some(into) => Err(AppError::Exists {
+            message: format!("This record was merged into {}'s; make changes there.", into.name),
+            href: contact_href(into.id),
+        }),
+        None => Ok(()),
+    }
+}
+
 pub async fn set_contact_active(tx: &mut Tx, caller: &Caller, id: ContactId, active: bool) -> Result<(), AppError> {
+    refuse_merged(tx, id).await?;
     set_active(tx, caller, "contact", "contacts", id.as_uuid(), active, "Contact").await
 }
 
