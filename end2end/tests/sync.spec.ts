@@ -56,6 +56,14 @@ test("the inbox lists what the sources returned and a capture manager pursues on
   await dialog.getByRole("button", { name: "Create the pursuit" }).click();
   await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}$/);
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Zero Trust Architecture Implementation");
+  // The notice's contracting officer is offered as a contact of its office, and added with a role once.
+  await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Contacts" }).click();
+  await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  const notice = page.getByTestId("synced-contacts");
+  await expect(notice).toContainText("New contacts are filed under");
+  await notice.getByRole("button", { name: "Add Jordan Avery to contacts" }).click();
+  await expect(notice.getByTestId("synced-contact")).toContainText("In your contacts as Jordan Avery, with a role here");
+  await expect(page.getByTestId("role").filter({ hasText: "Jordan Avery" })).toContainText("Contracting officer");
   // Back in the inbox it is pursued, with a way to the pursuit.
   await page.goto("/opportunities?show=pursued");
   await expect(page.getByTestId("opportunity").first().getByRole("link", { name: /Open the pursuit/ })).toBeVisible();

@@ -1059,3 +1059,117 @@ async fn a_merge_keeps_every_role_document_activity_note_and_the_duplicates_hist
         1
     );
 }
+
+#[tokio::test]
+async fn a_notices_points_of_contact_become_contacts_of_its_office_once_and_never_overwrite() {
+    let s = crate::sync::setup(|_| {}).await;
+    let mut record =
+        crate::sync::notice(1, "HC1028-27-R-0001", "097.DISA.DITCO", "Network operations", "2027-03-04T17:00:00-05:00");
+    record["pointOfContact"] = serde_json::json!([
+        {"type": "primary", "fullName": "ORTIZ, DANA", "title": "Contracting Officer", "email": "Dana.Ortiz@example.mil", "phone": "555-0100"},
+        {"type": "secondary", "fullName": "Lee Park", "title": "Contract Specialist", "email": "lee.park@example.mil"},
+        {"type": "secondary", "fullName": "No Address"},
+        {"fullName": "Cher", "email": "cher@example.mil"}
+    ]);
+    s.feed.publish(vec![record]);
+    s.stored().await;
+    let tenant = s.app.tenant_at("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    let opportunity: Uuid = s.scalar("SELECT id FROM external_opportunities").await;
+    let project: app::ids::ProjectId =
+        capture.answer("/api/opportunities/pursue", &[("id", &opportunity.to_string()), ("stage", "phase_1")]).await;
+    let p = project.to_string();
+    let office = new_org(&capture, &[("name", "DITCO"), ("agency_path_code", "097.disa.ditco")]).await;
+    // Lee is already ours, typed by a person: their record stays as it is.
+    let lee = new_contact(
+        &capture,
+        &[
+            ("first_name", "Lee"),
+            ("last_name", "Park"),
+            ("email", "Lee.Park@example.mil"),
+            ("title", "Senior Contract Specialist"),
+        ],
+    )
+    .await;
+
+    let tab: PursuitContacts = capture.answer("/api/projects/contacts", &[("project", &p)]).await;
+    let synced = tab.synced.expect("the notice's people");
+    assert_eq!(synced.office, Some((office, "DITCO".to_string())));
+    let people: Vec<(&str, &str, bool, bool)> = synced
+        .people
+        .iter()
+        .map(|c| (c.full_name.as_str(), c.email.as_str(), c.existing.is_some(), c.has_role))
+        .collect();
+    assert_eq!(
+        people,
+        vec![
+            ("ORTIZ, DANA", "dana.ortiz@example.mil", false, false),
+            ("Lee Park", "lee.park@example.mil", true, false),
+            ("Cher", "cher@example.mil", false, false),
+        ],
+        "one without an e-mail is not offered"
+    );
+
+    let add = |email: &'static str| {
+        let (capture, p) = (&capture, p.clone());
+        async move { capture.call("/api/projects/contacts/from_sync", &[("project", &p), ("email", email)]).await }
+    };
+    let dana: ContactId = add("dana.ortiz@example.mil").await.json().await.unwrap();
+    let again: ContactId = add("DANA.ORTIZ@example.mil").await.json().await.unwrap();
+    assert_eq!(dana, again, "never twice");
+    let detail: ContactDetail = capture.answer("/api/contacts/get", &[("id", &dana.to_string())]).await;
+    assert_eq!(
+        (detail.first_name.as_str(), detail.last_name.as_str(), detail.title.as_deref(), detail.email.as_deref()),
+        ("Dana", "Ortiz", Some("Contracting Officer"), Some("dana.ortiz@example.mil"))
+    );
+    assert_eq!(detail.organization_path.last().map(|(id, _)| *id), Some(office));
+    let lee_again: ContactId = add("lee.park@example.mil").await.json().await.unwrap();
+    assert_eq!(lee_again, lee);
+    let lee_now: ContactDetail = capture.answer("/api/contacts/get", &[("id", &lee.to_string())]).await;
+    assert_eq!(lee_now.title.as_deref(), Some("Senior Contract Specialist"), "never overwritten");
+    let tab: PursuitContacts = capture.answer("/api/projects/contacts", &[("project", &p)]).await;
+    let roles: Vec<(ContactId, Option<app::contacts::RelationshipType>)> =
+        tab.roles.iter().map(|r| (r.contact, r.relationship_type)).collect();
+    assert_eq!(roles.len(), 2);
+    assert!(roles.contains(&(dana, Some(app::contacts::RelationshipType::ContractingOfficer))));
+    assert!(roles.contains(&(lee, Some(app::contacts::RelationshipType::ContractSpecialist))));
+    assert!(tab.synced.unwrap().people.iter().take(2).all(|c| c.has_role));
+    assert_eq!(
+        s.app.count("SELECT count(*) FROM audit_logs WHERE operation_description LIKE '%from the points of contact of SAM.gov'").await,
+        1
+    );
+
+    // Refused, each said, nothing written.
+    let contacts_before = s.app.count("SELECT count(*) FROM contacts").await;
+    for (who, email, status, says) in [
+        (&capture, "cher@example.mil", 422, "cannot be split into first and last name"),
+        (&capture, "someone@else.mil", 422, "names no point of contact with the e-mail"),
+        (&capture, "", 422, "Choose a point of contact"),
+        (&viewer, "dana.ortiz@example.mil", 403, ""),
+    ] {
+        let (got, message) = status_and_message(
+            who.call("/api/projects/contacts/from_sync", &[("project", &p), ("email", email)]).await,
+        )
+        .await;
+        assert_eq!(got, status, "{email}: {message}");
+        assert!(message.contains(says), "{says} missing from {message}");
+    }
+    let long = "x".repeat(100_000);
+    assert_eq!(
+        status_and_message(
+            capture.call("/api/projects/contacts/from_sync", &[("project", &p), ("email", &long)]).await
+        )
+        .await
+        .0,
+        422
+    );
+    let other = s.app.with_tenant("initech").await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    let (status, _) = status_and_message(
+        theirs.call("/api/projects/contacts/from_sync", &[("project", &p), ("email", "dana.ortiz@example.mil")]).await,
+    )
+    .await;
+    assert_eq!(status, 404, "our pursuit is not theirs");
+    assert_eq!(s.app.count("SELECT count(*) FROM contacts").await, contacts_before);
+}

@@ -99,7 +99,7 @@ fn initials(name: &str) -> String {
 }
 
 fn node_radius(influence: Option<i32>) -> i32 {
-    influence.map_or(13, |i| 12 + 3 * i.clamp(1, 5))
+    influence.map_or(18, |i| 12 + 3 * i.clamp(1, 5))
 }
 
 /// The people of one organization (or of none).
@@ -356,6 +356,7 @@ mod tests {
             choices: Vec::new(),
             team,
             organization_choices: Vec::new(),
+            synced: None,
             may_write: false,
         }
     }

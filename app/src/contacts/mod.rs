@@ -7,6 +7,7 @@
 //! only) their SQL; the pages are in `*_page` modules.
 
 mod form;
+pub mod from_sync;
 pub mod influence_map;
 pub mod input;
 pub mod merge;
@@ -19,6 +20,7 @@ pub mod pursuit;
 mod pursuit_page;
 #[cfg(feature = "ssr")]
 pub mod queries;
+mod synced_section;
 mod team_section;
 pub mod teaming;
 

@@ -120,6 +120,8 @@ pub struct PursuitContacts {
     pub team: Vec<super::teaming::TeamMember>,
     /// Active companies to put on the team, by name.
     pub organization_choices: Vec<(OrganizationId, String)>,
+    /// The points of contact of the pursuit's synced notice, when it has one.
+    pub synced: Option<super::from_sync::SyncedContacts>,
     pub may_write: bool,
 }
 

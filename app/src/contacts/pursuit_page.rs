@@ -3,11 +3,13 @@
 
 use super::{
     RelationshipType, Stance,
+    from_sync::AddSyncedContact,
     pursuit::{
         AddPursuitContact, PursuitContacts, PursuitRole, RemovePursuitContact, RoleInput, UpdatePursuitContact,
         load_pursuit_contacts,
     },
     strength_label,
+    synced_section::SyncedSection,
     team_section::TeamSection,
     teaming::{AddPursuitOrganization, RemovePursuitOrganization, UpdatePursuitOrganization},
 };
@@ -26,12 +28,14 @@ pub fn PursuitContactsPage() -> impl IntoView {
     let update = ServerAction::<UpdatePursuitContact>::new();
     let remove = ServerAction::<RemovePursuitContact>::new();
     let team = TeamActions { add: ServerAction::new(), update: ServerAction::new(), remove: ServerAction::new() };
+    let from_notice = ServerAction::<AddSyncedContact>::new();
     let data = Resource::new(
         move || {
             (
                 params.with(|p| p.get("id").unwrap_or_default()),
                 add.version().get() + update.version().get() + remove.version().get(),
                 team.add.version().get() + team.update.version().get() + team.remove.version().get(),
+                from_notice.version().get(),
             )
         },
         |(id, ..)| async move {
@@ -39,7 +43,7 @@ pub fn PursuitContactsPage() -> impl IntoView {
             load_pursuit_contacts(id).await
         },
     );
-    view! { <PageOf title="Contacts" data show=move |data| view! { <RolesView data add update remove team/> }/> }
+    view! { <PageOf title="Contacts" data show=move |data| view! { <RolesView data add update remove team from_notice/> }/> }
 }
 
 /// The teaming section's actions: they live as long as the page, so the list reloads after each.
@@ -57,10 +61,19 @@ fn RolesView(
     update: ServerAction<UpdatePursuitContact>,
     remove: ServerAction<RemovePursuitContact>,
     team: TeamActions,
+    from_notice: ServerAction<AddSyncedContact>,
 ) -> impl IntoView {
     let map = super::influence_map::render(&data);
-    let PursuitContacts { project, project_name, roles, choices, team: members, organization_choices, may_write } =
-        data;
+    let PursuitContacts {
+        project,
+        project_name,
+        roles,
+        choices,
+        team: members,
+        organization_choices,
+        synced,
+        may_write,
+    } = data;
     let (add_error, added) = outcome(add.into(), "Added.");
     let (update_error, _) = outcome(update.into(), "Saved.");
     let (remove_error, _) = outcome(remove.into(), "Removed.");
@@ -101,6 +114,7 @@ fn RolesView(
                 <li>"Heavier line: stronger relationship with us"</li>
             </ul>
         </section>
+        {synced.map(|synced| view! { <SyncedSection project synced may_write add=from_notice/> })}
         <ErrorNote error=update_error/>
         <ErrorNote error=remove_error/>
         <div class="card card--flush" data-testid="pursuit-contacts">

@@ -2,6 +2,7 @@
 //! scopes it); writes hold a per-tenant lock while they check for duplicates and loops, so two people saving at
 //! once cannot both pass, and record audit and field history in the same transaction.
 
+pub mod from_sync;
 pub mod merge;
 pub mod teaming;
 
@@ -1051,6 +1052,7 @@ pub async fn pursuit_contacts(
         })
         .collect();
     let team = teaming::list(tx, project).await?;
+    let synced = from_sync::synced(tx, project).await?;
     let organization_choices = if may_write { teaming::choices(tx).await? } else { Vec::new() };
     let choices = if may_write {
         sqlx::query_as(
@@ -1063,7 +1065,7 @@ pub async fn pursuit_contacts(
     } else {
         Vec::new()
     };
-    Ok(Some(PursuitContacts { project, project_name, roles, choices, team, organization_choices, may_write }))
+    Ok(Some(PursuitContacts { project, project_name, roles, choices, team, organization_choices, synced, may_write }))
 }
 
 fn role_fields(v: &ValidRole) -> Value {
