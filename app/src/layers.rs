@@ -31,8 +31,19 @@ const FOUNDATION: &[&str] = &[
     "ui",
 ];
 /// The product's areas: each may use the foundation and, where it must, another domain.
-const DOMAINS: &[&str] =
-    &["account", "admin", "contacts", "dashboard", "documents", "notifications", "pipeline", "projects", "sso", "sync"];
+const DOMAINS: &[&str] = &[
+    "account",
+    "admin",
+    "contacts",
+    "dashboard",
+    "documents",
+    "notifications",
+    "pipeline",
+    "projects",
+    "search",
+    "sso",
+    "sync",
+];
 /// The composition root.
 const ROOT: &[&str] = &["lib", "shell", "layers"];
 

@@ -19,6 +19,7 @@ pub mod notifications;
 pub mod pipeline;
 pub mod projects;
 pub mod roles;
+pub mod search;
 pub mod shell;
 pub mod sso;
 pub mod storage;

@@ -78,6 +78,7 @@ pub fn AppShell(children: Children) -> impl IntoView {
                     <span class="brand__mark" aria-hidden="true">"G"</span>
                     <span class="brand__name">"GWM CRM"</span>
                 </a>
+                <crate::search::FindAnything/>
                 <nav>
                     <ul class="nav-list">
                         {NAV

@@ -188,3 +188,39 @@ test("a capture manager merges a person typed in twice and keeps both records' n
   await expect(page.getByRole("link", { name: "Edit" })).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+test("anyone finds a contact with Ctrl-K and opens it with the keyboard alone", async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page, "jordan.reyes@demo.gwm.test", undefined, "/pipeline");
+  await expect(page.locator("main[data-hydrated='true'], section[data-hydrated='true']").first()).toBeVisible();
+  await page.keyboard.press("Control+k");
+  const finder = page.getByRole("dialog", { name: "Find anything" });
+  const box = finder.getByRole("combobox");
+  await expect(box).toBeFocused();
+  await page.keyboard.type("chris kowal");
+  const hits = finder.getByRole("option");
+  await expect(hits.first()).toContainText("Chris Kowalski");
+  await expect(hits.first()).toContainText("Contact");
+  await expect(finder.getByRole("status")).toHaveText(/\d+ results?/);
+  // The arrows move the active result (the box keeps focus); Enter opens it.
+  const count = await hits.count();
+  if (count > 1) {
+    await page.keyboard.press("ArrowDown");
+    await expect(hits.nth(1)).toHaveAttribute("aria-selected", "true");
+    await page.keyboard.press("ArrowUp");
+  }
+  await expect(hits.first()).toHaveAttribute("aria-selected", "true");
+  await expect(box).toHaveAttribute("aria-activedescendant", "find-hit-0");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/contacts\/[0-9a-f-]{36}$/);
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Chris Kowalski");
+  await expect(finder).toHaveCount(0);
+  // Escape closes it and gives focus back.
+  await page.getByTestId("find-button").focus();
+  await page.keyboard.press("Enter");
+  await expect(finder.getByRole("combobox")).toBeFocused();
+  await page.keyboard.press("Escape");
+  await expect(finder).toHaveCount(0);
+  await expect(page.getByTestId("find-button")).toBeFocused();
+  expect(problems).toEqual([]);
+});

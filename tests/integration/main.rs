@@ -23,6 +23,7 @@ mod platform;
 mod project;
 mod projects;
 mod schema;
+mod search;
 mod sources;
 mod sso;
 mod storage;
