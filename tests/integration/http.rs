@@ -176,6 +176,15 @@ async fn the_demo_tenant_is_complete_and_created_once() {
     .expect("counts");
     assert_eq!((with_solicitation, with_snapshot), (60, 60));
     assert!(orgs >= 12 && contacts >= 24 && activities >= 150, "{orgs} {contacts} {activities}");
+    // Teaming on the pursuits (the influence map's left side) and one person typed in twice (to merge).
+    let (teamed, twice): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(DISTINCT opportunity_project_id) FROM opportunity_project_organizations), \
+                (SELECT count(*) FROM (SELECT 1 FROM contacts GROUP BY lower(first_name), lower(last_name) HAVING count(*) > 1) d)",
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .expect("teaming");
+    assert!(teamed >= 50 && twice >= 1, "{teamed} {twice}");
     assert_eq!(hashed, 7);
     tx.rollback().await.expect("rollback");
 

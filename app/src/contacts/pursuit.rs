@@ -67,21 +67,14 @@ impl RoleInput {
             "" => Some(Stance::Unknown),
             raw => raw.parse::<Stance>().map_err(|e| problems.push(e.to_string())).ok(),
         };
-        let notes = self.notes.trim();
-        if notes.chars().count() > MAX_ROLE_NOTES {
-            problems.push(format!("the notes can have at most {MAX_ROLE_NOTES} characters"));
-        }
-        if notes.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            problems.push("the notes contain a control character".into());
-        }
+        let notes = crate::input::optional_text("The notes", &self.notes, MAX_ROLE_NOTES)
+            .map_err(|e| problems.push(crate::format::lower_first(&e.to_string())))
+            .ok()
+            .flatten();
         match (contact, relationship_type, stance, problems.is_empty()) {
-            (Some(contact), Some(relationship_type), Some(stance), true) => Ok(ValidRole {
-                contact,
-                relationship_type,
-                influence_level,
-                stance,
-                notes: (!notes.is_empty()).then(|| notes.to_string()),
-            }),
+            (Some(contact), Some(relationship_type), Some(stance), true) => {
+                Ok(ValidRole { contact, relationship_type, influence_level, stance, notes })
+            }
             _ => Err(AppError::Validation(format!("Please fix: {}.", problems.join("; ")))),
         }
     }

@@ -122,21 +122,14 @@ impl TeamingInput {
             "" => Some(AgreementStatus::None),
             raw => raw.parse::<AgreementStatus>().map_err(|e| problems.push(e.to_string())).ok(),
         };
-        let notes = self.notes.trim();
-        if notes.chars().count() > MAX_TEAMING_NOTES {
-            problems.push(format!("the notes can have at most {MAX_TEAMING_NOTES} characters"));
-        }
-        if notes.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            problems.push("the notes contain a control character".into());
-        }
+        let notes = crate::input::optional_text("The notes", &self.notes, MAX_TEAMING_NOTES)
+            .map_err(|e| problems.push(crate::format::lower_first(&e.to_string())))
+            .ok()
+            .flatten();
         match (organization, teaming_role, agreement_status, problems.is_empty()) {
-            (Some(organization), Some(teaming_role), Some(agreement_status), true) => Ok(ValidTeaming {
-                organization,
-                teaming_role,
-                workshare_percent,
-                agreement_status,
-                notes: (!notes.is_empty()).then(|| notes.to_string()),
-            }),
+            (Some(organization), Some(teaming_role), Some(agreement_status), true) => {
+                Ok(ValidTeaming { organization, teaming_role, workshare_percent, agreement_status, notes })
+            }
             _ => Err(AppError::Validation(format!("Please fix: {}.", problems.join("; ")))),
         }
     }
