@@ -162,6 +162,7 @@ fn router(state: AppState, assets: Arc<SiteAssets>) -> Router {
         .route("/saml/login", get(saml::login))
         .route("/saml/acs", axum::routing::post(saml::consume))
         .route("/projects/export.csv", get(export::projects))
+        .route("/contacts/export.csv", get(export::contacts))
         .route("/documents/upload", axum::routing::post(documents::upload))
         .route("/documents/{id}/download", get(documents::download))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(shell_options.clone()))

@@ -116,6 +116,15 @@ pub fn capitalised(text: &str) -> String {
     chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
+/// The byte-order mark Excel reads as "this file is UTF-8" (without it, it guesses the local code page).
+pub const UTF8_BOM: &str = "\u{feff}";
+
+/// A CSV cell that a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading apostrophe: an
+/// exported value must never execute on someone's machine (CSV injection).
+pub fn defuse_formula(value: &str) -> std::borrow::Cow<'_, str> {
+    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}").into() } else { value.into() }
+}
+
 /// A query-string value (or a path to come back to), percent-encoded.
 pub fn url_encode(text: &str) -> String {
     text.bytes()

@@ -3,11 +3,13 @@
 use super::auth::error_response;
 use app::{
     auth::ssr::{Caller, Visitor},
+    contacts::{export::contacts_csv, people::ContactFilter},
     projects::{TableQuery, export::projects_csv},
     state::AppState,
 };
 use axum::{
     Extension,
+    body::Body,
     extract::{Query, State},
     http::header,
     response::{IntoResponse, Response},
@@ -38,5 +40,33 @@ pub async fn projects(
                 .into_response()
         }
         Err(e) => error_response("/projects/export.csv", e),
+    }
+}
+
+/// GET /contacts/export.csv?<list filter>: the contacts list's current filter as a streamed CSV download.
+pub async fn contacts(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let filter = ContactFilter::from_query(|k| params.get(k).cloned());
+    let result = async {
+        let caller = Caller::of_visitor(state, visitor)?;
+        contacts_csv(caller, filter).await
+    };
+    match result.await {
+        Ok(stream) => {
+            let name = format!("contacts-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
+            (
+                [
+                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+                    (header::CACHE_CONTROL, "no-store".to_string()),
+                ],
+                Body::from_stream(stream),
+            )
+                .into_response()
+        }
+        Err(e) => error_response("/contacts/export.csv", e),
     }
 }

@@ -1173,3 +1173,63 @@ async fn a_notices_points_of_contact_become_contacts_of_its_office_once_and_neve
     assert_eq!(status, 404, "our pursuit is not theirs");
     assert_eq!(s.app.count("SELECT count(*) FROM contacts").await, contacts_before);
 }
+
+#[tokio::test]
+async fn the_contacts_list_streams_as_csv_in_its_filter_and_order_defused_and_audited() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    let office = new_org(&capture, &[("name", "NAVWAR Pacific")]).await.to_string();
+    new_contact(
+        &capture,
+        &[
+            ("first_name", "Zoë"),
+            ("last_name", "Ångström"),
+            ("organization", &office),
+            ("title", "=HYPERLINK(\"http://evil\")"),
+            ("security_clearance", "ts_sci"),
+            ("tags", "navy, cloud"),
+        ],
+    )
+    .await;
+    // Enough people for several 64 KB chunks, typed in straight to the table.
+    app.owner_exec(&format!(
+        "INSERT INTO contacts (tenant_id, organization_id, first_name, last_name, title, email, created_by_system) \
+         SELECT app_current_tenant_id(), '{office}', 'Person', 'Number ' || lpad(n::text, 5, '0'), \
+                'Program Analyst with a long enough title to fill the lines', 'p' || n || '@navy.mil', 'demo_seed' \
+           FROM generate_series(1, 1500) n WHERE app_current_tenant_id() = '{}'",
+        tenant.id
+    ))
+    .await;
+    let other = app.with_tenant("initech").await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    new_contact(&theirs, &[("first_name", "Not"), ("last_name", "Ours")]).await;
+
+    let res = viewer.get(&format!("/contacts/export.csv?organization={office}&sort=name")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
+    assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"contacts-"));
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with("\u{feff}First name,Last name,Title,Organization,"), "{}", &body[..80]);
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 1 + 1501, "the header and every person of the office, none of theirs");
+    assert!(lines[1].starts_with("Person,Number 00001,"), "ordered by last name: {}", lines[1]);
+    let zoe = lines.last().unwrap();
+    assert!(zoe.starts_with("Zoë,Ångström,\"'=HYPERLINK(\"\"http://evil\"\")\",NAVWAR Pacific,"), "{zoe}");
+    assert!(zoe.contains(",TS/SCI,") && zoe.contains("\"navy, cloud\""), "{zoe}");
+    assert!(!body.contains("Ours"));
+    assert_eq!(
+        app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'export' AND entity_type = 'contact' AND operation_description = 'Exported 1501 contacts as CSV'").await,
+        1
+    );
+    // The search narrows it; an address the list could not produce is cut or refused.
+    let one = viewer.get("/contacts/export.csv?q=%C3%A5ngstr%C3%B6m").await.text().await.unwrap();
+    assert_eq!(one.lines().count(), 2);
+    let long = viewer.get(&format!("/contacts/export.csv?q={}", "x".repeat(4_000))).await;
+    assert_eq!((long.status().as_u16(), long.text().await.unwrap().lines().count()), (200, 1), "cut to 200, nobody");
+    let res = viewer.get("/contacts/export.csv?q=a%00b").await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    let res = app.get_as(Some("acme"), "/contacts/export.csv").await;
+    assert!(res.status() == 401 || res.status().is_redirection(), "signed out: {}", res.status());
+}

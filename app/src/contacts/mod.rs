@@ -6,6 +6,8 @@
 //! `input` checks what people type; `organizations` and `people` are the server functions; `queries` (server
 //! only) their SQL; the pages are in `*_page` modules.
 
+#[cfg(feature = "ssr")]
+pub mod export;
 mod form;
 pub mod from_sync;
 pub mod influence_map;

@@ -49,12 +49,14 @@ fn ContactsView(list: ContactList, filter: ContactFilter) -> impl IntoView {
                 <h1 class="page__title">"Contacts"</h1>
                 <p class="muted">"The people around your pursuits. "<a href="/organizations">"Organizations"</a>" hold them by agency, office and company."</p>
             </div>
-            {may_write.then(|| view! {
-                <div class="button-row">
+            <div class="button-row">
+                <a class="button button--secondary" href=format!("/contacts/export.csv{}", ContactFilter { page: 0, ..filter.clone() }.query())
+                    download="contacts.csv" data-testid="export-contacts">"Export CSV"</a>
+                {may_write.then(|| view! {
                     <a class="button button--secondary" href="/organizations/new">"New organization"</a>
                     <a class="button button--primary" href="/contacts/new">"New contact"</a>
-                </div>
-            })}
+                })}
+            </div>
         </header>
         <Form method="GET" action="/contacts" attr:class="filter-bar inbox__filters">
             <Field label="Search" id="contacts-q" let:fi>

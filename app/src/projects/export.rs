@@ -10,6 +10,7 @@ use crate::{
         ssr::{Caller, Resource},
     },
     error::AppError,
+    format::{UTF8_BOM, defuse_formula as defuse},
 };
 
 const HEADER: [&str; 15] = [
@@ -56,9 +57,6 @@ pub async fn projects_csv(caller: &Caller, query: &TableQuery) -> Result<(String
     Ok((csv, rows.len()))
 }
 
-/// The byte-order mark Excel reads as "this file is UTF-8" (without it, it guesses the local code page).
-const UTF8_BOM: &str = "\u{feff}";
-
 fn to_csv(rows: &[ProjectRow]) -> Result<String, csv::Error> {
     let mut out = csv::WriterBuilder::new()
         .terminator(csv::Terminator::CRLF)
@@ -87,12 +85,6 @@ fn to_csv(rows: &[ProjectRow]) -> Result<String, csv::Error> {
     }
     let bytes = out.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
     Ok(format!("{UTF8_BOM}{}", String::from_utf8_lossy(&bytes)))
-}
-
-/// Text a spreadsheet would run as a formula (=, +, -, @, tab, CR) gets a leading apostrophe: an exported
-/// title must never execute on someone's machine (CSV injection).
-fn defuse(value: &str) -> std::borrow::Cow<'_, str> {
-    if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}").into() } else { value.into() }
 }
 
 #[cfg(test)]

@@ -648,7 +648,9 @@ async fn contact_rows(tx: &mut Tx, tail: &str, subject: OrganizationId) -> Resul
     Ok(rows.into_iter().map(ContactRow::from).collect())
 }
 
-pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>, i64), AppError> {
+/// The contacts list's filter and order as SQL: `FROM … WHERE …` with `$1`–`$6` bound by `bind_contact_filter`,
+/// and the ORDER BY list. Shared by the page and the export, so both show the same people in the same order.
+fn contact_filter_sql(f: &ContactFilter) -> (String, &'static str) {
     let order = match f.sort {
         ContactSort::Name => "lower(c.last_name), lower(c.first_name), c.id",
         ContactSort::Organization => "lower(o.name) NULLS LAST, lower(c.last_name), lower(c.first_name), c.id",
@@ -664,11 +666,8 @@ pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>
         Some(Contacted::OverAYear) => "c.last_contact_date < current_date - 365",
         Some(Contacted::Never) => "c.last_contact_date IS NULL",
     };
-    let sql = format!(
-        "WITH RECURSIVE sub (id) AS (SELECT $3::uuid WHERE $3 IS NOT NULL \
-              UNION SELECT o.id FROM organizations o JOIN sub ON o.parent_organization_id = sub.id) \
-         {CONTACT_ROW}, count(*) OVER () AS total \
-           FROM contacts c LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
+    let from = format!(
+        "FROM contacts c LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
           WHERE ($1 OR c.is_active) \
             AND (SELECT coalesce(bool_and(lower(concat_ws(' ', c.first_name, c.last_name, c.email, c.title, o.name)) LIKE w), true) \
                    FROM unnest($2::text[]) w) \
@@ -676,8 +675,31 @@ pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>
             AND ($4::text IS NULL OR c.contact_type = $4) \
             AND ($5::text IS NULL OR c.security_clearance = $5) \
             AND ($6::int IS NULL OR c.relationship_strength >= $6) \
-            AND {contacted} \
-          ORDER BY {order} LIMIT $7 OFFSET $8"
+            AND {contacted}"
+    );
+    (from, order)
+}
+
+/// The organization filter's subtree (`sub`), for `contact_filter_sql`.
+const CONTACT_FILTER_WITH: &str = "WITH RECURSIVE sub (id) AS (SELECT $3::uuid WHERE $3 IS NOT NULL \
+      UNION SELECT o.id FROM organizations o JOIN sub ON o.parent_organization_id = sub.id)";
+
+fn bind_contact_filter<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    f: &'q ContactFilter,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    q.bind(f.inactive)
+        .bind(like_patterns(&f.q))
+        .bind(f.organization)
+        .bind(f.kind.map(|k| k.as_str()))
+        .bind(f.clearance.map(|c| c.as_str()))
+        .bind(f.strength)
+}
+
+pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>, i64), AppError> {
+    let (from, order) = contact_filter_sql(f);
+    let sql = format!(
+        "{CONTACT_FILTER_WITH} {CONTACT_ROW}, count(*) OVER () AS total {from} ORDER BY {order} LIMIT $7 OFFSET $8"
     );
     #[derive(FromRow)]
     struct Counted {
@@ -685,13 +707,7 @@ pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>
         row: ContactRowDb,
         total: i64,
     }
-    let rows: Vec<Counted> = sqlx::query_as(&sql)
-        .bind(f.inactive)
-        .bind(like_patterns(&f.q))
-        .bind(f.organization)
-        .bind(f.kind.map(|k| k.as_str()))
-        .bind(f.clearance.map(|c| c.as_str()))
-        .bind(f.strength)
+    let rows: Vec<Counted> = bind_contact_filter(sqlx::query_as(&sql), f)
         .bind(i64::from(ContactFilter::PER_PAGE))
         .bind(i64::from(f.page) * i64::from(ContactFilter::PER_PAGE))
         .fetch_all(&mut **tx)
@@ -1214,4 +1230,61 @@ pub async fn remove_pursuit_contact(
     )
     .before(before);
     caller.audit(tx, event).await
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The contacts list as an export
+
+/// One person as an export line.
+#[derive(FromRow)]
+pub struct ContactExportRow {
+    pub id: ContactId,
+    pub first_name: String,
+    pub last_name: String,
+    pub title: Option<String>,
+    pub organization: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub contact_type: Option<String>,
+    pub security_clearance: Option<String>,
+    pub relationship_strength: Option<i32>,
+    pub interaction_frequency: Option<String>,
+    pub last_contact_date: Option<NaiveDate>,
+    pub linkedin_url: Option<String>,
+    pub tags: Value,
+    pub is_active: bool,
+}
+
+impl ContactExportRow {
+    pub fn tags(&self) -> Vec<String> {
+        strings(&self.tags)
+    }
+}
+
+/// How many people the filter selects (for the export's audit row).
+pub async fn count_contacts(tx: &mut Tx, f: &ContactFilter) -> Result<i64, sqlx::Error> {
+    let (from, _) = contact_filter_sql(f);
+    let sql = format!("{CONTACT_FILTER_WITH} SELECT count(*) {from}");
+    #[derive(FromRow)]
+    struct Count(i64);
+    Ok(bind_contact_filter(sqlx::query_as::<_, Count>(&sql), f).fetch_one(&mut **tx).await?.0)
+}
+
+/// The filter's people, in its order, row by row as the database sends them (nothing held in memory).
+pub fn export_contacts<'a>(
+    tx: &'a mut Tx,
+    sql: &'a str,
+    f: &'a ContactFilter,
+) -> futures::stream::BoxStream<'a, Result<ContactExportRow, sqlx::Error>> {
+    bind_contact_filter(sqlx::query_as::<_, ContactExportRow>(sql), f).fetch(&mut **tx)
+}
+
+/// The export's statement for `f`.
+pub fn export_contacts_sql(f: &ContactFilter) -> String {
+    let (from, order) = contact_filter_sql(f);
+    format!(
+        "{CONTACT_FILTER_WITH} SELECT c.id, c.first_name, c.last_name, c.title, o.name AS organization, c.email, c.phone, \
+                c.contact_type, c.security_clearance, c.relationship_strength, c.interaction_frequency, c.last_contact_date, \
+                c.linkedin_url, c.tags, c.is_active {from} ORDER BY {order}"
+    )
 }
