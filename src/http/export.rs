@@ -1,4 +1,5 @@
-//! GET /projects/export.csv?<table view>: the table's current view as a CSV download.
+//! CSV downloads: GET /projects/export.csv?<table view> (the table's current view) and
+//! GET /contacts/export.csv?<list filter> (the contacts list's current filter, streamed).
 
 use super::auth::error_response;
 use app::{
@@ -16,6 +17,20 @@ use axum::{
 };
 use std::collections::HashMap;
 
+/// A CSV attachment named for what it holds and today ("contacts-2026-12-01.csv"), never cached.
+fn download(what: &str, body: Body) -> Response {
+    let name = format!("{what}-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
+            (header::CACHE_CONTROL, "no-store".to_string()),
+        ],
+        body,
+    )
+        .into_response()
+}
+
 pub async fn projects(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -27,18 +42,7 @@ pub async fn projects(
         projects_csv(&caller, &query).await
     };
     match result.await {
-        Ok((csv, _)) => {
-            let name = format!("projects-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                ],
-                csv,
-            )
-                .into_response()
-        }
+        Ok((csv, _)) => download("projects", Body::from(csv)),
         Err(e) => error_response("/projects/export.csv", e),
     }
 }
@@ -55,18 +59,7 @@ pub async fn contacts(
         contacts_csv(caller, filter).await
     };
     match result.await {
-        Ok(stream) => {
-            let name = format!("contacts-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
-            (
-                [
-                    (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                    (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-                    (header::CACHE_CONTROL, "no-store".to_string()),
-                ],
-                Body::from_stream(stream),
-            )
-                .into_response()
-        }
+        Ok(stream) => download("contacts", Body::from_stream(stream)),
         Err(e) => error_response("/contacts/export.csv", e),
     }
 }
