@@ -7,6 +7,7 @@ pub mod demo;
 pub mod extract;
 pub mod housekeeping;
 pub mod http;
+pub mod imports;
 pub mod pgbench;
 pub mod platform;
 pub mod startup;

@@ -8,7 +8,7 @@ use crate::{
     housekeeping,
     http::{
         assets::{AssetsError, SiteAssets},
-        auth, documents, export,
+        auth, documents, export, imports,
         health::health,
         middleware, saml,
     },
@@ -129,6 +129,7 @@ impl Application {
         let pool = self.state.pool.clone();
         let housekeeping = housekeeping::spawn(self.state.clone());
         let extraction = extract::worker::spawn(self.state.clone(), self.extractor);
+        let imports = crate::imports::spawn(self.state.clone());
         let sync = crate::sync::spawn(crate::sync::Ctx::of(&self.state), crate::sync::Tuning::default());
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
@@ -137,6 +138,7 @@ impl Application {
         housekeeping.abort();
         extraction.abort();
         sync.abort();
+        imports.abort();
         pool.close().await;
         tracing::info!("stopped cleanly");
         Ok(())
@@ -164,6 +166,8 @@ fn router(state: AppState, assets: Arc<SiteAssets>) -> Router {
         .route("/projects/export.csv", get(export::projects))
         .route("/contacts/export.csv", get(export::contacts))
         .route("/documents/upload", axum::routing::post(documents::upload))
+        .route("/imports/upload", axum::routing::post(imports::upload))
+        .route("/imports/{id}/rejected.csv", get(imports::rejected))
         .route("/documents/{id}/download", get(documents::download))
         .leptos_routes_with_context(&state, routes, page_context.clone(), move || shell(shell_options.clone()))
         // Not a route: the app's not-found page (404). Files are the asset router's, never read from here.

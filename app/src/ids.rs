@@ -69,6 +69,8 @@ id_type!(/// A user of one tenant.
     UserId, "user");
 id_type!(/// An opportunity project (a pursuit).
     ProjectId, "project");
+id_type!(/// A CSV import (an import_jobs row).
+    ImportId, "import");
 id_type!(/// An organization (agency, prime, partner ...).
     OrganizationId, "organization");
 id_type!(/// A contact person.

@@ -37,6 +37,7 @@ const DOMAINS: &[&str] = &[
     "contacts",
     "dashboard",
     "documents",
+    "imports",
     "notifications",
     "pipeline",
     "projects",

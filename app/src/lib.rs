@@ -10,6 +10,7 @@ pub mod closed_set;
 pub mod contacts;
 pub mod dashboard;
 pub mod documents;
+pub mod imports;
 pub mod domain;
 pub mod error;
 pub mod format;
@@ -119,10 +120,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/opportunities/:id") view=sync::OpportunityPage/>
                     <Route path=path!("/contacts") view=contacts::ContactsPage/>
                     <Route path=path!("/contacts/new") view=contacts::NewContactPage/>
+                    <Route path=path!("/contacts/import") view=|| view! { <imports::ImportStartPage kind=imports::ImportKind::Contacts/> }/>
                     <Route path=path!("/contacts/:id") view=contacts::ContactPage/>
                     <Route path=path!("/contacts/:id/edit") view=contacts::EditContactPage/>
                     <Route path=path!("/organizations") view=contacts::OrganizationsPage/>
                     <Route path=path!("/organizations/new") view=contacts::NewOrganizationPage/>
+                    <Route path=path!("/organizations/import") view=|| view! { <imports::ImportStartPage kind=imports::ImportKind::Organizations/> }/>
+                    <Route path=path!("/imports/:id") view=imports::ImportJobPage/>
                     <Route path=path!("/organizations/:id") view=contacts::OrganizationPage/>
                     <Route path=path!("/organizations/:id/edit") view=contacts::EditOrganizationPage/>
                     <Route path=path!("/notifications") view=notifications::NotificationsPage/>

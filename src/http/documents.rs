@@ -29,7 +29,7 @@ use std::collections::HashMap;
 
 /// Uploads come from script (XMLHttpRequest), so their errors are JSON like a server function's. The body
 /// may not have been read to its end, so the connection is closed rather than reused mid-body.
-fn json_error(err: AppError) -> Response {
+pub(super) fn json_error(err: AppError) -> Response {
     (err.status(), [(header::CONTENT_TYPE, "application/json"), (header::CONNECTION, "close")], err.ser())
         .into_response()
 }

@@ -18,7 +18,7 @@ use axum::{
 use std::collections::HashMap;
 
 /// A CSV attachment named for what it holds and today ("contacts-2026-12-01.csv"), never cached.
-fn download(what: &str, body: Body) -> Response {
+pub(super) fn download(what: &str, body: Body) -> Response {
     let name = format!("{what}-{}.csv", chrono::Utc::now().format("%Y-%m-%d"));
     (
         [

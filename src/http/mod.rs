@@ -5,6 +5,7 @@ pub mod auth;
 pub mod documents;
 pub mod export;
 pub mod health;
+pub mod imports;
 pub mod middleware;
 pub mod page;
 pub mod saml;

@@ -110,20 +110,46 @@ pub struct ValidContact {
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 50;
 
-/// Collects every problem of one form.
+/// One problem of a form, with the field it is about (an import names the column from it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: &'static str,
+    pub message: String,
+}
+
+/// Every problem as one message for a form.
+pub fn problems_error(problems: &[FieldProblem]) -> AppError {
+    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
+    AppError::Validation(format!("Please fix: {}.", messages.join("; ")))
+}
+
+/// Collects every problem of one form, each with the field being checked when it was found.
 #[derive(Default)]
-struct Problems(Vec<String>);
+struct Problems {
+    field: &'static str,
+    found: Vec<FieldProblem>,
+}
 
 impl Problems {
+    /// The field the next checks are about.
+    fn at(&mut self, field: &'static str) -> &mut Self {
+        self.field = field;
+        self
+    }
+
+    fn push(&mut self, message: String) {
+        self.found.push(FieldProblem { field: self.field, message });
+    }
+
     /// A trimmed text of at most `max` characters, without control characters; empty is None.
     fn text(&mut self, label: &str, raw: &str, max: usize) -> Option<String> {
         let value = raw.trim();
         if value.chars().count() > max {
-            self.0.push(format!("{label} can have at most {max} characters"));
+            self.push(format!("{label} can have at most {max} characters"));
             return None;
         }
         if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            self.0.push(format!("{label} contains a control character"));
+            self.push(format!("{label} contains a control character"));
             return None;
         }
         (!value.is_empty()).then(|| value.to_string())
@@ -131,7 +157,7 @@ impl Problems {
 
     fn one_line(&mut self, label: &str, raw: &str, max: usize) -> Option<String> {
         if raw.trim().contains(['\n', '\r']) {
-            self.0.push(format!("{label} must fit on one line"));
+            self.push(format!("{label} must fit on one line"));
             return None;
         }
         self.text(label, raw, max)
@@ -140,7 +166,7 @@ impl Problems {
     fn required(&mut self, label: &str, raw: &str, max: usize) -> Option<String> {
         let value = self.one_line(label, raw, max);
         if raw.trim().is_empty() {
-            self.0.push(format!("{label} is required"));
+            self.push(format!("{label} is required"));
         }
         value
     }
@@ -149,26 +175,22 @@ impl Problems {
         if raw.trim().is_empty() {
             return None;
         }
-        raw.parse().map_err(|e: crate::closed_set::UnknownVariant| self.0.push(e.to_string())).ok()
+        raw.parse().map_err(|e: crate::closed_set::UnknownVariant| self.push(e.to_string())).ok()
     }
 
     fn checked<T>(&mut self, result: Result<T, String>) -> Option<T> {
-        result.map_err(|e| self.0.push(e)).ok()
+        result.map_err(|e| self.push(e)).ok()
     }
 
     fn version(&mut self, raw: &str) -> Option<DateTime<Utc>> {
         match raw.trim() {
             "" => None,
-            raw => raw.parse().map_err(|_| self.0.push("the form is out of date: reload the page".into())).ok(),
+            raw => raw.parse().map_err(|_| self.push("the form is out of date: reload the page".into())).ok(),
         }
     }
 
-    fn finish<T>(self, valid: impl FnOnce() -> T) -> Result<T, AppError> {
-        if self.0.is_empty() {
-            Ok(valid())
-        } else {
-            Err(AppError::Validation(format!("Please fix: {}.", self.0.join("; "))))
-        }
+    fn finish<T>(self, valid: impl FnOnce() -> T) -> Result<T, Vec<FieldProblem>> {
+        if self.found.is_empty() { Ok(valid()) } else { Err(self.found) }
     }
 }
 
@@ -307,16 +329,22 @@ fn rating(label: &str, raw: &str) -> Result<Option<i32>, String> {
 
 impl OrganizationInput {
     pub fn check(&self) -> Result<ValidOrganization, AppError> {
+        self.check_fields().map_err(|found| problems_error(&found))
+    }
+
+    /// Checks the form, every problem with the field it is about.
+    pub fn check_fields(&self) -> Result<ValidOrganization, Vec<FieldProblem>> {
         let mut p = Problems::default();
-        let name = p.required("The name", &self.name, 255);
-        let organization_type = p.choice(&self.organization_type);
-        let parent = p.checked(id("parent organization", &self.parent)).flatten();
-        let sam_unique_id = p.checked(uei(&self.sam_unique_id)).flatten();
-        let cage_code = p.checked(cage(&self.cage_code)).flatten();
-        let duns_number = p.checked(duns(&self.duns_number)).flatten();
-        let agency_path_code = p.checked(agency_path_code(&self.agency_path_code)).flatten();
-        let business_size = p.choice(&self.business_size);
+        let name = p.at("name").required("The name", &self.name, 255);
+        let organization_type = p.at("organization_type").choice(&self.organization_type);
+        let parent = p.at("parent").checked(id("parent organization", &self.parent)).flatten();
+        let sam_unique_id = p.at("sam_unique_id").checked(uei(&self.sam_unique_id)).flatten();
+        let cage_code = p.at("cage_code").checked(cage(&self.cage_code)).flatten();
+        let duns_number = p.at("duns_number").checked(duns(&self.duns_number)).flatten();
+        let agency_path_code = p.at("agency_path_code").checked(agency_path_code(&self.agency_path_code)).flatten();
+        let business_size = p.at("business_size").choice(&self.business_size);
         let mut certifications = Vec::new();
+        p.at("certifications");
         for raw in self.certifications.iter().filter(|c| !c.trim().is_empty()) {
             if let Some(c) = p.choice::<Certification>(raw)
                 && !certifications.contains(&c)
@@ -325,16 +353,16 @@ impl OrganizationInput {
             }
         }
         certifications.sort();
-        let address_line1 = p.one_line("Address line 1", &self.address_line1, 255);
-        let address_line2 = p.one_line("Address line 2", &self.address_line2, 255);
-        let city = p.one_line("The city", &self.city, 100);
-        let state_province = p.one_line("The state or province", &self.state_province, 100);
-        let postal_code = p.one_line("The postal code", &self.postal_code, 20);
-        let country = p.one_line("The country", &self.country, 100).unwrap_or_else(|| "United States".into());
-        let phone = p.one_line("The phone number", &self.phone, 50);
-        let email = p.checked(email("The e-mail address", &self.email)).flatten();
-        let website = p.checked(web_address("The website", &self.website, 500)).flatten();
-        let version = p.version(&self.version);
+        let address_line1 = p.at("address_line1").one_line("Address line 1", &self.address_line1, 255);
+        let address_line2 = p.at("address_line2").one_line("Address line 2", &self.address_line2, 255);
+        let city = p.at("city").one_line("The city", &self.city, 100);
+        let state_province = p.at("state_province").one_line("The state or province", &self.state_province, 100);
+        let postal_code = p.at("postal_code").one_line("The postal code", &self.postal_code, 20);
+        let country = p.at("country").one_line("The country", &self.country, 100).unwrap_or_else(|| "United States".into());
+        let phone = p.at("phone").one_line("The phone number", &self.phone, 50);
+        let email = p.at("email").checked(email("The e-mail address", &self.email)).flatten();
+        let website = p.at("website").checked(web_address("The website", &self.website, 500)).flatten();
+        let version = p.at("version").version(&self.version);
         p.finish(|| ValidOrganization {
             name: name.unwrap_or_default(),
             organization_type,
@@ -362,36 +390,43 @@ impl OrganizationInput {
 impl ContactInput {
     /// Checks the form; `today` bounds the last-contact date (a meeting next week has not happened).
     pub fn check(&self, today: NaiveDate) -> Result<ValidContact, AppError> {
+        self.check_fields(today).map_err(|found| problems_error(&found))
+    }
+
+    /// Checks the form, every problem with the field it is about.
+    pub fn check_fields(&self, today: NaiveDate) -> Result<ValidContact, Vec<FieldProblem>> {
         let mut p = Problems::default();
-        let first_name = p.required("The first name", &self.first_name, 100);
-        let last_name = p.required("The last name", &self.last_name, 100);
-        let organization = p.checked(id("organization", &self.organization)).flatten();
-        let title = p.one_line("The title", &self.title, 150);
-        let email = p.checked(email("The e-mail address", &self.email)).flatten();
-        let phone = p.one_line("The phone number", &self.phone, 50);
-        let linkedin_url = p.checked(web_address("The LinkedIn address", &self.linkedin_url, 500)).flatten();
-        let contact_type = p.choice(&self.contact_type);
-        let decision_maker_level = p.checked(rating("The decision-making level", &self.decision_maker_level)).flatten();
-        let security_clearance = p.choice(&self.security_clearance);
+        let first_name = p.at("first_name").required("The first name", &self.first_name, 100);
+        let last_name = p.at("last_name").required("The last name", &self.last_name, 100);
+        let organization = p.at("organization").checked(id("organization", &self.organization)).flatten();
+        let title = p.at("title").one_line("The title", &self.title, 150);
+        let email = p.at("email").checked(email("The e-mail address", &self.email)).flatten();
+        let phone = p.at("phone").one_line("The phone number", &self.phone, 50);
+        let linkedin_url = p.at("linkedin_url").checked(web_address("The LinkedIn address", &self.linkedin_url, 500)).flatten();
+        let contact_type = p.at("contact_type").choice(&self.contact_type);
+        let decision_maker_level = p.at("decision_maker_level").checked(rating("The decision-making level", &self.decision_maker_level)).flatten();
+        let security_clearance = p.at("security_clearance").choice(&self.security_clearance);
+        p.at("last_contact_date");
         let last_contact_date = match self.last_contact_date.trim() {
             "" => None,
             raw => match crate::input::date_in_range("The last contact date", raw) {
                 Ok(d) if d > today => {
-                    p.0.push(format!("the last contact date {d} is in the future; log a meeting ahead as an activity"));
+                    p.push(format!("the last contact date {d} is in the future; log a meeting ahead as an activity"));
                     None
                 }
                 Ok(d) => Some(d),
                 Err(e) => {
-                    p.0.push(format!("the last contact date: {}", crate::format::lower_first(&e.to_string())));
+                    p.push(format!("the last contact date: {}", crate::format::lower_first(&e.to_string())));
                     None
                 }
             },
         };
-        let interaction_frequency = p.choice(&self.interaction_frequency);
+        let interaction_frequency = p.at("interaction_frequency").choice(&self.interaction_frequency);
         let relationship_strength =
-            p.checked(rating("The relationship strength", &self.relationship_strength)).flatten();
-        let notes = p.text("The notes", &self.notes, 20_000);
+            p.at("relationship_strength").checked(rating("The relationship strength", &self.relationship_strength)).flatten();
+        let notes = p.at("notes").text("The notes", &self.notes, 20_000);
         let mut tags: Vec<String> = Vec::new();
+        p.at("tags");
         for tag in self.tags.split(',').map(str::trim).filter(|t| !t.is_empty()) {
             match p.one_line("A tag", tag, MAX_TAG_CHARS) {
                 Some(t) if !tags.iter().any(|x| x.eq_ignore_ascii_case(&t)) => tags.push(t),
@@ -399,9 +434,9 @@ impl ContactInput {
             }
         }
         if tags.len() > MAX_TAGS {
-            p.0.push(format!("a contact can have at most {MAX_TAGS} tags, not {}", tags.len()));
+            p.push(format!("a contact can have at most {MAX_TAGS} tags, not {}", tags.len()));
         }
-        let version = p.version(&self.version);
+        let version = p.at("version").version(&self.version);
         p.finish(|| ValidContact {
             first_name: first_name.unwrap_or_default(),
             last_name: last_name.unwrap_or_default(),

@@ -53,7 +53,7 @@ fn ContactsView(list: ContactList, filter: ContactFilter) -> impl IntoView {
                 <a class="button button--secondary" href=format!("/contacts/export.csv{}", ContactFilter { page: 0, ..filter.clone() }.query())
                     download="contacts.csv" data-testid="export-contacts">"Export CSV"</a>
                 {may_write.then(|| view! {
-                    <a class="button button--secondary" href="/organizations/new">"New organization"</a>
+                    <a class="button button--secondary" href="/contacts/import" data-testid="import-contacts">"Import CSV"</a>
                     <a class="button button--primary" href="/contacts/new">"New contact"</a>
                 })}
             </div>

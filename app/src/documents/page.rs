@@ -415,14 +415,12 @@ fn DocumentRowView(doc: DocumentRow, actions: RowActions) -> impl IntoView {
     }
 }
 
-/// Uploads through XMLHttpRequest: fetch() cannot report upload progress.
+/// Uploads through the UI kit's XMLHttpRequest sender (with progress).
 #[cfg(feature = "hydrate")]
 mod xhr {
     use super::{UploadEntry, UploadState};
-    use crate::error::AppError;
     use leptos::prelude::*;
-    use wasm_bindgen::{JsCast, closure::Closure};
-    use web_sys::{File, ProgressEvent, XmlHttpRequest};
+    use web_sys::File;
 
     /// Starts uploading `file` with the filing in `query`; the entry follows its progress and outcome, and
     /// `refresh` moves on when it is stored.
@@ -436,56 +434,26 @@ mod xhr {
             state: RwSignal::new(UploadState::Sending),
             request: StoredValue::new_local(None),
         };
-        // The row that started an upload may be gone when it ends (the list reloaded): try_ setters.
-        let fail = move |message: String| {
-            entry.state.try_set(UploadState::Failed(message));
-        };
-        let Ok(request) = XmlHttpRequest::new() else {
-            fail("This browser cannot upload files.".into());
-            return entry;
-        };
         let url = format!("/documents/upload?{query}&name={}", crate::format::url_encode(&name));
-        if request.open("POST", &url).is_err() {
-            fail("The upload could not start.".into());
-            return entry;
-        }
-        let _ = request.set_request_header("accept", "application/json");
-        if let Ok(upload) = request.upload() {
-            let on_progress = Closure::<dyn FnMut(ProgressEvent)>::new(move |ev: ProgressEvent| {
-                if ev.length_computable() && ev.total() > 0.0 {
-                    entry.progress.try_set(ev.loaded() / ev.total());
+        // The row that started an upload may be gone when it ends (the list reloaded): try_ setters.
+        let request = crate::ui::upload::send(
+            &url,
+            &file,
+            entry.progress,
+            move |answer| match answer {
+                Ok(_) => {
+                    entry.state.try_set(UploadState::Done);
+                    refresh.try_update(|n| *n += 1);
                 }
-            });
-            upload.set_onprogress(Some(on_progress.into_js_value().unchecked_ref()));
-        }
-        let done = request.clone();
-        let on_load = Closure::<dyn FnMut()>::new(move || {
-            let status = done.status().unwrap_or(0);
-            if status == 201 {
-                entry.progress.try_set(1.0);
-                entry.state.try_set(UploadState::Done);
-                refresh.try_update(|n| *n += 1);
-            } else {
-                let body = done.response_text().ok().flatten().unwrap_or_default();
-                let message = serde_json::from_str::<AppError>(&body)
-                    .map(|e| e.to_string())
-                    .unwrap_or_else(|_| format!("The server answered {status}; nothing was saved."));
-                fail(message);
-            }
-        });
-        request.set_onload(Some(on_load.into_js_value().unchecked_ref()));
-        let on_error = Closure::<dyn FnMut()>::new(move || {
-            fail("The connection broke during the upload; nothing was saved. Try again.".into())
-        });
-        request.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
-        let on_abort = Closure::<dyn FnMut()>::new(move || {
-            entry.state.try_set(UploadState::Cancelled);
-        });
-        request.set_onabort(Some(on_abort.into_js_value().unchecked_ref()));
-        if request.send_with_opt_blob(Some(&file)).is_err() {
-            fail("The upload could not start.".into());
-        }
-        entry.request.set_value(Some(request));
+                Err(message) => {
+                    entry.state.try_set(UploadState::Failed(message));
+                }
+            },
+            move || {
+                entry.state.try_set(UploadState::Cancelled);
+            },
+        );
+        entry.request.set_value(request);
         entry
     }
 }

@@ -22,10 +22,8 @@ use crate::{
     error::AppError,
     ids::ProjectId,
     input::parse_id,
-    storage::{ByteStream, StorageError, StorageKey, kinds::HEAD_BYTES},
+    storage::{ByteStream, StorageKey, kinds::HEAD_BYTES, split_head},
 };
-use bytes::{Bytes, BytesMut};
-use futures::StreamExt;
 use std::collections::HashMap;
 use uuid::Uuid;
 
@@ -63,20 +61,6 @@ impl UploadRequest {
         let replaces = text("replaces").map(|d| parse_id("Document", d)).transpose()?;
         Ok(UploadRequest { name, project, document_type, access, replaces })
     }
-}
-
-/// Reads until `HEAD_BYTES` have arrived (or the body ends), and gives back those bytes and the whole body.
-async fn split_head(mut body: ByteStream) -> Result<(Bytes, ByteStream), StorageError> {
-    let mut head = BytesMut::new();
-    while head.len() < HEAD_BYTES {
-        match body.next().await {
-            Some(chunk) => head.extend_from_slice(&chunk.map_err(StorageError::Body)?),
-            None => break,
-        }
-    }
-    let head = head.freeze();
-    let whole = futures::stream::once(futures::future::ready(Ok(head.clone()))).chain(body);
-    Ok((head, Box::pin(whole)))
 }
 
 /// The organized key: `tenant/opportunity_projects/project/documents/internal/type/version.ext`, or
@@ -148,7 +132,7 @@ pub async fn upload(
     };
     caller.commit(tx).await?;
 
-    let (head, body) = split_head(body).await.map_err(|e| e.user_error(&caller.request.request_id))?;
+    let (head, body) = split_head(body, HEAD_BYTES).await.map_err(|e| e.user_error(&caller.request.request_id))?;
     request.name.kind.check_head(&head).map_err(AppError::UnsupportedFile)?;
 
     let id = Uuid::new_v4();

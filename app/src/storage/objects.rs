@@ -126,6 +126,22 @@ pub trait ObjectStore: Send + Sync {
     async fn sweep_incomplete(&self, older_than: std::time::Duration) -> Result<usize, StorageError>;
 }
 
+/// Reads until `wanted` bytes have arrived (or the body ends), and gives back those bytes and the whole body
+/// (the file's first bytes tell its kind, or its encoding and headings, before it is stored).
+pub async fn split_head(mut body: ByteStream, wanted: usize) -> Result<(Bytes, ByteStream), StorageError> {
+    use futures::StreamExt;
+    let mut head = bytes::BytesMut::new();
+    while head.len() < wanted {
+        match body.next().await {
+            Some(chunk) => head.extend_from_slice(&chunk.map_err(StorageError::Body)?),
+            None => break,
+        }
+    }
+    let head = head.freeze();
+    let whole = futures::stream::once(futures::future::ready(Ok(head.clone()))).chain(body);
+    Ok((head, Box::pin(whole)))
+}
+
 /// The stored object, if the body was as long as it said it would be.
 pub(crate) fn whole(stored: StoredObject, length: Option<u64>) -> Result<StoredObject, StorageError> {
     match length {

@@ -7,6 +7,8 @@ mod field;
 pub mod focus;
 mod local_time;
 mod toast;
+#[cfg(feature = "hydrate")]
+pub mod upload;
 
 pub use dialog::Dialog;
 pub use field::{Field, FieldIds};

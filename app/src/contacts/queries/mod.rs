@@ -3,6 +3,7 @@
 //! once cannot both pass, and record audit and field history in the same transaction.
 
 pub mod from_sync;
+pub mod import;
 pub mod merge;
 pub mod teaming;
 
@@ -78,7 +79,7 @@ fn bind_contact<'q>(
 }
 
 /// Serialises the writes of one tenant's organizations and contacts (duplicate and hierarchy checks).
-async fn lock_directory(tx: &mut Tx) -> Result<(), sqlx::Error> {
+pub(crate) async fn lock_directory(tx: &mut Tx) -> Result<(), sqlx::Error> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('directory:' || app_current_tenant_id()::text, 0))")
         .execute(&mut **tx)
         .await?;
@@ -405,7 +406,7 @@ pub async fn organization_name(tx: &mut Tx, id: OrganizationId) -> Result<Option
 }
 
 /// The stored fields of an organization, named as its columns (what change_history names).
-fn organization_fields(v: &ValidOrganization) -> Value {
+pub(crate) fn organization_fields(v: &ValidOrganization) -> Value {
     json!({
         "name": v.name,
         "organization_type": v.organization_type,
@@ -846,7 +847,7 @@ pub async fn contact_input(tx: &mut Tx, id: ContactId) -> Result<Option<ContactI
 }
 
 /// A contact's stored fields, named as its columns (what change_history names).
-fn contact_fields(v: &ValidContact) -> Value {
+pub(crate) fn contact_fields(v: &ValidContact) -> Value {
     json!({
         "first_name": v.first_name,
         "last_name": v.last_name,

@@ -1,0 +1,296 @@
+//! One row of an imported file, checked as the form would check it, each problem named by its column. The
+//! form's own checks (`contacts::input`) do the work: a row passes an import exactly when the same values
+//! typed into the form would be saved. What the form takes from a list (an organization, a parent) comes as
+//! a name here and is looked up afterwards, against the database.
+
+use super::{CellProblem, ImportKind, fields::FULL_NAME, ssr::reader::Record};
+use crate::contacts::{
+    BusinessSize, Clearance, ContactType, InteractionFrequency, OrganizationType,
+    from_sync::split_full_name,
+    input::{ContactInput, FieldProblem, OrganizationInput, ValidContact, ValidOrganization},
+};
+use chrono::NaiveDate;
+
+/// A row that passed its own checks; what it names by text is still to be found.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CheckedRow {
+    Contact { contact: ValidContact, organization: Option<String> },
+    Organization { organization: ValidOrganization, parent: Option<String> },
+}
+
+/// The file's columns and what each is mapped to.
+pub struct Columns<'a> {
+    pub headings: &'a [String],
+    pub mapping: &'a [Option<String>],
+}
+
+impl Columns<'_> {
+    fn index(&self, field: &str) -> Option<usize> {
+        self.mapping.iter().position(|m| m.as_deref() == Some(field))
+    }
+
+    /// The heading of the column mapped to `field` (for a problem), or None.
+    pub fn heading_of(&self, field: &str) -> Option<String> {
+        self.index(field).map(|i| self.heading(i))
+    }
+
+    fn heading(&self, i: usize) -> String {
+        match self.headings.get(i).map(|h| h.trim()).filter(|h| !h.is_empty()) {
+            Some(h) => h.to_string(),
+            None => format!("column {}", i + 1),
+        }
+    }
+
+    fn cell<'r>(&self, record: &'r Record, field: &str) -> &'r str {
+        self.index(field).and_then(|i| record.cells.get(i)).map_or("", |c| c.as_str())
+    }
+}
+
+fn problem(column: Option<String>, message: impl Into<String>) -> CellProblem {
+    CellProblem { column, message: crate::format::sentence(&message.into()) }
+}
+
+/// A closed-set value as people write it in a spreadsheet: the stored spelling, or the label the product
+/// shows ("Contracting officer", "TS/SCI"), or either with spaces for underscores.
+fn spelled<T: Copy>(raw: &str, all: &[T], spelling: fn(T) -> &'static str, label: fn(T) -> &'static str) -> String {
+    let wanted = raw.trim();
+    let folded = wanted.to_lowercase().replace([' ', '-'], "_");
+    all.iter()
+        .find(|v| label(**v).eq_ignore_ascii_case(wanted) || spelling(**v) == folded)
+        .map_or_else(|| wanted.to_string(), |v| spelling(*v).to_string())
+}
+
+/// A date as spreadsheets write it: 2026-03-14, or 3/14/2026 (US order), as YYYY-MM-DD for the form.
+fn iso_date(raw: &str) -> String {
+    let raw = raw.trim();
+    NaiveDate::parse_from_str(raw, "%m/%d/%Y").map_or_else(|_| raw.to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+/// Checks one record under the mapping.
+pub fn check(kind: ImportKind, columns: &Columns, record: &Record, today: NaiveDate) -> Result<CheckedRow, Vec<CellProblem>> {
+    let mut problems: Vec<CellProblem> = Vec::new();
+    if record.cells.len() > columns.headings.len() {
+        problems.push(problem(
+            None,
+            format!(
+                "this row has {} cells but the heading row has {} columns: a comma outside quotes?",
+                record.cells.len(),
+                columns.headings.len()
+            ),
+        ));
+    }
+    for &i in &record.undecodable {
+        if columns.mapping.get(i).is_some_and(Option::is_some) {
+            problems.push(problem(
+                Some(columns.heading(i)),
+                "has characters that are not UTF-8: save the file as \u{201c}CSV UTF-8\u{201d}, or import it as Windows-1252",
+            ));
+        }
+    }
+    let checked = match kind {
+        ImportKind::Contacts => check_contact(columns, record, today, &mut problems),
+        ImportKind::Organizations => check_organization(columns, record, &mut problems),
+    };
+    match checked {
+        Some(row) if problems.is_empty() => Ok(row),
+        _ => Err(problems),
+    }
+}
+
+fn named(columns: &Columns, found: Vec<FieldProblem>, problems: &mut Vec<CellProblem>) {
+    for p in found {
+        // A name split from a full-name column is that column's problem.
+        let column = columns.heading_of(p.field).or_else(|| {
+            matches!(p.field, "first_name" | "last_name").then(|| columns.heading_of(FULL_NAME)).flatten()
+        });
+        problems.push(problem(column, p.message));
+    }
+}
+
+fn check_contact(columns: &Columns, record: &Record, today: NaiveDate, problems: &mut Vec<CellProblem>) -> Option<CheckedRow> {
+    let cell = |field: &str| columns.cell(record, field).to_string();
+    let (mut first_name, mut last_name) = (cell("first_name"), cell("last_name"));
+    if columns.index(FULL_NAME).is_some() {
+        let full = cell(FULL_NAME);
+        match split_full_name(&full) {
+            Some((first, last)) => (first_name, last_name) = (first, last),
+            None if full.trim().is_empty() => {}
+            None => {
+                problems.push(problem(
+                    columns.heading_of(FULL_NAME),
+                    format!("\u{201c}{}\u{201d} cannot be split into a first and a last name; write both", full.trim()),
+                ));
+                return None;
+            }
+        }
+    }
+    let input = ContactInput {
+        first_name,
+        last_name,
+        organization: String::new(),
+        title: cell("title"),
+        email: cell("email"),
+        phone: cell("phone"),
+        linkedin_url: cell("linkedin_url"),
+        contact_type: spelled(&cell("contact_type"), ContactType::ALL, ContactType::as_str, ContactType::label),
+        decision_maker_level: cell("decision_maker_level"),
+        security_clearance: spelled(&cell("security_clearance"), Clearance::ALL, Clearance::as_str, Clearance::label),
+        last_contact_date: iso_date(&cell("last_contact_date")),
+        interaction_frequency: spelled(
+            &cell("interaction_frequency"),
+            InteractionFrequency::ALL,
+            InteractionFrequency::as_str,
+            InteractionFrequency::label,
+        ),
+        relationship_strength: cell("relationship_strength"),
+        notes: cell("notes"),
+        tags: cell("tags"),
+        version: String::new(),
+    };
+    let organization = one_line_name(columns, "organization", &cell("organization"), problems);
+    match input.check_fields(today) {
+        Ok(contact) => Some(CheckedRow::Contact { contact, organization }),
+        Err(found) => {
+            named(columns, found, problems);
+            None
+        }
+    }
+}
+
+/// A name that points at an organization: one line, at most 255 characters.
+fn one_line_name(columns: &Columns, field: &str, raw: &str, problems: &mut Vec<CellProblem>) -> Option<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        None
+    } else if name.chars().count() > 255 || name.contains(['\n', '\r']) || name.chars().any(char::is_control) {
+        problems.push(problem(columns.heading_of(field), "an organization's name is one line of at most 255 characters"));
+        None
+    } else {
+        Some(name.to_string())
+    }
+}
+
+fn check_organization(columns: &Columns, record: &Record, problems: &mut Vec<CellProblem>) -> Option<CheckedRow> {
+    let cell = |field: &str| columns.cell(record, field).to_string();
+    let input = OrganizationInput {
+        name: cell("name"),
+        organization_type: spelled(
+            &cell("organization_type"),
+            OrganizationType::ALL,
+            OrganizationType::as_str,
+            OrganizationType::label,
+        ),
+        parent: String::new(),
+        sam_unique_id: cell("sam_unique_id"),
+        cage_code: cell("cage_code"),
+        duns_number: cell("duns_number"),
+        agency_path_code: cell("agency_path_code"),
+        business_size: spelled(&cell("business_size"), BusinessSize::ALL, BusinessSize::as_str, BusinessSize::label),
+        certifications: cell("certifications")
+            .split([',', ';'])
+            .map(|c| {
+                spelled(c, crate::contacts::Certification::ALL, crate::contacts::Certification::as_str, |c| c.label())
+            })
+            .collect(),
+        address_line1: cell("address_line1"),
+        address_line2: cell("address_line2"),
+        city: cell("city"),
+        state_province: cell("state_province"),
+        postal_code: cell("postal_code"),
+        country: cell("country"),
+        phone: cell("phone"),
+        email: cell("email"),
+        website: cell("website"),
+        version: String::new(),
+    };
+    let parent = one_line_name(columns, "parent", &cell("parent"), problems);
+    match input.check_fields() {
+        Ok(organization) => Some(CheckedRow::Organization { organization, parent }),
+        Err(found) => {
+            named(columns, found, problems);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(cells: &[&str]) -> Record {
+        Record { row_number: 2, cells: cells.iter().map(|c| c.to_string()).collect(), undecodable: vec![], bytes_read: 0 }
+    }
+
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 12, 1).unwrap()
+    }
+
+    #[test]
+    fn a_contact_row_is_checked_like_the_form_and_labels_are_understood() {
+        let headings: Vec<String> = ["Name", "Company", "Type", "Clearance", "Last contact", "E-mail"].map(String::from).into();
+        let mapping = [Some(FULL_NAME), Some("organization"), Some("contact_type"), Some("security_clearance"), Some("last_contact_date"), Some("email")]
+            .map(|m| m.map(String::from))
+            .to_vec();
+        let columns = Columns { headings: &headings, mapping: &mapping };
+        let row = record(&["AVERY, JORDAN", " Acme Federal ", "Contracting officer", "TS/SCI", "3/14/2026", "J.Avery@Agency.gov"]);
+        let Ok(CheckedRow::Contact { contact, organization }) = check(ImportKind::Contacts, &columns, &row, today()) else {
+            panic!("valid row refused");
+        };
+        assert_eq!((contact.first_name.as_str(), contact.last_name.as_str()), ("Jordan", "Avery"));
+        assert_eq!(organization.as_deref(), Some("Acme Federal"));
+        assert_eq!(contact.contact_type, Some(ContactType::ContractingOfficer));
+        assert_eq!(contact.security_clearance, Some(Clearance::TsSci));
+        assert_eq!(contact.last_contact_date, NaiveDate::from_ymd_opt(2026, 3, 14));
+        assert_eq!(contact.email.as_deref(), Some("j.avery@agency.gov"));
+    }
+
+    #[test]
+    fn every_problem_of_a_row_names_its_column() {
+        let headings: Vec<String> = ["First", "Last", "Mail", "Strength"].map(String::from).into();
+        let mapping = [Some("first_name"), Some("last_name"), Some("email"), Some("relationship_strength")]
+            .map(|m| m.map(String::from))
+            .to_vec();
+        let columns = Columns { headings: &headings, mapping: &mapping };
+        let problems = check(ImportKind::Contacts, &columns, &record(&["Ann", "", "nobody", "9", "extra"]), today())
+            .expect_err("invalid");
+        let named: Vec<(Option<&str>, &str)> = problems.iter().map(|p| (p.column.as_deref(), p.message.as_str())).collect();
+        assert!(named.iter().any(|(c, m)| c.is_none() && m.contains("5 cells but the heading row has 4")), "{named:?}");
+        assert!(named.iter().any(|(c, m)| *c == Some("Last") && m.contains("last name is required")), "{named:?}");
+        assert!(named.iter().any(|(c, m)| *c == Some("Mail") && m.contains("not a valid email")), "{named:?}");
+        assert!(named.iter().any(|(c, m)| *c == Some("Strength") && m.contains("from 1 to 5")), "{named:?}");
+    }
+
+    #[test]
+    fn undecodable_cells_are_named_only_when_imported() {
+        let headings: Vec<String> = ["Name", "Ignored"].map(String::from).into();
+        let mapping = vec![Some(FULL_NAME.to_string()), None];
+        let columns = Columns { headings: &headings, mapping: &mapping };
+        let mut row = record(&["Ren\u{fffd} Dupont", "x\u{fffd}"]);
+        row.undecodable = vec![1];
+        assert!(check(ImportKind::Contacts, &columns, &row, today()).is_ok());
+        row.undecodable = vec![0, 1];
+        let problems = check(ImportKind::Contacts, &columns, &row, today()).expect_err("bad bytes");
+        assert_eq!(problems.len(), 1);
+        assert!(problems[0].message.contains("Windows-1252"), "{problems:?}");
+    }
+
+    #[test]
+    fn an_organization_row_takes_labels_and_lists() {
+        let headings: Vec<String> = ["Company", "UEI", "Size", "Certs", "Parent"].map(String::from).into();
+        let mapping = [Some("name"), Some("sam_unique_id"), Some("business_size"), Some("certifications"), Some("parent")]
+            .map(|m| m.map(String::from))
+            .to_vec();
+        let columns = Columns { headings: &headings, mapping: &mapping };
+        let row = record(&["Northwind", "nwf1234abcd5", "Small business", "8(a); SDVOSB", "Northwind Holdings"]);
+        let Ok(CheckedRow::Organization { organization, parent }) = check(ImportKind::Organizations, &columns, &row, today())
+        else {
+            panic!("valid row refused");
+        };
+        assert_eq!(organization.sam_unique_id.as_deref(), Some("NWF1234ABCD5"));
+        assert_eq!(organization.business_size, Some(BusinessSize::Small));
+        assert_eq!(organization.certifications.len(), 2);
+        assert_eq!(parent.as_deref(), Some("Northwind Holdings"));
+        let bad = check(ImportKind::Organizations, &columns, &record(&["X", "123", "", "", ""]), today()).expect_err("uei");
+        assert_eq!(bad[0].column.as_deref(), Some("UEI"));
+    }
+}
