@@ -59,6 +59,8 @@ pub struct Config {
     /// The program that extracts documents' text for search, in a child process.
     pub extractor: Extractor,
     pub seed_demo: SeedDemo,
+    /// Whether this server runs CSV imports (`GWM_IMPORT_WORKER=off`: others do; tests drive them by hand).
+    pub import_worker: bool,
     pub demo_password: String,
     /// Where the demo tenant's source finds `gwm-crm demo-feed` (GWM_DEMO_FEED_ADDR).
     pub demo_feed_addr: String,
@@ -135,6 +137,11 @@ impl Config {
             Some("if-empty") => SeedDemo::IfEmpty,
             Some(other) => return Err(invalid("GWM_SEED_DEMO", other, "use \"if-empty\" or \"never\"")),
         };
+        let import_worker = match lookup("GWM_IMPORT_WORKER").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => return Err(invalid("GWM_IMPORT_WORKER", other, "use \"on\" or \"off\"")),
+        };
         let bind_raw = lookup("LEPTOS_SITE_ADDR").unwrap_or_else(|| "127.0.0.1:3000".to_string());
         let bind = SocketAddr::from_str(&bind_raw).map_err(|e| {
             invalid("LEPTOS_SITE_ADDR", &bind_raw, &format!("{e}; expected host:port like 127.0.0.1:3000"))
@@ -189,6 +196,7 @@ impl Config {
             storage,
             upload_max_bytes,
             seed_demo,
+            import_worker,
             demo_password: lookup("GWM_DEMO_PASSWORD").unwrap_or_else(|| "Capture-Demo-2026!".to_string()),
             demo_feed_addr: lookup("GWM_DEMO_FEED_ADDR")
                 .unwrap_or_else(|| crate::demo::feed::DEMO_FEED_ADDR.to_string()),

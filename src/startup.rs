@@ -63,6 +63,7 @@ pub struct Application {
     pub addr: SocketAddr,
     pub state: AppState,
     extractor: Extractor,
+    import_worker: bool,
 }
 
 impl Application {
@@ -121,7 +122,14 @@ impl Application {
             db_gate: Arc::default(),
         };
         let router = router(state.clone(), assets);
-        Ok(Application { listener, router, addr, state, extractor: config.extractor.clone() })
+        Ok(Application {
+            listener,
+            router,
+            addr,
+            state,
+            extractor: config.extractor.clone(),
+            import_worker: config.import_worker,
+        })
     }
 
     /// Serves until SIGINT/SIGTERM, then finishes in-flight requests and closes the pool.
@@ -129,7 +137,7 @@ impl Application {
         let pool = self.state.pool.clone();
         let housekeeping = housekeeping::spawn(self.state.clone());
         let extraction = extract::worker::spawn(self.state.clone(), self.extractor);
-        let imports = crate::imports::spawn(self.state.clone());
+        let imports = self.import_worker.then(|| crate::imports::spawn(self.state.clone()));
         let sync = crate::sync::spawn(crate::sync::Ctx::of(&self.state), crate::sync::Tuning::default());
         axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown_signal())
@@ -138,7 +146,9 @@ impl Application {
         housekeeping.abort();
         extraction.abort();
         sync.abort();
-        imports.abort();
+        if let Some(imports) = imports {
+            imports.abort();
+        }
         pool.close().await;
         tracing::info!("stopped cleanly");
         Ok(())

@@ -15,6 +15,7 @@ mod contacts;
 mod document_search;
 mod documents;
 mod http;
+mod imports;
 mod inbox;
 mod isolation;
 mod pgbench;

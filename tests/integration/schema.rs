@@ -320,6 +320,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         },
         documents::{DocumentType, ProcessingStatus, filing::LinkRole},
         domain::*,
+        imports::{ImportKind, ImportMode, ImportStatus, TextEncoding},
         sync::{
             AuthKind, ConnectionStatus, SourceKind,
             snapshot::{ChangeType, SolicitationStatus},
@@ -332,7 +333,7 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
     }
     let db = TestDb::migrated().await;
     let owner = db.owner_pool().await;
-    let sets: [(&str, &str, Vec<String>); 32] = [
+    let sets: [(&str, &str, Vec<String>); 37] = [
         ("external_opportunity_sources", "source_kind", names(SourceKind::ALL)),
         ("external_opportunity_sources", "authentication_type", names(AuthKind::ALL)),
         ("external_opportunity_sources", "connection_status", names(ConnectionStatus::ALL)),
@@ -365,6 +366,11 @@ async fn every_stored_closed_set_is_its_columns_check_constraint() {
         ("opportunity_project_contacts", "stance", names(Stance::ALL)),
         ("opportunity_project_organizations", "teaming_role", names(TeamingRole::ALL)),
         ("opportunity_project_organizations", "agreement_status", names(AgreementStatus::ALL)),
+        ("import_jobs", "kind", names(ImportKind::ALL)),
+        ("import_jobs", "mode", names(ImportMode::ALL)),
+        ("import_jobs", "status", names(ImportStatus::ALL)),
+        ("import_jobs", "encoding", names(TextEncoding::ALL)),
+        ("import_mappings", "kind", names(ImportKind::ALL)),
     ];
     for (table, column, rust) in sets {
         assert_eq!(accepted_values(&owner, table, column).await, rust, "{table}.{column}");

@@ -387,7 +387,8 @@ fn Outcome(detail: ImportDetail) -> impl IntoView {
         thousands(s.rows_imported.into()),
         thousands(s.rows_rejected.into()),
         if s.organizations_created > 0 {
-            format!(" · {} new organizations", thousands(s.organizations_created.into()))
+            let n = s.organizations_created;
+            format!(" · {} new organization{}", thousands(n.into()), if n == 1 { "" } else { "s" })
         } else {
             String::new()
         }

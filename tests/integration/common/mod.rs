@@ -208,8 +208,13 @@ impl Browser {
 
     /// Uploads `body` as a page of this site would (POST /documents/upload?<query>, the file as the body).
     pub async fn upload(&self, query: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
+        self.post_file(&format!("/documents/upload?{query}"), body).await
+    }
+
+    /// POSTs a file as the raw body (as the browser's uploader does).
+    pub async fn post_file(&self, path: &str, body: impl Into<reqwest::Body>) -> reqwest::Response {
         self.client
-            .post(format!("{}/documents/upload?{query}", self.base))
+            .post(format!("{}{path}", self.base))
             .header("host", &self.host)
             .header("origin", self.origin())
             .header("accept", "application/json")
