@@ -43,7 +43,10 @@ pub struct Claimed {
 /// How a run ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ran {
-    Done { imported: i32, rejected: i32 },
+    Done {
+        imported: i32,
+        rejected: i32,
+    },
     Failed(String),
     /// Another server holds the job now (this one's lease ran out).
     Lost,
@@ -109,7 +112,13 @@ async fn begin(state: &AppState, tenant: TenantId) -> Result<Tx, sqlx::Error> {
 }
 
 /// Ends the job (done, or failed with `failure`) with its audit row, in `tx`.
-async fn finish(mut tx: Tx, job: &JobRow, attempt: i32, totals: &Progress, failure: Option<String>) -> Result<Ran, ImportError> {
+async fn finish(
+    mut tx: Tx,
+    job: &JobRow,
+    attempt: i32,
+    totals: &Progress,
+    failure: Option<String>,
+) -> Result<Ran, ImportError> {
     if !queries::progress(&mut tx, job.id, attempt, totals, LEASE).await?
         || !queries::finish(&mut tx, job.id, attempt, failure.as_deref()).await?
     {
@@ -143,7 +152,9 @@ async fn finish(mut tx: Tx, job: &JobRow, attempt: i32, totals: &Progress, failu
     })
 }
 
-fn rejections(rejected: Vec<(Record, Vec<app::imports::CellProblem>)>) -> Vec<(u32, Vec<app::imports::CellProblem>, Vec<String>)> {
+fn rejections(
+    rejected: Vec<(Record, Vec<app::imports::CellProblem>)>,
+) -> Vec<(u32, Vec<app::imports::CellProblem>, Vec<String>)> {
     rejected.into_iter().map(|(r, p)| (r.row_number, p, r.cells)).collect()
 }
 
@@ -158,7 +169,14 @@ async fn run(state: &AppState, claimed: Claimed, stop_after: Option<usize>) -> R
     tx.commit().await?;
     let (Some(mapping), Ok(key)) = (job.stored_mapping(), StorageKey::parse(&job.storage_key)) else {
         let tx = begin(state, job.tenant_id).await?;
-        return finish(tx, &job, attempt, &Progress::of_job(&job), Some("The import's file or columns are missing.".into())).await;
+        return finish(
+            tx,
+            &job,
+            attempt,
+            &Progress::of_job(&job),
+            Some("The import's file or columns are missing.".into()),
+        )
+        .await;
     };
     if job.storage_provider != state.storage.provider().as_str() {
         // Stored where this server does not look: another server will take it when the lease ends.
@@ -168,8 +186,14 @@ async fn run(state: &AppState, claimed: Claimed, stop_after: Option<usize>) -> R
         Ok((_, body)) => body,
         Err(app::storage::StorageError::NotFound) => {
             let tx = begin(state, job.tenant_id).await?;
-            return finish(tx, &job, attempt, &Progress::of_job(&job), Some("The uploaded file is missing from storage.".into()))
-                .await;
+            return finish(
+                tx,
+                &job,
+                attempt,
+                &Progress::of_job(&job),
+                Some("The uploaded file is missing from storage.".into()),
+            )
+            .await;
         }
         Err(e) => {
             tracing::warn!(import = %job.id, error = %e, "storage did not answer; the import is handed back");
@@ -206,11 +230,11 @@ async fn run(state: &AppState, claimed: Claimed, stop_after: Option<usize>) -> R
                     totals.imported = 0;
                 }
                 let tx = begin(state, job.tenant_id).await?;
-                let reason = format!("{}; {}.", app::format::capitalised(&e.to_string()), if all_or_nothing {
-                    "nothing was imported"
-                } else {
-                    "the rows before it were imported"
-                });
+                let reason = format!(
+                    "{}; {}.",
+                    app::format::capitalised(&e.to_string()),
+                    if all_or_nothing { "nothing was imported" } else { "the rows before it were imported" }
+                );
                 return finish(tx, &job, attempt, &totals, Some(reason)).await;
             }
         };

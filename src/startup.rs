@@ -8,9 +8,9 @@ use crate::{
     housekeeping,
     http::{
         assets::{AssetsError, SiteAssets},
-        auth, documents, export, imports,
+        auth, documents, export,
         health::health,
-        middleware, saml,
+        imports, middleware, saml,
     },
 };
 use app::{

@@ -63,7 +63,10 @@ async fn a_contacts_file_is_previewed_then_imported_with_its_bad_rows_named_by_r
     let tenant = app.with_tenant("acme").await;
     let capture = tenant.with_user(SystemRole::CaptureManager).await;
     capture
-        .ok("/api/contacts/save", &[("input[first_name]", "Sam"), ("input[last_name]", "Known"), ("input[email]", "sam@known.example")])
+        .ok(
+            "/api/contacts/save",
+            &[("input[first_name]", "Sam"), ("input[last_name]", "Known"), ("input[email]", "sam@known.example")],
+        )
         .await;
     capture.ok("/api/organizations/save", &[("input[name]", "Army Contracting Command")]).await;
 
@@ -74,7 +77,15 @@ async fn a_contacts_file_is_previewed_then_imported_with_its_bad_rows_named_by_r
     let suggested: Vec<Option<&str>> = d.mapping.iter().map(|m| m.as_deref()).collect();
     assert_eq!(
         suggested,
-        [Some("first_name"), Some("last_name"), Some("organization"), Some("email"), Some("title"), Some("notes"), Some("relationship_strength")]
+        [
+            Some("first_name"),
+            Some("last_name"),
+            Some("organization"),
+            Some("email"),
+            Some("title"),
+            Some("notes"),
+            Some("relationship_strength")
+        ]
     );
     assert!(d.mapping_problems.is_empty(), "{:?}", d.mapping_problems);
     // The preview: rows as a spreadsheet numbers them, each problem with its column.
@@ -83,8 +94,14 @@ async fn a_contacts_file_is_previewed_then_imported_with_its_bad_rows_named_by_r
     let problems = |row: u32| d.preview.iter().find(|r| r.row_number == row).unwrap().problems.clone();
     assert!(problems(2).is_empty() && problems(3).is_empty() && problems(7).is_empty());
     let bad = problems(4);
-    assert!(bad.iter().any(|p| p.column.as_deref() == Some("E-mail Address") && p.message.contains("not a valid email")), "{bad:?}");
-    assert!(bad.iter().any(|p| p.column.as_deref() == Some("Strength") && p.message.contains("from 1 to 5")), "{bad:?}");
+    assert!(
+        bad.iter().any(|p| p.column.as_deref() == Some("E-mail Address") && p.message.contains("not a valid email")),
+        "{bad:?}"
+    );
+    assert!(
+        bad.iter().any(|p| p.column.as_deref() == Some("Strength") && p.message.contains("from 1 to 5")),
+        "{bad:?}"
+    );
     assert!(problems(5)[0].message.contains("same person as row 2"), "{:?}", problems(5));
     assert!(problems(6)[0].message.contains("Sam Known already has the e-mail address"), "{:?}", problems(6));
     assert_eq!(app.count("SELECT count(*) FROM contacts").await, 1, "a preview writes nothing");
@@ -100,24 +117,33 @@ async fn a_contacts_file_is_previewed_then_imported_with_its_bad_rows_named_by_r
     assert_eq!(app.count("SELECT count(*) FROM contacts WHERE import_id IS NOT NULL").await, 3);
     assert_eq!(app.count("SELECT count(*) FROM organizations WHERE name = 'New Office'").await, 1);
     assert_eq!(
-        app.count("SELECT count(*) FROM contacts c JOIN organizations o ON o.id = c.organization_id \
-                   WHERE o.name = 'Army Contracting Command' AND c.email IN ('dana@army.mil', 'lee@army.mil')")
-            .await,
+        app.count(
+            "SELECT count(*) FROM contacts c JOIN organizations o ON o.id = c.organization_id \
+                   WHERE o.name = 'Army Contracting Command' AND c.email IN ('dana@army.mil', 'lee@army.mil')"
+        )
+        .await,
         2,
         "an organization named by its name is found, not created again"
     );
-    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE notes LIKE 'Met at the industry day,%prefers e-mail'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE notes LIKE 'Met at the industry day,%prefers e-mail'").await,
+        1
+    );
     // Field history for every created record, and one audit row with the counts.
     assert_eq!(
-        app.count("SELECT count(*) FROM change_history h JOIN contacts c ON c.id = h.entity_id \
-                   WHERE c.email = 'dana@army.mil' AND h.field_name IN ('first_name', 'email', 'relationship_strength')")
-            .await,
+        app.count(
+            "SELECT count(*) FROM change_history h JOIN contacts c ON c.id = h.entity_id \
+                   WHERE c.email = 'dana@army.mil' AND h.field_name IN ('first_name', 'email', 'relationship_strength')"
+        )
+        .await,
         3
     );
     assert_eq!(
-        app.count("SELECT count(*) FROM audit_logs WHERE action_type = 'import' AND (after_values->>'imported')::int = 3 \
-                   AND (after_values->>'rejected')::int = 3")
-            .await,
+        app.count(
+            "SELECT count(*) FROM audit_logs WHERE action_type = 'import' AND (after_values->>'imported')::int = 3 \
+                   AND (after_values->>'rejected')::int = 3"
+        )
+        .await,
         1
     );
     // The page lists the rejected rows; the file has them with their cells and what to fix.
@@ -128,7 +154,10 @@ async fn a_contacts_file_is_previewed_then_imported_with_its_bad_rows_named_by_r
     let text = res.text().await.unwrap();
     assert!(text.starts_with('\u{feff}'), "UTF-8 with a byte-order mark, for Excel");
     let mut lines = text.trim_start_matches('\u{feff}').lines();
-    assert_eq!(lines.next(), Some("First Name,Last Name,Company,E-mail Address,Job Title,Notes,Strength,Row in the file,What to fix"));
+    assert_eq!(
+        lines.next(),
+        Some("First Name,Last Name,Company,E-mail Address,Job Title,Notes,Strength,Row in the file,What to fix")
+    );
     assert!(text.contains("Bad,Mail,Northwind,not-an-address,,,9,4,"), "{text}");
     assert!(text.contains("E-mail Address: The e-mail address"), "{text}");
 
@@ -157,7 +186,11 @@ async fn all_or_nothing_imports_nothing_when_a_row_is_bad_and_everything_when_no
     assert_eq!(app.count("SELECT count(*) FROM contacts").await, 0);
     assert_eq!(app.count("SELECT count(*) FROM change_history").await, 0);
     let d = detail(&capture, &id, None).await;
-    assert!(d.rejected[0].problems[0].message.contains("cannot be split into a first and a last name"), "{:?}", d.rejected);
+    assert!(
+        d.rejected[0].problems[0].message.contains("cannot be split into a first and a last name"),
+        "{:?}",
+        d.rejected
+    );
 
     let fixed = uploaded(&capture, "contacts", "fixed.csv", file.replace("Cher,", "Cher Sarkisian,")).await;
     assert_eq!(start(&capture, &fixed, "full_name,email", "all_or_nothing").await.status(), 200);
@@ -180,7 +213,10 @@ async fn windows_1252_files_keep_their_accents_and_organizations_take_parents_fr
     assert_eq!(start_as(&capture, &id, "first_name,last_name,email", "valid_only", "windows-1252").await.status(), 200);
     let s = finished(&capture, &id).await;
     assert_eq!((s.rows_imported, s.rows_rejected), (1, 0), "{s:?}");
-    assert_eq!(app.count("SELECT count(*) FROM contacts WHERE first_name = 'Jos\u{e9}' AND last_name = 'Garc\u{ed}a'").await, 1);
+    assert_eq!(
+        app.count("SELECT count(*) FROM contacts WHERE first_name = 'Jos\u{e9}' AND last_name = 'Garc\u{ed}a'").await,
+        1
+    );
 
     let orgs = "Name,Parent,UEI,CAGE,Type\r\n\
 Department of the Army,,,,Government agency\r\n\
@@ -190,14 +226,22 @@ Northwind Again,,nwf1234abcd5,,\r\n\
 Orphan Office,Nowhere Agency,,,\r\n";
     let id = uploaded(&capture, "organizations", "orgs.csv", orgs).await;
     let d = detail(&capture, &id, None).await;
-    assert_eq!(d.mapping[..4], [Some("name".into()), Some("parent".into()), Some("sam_unique_id".into()), Some("cage_code".into())]);
-    assert_eq!(start(&capture, &id, "name,parent,sam_unique_id,cage_code,organization_type", "valid_only").await.status(), 200);
+    assert_eq!(
+        d.mapping[..4],
+        [Some("name".into()), Some("parent".into()), Some("sam_unique_id".into()), Some("cage_code".into())]
+    );
+    assert_eq!(
+        start(&capture, &id, "name,parent,sam_unique_id,cage_code,organization_type", "valid_only").await.status(),
+        200
+    );
     let s = finished(&capture, &id).await;
     assert_eq!((s.rows_imported, s.rows_rejected), (3, 2));
     assert_eq!(
-        app.count("SELECT count(*) FROM organizations o JOIN organizations p ON p.id = o.parent_organization_id \
-                   WHERE o.name = 'USACE Huntsville' AND p.name = 'Department of the Army'")
-            .await,
+        app.count(
+            "SELECT count(*) FROM organizations o JOIN organizations p ON p.id = o.parent_organization_id \
+                   WHERE o.name = 'USACE Huntsville' AND p.name = 'Department of the Army'"
+        )
+        .await,
         1
     );
     let d = detail(&capture, &id, None).await;
@@ -226,12 +270,18 @@ async fn a_server_that_stops_mid_import_is_taken_over_without_duplicates() {
         assert_eq!(written, expected, "{mode}: what a stopped server leaves");
         // While its lease holds, no other server takes it.
         assert!(gwm_crm::imports::run_once(&app.state, None).await.unwrap().is_none());
-        app.owner_exec("UPDATE import_jobs SET claimed_until = now() - interval '1 second' WHERE status = 'running'").await;
+        app.owner_exec("UPDATE import_jobs SET claimed_until = now() - interval '1 second' WHERE status = 'running'")
+            .await;
         let (_, ran) = gwm_crm::imports::run_once(&app.state, None).await.unwrap().unwrap();
         assert_eq!(ran, gwm_crm::imports::Ran::Done { imported: 1_750, rejected: 0 }, "{mode}");
-        assert_eq!(app.count(&format!("SELECT count(*) FROM contacts WHERE email LIKE '%@{mode}.gov'")).await, 1_750, "{mode}");
         assert_eq!(
-            app.count(&format!("SELECT count(DISTINCT lower(email)) FROM contacts WHERE email LIKE '%@{mode}.gov'")).await,
+            app.count(&format!("SELECT count(*) FROM contacts WHERE email LIKE '%@{mode}.gov'")).await,
+            1_750,
+            "{mode}"
+        );
+        assert_eq!(
+            app.count(&format!("SELECT count(DISTINCT lower(email)) FROM contacts WHERE email LIKE '%@{mode}.gov'"))
+                .await,
             1_750
         );
         let s: ImportSummary = capture.answer("/api/imports/progress", &[("id", &id)]).await;
@@ -252,7 +302,10 @@ async fn fifty_thousand_rows_import() {
     let id = uploaded(&capture, "contacts", "fifty-thousand.csv", file).await;
     assert_eq!(start(&capture, &id, "first_name,last_name,email,organization,title", "valid_only").await.status(), 200);
     let s = finished(&capture, &id).await;
-    assert_eq!((s.status, s.rows_read, s.rows_imported, s.rows_rejected, s.organizations_created), (ImportStatus::Done, 50_000, 50_000, 0, 40));
+    assert_eq!(
+        (s.status, s.rows_read, s.rows_imported, s.rows_rejected, s.organizations_created),
+        (ImportStatus::Done, 50_000, 50_000, 0, 40)
+    );
     assert_eq!(app.count("SELECT count(*) FROM contacts").await, 50_000);
 }
 
@@ -293,7 +346,9 @@ async fn bad_uploads_and_mappings_are_refused_with_what_to_fix_and_write_nothing
     let d = detail(&capture, &id, Some("first_name,,")).await;
     assert!(d.mapping_problems[0].contains("first and last names"), "{:?}", d.mapping_problems);
     assert!(d.preview.is_empty(), "no preview until the columns make sense");
-    let (code, message) = status_and_message(capture.call("/api/imports/get", &[("id", &id), ("mapping", &"x".repeat(100_000))]).await).await;
+    let (code, message) =
+        status_and_message(capture.call("/api/imports/get", &[("id", &id), ("mapping", &"x".repeat(100_000))]).await)
+            .await;
     assert_eq!(code, 422, "{message}");
     let (code, message) =
         status_and_message(capture.call("/api/imports/get", &[("id", &id), ("encoding", "ebcdic")]).await).await;
@@ -321,7 +376,15 @@ async fn another_tenants_imports_are_not_found_and_a_viewer_cannot_import() {
     for (path, form) in [
         ("/api/imports/get", vec![("id", id.as_str())]),
         ("/api/imports/progress", vec![("id", id.as_str())]),
-        ("/api/imports/start", vec![("id", id.as_str()), ("mapping", "first_name,last_name"), ("encoding", "utf-8"), ("mode", "valid_only")]),
+        (
+            "/api/imports/start",
+            vec![
+                ("id", id.as_str()),
+                ("mapping", "first_name,last_name"),
+                ("encoding", "utf-8"),
+                ("mode", "valid_only"),
+            ],
+        ),
         ("/api/imports/discard", vec![("id", id.as_str())]),
     ] {
         assert_eq!(status_and_message(viewer.call(path, &form).await).await.0, 403, "{path} as a viewer");

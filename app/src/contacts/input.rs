@@ -358,7 +358,8 @@ impl OrganizationInput {
         let city = p.at("city").one_line("The city", &self.city, 100);
         let state_province = p.at("state_province").one_line("The state or province", &self.state_province, 100);
         let postal_code = p.at("postal_code").one_line("The postal code", &self.postal_code, 20);
-        let country = p.at("country").one_line("The country", &self.country, 100).unwrap_or_else(|| "United States".into());
+        let country =
+            p.at("country").one_line("The country", &self.country, 100).unwrap_or_else(|| "United States".into());
         let phone = p.at("phone").one_line("The phone number", &self.phone, 50);
         let email = p.at("email").checked(email("The e-mail address", &self.email)).flatten();
         let website = p.at("website").checked(web_address("The website", &self.website, 500)).flatten();
@@ -402,9 +403,13 @@ impl ContactInput {
         let title = p.at("title").one_line("The title", &self.title, 150);
         let email = p.at("email").checked(email("The e-mail address", &self.email)).flatten();
         let phone = p.at("phone").one_line("The phone number", &self.phone, 50);
-        let linkedin_url = p.at("linkedin_url").checked(web_address("The LinkedIn address", &self.linkedin_url, 500)).flatten();
+        let linkedin_url =
+            p.at("linkedin_url").checked(web_address("The LinkedIn address", &self.linkedin_url, 500)).flatten();
         let contact_type = p.at("contact_type").choice(&self.contact_type);
-        let decision_maker_level = p.at("decision_maker_level").checked(rating("The decision-making level", &self.decision_maker_level)).flatten();
+        let decision_maker_level = p
+            .at("decision_maker_level")
+            .checked(rating("The decision-making level", &self.decision_maker_level))
+            .flatten();
         let security_clearance = p.at("security_clearance").choice(&self.security_clearance);
         p.at("last_contact_date");
         let last_contact_date = match self.last_contact_date.trim() {
@@ -422,8 +427,10 @@ impl ContactInput {
             },
         };
         let interaction_frequency = p.at("interaction_frequency").choice(&self.interaction_frequency);
-        let relationship_strength =
-            p.at("relationship_strength").checked(rating("The relationship strength", &self.relationship_strength)).flatten();
+        let relationship_strength = p
+            .at("relationship_strength")
+            .checked(rating("The relationship strength", &self.relationship_strength))
+            .flatten();
         let notes = p.at("notes").text("The notes", &self.notes, 20_000);
         let mut tags: Vec<String> = Vec::new();
         p.at("tags");

@@ -31,20 +31,36 @@ pub const CONTACT_FIELDS: &[Field] = &[
     ),
     field("title", "Title", &["title", "job title", "position", "role"]),
     field("email", "E-mail", &["email", "e mail", "email address", "e mail address", "work email", "email 1"]),
-    field("phone", "Phone", &["phone", "phone number", "business phone", "work phone", "telephone", "mobile", "mobile phone"]),
+    field(
+        "phone",
+        "Phone",
+        &["phone", "phone number", "business phone", "work phone", "telephone", "mobile", "mobile phone"],
+    ),
     field("linkedin_url", "LinkedIn", &["linkedin", "linkedin url", "linkedin profile"]),
     field("contact_type", "Type", &["type", "contact type", "kind"]),
-    field("decision_maker_level", "Decision-making level (1–5)", &["decision maker level", "decision making level", "decision level"]),
+    field(
+        "decision_maker_level",
+        "Decision-making level (1–5)",
+        &["decision maker level", "decision making level", "decision level"],
+    ),
     field("security_clearance", "Clearance", &["clearance", "security clearance"]),
     field("last_contact_date", "Last contacted", &["last contact date", "last contacted", "last contact"]),
     field("interaction_frequency", "Interaction frequency", &["interaction frequency", "frequency"]),
-    field("relationship_strength", "Relationship strength (1–5)", &["relationship strength", "strength", "relationship"]),
+    field(
+        "relationship_strength",
+        "Relationship strength (1–5)",
+        &["relationship strength", "strength", "relationship"],
+    ),
     field("notes", "Notes", &["notes", "note", "comments", "description"]),
     field("tags", "Tags (comma-separated)", &["tags", "tag", "labels", "categories"]),
 ];
 
 pub const ORGANIZATION_FIELDS: &[Field] = &[
-    field("name", "Name", &["name", "organization", "organisation", "company", "company name", "legal business name", "agency"]),
+    field(
+        "name",
+        "Name",
+        &["name", "organization", "organisation", "company", "company name", "legal business name", "agency"],
+    ),
     field("organization_type", "Type", &["type", "organization type", "kind"]),
     field("parent", "Parent organization (name)", &["parent", "parent organization", "parent company", "department"]),
     field("sam_unique_id", "UEI", &["uei", "unique entity id", "sam unique id", "uei sam"]),
@@ -52,7 +68,11 @@ pub const ORGANIZATION_FIELDS: &[Field] = &[
     field("duns_number", "DUNS (legacy)", &["duns", "duns number"]),
     field("agency_path_code", "Agency path code", &["agency path code", "full parent path code", "fullparentpathcode"]),
     field("business_size", "Business size", &["business size", "size"]),
-    field("certifications", "Certifications (comma-separated)", &["certifications", "socioeconomic certifications", "set asides"]),
+    field(
+        "certifications",
+        "Certifications (comma-separated)",
+        &["certifications", "socioeconomic certifications", "set asides"],
+    ),
     field("address_line1", "Address line 1", &["address", "address line 1", "street", "address 1"]),
     field("address_line2", "Address line 2", &["address line 2", "address 2", "suite"]),
     field("city", "City", &["city", "town"]),
@@ -102,7 +122,11 @@ pub fn suggest(kind: ImportKind, headings: &[String], remembered: &[(String, Str
                 None => kind
                     .fields()
                     .iter()
-                    .find(|f| f.key == key.replace(' ', "_") || heading_key(f.label) == key || f.aliases.contains(&key.as_str()))
+                    .find(|f| {
+                        f.key == key.replace(' ', "_")
+                            || heading_key(f.label) == key
+                            || f.aliases.contains(&key.as_str())
+                    })
                     .map(|f| f.key),
             };
             match guess {
@@ -157,9 +181,11 @@ mod tests {
 
     #[test]
     fn headings_from_outlook_and_spreadsheets_are_recognised() {
-        let headings = strings(&["First Name", "Last Name", "Company", "E-mail Address", "Job Title", "Mystery", "Email"]);
+        let headings =
+            strings(&["First Name", "Last Name", "Company", "E-mail Address", "Job Title", "Mystery", "Email"]);
         let got = suggest(ImportKind::Contacts, &headings, &[]);
-        let want = [Some("first_name"), Some("last_name"), Some("organization"), Some("email"), Some("title"), None, None];
+        let want =
+            [Some("first_name"), Some("last_name"), Some("organization"), Some("email"), Some("title"), None, None];
         assert_eq!(got, want.map(|w| w.map(str::to_string)).to_vec(), "a field is suggested once");
     }
 

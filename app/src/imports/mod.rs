@@ -185,7 +185,11 @@ pub fn mapping_to_text(mapping: &[Option<String>]) -> String {
 /// The import's page, with a preview under `mapping` and `encoding` when given (the page's choices before
 /// it starts), else under the stored or suggested mapping.
 #[server(prefix = "/api", endpoint = "imports/get")]
-pub async fn load_import(id: ImportId, mapping: Option<String>, encoding: Option<String>) -> Result<ImportDetail, AppError> {
+pub async fn load_import(
+    id: ImportId,
+    mapping: Option<String>,
+    encoding: Option<String>,
+) -> Result<ImportDetail, AppError> {
     use crate::server_prelude::*;
     serve(ssr::service::detail(id, mapping, encoding)).await
 }
@@ -206,7 +210,12 @@ pub async fn recent_imports(kind: ImportKind) -> Result<Vec<ImportSummary>, AppE
 
 /// Starts the import with this mapping, encoding and mode; remembers the mapping for the next file.
 #[server(prefix = "/api", endpoint = "imports/start")]
-pub async fn start_import(id: ImportId, mapping: String, encoding: String, mode: String) -> Result<ImportSummary, AppError> {
+pub async fn start_import(
+    id: ImportId,
+    mapping: String,
+    encoding: String,
+    mode: String,
+) -> Result<ImportSummary, AppError> {
     use crate::server_prelude::*;
     serve(ssr::service::start(id, mapping, encoding, mode)).await
 }

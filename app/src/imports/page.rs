@@ -233,8 +233,9 @@ fn MappingForm(
     start: ServerAction<StartImport>,
     discard: ServerAction<DiscardImport>,
 ) -> impl IntoView {
-    let ImportDetail { summary, encoding: current_encoding, headings, mapping: current, mapping_problems, preview, .. } =
-        detail;
+    let ImportDetail {
+        summary, encoding: current_encoding, headings, mapping: current, mapping_problems, preview, ..
+    } = detail;
     let kind = summary.kind;
     let id = summary.id;
     let mode = RwSignal::new(ImportMode::ValidOnly);
@@ -252,7 +253,8 @@ fn MappingForm(
     let previewed = preview.len();
     let ready = mapping_problems.is_empty();
     let first_row: Vec<String> = preview.first().map(|r| r.cells.clone()).unwrap_or_default();
-    let mapped: Vec<usize> = (0..headings.len()).filter(|i| current.with_value(|m| m.get(*i).is_some_and(Option::is_some))).collect();
+    let mapped: Vec<usize> =
+        (0..headings.len()).filter(|i| current.with_value(|m| m.get(*i).is_some_and(Option::is_some))).collect();
     let shown_headings: Vec<String> = mapped.iter().map(|i| headings[*i].clone()).collect();
     view! {
         <section class="card" aria-labelledby="mapping-heading">

@@ -67,7 +67,12 @@ fn iso_date(raw: &str) -> String {
 }
 
 /// Checks one record under the mapping.
-pub fn check(kind: ImportKind, columns: &Columns, record: &Record, today: NaiveDate) -> Result<CheckedRow, Vec<CellProblem>> {
+pub fn check(
+    kind: ImportKind,
+    columns: &Columns,
+    record: &Record,
+    today: NaiveDate,
+) -> Result<CheckedRow, Vec<CellProblem>> {
     let mut problems: Vec<CellProblem> = Vec::new();
     if record.cells.len() > columns.headings.len() {
         problems.push(problem(
@@ -100,14 +105,19 @@ pub fn check(kind: ImportKind, columns: &Columns, record: &Record, today: NaiveD
 fn named(columns: &Columns, found: Vec<FieldProblem>, problems: &mut Vec<CellProblem>) {
     for p in found {
         // A name split from a full-name column is that column's problem.
-        let column = columns.heading_of(p.field).or_else(|| {
-            matches!(p.field, "first_name" | "last_name").then(|| columns.heading_of(FULL_NAME)).flatten()
-        });
+        let column = columns
+            .heading_of(p.field)
+            .or_else(|| matches!(p.field, "first_name" | "last_name").then(|| columns.heading_of(FULL_NAME)).flatten());
         problems.push(problem(column, p.message));
     }
 }
 
-fn check_contact(columns: &Columns, record: &Record, today: NaiveDate, problems: &mut Vec<CellProblem>) -> Option<CheckedRow> {
+fn check_contact(
+    columns: &Columns,
+    record: &Record,
+    today: NaiveDate,
+    problems: &mut Vec<CellProblem>,
+) -> Option<CheckedRow> {
     let cell = |field: &str| columns.cell(record, field).to_string();
     let (mut first_name, mut last_name) = (cell("first_name"), cell("last_name"));
     if columns.index(FULL_NAME).is_some() {
@@ -163,7 +173,8 @@ fn one_line_name(columns: &Columns, field: &str, raw: &str, problems: &mut Vec<C
     if name.is_empty() {
         None
     } else if name.chars().count() > 255 || name.contains(['\n', '\r']) || name.chars().any(char::is_control) {
-        problems.push(problem(columns.heading_of(field), "an organization's name is one line of at most 255 characters"));
+        problems
+            .push(problem(columns.heading_of(field), "an organization's name is one line of at most 255 characters"));
         None
     } else {
         Some(name.to_string())
@@ -218,7 +229,12 @@ mod tests {
     use super::*;
 
     fn record(cells: &[&str]) -> Record {
-        Record { row_number: 2, cells: cells.iter().map(|c| c.to_string()).collect(), undecodable: vec![], bytes_read: 0 }
+        Record {
+            row_number: 2,
+            cells: cells.iter().map(|c| c.to_string()).collect(),
+            undecodable: vec![],
+            bytes_read: 0,
+        }
     }
 
     fn today() -> NaiveDate {
@@ -227,13 +243,29 @@ mod tests {
 
     #[test]
     fn a_contact_row_is_checked_like_the_form_and_labels_are_understood() {
-        let headings: Vec<String> = ["Name", "Company", "Type", "Clearance", "Last contact", "E-mail"].map(String::from).into();
-        let mapping = [Some(FULL_NAME), Some("organization"), Some("contact_type"), Some("security_clearance"), Some("last_contact_date"), Some("email")]
-            .map(|m| m.map(String::from))
-            .to_vec();
+        let headings: Vec<String> =
+            ["Name", "Company", "Type", "Clearance", "Last contact", "E-mail"].map(String::from).into();
+        let mapping = [
+            Some(FULL_NAME),
+            Some("organization"),
+            Some("contact_type"),
+            Some("security_clearance"),
+            Some("last_contact_date"),
+            Some("email"),
+        ]
+        .map(|m| m.map(String::from))
+        .to_vec();
         let columns = Columns { headings: &headings, mapping: &mapping };
-        let row = record(&["AVERY, JORDAN", " Acme Federal ", "Contracting officer", "TS/SCI", "3/14/2026", "J.Avery@Agency.gov"]);
-        let Ok(CheckedRow::Contact { contact, organization }) = check(ImportKind::Contacts, &columns, &row, today()) else {
+        let row = record(&[
+            "AVERY, JORDAN",
+            " Acme Federal ",
+            "Contracting officer",
+            "TS/SCI",
+            "3/14/2026",
+            "J.Avery@Agency.gov",
+        ]);
+        let Ok(CheckedRow::Contact { contact, organization }) = check(ImportKind::Contacts, &columns, &row, today())
+        else {
             panic!("valid row refused");
         };
         assert_eq!((contact.first_name.as_str(), contact.last_name.as_str()), ("Jordan", "Avery"));
@@ -253,7 +285,8 @@ mod tests {
         let columns = Columns { headings: &headings, mapping: &mapping };
         let problems = check(ImportKind::Contacts, &columns, &record(&["Ann", "", "nobody", "9", "extra"]), today())
             .expect_err("invalid");
-        let named: Vec<(Option<&str>, &str)> = problems.iter().map(|p| (p.column.as_deref(), p.message.as_str())).collect();
+        let named: Vec<(Option<&str>, &str)> =
+            problems.iter().map(|p| (p.column.as_deref(), p.message.as_str())).collect();
         assert!(named.iter().any(|(c, m)| c.is_none() && m.contains("5 cells but the heading row has 4")), "{named:?}");
         assert!(named.iter().any(|(c, m)| *c == Some("Last") && m.contains("last name is required")), "{named:?}");
         assert!(named.iter().any(|(c, m)| *c == Some("Mail") && m.contains("not a valid email")), "{named:?}");
@@ -277,12 +310,14 @@ mod tests {
     #[test]
     fn an_organization_row_takes_labels_and_lists() {
         let headings: Vec<String> = ["Company", "UEI", "Size", "Certs", "Parent"].map(String::from).into();
-        let mapping = [Some("name"), Some("sam_unique_id"), Some("business_size"), Some("certifications"), Some("parent")]
-            .map(|m| m.map(String::from))
-            .to_vec();
+        let mapping =
+            [Some("name"), Some("sam_unique_id"), Some("business_size"), Some("certifications"), Some("parent")]
+                .map(|m| m.map(String::from))
+                .to_vec();
         let columns = Columns { headings: &headings, mapping: &mapping };
         let row = record(&["Northwind", "nwf1234abcd5", "Small business", "8(a); SDVOSB", "Northwind Holdings"]);
-        let Ok(CheckedRow::Organization { organization, parent }) = check(ImportKind::Organizations, &columns, &row, today())
+        let Ok(CheckedRow::Organization { organization, parent }) =
+            check(ImportKind::Organizations, &columns, &row, today())
         else {
             panic!("valid row refused");
         };
@@ -290,7 +325,8 @@ mod tests {
         assert_eq!(organization.business_size, Some(BusinessSize::Small));
         assert_eq!(organization.certifications.len(), 2);
         assert_eq!(parent.as_deref(), Some("Northwind Holdings"));
-        let bad = check(ImportKind::Organizations, &columns, &record(&["X", "123", "", "", ""]), today()).expect_err("uei");
+        let bad =
+            check(ImportKind::Organizations, &columns, &record(&["X", "123", "", "", ""]), today()).expect_err("uei");
         assert_eq!(bad[0].column.as_deref(), Some("UEI"));
     }
 }

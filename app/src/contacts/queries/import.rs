@@ -23,7 +23,11 @@ pub struct OrganizationKey {
 
 /// The organizations whose lower-case name is one of `names` or whose UEI, CAGE code or agency path code
 /// (upper case) is one of `codes`; active ones first.
-pub async fn organizations_matching(tx: &mut Tx, names: &[String], codes: &[String]) -> Result<Vec<OrganizationKey>, sqlx::Error> {
+pub async fn organizations_matching(
+    tx: &mut Tx,
+    names: &[String],
+    codes: &[String],
+) -> Result<Vec<OrganizationKey>, sqlx::Error> {
     if names.is_empty() && codes.is_empty() {
         return Ok(Vec::new());
     }
@@ -41,7 +45,10 @@ pub async fn organizations_matching(tx: &mut Tx, names: &[String], codes: &[Stri
 }
 
 /// Of these lower-case e-mail addresses, those a contact (not merged away) already has, with who.
-pub async fn contacts_with_emails(tx: &mut Tx, emails: &[String]) -> Result<Vec<(String, ContactId, String)>, sqlx::Error> {
+pub async fn contacts_with_emails(
+    tx: &mut Tx,
+    emails: &[String],
+) -> Result<Vec<(String, ContactId, String)>, sqlx::Error> {
     if emails.is_empty() {
         return Ok(Vec::new());
     }
@@ -80,7 +87,14 @@ pub async fn contacts_named_at(
 
 /// Inserts every record of `rows` (each with its new id) as a JSON array of column values, with one
 /// change_history row per field that has a value (old value none: a creation), by `by`, marked as `import`'s.
-async fn insert_many(tx: &mut Tx, table: &str, entity: &str, rows: Vec<Value>, by: UserId, import: Uuid) -> Result<(), sqlx::Error> {
+async fn insert_many(
+    tx: &mut Tx,
+    table: &str,
+    entity: &str,
+    rows: Vec<Value>,
+    by: UserId,
+    import: Uuid,
+) -> Result<(), sqlx::Error> {
     if rows.is_empty() {
         return Ok(());
     }
@@ -130,7 +144,12 @@ fn with_id(mut fields: Value, id: Uuid) -> Value {
 }
 
 /// Inserts contacts (their organization already set), each under the id given.
-pub async fn insert_contacts(tx: &mut Tx, rows: &[(ContactId, ValidContact)], by: UserId, import: Uuid) -> Result<(), sqlx::Error> {
+pub async fn insert_contacts(
+    tx: &mut Tx,
+    rows: &[(ContactId, ValidContact)],
+    by: UserId,
+    import: Uuid,
+) -> Result<(), sqlx::Error> {
     let json = rows.iter().map(|(id, v)| with_id(contact_fields(v), id.as_uuid())).collect();
     insert_many(tx, "contacts", "contact", json, by, import).await
 }

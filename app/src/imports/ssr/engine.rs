@@ -128,7 +128,8 @@ impl Importer {
                 .or_else(|| known.iter().find(|k| k.name_key == lower))
                 .map(|k| k.id)
         };
-        let (email_column, org_column) = (self.columns().heading_of("email"), self.columns().heading_of("organization"));
+        let (email_column, org_column) =
+            (self.columns().heading_of("email"), self.columns().heading_of("organization"));
         let mut new_orgs: Vec<(OrganizationId, ValidOrganization)> = Vec::new();
         let mut created: HashMap<String, OrganizationId> = HashMap::new();
         let mut candidates: Vec<(Record, ValidContact)> = Vec::new();
@@ -193,7 +194,8 @@ impl Importer {
                     (None, None) => None,
                 };
                 if let Some(first_row) = key.and_then(|k| self.claim(k, record.row_number)) {
-                    problems.push(problem(None, format!("the same person as row {first_row}, which is imported instead")));
+                    problems
+                        .push(problem(None, format!("the same person as row {first_row}, which is imported instead")));
                 }
             }
             result.outcomes.push((record.row_number, problems.clone()));
@@ -235,8 +237,13 @@ impl Importer {
         let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
         let known = sql::organizations_matching(tx, &lower, &codes).await?;
         let column = |field: &str| self.columns().heading_of(field);
-        let (name_col, uei_col, cage_col, path_col, parent_col) =
-            (column("name"), column("sam_unique_id"), column("cage_code"), column("agency_path_code"), column("parent"));
+        let (name_col, uei_col, cage_col, path_col, parent_col) = (
+            column("name"),
+            column("sam_unique_id"),
+            column("cage_code"),
+            column("agency_path_code"),
+            column("parent"),
+        );
         // Organizations of this batch so far, by lower-case name: a parent may be a row above its offices.
         let mut batch_names: HashMap<String, OrganizationId> = HashMap::new();
         let mut good: Vec<(OrganizationId, ValidOrganization)> = Vec::new();
@@ -276,7 +283,9 @@ impl Importer {
                 if org.parent.is_none() {
                     problems.push(problem(
                         parent_col.clone(),
-                        format!("no organization is named \u{201c}{parent}\u{201d}: add it, or put its row above this one"),
+                        format!(
+                            "no organization is named \u{201c}{parent}\u{201d}: add it, or put its row above this one"
+                        ),
                     ));
                 }
             }
@@ -291,7 +300,10 @@ impl Importer {
                     twice = twice.or(self.claim(key, record.row_number));
                 }
                 if let Some(first_row) = twice {
-                    problems.push(problem(None, format!("the same organization as row {first_row}, which is imported instead")));
+                    problems.push(problem(
+                        None,
+                        format!("the same organization as row {first_row}, which is imported instead"),
+                    ));
                 }
             }
             result.outcomes.push((record.row_number, problems.clone()));

@@ -96,7 +96,8 @@ pub fn records(
     batch: usize,
 ) -> mpsc::Receiver<Result<Vec<Record>, ReadError>> {
     let (tx, rx) = mpsc::channel(2);
-    let source = tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body.map_err(std::io::Error::other)));
+    let source =
+        tokio_util::io::SyncIoBridge::new(tokio_util::io::StreamReader::new(body.map_err(std::io::Error::other)));
     tokio::task::spawn_blocking(move || {
         let mut rdr = reader(source);
         let mut record = csv::ByteRecord::new();
@@ -217,8 +218,12 @@ mod tests {
 
     #[tokio::test]
     async fn too_many_columns_stops_the_file_with_its_row() {
-        let wide: &'static [u8] = Box::leak(format!("a\n{}\n", vec!["x"; MAX_COLUMNS + 1].join(",")).into_bytes().into_boxed_slice());
+        let wide: &'static [u8] =
+            Box::leak(format!("a\n{}\n", vec!["x"; MAX_COLUMNS + 1].join(",")).into_bytes().into_boxed_slice());
         let out = all(stream(vec![wide]), TextEncoding::Utf8, 0).await;
-        assert_eq!(out.last().unwrap().clone().unwrap_err(), ReadError::TooManyColumns { row: 2, columns: MAX_COLUMNS + 1 });
+        assert_eq!(
+            out.last().unwrap().clone().unwrap_err(),
+            ReadError::TooManyColumns { row: 2, columns: MAX_COLUMNS + 1 }
+        );
     }
 }

@@ -31,7 +31,9 @@ impl ImportUpload {
     pub fn parse(params: &HashMap<String, String>) -> Result<ImportUpload, AppError> {
         let kind: ImportKind = params
             .get("kind")
-            .ok_or_else(|| AppError::Validation("Say what the file holds: kind=contacts or kind=organizations.".into()))?
+            .ok_or_else(|| {
+                AppError::Validation("Say what the file holds: kind=contacts or kind=organizations.".into())
+            })?
             .parse()?;
         let name = params.get("name").map(|n| n.trim()).unwrap_or_default();
         if name.is_empty() || name.chars().count() > 255 || name.chars().any(char::is_control) {
@@ -68,7 +70,8 @@ pub async fn upload(
     }
     if head.contains(&0) {
         return Err(AppError::UnsupportedFile(
-            "This is not a text file (an Excel workbook?): save the sheet as \u{201c}CSV\u{201d} and import that.".into(),
+            "This is not a text file (an Excel workbook?): save the sheet as \u{201c}CSV\u{201d} and import that."
+                .into(),
         ));
     }
     if head.len() >= HEAD && !head.contains(&b'\n') && !head.contains(&b'\r') {
