@@ -55,7 +55,7 @@ pub fn send(
         on_error_done(Err("The connection broke during the upload; nothing was saved. Try again.".into()))
     });
     request.set_onerror(Some(on_error.into_js_value().unchecked_ref()));
-    let on_abort = Closure::<dyn FnMut()>::new(move || aborted());
+    let on_abort = Closure::<dyn FnMut()>::new(aborted);
     request.set_onabort(Some(on_abort.into_js_value().unchecked_ref()));
     if request.send_with_opt_blob(Some(file)).is_err() {
         done(Err("The upload could not start.".into()));
