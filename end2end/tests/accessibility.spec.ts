@@ -28,6 +28,17 @@ async function firstId(page: Page, path: string, prefix: string): Promise<string
   return id;
 }
 
+/** An import waiting for its columns (the mapping and the checked preview): uploaded as the browser does. */
+async function importId(page: Page): Promise<string> {
+  const csv = "First Name,Last Name,E-mail\r\nAva,Axe,not-an-address\r\nBen,Axe,ben.axe@example.gov\r\n";
+  const res = await page.request.post(`/imports/upload?kind=contacts&name=axe-${Date.now()}.csv`, {
+    data: csv,
+    headers: { "content-type": "text/csv", accept: "application/json", origin: new URL(page.url()).origin },
+  });
+  expect(res.status()).toBe(201);
+  return (await res.json()).id as string;
+}
+
 /** A document to open: uploaded to the first project (the demo tenant has none of its own). */
 async function documentId(page: Page, project: string): Promise<string> {
   await page.goto(`/projects/${project}/documents`);
@@ -61,6 +72,7 @@ test("every page passes axe's WCAG 2.1 A and AA rules, in the light and the dark
     contacts: await firstId(page, "/contacts", "/contacts"),
     organizations: await firstId(page, "/organizations", "/organizations"),
     documents: await documentId(page, project),
+    imports: await importId(page),
     // The demo source's first poll runs as the server starts: wait for the inbox to hold it.
     opportunities: await (async () => {
       let id = "";
