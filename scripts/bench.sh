@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks against a private PostgreSQL, release build. Usage: scripts/bench.sh sign-in|pages|documents|sync
+# Benchmarks against a private PostgreSQL, release build. Usage: scripts/bench.sh sign-in|pages|documents|sync|imports
 #   sign-in    sign-in latency percentiles (benches/sign_in.rs)
 #   pages      board, table and project pages at 50 and 500 signed-in sessions, beside their own SQL under
 #              pgbench and the same bytes served by nginx (scripts/bench/pages.sh says how)
@@ -7,13 +7,16 @@
 #              cycle and per poll, rows written per unchanged poll, peak memory (benches/sync.rs says how)
 #   documents  a 1 GiB upload and download through the server to local disk and to s3s-fs, beside the same
 #              file written straight to each, and the server's peak memory (scripts/bench/documents.sh says how)
+#   imports    a 50,000-row contacts CSV imported by the background job: rows/s and the server's peak memory
+#              above idle (scripts/bench/imports.sh says how)
 source "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
   sign-in | sync) ;;
   pages) exec bash "$ROOT/scripts/bench/pages.sh" ;;
   documents) exec bash "$ROOT/scripts/bench/documents.sh" ;;
-  *) echo "usage: scripts/bench.sh sign-in|pages|documents|sync" >&2; exit 2 ;;
+  imports) exec bash "$ROOT/scripts/bench/imports.sh" ;;
+  *) echo "usage: scripts/bench.sh sign-in|pages|documents|sync|imports" >&2; exit 2 ;;
 esac
 
 ensure_build_tools

@@ -12,7 +12,7 @@ const USAGE: &str = "usage: gwm-crm [serve | migrate | seed-demo | pgbench-scrip
     serve          apply migrations, then serve (default)\n\
     migrate        apply migrations and exit\n\
     seed-demo      create the demo tenant (if missing) and print its sign-in details\n\
-    pgbench-script PAGE  print the pgbench script of a benchmarked page (board, table, project)\n\
+    pgbench-script PAGE  print the pgbench script of a benchmarked page (board, table, project, contacts, find)\n\
     routes         print the path of every page of the app, one per line\n\
     demo-feed      serve the demo's scripted SAM.gov-shaped feed (GWM_DEMO_FEED_ADDR, default 127.0.0.1:3090;\n\
                    it changes every GWM_DEMO_FEED_STEP_MINUTES, default 2)\n\

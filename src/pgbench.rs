@@ -9,8 +9,10 @@
 
 use app::{
     auth::ssr::queries::GRANTS_SQL,
+    contacts::{people::ContactFilter, queries::contacts_page_sql},
     pipeline::{CARDS_PER_PAGE, queries as board},
     projects::{ProjectFilter, TABLE_PAGE_SIZE, TableQuery, project::queries as project, queries as table},
+    search::{PER_KIND, queries::FIND_SQL},
 };
 
 /// One prepared statement of a page: its name, its parameters' types and the app's SQL.
@@ -23,7 +25,11 @@ pub struct Statement {
 }
 
 /// The pages the benchmark measures.
-pub const PAGES: [&str; 3] = ["board", "table", "project"];
+pub const PAGES: [&str; 5] = ["board", "table", "project", "contacts", "find"];
+
+/// What find-anything is asked, by session and visit: the beginnings of names the bench data holds
+/// (scripts/bench/pages-data.sql), so every search finds people, and some pursuits and organizations.
+pub const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "cloud", "northwind", "park"];
 
 /// The bench's project id of tenant `:t` (scripts/bench/pages-data.sql makes them md5(tenant || ':' || i)).
 const PROJECT: &str = "md5((:tenants::text[])[:t] || ':' || :p)::uuid";
@@ -67,6 +73,29 @@ pub fn statements(page: &str) -> Option<Vec<Statement>> {
             one("history", project::history_sql(), PROJECT),
             one("project_roles", project::PROJECT_ROLES_SQL.to_string(), PROJECT),
         ],
+        // `load_contacts` at /contacts?page=2: authorize, then one page of the list with its total.
+        "contacts" => vec![
+            grants(format!("{user}, NULL")),
+            Statement {
+                name: "contacts_page",
+                params: &["boolean", "text[]", "uuid", "text", "text", "integer", "bigint", "bigint"],
+                sql: contacts_page_sql(&ContactFilter { page: 1, ..ContactFilter::default() }),
+                args: format!("false, '{{}}', NULL, NULL, NULL, NULL, {per_page}, {per_page}", per_page = ContactFilter::PER_PAGE),
+            },
+        ],
+        // `find_anything` (Ctrl-K): authorize, then the one search statement, for one of FIND_TERMS at random.
+        "find" => vec![
+            grants(format!("{user}, NULL")),
+            Statement {
+                name: "find",
+                params: &["text", "text", "text", "bigint", "boolean", "boolean"],
+                sql: FIND_SQL.to_string(),
+                args: {
+                    let term = format!("(ARRAY['{}'])[:q]", FIND_TERMS.join("', '"));
+                    format!("{term}, '%' || {term} || '%', {term} || '%', {PER_KIND}, true, true")
+                },
+            },
+        ],
         _ => return None,
     })
 }
@@ -86,6 +115,9 @@ pub fn script(page: &str) -> Option<String> {
     out.push_str("\\set prepared 1\n\\endif\n");
     if page == "project" {
         out.push_str("\\set p random(1, :projects)\n");
+    }
+    if page == "find" {
+        out.push_str(&format!("\\set q random(1, {})\n", FIND_TERMS.len()));
     }
     out.push_str(
         "\\set t random(1, :ntenants)\nBEGIN;\nSELECT set_config('app.current_tenant_id', (:tenants::text[])[:t], true), \

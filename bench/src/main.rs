@@ -36,7 +36,7 @@ use std::{
 
 const USAGE: &str = "usage:
   gwm-bench sign-in --base URL --users FILE --out FILE          (password in BENCH_PASSWORD)
-  gwm-bench load --target app|static --base URL --page board|table|project --users N --seconds S \\
+  gwm-bench load --target app|static --base URL --page board|table|project|contacts|find --users N --seconds S \\
                  --sessions FILE --projects FILE --out RESULTS.jsonl [--warmup S] [--think MIN-MAX]
   gwm-bench pgbench --page P --clients N --output FILE --log-prefix PREFIX --out RESULTS.jsonl
   gwm-bench report RESULTS.jsonl";
@@ -174,7 +174,14 @@ enum Page {
     Board,
     Table,
     Project,
+    /// The contacts list, second page (/contacts?page=2).
+    Contacts,
+    /// Find anything (Ctrl-K): the search server function, asked one of its terms (a POST).
+    Find,
 }
+
+/// Find anything's questions: the beginnings of names in the bench data (as src/pgbench.rs FIND_TERMS).
+const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "cloud", "northwind", "park"];
 
 impl Page {
     fn parse(name: &str) -> Page {
@@ -182,7 +189,9 @@ impl Page {
             "board" => Page::Board,
             "table" => Page::Table,
             "project" => Page::Project,
-            other => fail(&format!("unknown page {other:?}: board, table or project")),
+            "contacts" => Page::Contacts,
+            "find" => Page::Find,
+            other => fail(&format!("unknown page {other:?}: board, table, project, contacts or find")),
         }
     }
 
@@ -194,6 +203,16 @@ impl Page {
             Page::Project => {
                 format!("/projects/{}", session.projects[(session.offset + n * 7919) % session.projects.len()])
             }
+            Page::Contacts => "/contacts?page=2".to_string(),
+            Page::Find => "/api/search".to_string(),
+        }
+    }
+
+    /// A POST's form body (find anything's question), None for a page.
+    fn form(self, session: &Session, n: usize) -> Option<String> {
+        match self {
+            Page::Find => Some(format!("q={}", FIND_TERMS[(session.offset + n) % FIND_TERMS.len()])),
+            _ => None,
         }
     }
 
@@ -204,6 +223,9 @@ impl Page {
             Page::Board => "data-testid=\"board\"",
             Page::Table => "data-testid=\"projects-table\"",
             Page::Project => "data-testid=\"pursuit-health\"",
+            Page::Contacts => "data-testid=\"contacts-table\"",
+            // Every term finds people: an answer with hits.
+            Page::Find => "\"href\":\"/contacts/",
         }
     }
 }
@@ -273,12 +295,22 @@ async fn start(user: &mut GooseUser) -> TransactionResult {
 /// One page load, timed until the last byte of the body.
 async fn visit(user: &mut GooseUser) -> TransactionResult {
     let page = attack().page;
-    let (path, host, cookie) = {
+    let (path, form, host, cookie) = {
         let session = user.get_session_data_unchecked_mut::<Session>();
         session.visits += 1;
-        (page.path(session, session.visits), session.host.clone(), session.cookie.clone())
+        (page.path(session, session.visits), page.form(session, session.visits), session.host.clone(), session.cookie.clone())
     };
-    let builder = user.get_request_builder(&GooseMethod::Get, &path)?.header("host", host).header("cookie", cookie);
+    let builder = match form {
+        None => user.get_request_builder(&GooseMethod::Get, &path)?,
+        // A server function: the browser's own headers (its origin, a form body, JSON back).
+        Some(body) => user
+            .get_request_builder(&GooseMethod::Post, &path)?
+            .header("origin", format!("http://{host}"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("accept", "application/json")
+            .body(body),
+    };
+    let builder = builder.header("host", host).header("cookie", cookie);
     let request = GooseRequest::builder().name(page_name(page)).set_request_builder(builder).build();
     let started = Instant::now();
     let mut goose = user.request(request).await?;
@@ -333,6 +365,8 @@ fn page_name(page: Page) -> &'static str {
         Page::Board => "board",
         Page::Table => "table",
         Page::Project => "project",
+        Page::Contacts => "contacts",
+        Page::Find => "find",
     }
 }
 

@@ -6,16 +6,23 @@
 -- few project-level roles. Deterministic: project i of tenant t has the id md5(t || ':' || i)::uuid, which
 -- the pgbench scripts use to pick a project.
 --
--- Run as the owner: psql -v projects=1000 -f pages-data.sql. Tenant tables have FORCED row-level security
+-- And :contacts people in the directory (the contacts list and find-anything pages): at 400 organizations
+-- (12 departments, their offices, companies), names from the lists below numbered so that searches match a
+-- realistic share, e-mail addresses, titles, ratings and last-contact dates.
+--
+-- Run as the owner: psql -v projects=1000 -v contacts=50000 -f pages-data.sql. Tenant tables have FORCED row-level security
 -- keyed on app.current_tenant_id, so each tenant's rows are written with that setting set to the tenant
 -- (transaction-local, as the app does), one tenant at a time.
 
 \set ON_ERROR_STOP on
 SELECT set_config('bench.projects', :'projects', false) \g /dev/null
+SELECT set_config('bench.contacts', :'contacts', false) \g /dev/null
 
 DO $$
 DECLARE
     n constant int := current_setting('bench.projects')::int;
+    nc constant int := current_setting('bench.contacts')::int;
+    orgs uuid[];
     -- (agency, contracting office, solicitation prefix, short name), as in src/demo/catalog.rs.
     agencies constant text[] := ARRAY[
         ['Department of the Army', 'USACE Engineering and Support Center, Huntsville', 'W912DY', 'Army'],
@@ -216,11 +223,44 @@ BEGIN
          WHERE p.i % 50 = 7;
 
         DROP TABLE plan;
-        RAISE NOTICE '% loaded: % projects', t.subdomain, n;
+
+        -- The directory: 12 departments with 8 offices each, and 304 companies; people spread over them.
+        INSERT INTO organizations (tenant_id, name, organization_type, created_by_system)
+        SELECT t.id, agencies[a][1], 'government_agency', 'demo_seed' FROM generate_series(1, 12) AS a;
+        INSERT INTO organizations (tenant_id, name, organization_type, parent_organization_id, agency_path_code,
+               created_by_system)
+        SELECT t.id, format('%s office %s', agencies[a][4], k), 'government_agency', d.id,
+               format('%s.%s%s', 10 + a, agencies[a][3], k), 'demo_seed'
+          FROM generate_series(1, 12) AS a, generate_series(1, 8) AS k, organizations d
+         WHERE d.name = agencies[a][1];
+        INSERT INTO organizations (tenant_id, name, organization_type, business_size, created_by_system)
+        SELECT t.id, format('%s %s %s', (ARRAY['Northwind', 'Ironclad', 'Bluewater', 'Keystone', 'Summit', 'Redstone',
+               'Harbor', 'Granite'])[1 + k % 8], (ARRAY['Federal', 'Systems', 'Analytics', 'Mission', 'Digital',
+               'Defense', 'Solutions', 'Technologies'])[1 + (k / 8) % 8], k),
+               (ARRAY['prime_contractor', 'subcontractor', 'partner', 'competitor'])[1 + k % 4],
+               (ARRAY['small', 'large', '8a', 'sdvosb'])[1 + k % 4], 'demo_seed'
+          FROM generate_series(1, 304) AS k;
+        orgs := ARRAY(SELECT id FROM organizations ORDER BY name);
+        INSERT INTO contacts (tenant_id, organization_id, first_name, last_name, title, email, phone, contact_type,
+               relationship_strength, last_contact_date, security_clearance, created_by_system)
+        SELECT t.id, orgs[1 + (k * 7) % array_length(orgs, 1)], first_names[1 + k % 20],
+               last_names[1 + (k / 20) % 18] || CASE WHEN k > 360 THEN '-' || (k / 360)::text ELSE '' END,
+               (ARRAY['Contracting Officer', 'Contract Specialist', 'Program Manager', 'Technical Lead',
+                      'Director of IT', 'Capture Manager', 'Business Development Lead', 'Chief Engineer'])[1 + k % 8],
+               format('%s.%s%s@%s.example.gov', lower(first_names[1 + k % 20]), lower(last_names[1 + (k / 20) % 18]), k,
+                      lower(agencies[1 + k % 12][4])),
+               format('+1 202 555 %s', lpad((k % 10000)::text, 4, '0')),
+               (ARRAY['government_poc', 'technical_poc', 'contracting_officer', 'decision_maker', 'influencer',
+                      'partner', 'other'])[1 + k % 7],
+               CASE WHEN k % 6 = 0 THEN NULL ELSE 1 + k % 5 END,
+               CASE WHEN k % 4 = 0 THEN NULL ELSE current_date - (k % 900) END,
+               (ARRAY['none', 'public_trust', 'secret', 'top_secret', 'ts_sci'])[1 + k % 5], 'demo_seed'
+          FROM generate_series(1, nc) AS k;
+        RAISE NOTICE '% loaded: % projects, % contacts', t.subdomain, n, nc;
     END LOOP;
 END
 $$;
 
 -- Fresh statistics and visibility maps, as a long-running database would have.
 VACUUM (ANALYZE) users, roles, user_roles, opportunity_projects, external_opportunity_data, external_data_changes,
-    opportunity_project_overrides, activities, change_history;
+    opportunity_project_overrides, activities, change_history, organizations, contacts;

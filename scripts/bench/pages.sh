@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# `scripts/bench.sh pages`: the board (/pipeline), table (/projects?sort=due&page=2) and project
-# (/projects/<id>) pages of the release server at 50 and 500 concurrent signed-in sessions over 20 tenants ×
-# 1,000 projects, in the same run as each page's own SQL under pgbench and the same bytes served statically by
-# nginx, so the overheads show as ratios. Private PostgreSQL with durable settings (fsync on).
+# `scripts/bench.sh pages`: the board (/pipeline), table (/projects?sort=due&page=2), project
+# (/projects/<id>) and contacts list (/contacts?page=2) pages of the release server, and find anything (Ctrl-K:
+# POST /api/search, a name's first letters), at 50 and 500 concurrent signed-in sessions over 20 tenants ×
+# 1,000 projects × 50,000 contacts, in the same run as each page's own SQL under pgbench and (pages, not the
+# search's JSON) the same bytes served statically by nginx, so the overheads show as ratios. Private
+# PostgreSQL with durable settings (fsync on).
 #
-# Knobs (defaults are the committed benchmark): BENCH_TENANTS=20 BENCH_PROJECTS=1000 (per tenant)
+# Knobs (defaults are the committed benchmark): BENCH_TENANTS=20 BENCH_PROJECTS=1000 BENCH_CONTACTS=50000 (per tenant)
 # BENCH_CONCURRENCY="50 500" BENCH_SECONDS=10 (each measured phase, after a 2 s warm-up)
-# BENCH_PAGES="board table project" BENCH_THINK=5-15 (seconds a person reads a page, for the think-time runs
+# BENCH_PAGES="board table project contacts find" BENCH_THINK=5-15 (seconds a person reads a page, for the think-time runs
 # at the highest concurrency; "" skips them) BENCH_THINK_SECONDS=30 BENCH_DB_POOL (the server's GWM_DB_MAX_CONNECTIONS; unset: its default)
 # BENCH_APP_PORT=38080 BENCH_STATIC_PORT=38081; BENCH_NO_BUILD=1 uses the binaries already built.
 # Raw results (goose logs and reports, pgbench output and logs, the saved pages, the server log, results.jsonl
@@ -15,9 +17,10 @@ source "$(dirname "$0")/../lib.sh"
 
 TENANTS="${BENCH_TENANTS:-20}"
 PROJECTS="${BENCH_PROJECTS:-1000}"
+CONTACTS="${BENCH_CONTACTS:-50000}"
 CONCURRENCY="${BENCH_CONCURRENCY:-50 500}"
 MEASURE_SECONDS="${BENCH_SECONDS:-10}"
-PAGES="${BENCH_PAGES:-board table project}"
+PAGES="${BENCH_PAGES:-board table project contacts find}"
 THINK="${BENCH_THINK-5-15}"
 THINK_SECONDS="${BENCH_THINK_SECONDS:-30}"
 APP_PORT="${BENCH_APP_PORT:-38080}"
@@ -68,14 +71,14 @@ pg_start "$WORK/pg" "$SOCKET" max_connections=$((MAX_CONCURRENCY + ${BENCH_DB_PO
 pg_prepare "$SOCKET" gwm_bench
 export DATABASE_URL="postgres://gwm_owner@localhost/gwm_bench?host=$SOCKET"
 
-log "creating $TENANTS tenants with $PROJECTS projects and $USERS_PER_TENANT users each"
+log "creating $TENANTS tenants with $PROJECTS projects, $CONTACTS contacts and $USERS_PER_TENANT users each"
 RUST_LOG=warn "$BIN" migrate >/dev/null
 for i in $(seq -f '%02g' 1 "$TENANTS"); do
   GWM_ADMIN_PASSWORD="$PASSWORD" RUST_LOG=warn "$BIN" create-tenant --name "Bench Federal $i" --id "bench-$i" \
     --admin-email "admin@bench-$i.gwm.test" --admin-first-name Avery --admin-last-name Morgan --plan enterprise >/dev/null
 done
 PGOPTIONS="-c client_min_messages=warning" psql -h "$SOCKET" -U gwm_owner -d gwm_bench -q -v ON_ERROR_STOP=1 \
-  -v projects="$PROJECTS" -f "$ROOT/scripts/bench/pages-data.sql"
+  -v projects="$PROJECTS" -v contacts="$CONTACTS" -f "$ROOT/scripts/bench/pages-data.sql"
 
 # Each tenant's id, its admin (the user pgbench acts as) and its projects (what sessions open). Tenant tables
 # are readable per tenant only, even by the owner (forced RLS).
@@ -113,8 +116,9 @@ BENCH_PASSWORD="$PASSWORD" "$DRIVER" sign-in --base "http://127.0.0.1:$APP_PORT"
 # The same bytes, served statically: each page saved once (by the first session) for nginx.
 IFS=$'\t' read -r HOST COOKIE <"$WORK/sessions.tsv"
 PROJECT_ID=$(grep -m1 "^${HOST%%.*}"$'\t' "$WORK/projects.tsv" | cut -f2)
-declare -A PATHS=([board]="/pipeline" [table]="/projects?sort=due&page=2" [project]="/projects/$PROJECT_ID")
-for page in board table project; do
+declare -A PATHS=([board]="/pipeline" [table]="/projects?sort=due&page=2" [project]="/projects/$PROJECT_ID"
+  [contacts]="/contacts?page=2")
+for page in board table project contacts; do
   curl -fsS -H "Host: $HOST" -H "Cookie: $COOKIE" "http://127.0.0.1:$APP_PORT${PATHS[$page]}" -o "$WORK/static/$page.html"
   cp "$WORK/static/$page.html" "$RESULTS/pages/"
 done
@@ -144,6 +148,7 @@ http {
         location = /pipeline { try_files /board.html =404; }
         location = /projects { try_files /table.html =404; }
         location /projects/ { try_files /project.html =404; }
+        location = /contacts { try_files /contacts.html =404; }
     }
 }
 NGINX
@@ -174,14 +179,18 @@ for page in $PAGES; do
       { tail -n 20 "$RESULTS/pgbench/$page-$c.txt" >&2; exit 1; }
     "$DRIVER" pgbench --page "$page" --clients "$c" --output "$RESULTS/pgbench/$page-$c.txt" \
       --log-prefix "$RESULTS/pgbench/$page-$c" --out "$RESULTS/results.jsonl"
-    log "$page page, $c sessions: the same bytes from nginx"
-    load static "http://127.0.0.1:$STATIC_PORT" "$page" "$c"
+    # Find anything answers JSON to a POST: there is no page for nginx to serve.
+    if [ "$page" != find ]; then
+      log "$page page, $c sessions: the same bytes from nginx"
+      load static "http://127.0.0.1:$STATIC_PORT" "$page" "$c"
+    fi
   done
   if [ -n "$THINK" ]; then
     # People read what they opened: the same sessions, each loading a page every few seconds. The warm-up is
     # one longest think time, so every session has made its first visit before the window opens.
     log "$page page, $MAX_CONCURRENCY sessions thinking ${THINK} s between pages: the app, then nginx"
-    for target in app static; do
+    targets="app static"; [ "$page" != find ] || targets=app
+    for target in $targets; do
       base="http://127.0.0.1:$APP_PORT"; [ "$target" = app ] || base="http://127.0.0.1:$STATIC_PORT"
       MEASURE_SECONDS="$THINK_SECONDS" load "$target" "$base" "$page" "$MAX_CONCURRENCY" --think "$THINK" --warmup "${THINK#*-}"
     done
@@ -190,7 +199,7 @@ done
 
 {
   echo "GWM CRM pages, release build at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores:" \
-    "$TENANTS tenants x $PROJECTS projects, $MEASURE_SECONDS s per phase; latencies of whole pages, errors apart"
+    "$TENANTS tenants x $PROJECTS projects x $CONTACTS contacts, $MEASURE_SECONDS s per phase; latencies of whole pages, errors apart"
   "$DRIVER" report "$RESULTS/results.jsonl"
   echo "Server warnings and errors, by message (all of them in $RESULTS/server.log):"
   grep -o -E '"level":"(WARN|ERROR)","message":"[^"]*"' "$RESULTS/server.log" | sort | uniq -c | sort -rn || echo "  none"

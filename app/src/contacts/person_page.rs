@@ -122,7 +122,7 @@ pub(super) fn ContactTable(rows: Vec<ContactRow>, empty: &'static str, show_orga
         return view! { <p class="empty">{empty}</p> }.into_any();
     }
     view! {
-        <table class="table">
+        <table class="table" data-testid="contacts-table">
             <thead><tr>
                 <th scope="col">"Name"</th>
                 {show_organization.then(|| view! { <th scope="col">"Organization"</th> })}

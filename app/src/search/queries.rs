@@ -19,13 +19,9 @@ struct Row {
     detail: Option<String>,
 }
 
-/// `q` is already normalised (lower case, single spaces, at least two characters).
-pub async fn find(tx: &mut Tx, q: &str, kinds: Kinds) -> Result<Vec<Hit>, AppError> {
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    let anywhere = format!("%{escaped}%");
-    let prefix = format!("{escaped}%");
-    let rows: Vec<Row> = sqlx::query_as(
-        "WITH hits AS ( \
+/// The one statement: $1 the query, $2 it anywhere and $3 at the start (LIKE patterns), $4 hits per kind,
+/// $5 whether contacts and organizations may be read, $6 documents (also the pages benchmark's SQL).
+pub const FIND_SQL: &str = "WITH hits AS ( \
            (SELECT 'pursuit' AS kind, p.id, p.project_name AS title, \
                    nullif(concat_ws(' \u{b7} ', p.solicitation_number, p.agency_name), '') AS detail, \
                    (lower(p.project_name) LIKE $3)::int + similarity(lower(p.project_name), $1) AS score \
@@ -70,8 +66,14 @@ pub async fn find(tx: &mut Tx, q: &str, kinds: Kinds) -> Result<Vec<Hit>, AppErr
                AND (lower(d.name) LIKE $2 \
                     OR (d.is_searchable AND d.search_vector @@ websearch_to_tsquery('english', $1))) \
              ORDER BY 5 DESC, d.name LIMIT $4)) \
-         SELECT kind, id, title, detail FROM hits ORDER BY score DESC, title LIMIT 20",
-    )
+         SELECT kind, id, title, detail FROM hits ORDER BY score DESC, title LIMIT 20";
+
+/// `q` is already normalised (lower case, single spaces, at least two characters).
+pub async fn find(tx: &mut Tx, q: &str, kinds: Kinds) -> Result<Vec<Hit>, AppError> {
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    let anywhere = format!("%{escaped}%");
+    let prefix = format!("{escaped}%");
+    let rows: Vec<Row> = sqlx::query_as(FIND_SQL)
     .bind(q)
     .bind(&anywhere)
     .bind(&prefix)

@@ -697,11 +697,15 @@ fn bind_contact_filter<'q, O>(
         .bind(f.strength)
 }
 
-pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>, i64), AppError> {
+/// One page of the contacts list under `f` with the filter's total: $1–$6 the filter, $7 the page size, $8 the
+/// offset (also the pages benchmark's SQL, src/pgbench.rs).
+pub fn contacts_page_sql(f: &ContactFilter) -> String {
     let (from, order) = contact_filter_sql(f);
-    let sql = format!(
-        "{CONTACT_FILTER_WITH} {CONTACT_ROW}, count(*) OVER () AS total {from} ORDER BY {order} LIMIT $7 OFFSET $8"
-    );
+    format!("{CONTACT_FILTER_WITH} {CONTACT_ROW}, count(*) OVER () AS total {from} ORDER BY {order} LIMIT $7 OFFSET $8")
+}
+
+pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>, i64), AppError> {
+    let sql = contacts_page_sql(f);
     #[derive(FromRow)]
     struct Counted {
         #[sqlx(flatten)]
