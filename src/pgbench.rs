@@ -9,7 +9,10 @@
 
 use app::{
     auth::ssr::queries::GRANTS_SQL,
-    contacts::{people::ContactFilter, queries::contacts_page_sql},
+    contacts::{
+        people::ContactFilter,
+        queries::{contacts_page_sql, count_contacts_sql},
+    },
     pipeline::{CARDS_PER_PAGE, queries as board},
     projects::{ProjectFilter, TABLE_PAGE_SIZE, TableQuery, project::queries as project, queries as table},
     search::{PER_KIND, queries::FIND_SQL},
@@ -25,7 +28,15 @@ pub struct Statement {
 }
 
 /// The pages the benchmark measures.
-pub const PAGES: [&str; 5] = ["board", "table", "project", "contacts", "find"];
+pub const PAGES: [&str; 6] = ["board", "table", "project", "contacts", "contact_search", "find"];
+
+/// The contacts list filter's parameter types ($1–$6).
+const CONTACT_FILTER_TYPES: &[&str] = &["boolean", "text[]", "uuid", "text", "text", "integer"];
+
+/// One of FIND_TERMS, picked by the script's `q` (pgbench syntax).
+fn find_term() -> String {
+    format!("(ARRAY['{}'])[:q]", FIND_TERMS.join("', '"))
+}
 
 /// What find-anything is asked, by session and visit: the beginnings of names the bench data holds
 /// (scripts/bench/pages-data.sql), so every search finds people, and some pursuits and organizations.
@@ -73,16 +84,48 @@ pub fn statements(page: &str) -> Option<Vec<Statement>> {
             one("history", project::history_sql(), PROJECT),
             one("project_roles", project::PROJECT_ROLES_SQL.to_string(), PROJECT),
         ],
-        // `load_contacts` at /contacts?page=2: authorize, then one page of the list with its total.
-        "contacts" => vec![
-            grants(format!("{user}, NULL")),
-            Statement {
-                name: "contacts_page",
-                params: &["boolean", "text[]", "uuid", "text", "text", "integer", "bigint", "bigint"],
-                sql: contacts_page_sql(&ContactFilter { page: 1, ..ContactFilter::default() }),
-                args: format!("false, '{{}}', NULL, NULL, NULL, NULL, {per_page}, {per_page}", per_page = ContactFilter::PER_PAGE),
-            },
-        ],
+        // `load_contacts` at /contacts?page=2: authorize, one page of the list, then its total (a full page
+        // does not show where the list ends).
+        "contacts" => {
+            let second = ContactFilter { page: 1, ..ContactFilter::default() };
+            let filter = "false, '{}', NULL, NULL, NULL, NULL";
+            vec![
+                grants(format!("{user}, NULL")),
+                Statement {
+                    name: "contacts_page",
+                    params: &["boolean", "text[]", "uuid", "text", "text", "integer", "bigint", "bigint"],
+                    sql: contacts_page_sql(&second),
+                    args: format!("{filter}, {per_page}, {per_page}", per_page = ContactFilter::PER_PAGE),
+                },
+                Statement {
+                    name: "contacts_count",
+                    params: CONTACT_FILTER_TYPES,
+                    sql: count_contacts_sql(&second),
+                    args: filter.into(),
+                },
+            ]
+        }
+        // `load_contacts` at /contacts?q=<one of FIND_TERMS>: the list's search (one word), its first page and
+        // total.
+        "contact_search" => {
+            let one_word = ContactFilter { q: "word".into(), ..ContactFilter::default() };
+            let filter = format!("false, ARRAY['%' || {} || '%'], NULL, NULL, NULL, NULL", find_term());
+            vec![
+                grants(format!("{user}, NULL")),
+                Statement {
+                    name: "contact_search_page",
+                    params: &["boolean", "text[]", "uuid", "text", "text", "integer", "bigint", "bigint"],
+                    sql: contacts_page_sql(&one_word),
+                    args: format!("{filter}, {}, 0", ContactFilter::PER_PAGE),
+                },
+                Statement {
+                    name: "contact_search_count",
+                    params: CONTACT_FILTER_TYPES,
+                    sql: count_contacts_sql(&one_word),
+                    args: filter,
+                },
+            ]
+        }
         // `find_anything` (Ctrl-K): authorize, then the one search statement, for one of FIND_TERMS at random.
         "find" => vec![
             grants(format!("{user}, NULL")),
@@ -91,7 +134,7 @@ pub fn statements(page: &str) -> Option<Vec<Statement>> {
                 params: &["text", "text", "text", "bigint", "boolean", "boolean"],
                 sql: FIND_SQL.to_string(),
                 args: {
-                    let term = format!("(ARRAY['{}'])[:q]", FIND_TERMS.join("', '"));
+                    let term = find_term();
                     format!("{term}, '%' || {term} || '%', {term} || '%', {PER_KIND}, true, true")
                 },
             },
@@ -116,7 +159,7 @@ pub fn script(page: &str) -> Option<String> {
     if page == "project" {
         out.push_str("\\set p random(1, :projects)\n");
     }
-    if page == "find" {
+    if page == "find" || page == "contact_search" {
         out.push_str(&format!("\\set q random(1, {})\n", FIND_TERMS.len()));
     }
     out.push_str(

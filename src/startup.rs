@@ -175,6 +175,7 @@ fn router(state: AppState, assets: Arc<SiteAssets>) -> Router {
         .route("/saml/acs", axum::routing::post(saml::consume))
         .route("/projects/export.csv", get(export::projects))
         .route("/contacts/export.csv", get(export::contacts))
+        .route("/organizations/export.csv", get(export::organizations))
         .route("/documents/upload", axum::routing::post(documents::upload))
         .route("/imports/upload", axum::routing::post(imports::upload))
         .route("/imports/{id}/rejected.csv", get(imports::rejected))

@@ -15,6 +15,7 @@ const FOUNDATION: &[&str] = &[
     "auth",
     "cache",
     "closed_set",
+    "csv_out",
     "db",
     "domain",
     "error",

@@ -36,7 +36,7 @@ use std::{
 
 const USAGE: &str = "usage:
   gwm-bench sign-in --base URL --users FILE --out FILE          (password in BENCH_PASSWORD)
-  gwm-bench load --target app|static --base URL --page board|table|project|contacts|find --users N --seconds S \\
+  gwm-bench load --target app|static --base URL --page board|table|project|contacts|contact_search|find --users N --seconds S \\
                  --sessions FILE --projects FILE --out RESULTS.jsonl [--warmup S] [--think MIN-MAX]
   gwm-bench pgbench --page P --clients N --output FILE --log-prefix PREFIX --out RESULTS.jsonl
   gwm-bench report RESULTS.jsonl";
@@ -176,6 +176,8 @@ enum Page {
     Project,
     /// The contacts list, second page (/contacts?page=2).
     Contacts,
+    /// The contacts list's search for one of the find terms (/contacts?q=…).
+    ContactSearch,
     /// Find anything (Ctrl-K): the search server function, asked one of its terms (a POST).
     Find,
 }
@@ -190,8 +192,9 @@ impl Page {
             "table" => Page::Table,
             "project" => Page::Project,
             "contacts" => Page::Contacts,
+            "contact_search" => Page::ContactSearch,
             "find" => Page::Find,
-            other => fail(&format!("unknown page {other:?}: board, table, project, contacts or find")),
+            other => fail(&format!("unknown page {other:?}: board, table, project, contacts, contact_search or find")),
         }
     }
 
@@ -204,6 +207,7 @@ impl Page {
                 format!("/projects/{}", session.projects[(session.offset + n * 7919) % session.projects.len()])
             }
             Page::Contacts => "/contacts?page=2".to_string(),
+            Page::ContactSearch => format!("/contacts?q={}", FIND_TERMS[(session.offset + n) % FIND_TERMS.len()]),
             Page::Find => "/api/search".to_string(),
         }
     }
@@ -223,7 +227,7 @@ impl Page {
             Page::Board => "data-testid=\"board\"",
             Page::Table => "data-testid=\"projects-table\"",
             Page::Project => "data-testid=\"pursuit-health\"",
-            Page::Contacts => "data-testid=\"contacts-table\"",
+            Page::Contacts | Page::ContactSearch => "data-testid=\"contacts-table\"",
             // Every term finds people: an answer with hits.
             Page::Find => "\"href\":\"/contacts/",
         }
@@ -298,7 +302,12 @@ async fn visit(user: &mut GooseUser) -> TransactionResult {
     let (path, form, host, cookie) = {
         let session = user.get_session_data_unchecked_mut::<Session>();
         session.visits += 1;
-        (page.path(session, session.visits), page.form(session, session.visits), session.host.clone(), session.cookie.clone())
+        (
+            page.path(session, session.visits),
+            page.form(session, session.visits),
+            session.host.clone(),
+            session.cookie.clone(),
+        )
     };
     let builder = match form {
         None => user.get_request_builder(&GooseMethod::Get, &path)?,
@@ -366,6 +375,7 @@ fn page_name(page: Page) -> &'static str {
         Page::Table => "table",
         Page::Project => "project",
         Page::Contacts => "contacts",
+        Page::ContactSearch => "contact_search",
         Page::Find => "find",
     }
 }

@@ -11,7 +11,7 @@
 # memory, and the rows, history and audit written are checked.
 #
 # Knobs (defaults are the committed benchmark): BENCH_ROWS=50000 BENCH_REPEATS=3 BENCH_APP_PORT=38095
-# BENCH_DIR=/var/tmp; BENCH_NO_BUILD=1 uses the server binary already built. The summary goes to stdout and
+# BENCH_DIR=/var/tmp BENCH_RUST_LOG (the server's RUST_LOG; its log is then kept beside the summary); BENCH_NO_BUILD=1 uses the server binary already built. The summary goes to stdout and
 # target/bench-results/imports-<time>.txt.
 source "$(dirname "$0")/../lib.sh"
 
@@ -50,7 +50,9 @@ SERVER_PID=""
 cleanup() {
   local status=$?
   if [ -n "$SERVER_PID" ]; then kill "$SERVER_PID" 2>/dev/null || true; wait "$SERVER_PID" 2>/dev/null || true; fi
-  [ "$status" = 0 ] || { [ ! -s "$WORK/server.log" ] || cp "$WORK/server.log" "${RESULTS%.txt}-server.log"; }
+  if [ "$status" != 0 ] || [ -n "${BENCH_RUST_LOG:-}" ]; then
+    [ ! -s "$WORK/server.log" ] || cp "$WORK/server.log" "${RESULTS%.txt}-server.log"
+  fi
   pg_stop "$WORK/pg"
   rm -rf "$WORK"
 }
@@ -78,7 +80,7 @@ since() { awk -v a="$1" -v b="$(now_ns)" 'BEGIN { printf "%.3f", (b - a) / 1e9 }
 
 log "starting the server (release, production settings) on port $APP_PORT"
 env LEPTOS_ENV=PROD GWM_SECRET_KEY="$(openssl rand -base64 32)" GWM_PUBLIC_SCHEME=http LEPTOS_SITE_ADDR="127.0.0.1:$APP_PORT" \
-  LEPTOS_SITE_ROOT="$WORK/site" GWM_FILES_DIR="$WORK/files" GWM_SEED_DEMO=never RUST_LOG=warn \
+  LEPTOS_SITE_ROOT="$WORK/site" GWM_FILES_DIR="$WORK/files" GWM_SEED_DEMO=never RUST_LOG="${BENCH_RUST_LOG:-warn}" \
   "$BIN" serve >"$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 wait_for_http "$BASE/healthz" 60 || { tail -n 20 "$WORK/server.log" >&2; exit 1; }
@@ -98,7 +100,7 @@ write_file() { # ROWS TAG OUT: people at 40 organizations, addresses unique to T
   awk -v n="$1" -v tag="$2" 'BEGIN {
     printf "First name,Last name,E-mail,Organization,Title,Phone,Strength,Notes\r\n"
     for (i = 0; i < n; i++)
-      printf "Pat,Person%d,pat%d.%s@agency%d.gov,Agency %d,Program Analyst,+1 202 555 %04d,%d,\"Met at the industry day,\nfollow up in spring\"\r\n", i, i, tag, i % 40, i % 40, i % 10000, i % 5 + 1
+      printf "Pat,Person%d %s,pat%d.%s@agency%d.gov,Agency %d,Program Analyst,+1 202 555 %04d,%d,\"Met at the industry day,\nfollow up in spring\"\r\n", i, tag, i, tag, i % 40, i % 40, i % 10000, i % 5 + 1
   }' >"$3"
 }
 

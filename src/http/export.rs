@@ -1,10 +1,15 @@
 //! CSV downloads: GET /projects/export.csv?<table view> (the table's current view) and
-//! GET /contacts/export.csv?<list filter> (the contacts list's current filter, streamed).
+//! GET /contacts/export.csv?<list filter> and GET /organizations/export.csv?<list filter> (the lists' current
+//! filters, streamed).
 
 use super::auth::error_response;
 use app::{
     auth::ssr::{Caller, Visitor},
-    contacts::{export::contacts_csv, people::ContactFilter},
+    contacts::{
+        export::{contacts_csv, organizations_csv},
+        organizations::OrganizationFilter,
+        people::ContactFilter,
+    },
     projects::{TableQuery, export::projects_csv},
     state::AppState,
 };
@@ -61,5 +66,22 @@ pub async fn contacts(
     match result.await {
         Ok(stream) => download("contacts", Body::from_stream(stream)),
         Err(e) => error_response("/contacts/export.csv", e),
+    }
+}
+
+/// GET /organizations/export.csv?<list filter>: the organizations list's current filter as a streamed CSV.
+pub async fn organizations(
+    State(state): State<AppState>,
+    Extension(visitor): Extension<Visitor>,
+    Query(params): Query<HashMap<String, String>>,
+) -> Response {
+    let filter = OrganizationFilter::from_query(|k| params.get(k).cloned());
+    let result = async {
+        let caller = Caller::of_visitor(state, visitor)?;
+        organizations_csv(caller, filter).await
+    };
+    match result.await {
+        Ok(stream) => download("organizations", Body::from_stream(stream)),
+        Err(e) => error_response("/organizations/export.csv", e),
     }
 }

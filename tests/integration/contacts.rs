@@ -1233,3 +1233,75 @@ async fn the_contacts_list_streams_as_csv_in_its_filter_and_order_defused_and_au
     let res = app.get_as(Some("acme"), "/contacts/export.csv").await;
     assert!(res.status() == 401 || res.status().is_redirection(), "signed out: {}", res.status());
 }
+
+#[tokio::test]
+async fn the_organizations_list_streams_as_csv_in_its_filter_defused_and_audited() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    let army =
+        new_org(&capture, &[("name", "Department of the Army"), ("organization_type", "government_agency")]).await;
+    new_org(
+        &capture,
+        &[("name", "USACE Huntsville"), ("parent", &army.to_string()), ("agency_path_code", "021.w2v6.w912dy")],
+    )
+    .await;
+    new_org(
+        &capture,
+        &[
+            ("name", "=cmd|' /C calc'!A0 Federal"),
+            ("organization_type", "prime_contractor"),
+            ("sam_unique_id", "NWF1234ABCD5"),
+            ("business_size", "8a"),
+            ("certifications[0]", "sdvosb"),
+            ("certifications[1]", "8a"),
+        ],
+    )
+    .await;
+    app.owner_exec(&format!(
+        "INSERT INTO organizations (tenant_id, name, created_by_system) \
+         SELECT app_current_tenant_id(), 'Vendor ' || lpad(n::text, 5, '0'), 'demo_seed' \
+           FROM generate_series(1, 1500) n WHERE app_current_tenant_id() = '{}'",
+        tenant.id
+    ))
+    .await;
+    let other = app.with_tenant("initech").await;
+    let theirs = other.with_user(SystemRole::TenantAdmin).await;
+    new_org(&theirs, &[("name", "Not Ours Inc")]).await;
+
+    let res = viewer.get("/organizations/export.csv").await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment; filename=\"organizations-")
+    );
+    let body = res.text().await.unwrap();
+    assert!(body.starts_with("\u{feff}Name,Kind,Parent organization,UEI,CAGE code,"), "{}", &body[..80]);
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(lines.len(), 1 + 1503, "the header and every organization, none of theirs");
+    assert!(
+        lines[1].starts_with("'=cmd|' /C calc'!A0 Federal,Prime contractor,,NWF1234ABCD5,,,,8(a),\"8(a), SDVOSB\""),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("USACE Huntsville,,Department of the Army,,,,021.W2V6.W912DY,")),
+        "{body:.300}"
+    );
+    assert!(!body.contains("Not Ours"));
+    assert_eq!(
+        app.count(
+            "SELECT count(*) FROM audit_logs WHERE action_type = 'export' AND entity_type = 'organization' \
+                   AND operation_description = 'Exported 1503 organizations as CSV'"
+        )
+        .await,
+        1
+    );
+    // The list's filter narrows it.
+    let agencies = viewer.get("/organizations/export.csv?kind=government_agency").await.text().await.unwrap();
+    assert_eq!(agencies.lines().count(), 2, "{agencies}");
+    let res = viewer.get("/organizations/export.csv?q=a%00b").await;
+    assert!(res.status().is_client_error(), "{}", res.status());
+    let res = app.get_as(Some("acme"), "/organizations/export.csv").await;
+    assert!(res.status() == 401 || res.status().is_redirection(), "signed out: {}", res.status());
+}

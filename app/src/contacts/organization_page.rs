@@ -49,12 +49,14 @@ fn OrganizationsView(list: OrganizationList, filter: OrganizationFilter) -> impl
                 <h1 class="page__title">"Organizations"</h1>
                 <p class="muted">"Agencies with their offices, primes, partners and competitors."</p>
             </div>
-            {may_write.then(|| view! {
-                <div class="button-row">
+            <div class="button-row">
+                <a class="button button--secondary" href=format!("/organizations/export.csv{}", OrganizationFilter { page: 0, ..filter.clone() }.query())
+                    download="organizations.csv" data-testid="export-organizations">"Export CSV"</a>
+                {may_write.then(|| view! {
                     <a class="button button--secondary" href="/organizations/import" data-testid="import-organizations">"Import CSV"</a>
                     <a class="button button--primary" href="/organizations/new">"New organization"</a>
-                </div>
-            })}
+                })}
+            </div>
         </header>
         <Form method="GET" action="/organizations" attr:class="filter-bar inbox__filters">
             <Field label="Search" id="org-q" let:fi>

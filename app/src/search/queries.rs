@@ -74,14 +74,14 @@ pub async fn find(tx: &mut Tx, q: &str, kinds: Kinds) -> Result<Vec<Hit>, AppErr
     let anywhere = format!("%{escaped}%");
     let prefix = format!("{escaped}%");
     let rows: Vec<Row> = sqlx::query_as(FIND_SQL)
-    .bind(q)
-    .bind(&anywhere)
-    .bind(&prefix)
-    .bind(PER_KIND)
-    .bind(kinds.contacts)
-    .bind(kinds.documents)
-    .fetch_all(&mut **tx)
-    .await?;
+        .bind(q)
+        .bind(&anywhere)
+        .bind(&prefix)
+        .bind(PER_KIND)
+        .bind(kinds.contacts)
+        .bind(kinds.documents)
+        .fetch_all(&mut **tx)
+        .await?;
     Ok(rows
         .into_iter()
         .filter_map(|r| {

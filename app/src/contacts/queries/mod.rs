@@ -123,29 +123,38 @@ struct OrganizationRowDb {
     total: i64,
 }
 
+/// The organizations list's filter ($1 inactive too, $2 kind, $3 the words as LIKE patterns, $4 the search as
+/// typed, for codes), shared by the list and its export so both hold the same organizations in the same order.
+const ORGANIZATION_FILTER: &str = "FROM organizations o \
+      LEFT JOIN organizations p ON p.tenant_id = o.tenant_id AND p.id = o.parent_organization_id \
+     WHERE ($1 OR o.is_active) AND ($2::text IS NULL OR o.organization_type = $2) \
+       AND (cardinality($3::text[]) = 0 \
+            OR upper(o.sam_unique_id) = upper($4) OR upper(o.cage_code) = upper($4) \
+            OR upper(o.agency_path_code) = upper($4) \
+            OR (SELECT bool_and(lower(o.name) LIKE w OR lower(coalesce(p.name, '')) LIKE w) FROM unnest($3::text[]) w)) \
+     ORDER BY lower(o.name), o.id";
+
+fn bind_organization_filter<'q, O>(
+    q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
+    f: &'q OrganizationFilter,
+) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
+    q.bind(f.inactive).bind(f.kind.map(|k| k.as_str())).bind(like_patterns(&f.q)).bind(f.q.trim())
+}
+
 pub async fn organizations(tx: &mut Tx, filter: &OrganizationFilter) -> Result<(Vec<OrganizationRow>, i64), AppError> {
-    let rows: Vec<OrganizationRowDb> = sqlx::query_as(
+    let sql = format!(
         "SELECT o.id, o.name, o.organization_type, p.id AS parent_id, p.name AS parent_name, o.sam_unique_id, o.cage_code, \
                 nullif(concat_ws(', ', o.city, o.state_province), '') AS place, \
                 (SELECT count(*) FROM contacts c WHERE c.organization_id = o.id AND c.is_active) AS contacts, \
                 (SELECT count(*) FROM organizations k WHERE k.parent_organization_id = o.id) AS offices, \
                 o.is_active, count(*) OVER () AS total \
-           FROM organizations o LEFT JOIN organizations p ON p.tenant_id = o.tenant_id AND p.id = o.parent_organization_id \
-          WHERE ($1 OR o.is_active) AND ($2::text IS NULL OR o.organization_type = $2) \
-            AND (cardinality($3::text[]) = 0 \
-                 OR upper(o.sam_unique_id) = upper($4) OR upper(o.cage_code) = upper($4) \
-                 OR upper(o.agency_path_code) = upper($4) \
-                 OR (SELECT bool_and(lower(o.name) LIKE w OR lower(coalesce(p.name, '')) LIKE w) FROM unnest($3::text[]) w)) \
-          ORDER BY lower(o.name), o.id LIMIT $5 OFFSET $6",
-    )
-    .bind(filter.inactive)
-    .bind(filter.kind.map(|k| k.as_str()))
-    .bind(like_patterns(&filter.q))
-    .bind(filter.q.trim())
-    .bind(i64::from(OrganizationFilter::PER_PAGE))
-    .bind(i64::from(filter.page) * i64::from(OrganizationFilter::PER_PAGE))
-    .fetch_all(&mut **tx)
-    .await?;
+           {ORGANIZATION_FILTER} LIMIT $5 OFFSET $6"
+    );
+    let rows: Vec<OrganizationRowDb> = bind_organization_filter(sqlx::query_as(&sql), filter)
+        .bind(i64::from(OrganizationFilter::PER_PAGE))
+        .bind(i64::from(filter.page) * i64::from(OrganizationFilter::PER_PAGE))
+        .fetch_all(&mut **tx)
+        .await?;
     let total = rows.first().map(|r| r.total).unwrap_or(0);
     let rows = rows
         .into_iter()
@@ -667,11 +676,21 @@ fn contact_filter_sql(f: &ContactFilter) -> (String, &'static str) {
         Some(Contacted::OverAYear) => "c.last_contact_date < current_date - 365",
         Some(Contacted::Never) => "c.last_contact_date IS NULL",
     };
+    // Each word in the person's own text or their organization's name, both found through trigram indexes
+    // (contacts_search_trgm, organizations_name_trgm): one condition per word, as many as the search has.
+    let words: String = (1..=like_patterns(&f.q).len())
+        .map(|i| {
+            format!(
+                " AND c.id IN (SELECT s.id FROM contacts s WHERE s.search_text LIKE ($2::text[])[{i}] \
+                   UNION ALL SELECT s.id FROM contacts s JOIN organizations so \
+                          ON so.tenant_id = s.tenant_id AND so.id = s.organization_id \
+                    WHERE lower(so.name) LIKE ($2::text[])[{i}])"
+            )
+        })
+        .collect();
     let from = format!(
         "FROM contacts c LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
-          WHERE ($1 OR c.is_active) \
-            AND (SELECT coalesce(bool_and(lower(concat_ws(' ', c.first_name, c.last_name, c.email, c.title, o.name)) LIKE w), true) \
-                   FROM unnest($2::text[]) w) \
+          WHERE ($1 OR c.is_active) AND $2::text[] IS NOT NULL{words} \
             AND ($3::uuid IS NULL OR c.organization_id IN (SELECT id FROM sub)) \
             AND ($4::text IS NULL OR c.contact_type = $4) \
             AND ($5::text IS NULL OR c.security_clearance = $5) \
@@ -697,28 +716,36 @@ fn bind_contact_filter<'q, O>(
         .bind(f.strength)
 }
 
-/// One page of the contacts list under `f` with the filter's total: $1–$6 the filter, $7 the page size, $8 the
-/// offset (also the pages benchmark's SQL, src/pgbench.rs).
+/// One page of the contacts list under `f`: $1–$6 the filter, $7 the page size, $8 the offset (also the pages
+/// benchmark's SQL, src/pgbench.rs). The page is read through the order's index, LIMIT rows and no more.
 pub fn contacts_page_sql(f: &ContactFilter) -> String {
     let (from, order) = contact_filter_sql(f);
-    format!("{CONTACT_FILTER_WITH} {CONTACT_ROW}, count(*) OVER () AS total {from} ORDER BY {order} LIMIT $7 OFFSET $8")
+    format!("{CONTACT_FILTER_WITH} {CONTACT_ROW} {from} ORDER BY {order} LIMIT $7 OFFSET $8")
 }
 
+/// How many people the filter selects: $1–$6 the filter (also the pages benchmark's SQL).
+pub fn count_contacts_sql(f: &ContactFilter) -> String {
+    let (from, _) = contact_filter_sql(f);
+    format!("{CONTACT_FILTER_WITH} SELECT count(*) {from}")
+}
+
+/// The page and the filter's total. The total is counted apart (a count over the page's query would read
+/// every selected row for every page), and not at all when the page itself shows where the list ends.
 pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>, i64), AppError> {
     let sql = contacts_page_sql(f);
-    #[derive(FromRow)]
-    struct Counted {
-        #[sqlx(flatten)]
-        row: ContactRowDb,
-        total: i64,
-    }
-    let rows: Vec<Counted> = bind_contact_filter(sqlx::query_as(&sql), f)
+    let offset = i64::from(f.page) * i64::from(ContactFilter::PER_PAGE);
+    let rows: Vec<ContactRowDb> = bind_contact_filter(sqlx::query_as(&sql), f)
         .bind(i64::from(ContactFilter::PER_PAGE))
-        .bind(i64::from(f.page) * i64::from(ContactFilter::PER_PAGE))
+        .bind(offset)
         .fetch_all(&mut **tx)
         .await?;
-    let total = rows.first().map(|r| r.total).unwrap_or(0);
-    Ok((rows.into_iter().map(|r| ContactRow::from(r.row)).collect(), total))
+    let shown = rows.len() as i64;
+    let total = if shown > 0 && shown < i64::from(ContactFilter::PER_PAGE) || (shown == 0 && f.page == 0) {
+        offset + shown
+    } else {
+        count_contacts(tx, f).await?
+    };
+    Ok((rows.into_iter().map(ContactRow::from).collect(), total))
 }
 
 #[derive(FromRow)]
@@ -1268,8 +1295,7 @@ impl ContactExportRow {
 
 /// How many people the filter selects (for the export's audit row).
 pub async fn count_contacts(tx: &mut Tx, f: &ContactFilter) -> Result<i64, sqlx::Error> {
-    let (from, _) = contact_filter_sql(f);
-    let sql = format!("{CONTACT_FILTER_WITH} SELECT count(*) {from}");
+    let sql = count_contacts_sql(f);
     #[derive(FromRow)]
     struct Count(i64);
     Ok(bind_contact_filter(sqlx::query_as::<_, Count>(&sql), f).fetch_one(&mut **tx).await?.0)
@@ -1292,4 +1318,62 @@ pub fn export_contacts_sql(f: &ContactFilter) -> String {
                 c.contact_type, c.security_clearance, c.relationship_strength, c.interaction_frequency, c.last_contact_date, \
                 c.linkedin_url, c.tags, c.is_active {from} ORDER BY {order}"
     )
+}
+
+/// One organization as an export line.
+#[derive(FromRow)]
+pub struct OrganizationExportRow {
+    pub id: OrganizationId,
+    pub name: String,
+    pub organization_type: Option<String>,
+    pub parent: Option<String>,
+    pub sam_unique_id: Option<String>,
+    pub cage_code: Option<String>,
+    pub duns_number: Option<String>,
+    pub agency_path_code: Option<String>,
+    pub business_size: Option<String>,
+    pub socioeconomic_certifications: Value,
+    pub address_line1: Option<String>,
+    pub address_line2: Option<String>,
+    pub city: Option<String>,
+    pub state_province: Option<String>,
+    pub postal_code: Option<String>,
+    pub country: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub is_active: bool,
+}
+
+impl OrganizationExportRow {
+    pub fn certifications(&self) -> Vec<String> {
+        strings(&self.socioeconomic_certifications)
+    }
+}
+
+/// How many organizations the filter selects (for the export's audit row).
+pub async fn count_organizations(tx: &mut Tx, f: &OrganizationFilter) -> Result<i64, sqlx::Error> {
+    let sql = format!("SELECT count(*) FROM (SELECT o.id {ORGANIZATION_FILTER}) n");
+    #[derive(FromRow)]
+    struct Count(i64);
+    Ok(bind_organization_filter(sqlx::query_as::<_, Count>(&sql), f).fetch_one(&mut **tx).await?.0)
+}
+
+/// The export's statement.
+pub fn export_organizations_sql() -> String {
+    format!(
+        "SELECT o.id, o.name, o.organization_type, p.name AS parent, o.sam_unique_id, o.cage_code, o.duns_number, \
+                o.agency_path_code, o.business_size, o.socioeconomic_certifications, o.address_line1, o.address_line2, \
+                o.city, o.state_province, o.postal_code, o.country, o.phone, o.email, o.website, o.is_active \
+           {ORGANIZATION_FILTER}"
+    )
+}
+
+/// The filter's organizations, in its order, row by row as the database sends them.
+pub fn export_organizations<'a>(
+    tx: &'a mut Tx,
+    sql: &'a str,
+    f: &'a OrganizationFilter,
+) -> futures::stream::BoxStream<'a, Result<OrganizationExportRow, sqlx::Error>> {
+    bind_organization_filter(sqlx::query_as::<_, OrganizationExportRow>(sql), f).fetch(&mut **tx)
 }
