@@ -676,21 +676,10 @@ fn contact_filter_sql(f: &ContactFilter) -> (String, &'static str) {
         Some(Contacted::OverAYear) => "c.last_contact_date < current_date - 365",
         Some(Contacted::Never) => "c.last_contact_date IS NULL",
     };
-    // Each word in the person's own text or their organization's name, both found through trigram indexes
-    // (contacts_search_trgm, organizations_name_trgm): one condition per word, as many as the search has.
-    let words: String = (1..=like_patterns(&f.q).len())
-        .map(|i| {
-            format!(
-                " AND c.id IN (SELECT s.id FROM contacts s WHERE s.search_text LIKE ($2::text[])[{i}] \
-                   UNION ALL SELECT s.id FROM contacts s JOIN organizations so \
-                          ON so.tenant_id = s.tenant_id AND so.id = s.organization_id \
-                    WHERE lower(so.name) LIKE ($2::text[])[{i}])"
-            )
-        })
-        .collect();
     let from = format!(
         "FROM contacts c LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
-          WHERE ($1 OR c.is_active) AND $2::text[] IS NOT NULL{words} \
+          WHERE ($1 OR c.is_active) \
+            AND (SELECT coalesce(bool_and(c.search_text LIKE w OR coalesce(o.name_key, '') LIKE w), true) FROM unnest($2::text[]) w) \
             AND ($3::uuid IS NULL OR c.organization_id IN (SELECT id FROM sub)) \
             AND ($4::text IS NULL OR c.contact_type = $4) \
             AND ($5::text IS NULL OR c.security_clearance = $5) \
@@ -936,10 +925,10 @@ pub async fn save_contact(
     });
     if identity_changed && !allow_duplicate {
         let duplicate: Option<(ContactId, String, bool)> = sqlx::query_as(
-            "SELECT id, first_name || ' ' || last_name, lower(email) IS NOT DISTINCT FROM $2 AND $2 IS NOT NULL \
+            "SELECT id, first_name || ' ' || last_name, email_key IS NOT DISTINCT FROM $2 AND $2 IS NOT NULL \
                FROM contacts WHERE id IS DISTINCT FROM $1 AND is_active \
-                AND ((lower(email) = $2) \
-                     OR ($3::uuid IS NOT NULL AND organization_id = $3 AND lower(first_name) = lower($4) AND lower(last_name) = lower($5))) \
+                AND (email_key = $2 \
+                     OR ($3::uuid IS NOT NULL AND organization_id = $3 AND name_key = lower($4) || ' ' || lower($5))) \
               ORDER BY 3 DESC LIMIT 1",
         )
         .bind(id)
