@@ -44,7 +44,9 @@ pub async fn organizations_matching(
     .await
 }
 
-/// Of these lower-case e-mail addresses, those a contact (not merged away) already has, with who.
+/// Of these lower-case e-mail addresses, those a contact (not merged away) already has, with who. One probe
+/// of contacts_email_key per address: under row-level security only a plain equality (not `= ANY`) on a stored
+/// key becomes an index condition (migration 0024).
 pub async fn contacts_with_emails(
     tx: &mut Tx,
     emails: &[String],
@@ -53,8 +55,10 @@ pub async fn contacts_with_emails(
         return Ok(Vec::new());
     }
     sqlx::query_as(
-        "SELECT DISTINCT ON (email_key) email_key, id, first_name || ' ' || last_name FROM contacts \
-          WHERE email_key = ANY($1) AND merged_into_id IS NULL ORDER BY email_key, is_active DESC, created_at",
+        "SELECT k.e, c.id, c.name FROM unnest($1::text[]) AS k (e) \
+           CROSS JOIN LATERAL (SELECT x.id, x.first_name || ' ' || x.last_name AS name FROM contacts x \
+                                WHERE x.email_key = k.e AND x.merged_into_id IS NULL \
+                                ORDER BY x.is_active DESC, x.created_at LIMIT 1) c",
     )
     .bind(emails)
     .fetch_all(&mut **tx)
