@@ -152,6 +152,14 @@ async fn finish(
     })
 }
 
+/// Gives the claim back (storage did not answer): the job is tried again when a worker is free.
+async fn hand_back(state: &AppState, job: &JobRow, attempt: i32) -> Result<Ran, ImportError> {
+    let mut tx = begin(state, job.tenant_id).await?;
+    queries::hand_back(&mut tx, job.id, attempt).await?;
+    tx.commit().await?;
+    Ok(Ran::HandedBack)
+}
+
 fn rejections(
     rejected: Vec<(Record, Vec<app::imports::CellProblem>)>,
 ) -> Vec<(u32, Vec<app::imports::CellProblem>, Vec<String>)> {
@@ -197,10 +205,7 @@ async fn run(state: &AppState, claimed: Claimed, stop_after: Option<usize>) -> R
         }
         Err(e) => {
             tracing::warn!(import = %job.id, error = %e, "storage did not answer; the import is handed back");
-            let mut tx = begin(state, job.tenant_id).await?;
-            queries::hand_back(&mut tx, job.id, attempt).await?;
-            tx.commit().await?;
-            return Ok(Ran::HandedBack);
+            return hand_back(state, &job, attempt).await;
         }
     };
     // "Valid rows only" resumes after what an earlier try committed.
@@ -218,10 +223,7 @@ async fn run(state: &AppState, claimed: Claimed, stop_after: Option<usize>) -> R
             Err(ReadError::Storage(reason)) => {
                 tracing::warn!(import = %job.id, %reason, "the file stopped arriving; the import is handed back");
                 drop(whole);
-                let mut tx = begin(state, job.tenant_id).await?;
-                queries::hand_back(&mut tx, job.id, attempt).await?;
-                tx.commit().await?;
-                return Ok(Ran::HandedBack);
+                return hand_back(state, &job, attempt).await;
             }
             Err(e) => {
                 // The file itself cannot be read on: what was read stays (valid rows only) or goes (all or nothing).
@@ -239,28 +241,12 @@ async fn run(state: &AppState, claimed: Claimed, stop_after: Option<usize>) -> R
             }
         };
         let (last_row, bytes) = records.last().map_or((0, 0), |r| (r.row_number, r.bytes_read));
-        let outcome = match whole.as_mut() {
-            Some(tx) => importer.batch(tx, records, true).await?,
-            None => {
-                let mut tx = begin(state, job.tenant_id).await?;
-                let outcome = importer.batch(&mut tx, records, true).await?;
-                totals.add(&outcome, last_row, bytes);
-                queries::insert_rejections(&mut tx, job.id, &rejections(outcome.rejected)).await?;
-                if !queries::progress(&mut tx, job.id, attempt, &totals, LEASE).await? {
-                    return Ok(Ran::Lost);
-                }
-                tx.commit().await?;
-                batches_done += 1;
-                if stop_after.is_some_and(|n| batches_done >= n) {
-                    return Ok(Ran::Stopped);
-                }
-                continue;
-            }
-        };
-        // All or nothing: the records wait in `whole`; the rejected rows and the progress are kept at once
-        // (in their own transaction) so the page shows them while the file is read.
-        totals.add(&outcome, last_row, bytes);
+        // The batch's own transaction keeps its rejected rows and the progress, and (valid rows only) its
+        // records with them; all or nothing writes the records into `whole`, so the page shows the progress
+        // while the file is read and nothing of the records until the end.
         let mut tx = begin(state, job.tenant_id).await?;
+        let outcome = importer.batch(whole.as_mut().unwrap_or(&mut tx), records, true).await?;
+        totals.add(&outcome, last_row, bytes);
         queries::insert_rejections(&mut tx, job.id, &rejections(outcome.rejected)).await?;
         if !queries::progress(&mut tx, job.id, attempt, &totals, LEASE).await? {
             return Ok(Ran::Lost);

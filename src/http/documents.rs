@@ -34,6 +34,18 @@ pub(super) fn json_error(err: AppError) -> Response {
         .into_response()
 }
 
+/// The body's declared length; one past the limit is refused before any of it is read.
+pub(super) fn declared_length(headers: &HeaderMap, limit: u64, caller: &Caller) -> Result<Option<u64>, AppError> {
+    let declared =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    match declared {
+        Some(n) if n > limit => {
+            Err(app::storage::StorageError::TooLarge { limit }.user_error(&caller.request.request_id))
+        }
+        declared => Ok(declared),
+    }
+}
+
 pub async fn upload(
     State(state): State<AppState>,
     Extension(visitor): Extension<Visitor>,
@@ -50,13 +62,10 @@ pub async fn upload(
         Ok(request) => request,
         Err(e) => return json_error(e),
     };
-    // A declared length past the limit is refused before any of it is read.
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        let err = app::storage::StorageError::TooLarge { limit }.user_error(&caller.request.request_id);
-        return json_error(err);
-    }
+    let declared = match declared_length(&headers, limit, &caller) {
+        Ok(declared) => declared,
+        Err(e) => return json_error(e),
+    };
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     match upload::upload(&caller, request, Box::pin(stream), declared).await {
         Ok(row) => (StatusCode::CREATED, Json(row)).into_response(),

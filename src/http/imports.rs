@@ -1,7 +1,11 @@
 //! The import routes that stream bodies: POST /imports/upload?kind=…&name=… (the raw CSV file as the body)
 //! and GET /imports/{id}/rejected.csv (the rejected rows with what to fix).
 
-use super::{auth::error_response, documents::json_error, export::download};
+use super::{
+    auth::error_response,
+    documents::{declared_length, json_error},
+    export::download,
+};
 use app::{
     auth::ssr::{Caller, Visitor},
     imports::ssr::{
@@ -14,7 +18,7 @@ use axum::{
     Extension, Json,
     body::Body,
     extract::{Path, Query, State},
-    http::{HeaderMap, StatusCode, header},
+    http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
 use futures::TryStreamExt;
@@ -36,11 +40,10 @@ pub async fn upload(
         Ok(request) => request,
         Err(e) => return json_error(e),
     };
-    let declared =
-        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit) {
-        return json_error(app::storage::StorageError::TooLarge { limit }.user_error(&caller.request.request_id));
-    }
+    let declared = match declared_length(&headers, limit, &caller) {
+        Ok(declared) => declared,
+        Err(e) => return json_error(e),
+    };
     let stream = body.into_data_stream().map_err(std::io::Error::other);
     match receive(&caller, request, Box::pin(stream), declared).await {
         Ok(id) => (StatusCode::CREATED, Json(serde_json::json!({ "id": id }))).into_response(),

@@ -72,6 +72,23 @@ fn record(r: &ContactExportRow) -> [String; 15] {
     ]
 }
 
+/// The export's audit row (the list's view and the count), committed before the first byte leaves.
+async fn audit_export(
+    caller: &Caller,
+    mut tx: crate::db::Tx,
+    entity: &'static str,
+    noun: &str,
+    count: i64,
+    view: String,
+) -> Result<(), AppError> {
+    let mut event = AuditEvent::new(AuditAction::Export, entity, None, format!("Exported {count} {noun} as CSV"))
+        .after(serde_json::json!({ "view": view, "rows": count }))
+        .risk(RiskLevel::Medium);
+    event.permission_used = Some(Permission::ContactsRead.as_str());
+    caller.audit(&mut tx, event).await?;
+    caller.commit(tx).await
+}
+
 /// Checks, audits, then streams the filter's people as CSV.
 pub async fn contacts_csv(
     caller: Caller,
@@ -80,12 +97,7 @@ pub async fn contacts_csv(
     filter.check()?;
     let (mut tx, _) = caller.enter(Permission::ContactsRead, Resource::Tenant).await?;
     let count = queries::count_contacts(&mut tx, &filter).await?;
-    let mut event = AuditEvent::new(AuditAction::Export, "contact", None, format!("Exported {count} contacts as CSV"))
-        .after(serde_json::json!({ "view": filter.query(), "rows": count }))
-        .risk(RiskLevel::Medium);
-    event.permission_used = Some(Permission::ContactsRead.as_str());
-    caller.audit(&mut tx, event).await?;
-    caller.commit(tx).await?;
+    audit_export(&caller, tx, "contact", "contacts", count, filter.query()).await?;
 
     let (mut tx, _) = caller.enter(Permission::ContactsRead, Resource::Tenant).await?;
     let header = HEADER.iter().map(|h| h.to_string()).collect();
@@ -175,13 +187,7 @@ pub async fn organizations_csv(
     filter.check()?;
     let (mut tx, _) = caller.enter(Permission::ContactsRead, Resource::Tenant).await?;
     let count = queries::count_organizations(&mut tx, &filter).await?;
-    let mut event =
-        AuditEvent::new(AuditAction::Export, "organization", None, format!("Exported {count} organizations as CSV"))
-            .after(serde_json::json!({ "view": filter.query(), "rows": count }))
-            .risk(RiskLevel::Medium);
-    event.permission_used = Some(Permission::ContactsRead.as_str());
-    caller.audit(&mut tx, event).await?;
-    caller.commit(tx).await?;
+    audit_export(&caller, tx, "organization", "organizations", count, filter.query()).await?;
 
     let (mut tx, _) = caller.enter(Permission::ContactsRead, Resource::Tenant).await?;
     let header = ORGANIZATION_HEADER.iter().map(|h| h.to_string()).collect();
