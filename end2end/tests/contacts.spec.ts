@@ -74,11 +74,14 @@ test("a capture manager gives people roles on a pursuit, changes one and takes o
   await page.getByRole("navigation", { name: "Project sections" }).getByRole("link", { name: "Contacts" }).click();
   await expect(page).toHaveURL(/\/projects\/[0-9a-f-]{36}\/contacts$/);
   await expect(page.locator("section[data-hydrated='true']")).toBeVisible();
+  // The roles and the form render together once the tab's data is in: count only then (hydration alone
+  // can come first, and a count of 0 then failed CI once).
+  const form = page.getByTestId("add-role");
+  await expect(form).toBeVisible();
   const roles = page.getByTestId("role");
   const before = await roles.count();
 
   // A person from another office, as an executive sponsor who champions us.
-  const form = page.getByTestId("add-role");
   await form.getByLabel("Person").selectOption({ index: 1 });
   const person = (await form.getByLabel("Person").locator("option:checked").textContent())?.split(" \u2014 ")[0] ?? "";
   await form.getByLabel("Role").selectOption({ label: "Executive sponsor" });
