@@ -25,6 +25,7 @@ const FOUNDATION: &[&str] = &[
     "outbound",
     "request",
     "roles",
+    "search_words",
     "server_prelude",
     "state",
     "storage",

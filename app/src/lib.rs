@@ -42,6 +42,8 @@ pub mod outbound;
 #[cfg(feature = "ssr")]
 pub mod request;
 #[cfg(feature = "ssr")]
+pub mod search_words;
+#[cfg(feature = "ssr")]
 pub mod server_prelude;
 #[cfg(feature = "ssr")]
 pub mod state;

@@ -96,6 +96,55 @@ async fn exists(res: reqwest::Response) -> (u16, String, String) {
 }
 
 #[tokio::test]
+async fn the_search_finds_word_beginnings_and_follows_every_rename() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    let navsea = [("name", "Naval Sea Systems Command"), ("organization_type", "government_agency")];
+    let org = new_org(&capture, &navsea).await.to_string();
+    let person = |last: &'static str| {
+        vec![
+            ("first_name", "Dana"),
+            ("last_name", last),
+            ("organization", org.as_str()),
+            ("title", "Contracting Officer"),
+        ]
+    };
+    let dana = new_contact(&capture, &person("Okafor")).await.to_string();
+    new_contact(&capture, &[("first_name", "Sam"), ("last_name", "Oakes"), ("email", "sam.oakes@dla.example.gov")])
+        .await;
+    let found = |q: &'static str| {
+        let capture = capture.clone();
+        async move { contacts(&capture, &[("q", q)]).await.rows.into_iter().map(|r| r.name).collect::<Vec<_>>() }
+    };
+    for (q, expected) in [
+        ("OKAF co", vec!["Dana Okafor"]), // each word begins one of the person's words, in any case
+        ("naval sea dana", vec!["Dana Okafor"]), // the organization's words count as the person's
+        ("dla.example", vec!["Sam Oakes"]), // an e-mail's parts
+        ("o", vec!["Sam Oakes", "Dana Okafor"]),
+        ("kafor", vec![]),      // the middle of a word begins none
+        ("okafor sam", vec![]), // every word must match
+        ("\u{e9}", vec![]),     // non-ASCII is searched, not refused
+    ] {
+        assert_eq!(found(q).await, expected, "{q}");
+    }
+
+    // A rename changes the words, in the same transaction as the edit; other edits touch none.
+    let res = call(&capture, SAVE_CONTACT, Some(&dana), "input", &person("Whitaker")).await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(found("okafor").await, Vec::<String>::new());
+    assert_eq!(found("whit").await, ["Dana Whitaker"]);
+    let renamed = [("name", "NAVSEA Headquarters"), ("organization_type", "government_agency")];
+    assert_eq!(save_org(&capture, Some(&org), &renamed).await.status(), 200);
+    assert_eq!(found("naval").await, Vec::<String>::new());
+    assert_eq!(found("navsea head").await, ["Dana Whitaker"]);
+    let words = |id: &str| format!("SELECT count(*) FROM search_words WHERE record_id = '{id}'");
+    // dana, whitaker, contracting, officer: no stale word left behind.
+    assert_eq!(app.count(&words(&dana)).await, 4);
+    assert_eq!(app.count(&words(&org)).await, 2);
+}
+
+#[tokio::test]
 async fn an_agency_tree_is_built_with_checked_identifiers_and_no_duplicates_or_loops() {
     let app = TestApp::new().await;
     let tenant = app.with_tenant("acme").await;

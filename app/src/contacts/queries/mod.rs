@@ -20,10 +20,12 @@ use crate::{
     db::Tx,
     error::AppError,
     ids::{ContactId, OrganizationId, ProjectId, PursuitContactId},
+    search_words::{EVERY_WORD, has_words, query_words_cte, word_hits},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Value, json};
 use sqlx::FromRow;
+use std::sync::LazyLock;
 
 type ScalarQuery<'q, T> = sqlx::query::QueryScalar<'q, sqlx::Postgres, T, sqlx::postgres::PgArguments>;
 
@@ -676,10 +678,16 @@ fn contact_filter_sql(f: &ContactFilter) -> (String, &'static str) {
         Some(Contacted::OverAYear) => "c.last_contact_date < current_date - 365",
         Some(Contacted::Never) => "c.last_contact_date IS NULL",
     };
+    // No search, no clause (not one true for every row, evaluated for each); punctuation alone finds nobody.
+    let searched = match (f.q.trim().is_empty(), has_words(&f.q)) {
+        (true, _) => "true",
+        (false, true) => "c.id IN (SELECT id FROM matching)",
+        (false, false) => "false",
+    };
     let from = format!(
         "FROM contacts c LEFT JOIN organizations o ON o.tenant_id = c.tenant_id AND o.id = c.organization_id \
           WHERE ($1 OR c.is_active) \
-            AND (SELECT coalesce(bool_and(c.search_text LIKE w OR coalesce(o.name_key, '') LIKE w), true) FROM unnest($2::text[]) w) \
+            AND {searched} \
             AND ($3::uuid IS NULL OR c.organization_id IN (SELECT id FROM sub)) \
             AND ($4::text IS NULL OR c.contact_type = $4) \
             AND ($5::text IS NULL OR c.security_clearance = $5) \
@@ -689,16 +697,30 @@ fn contact_filter_sql(f: &ContactFilter) -> (String, &'static str) {
     (from, order)
 }
 
-/// The organization filter's subtree (`sub`), for `contact_filter_sql`.
-const CONTACT_FILTER_WITH: &str = "WITH RECURSIVE sub (id) AS (SELECT $3::uuid WHERE $3 IS NOT NULL \
-      UNION SELECT o.id FROM organizations o JOIN sub ON o.parent_organization_id = sub.id)";
+/// The organization filter's subtree (`sub`) and the people the search's words find (`matching`: each word
+/// begins a word of the person's name, e-mail or title, or of their organization's name or codes), for
+/// `contact_filter_sql`.
+static CONTACT_FILTER_WITH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH RECURSIVE sub (id) AS (SELECT $3::uuid WHERE $3 IS NOT NULL \
+           UNION SELECT o.id FROM organizations o JOIN sub ON o.parent_organization_id = sub.id), \
+         {q}, \
+         matching (id) AS (SELECT id FROM ({contact_hits} \
+                                           UNION SELECT h.n, m.id FROM ({organization_hits}) h \
+                                                  JOIN contacts m ON m.organization_id = h.id) w \
+                           GROUP BY id {EVERY_WORD})",
+        q = query_words_cte("$2"),
+        contact_hits = word_hits("contact"),
+        organization_hits = word_hits("organization"),
+    )
+});
 
 fn bind_contact_filter<'q, O>(
     q: sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments>,
     f: &'q ContactFilter,
 ) -> sqlx::query::QueryAs<'q, sqlx::Postgres, O, sqlx::postgres::PgArguments> {
     q.bind(f.inactive)
-        .bind(like_patterns(&f.q))
+        .bind(f.q.trim())
         .bind(f.organization)
         .bind(f.kind.map(|k| k.as_str()))
         .bind(f.clearance.map(|c| c.as_str()))
@@ -709,13 +731,13 @@ fn bind_contact_filter<'q, O>(
 /// benchmark's SQL, src/pgbench.rs). The page is read through the order's index, LIMIT rows and no more.
 pub fn contacts_page_sql(f: &ContactFilter) -> String {
     let (from, order) = contact_filter_sql(f);
-    format!("{CONTACT_FILTER_WITH} {CONTACT_ROW} {from} ORDER BY {order} LIMIT $7 OFFSET $8")
+    format!("{} {CONTACT_ROW} {from} ORDER BY {order} LIMIT $7 OFFSET $8", *CONTACT_FILTER_WITH)
 }
 
 /// How many people the filter selects: $1–$6 the filter (also the pages benchmark's SQL).
 pub fn count_contacts_sql(f: &ContactFilter) -> String {
     let (from, _) = contact_filter_sql(f);
-    format!("{CONTACT_FILTER_WITH} SELECT count(*) {from}")
+    format!("{} SELECT count(*) {from}", *CONTACT_FILTER_WITH)
 }
 
 /// The page and the filter's total. The total is counted apart (a count over the page's query would read
@@ -1303,9 +1325,10 @@ pub fn export_contacts<'a>(
 pub fn export_contacts_sql(f: &ContactFilter) -> String {
     let (from, order) = contact_filter_sql(f);
     format!(
-        "{CONTACT_FILTER_WITH} SELECT c.id, c.first_name, c.last_name, c.title, o.name AS organization, c.email, c.phone, \
+        "{} SELECT c.id, c.first_name, c.last_name, c.title, o.name AS organization, c.email, c.phone, \
                 c.contact_type, c.security_clearance, c.relationship_strength, c.interaction_frequency, c.last_contact_date, \
-                c.linkedin_url, c.tags, c.is_active {from} ORDER BY {order}"
+                c.linkedin_url, c.tags, c.is_active {from} ORDER BY {order}",
+        *CONTACT_FILTER_WITH
     )
 }
 
