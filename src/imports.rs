@@ -60,6 +60,9 @@ pub enum Ran {
 pub enum ImportError {
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+    /// A record could not be written (the database's answer is in the log of the conversion).
+    #[error("a batch could not be written: {0}")]
+    Write(#[from] app::error::AppError),
     #[error("the import's job row is missing")]
     Missing,
 }

@@ -116,6 +116,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects") view=projects::ProjectsPage ssr=SsrMode::Async/>
                     <Route path=path!("/pipeline") view=pipeline::PipelinePage/>
                     <Route path=path!("/projects/new") view=projects::NewProjectPage/>
+                    <Route path=path!("/projects/import") view=|| view! { <imports::ImportStartPage kind=imports::ImportKind::Projects/> }/>
                     <Route path=path!("/projects/:id") view=projects::ProjectPage/>
                     <Route path=path!("/projects/:id/edit") view=projects::EditProjectPage/>
                     <Route path=path!("/projects/:id/documents") view=documents::ProjectDocumentsPage/>

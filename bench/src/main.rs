@@ -182,8 +182,9 @@ enum Page {
     Find,
 }
 
-/// Find anything's questions: the beginnings of names in the bench data (as src/pgbench.rs FIND_TERMS).
-const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "cloud", "northwind", "park"];
+/// Find anything's questions: beginnings of words of people in the bench data, every one finding people (as
+/// src/pgbench.rs FIND_TERMS).
+const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "dana cont", "fisch", "park"];
 
 impl Page {
     fn parse(name: &str) -> Page {
@@ -207,7 +208,9 @@ impl Page {
                 format!("/projects/{}", session.projects[(session.offset + n * 7919) % session.projects.len()])
             }
             Page::Contacts => "/contacts?page=2".to_string(),
-            Page::ContactSearch => format!("/contacts?q={}", FIND_TERMS[(session.offset + n) % FIND_TERMS.len()]),
+            Page::ContactSearch => {
+                format!("/contacts?q={}", FIND_TERMS[(session.offset + n) % FIND_TERMS.len()].replace(' ', "+"))
+            }
             Page::Find => "/api/search".to_string(),
         }
     }
@@ -215,7 +218,7 @@ impl Page {
     /// A POST's form body (find anything's question), None for a page.
     fn form(self, session: &Session, n: usize) -> Option<String> {
         match self {
-            Page::Find => Some(format!("q={}", FIND_TERMS[(session.offset + n) % FIND_TERMS.len()])),
+            Page::Find => Some(format!("q={}", FIND_TERMS[(session.offset + n) % FIND_TERMS.len()].replace(' ', "+"))),
             _ => None,
         }
     }

@@ -44,10 +44,10 @@ pub async fn projects(
     let query = TableQuery::from_query(|k| params.get(k).cloned());
     let result = async {
         let caller = Caller::of_visitor(state, visitor)?;
-        projects_csv(&caller, &query).await
+        projects_csv(caller, query).await
     };
     match result.await {
-        Ok((csv, _)) => download("projects", Body::from(csv)),
+        Ok(stream) => download("projects", Body::from_stream(stream)),
         Err(e) => error_response("/projects/export.csv", e),
     }
 }

@@ -396,3 +396,128 @@ async fn another_tenants_imports_are_not_found_and_a_viewer_cannot_import() {
     let d = detail(&capture, &id, None).await;
     assert_eq!(d.summary.status, ImportStatus::Uploaded, "nothing the others tried changed it");
 }
+
+const PROJECTS: &str = "Project,Solicitation,Agency,Stage,Status,Priority,PWin (%),Estimated value,Response due (UTC),Capture manager\r\n\
+Harbor Logistics,N00024-27-R-4410,NAVSEA,Phase 2 \u{b7} Capture planning,Active,High,40,\"$1,500,000\",2027-03-14 17:00,LEAD@acme.test\r\n\
+Cloud Migration,,GSA,3,On hold,,,,,\r\n\
+Bad Stage,,,Phase 9,,,140,,,\r\n\
+Harbor Again,n00024-27-r-4410,,,,,,,,\r\n\
+Existing Name,,,,,,,,,\r\n\
+Unknown Lead,,,,,,,,,nobody@acme.test\r\n\
+Two Leads,,,,,,,,,Capture Manager User\r\n";
+
+#[tokio::test]
+async fn a_projects_file_imports_as_the_form_would_with_its_managers_duplicates_and_the_plan_named() {
+    let app = TestApp::new().await;
+    let tenant = app.with_tenant("acme").await;
+    let capture = tenant.with_user(SystemRole::CaptureManager).await;
+    tenant.add_user("lead@acme.test", SystemRole::CaptureManager).await;
+    capture.ok("/api/projects/create", &[("input[project_name]", "Existing name")]).await;
+
+    let id = uploaded(&capture, "projects", "pipeline.csv", PROJECTS).await;
+    let d = detail(&capture, &id, None).await;
+    let suggested: Vec<Option<&str>> = d.mapping.iter().map(|m| m.as_deref()).collect();
+    assert_eq!(
+        suggested,
+        [
+            Some("project_name"),
+            Some("solicitation_number"),
+            Some("agency_name"),
+            Some("pipeline_stage"),
+            Some("project_status"),
+            Some("priority_level"),
+            Some("win_probability_score"),
+            Some("estimated_value"),
+            Some("response_due_date"),
+            Some("capture_manager")
+        ],
+        "the projects export's headings"
+    );
+    let problems = |row: u32| d.preview.iter().find(|r| r.row_number == row).unwrap().problems.clone();
+    assert!(problems(2).is_empty() && problems(3).is_empty(), "{:?} {:?}", problems(2), problems(3));
+    let named = |row: u32, column: Option<&str>, says: &str| {
+        let found = problems(row);
+        assert!(
+            found.iter().any(|p| p.column.as_deref() == column && p.message.contains(says)),
+            "row {row}: {found:?}"
+        );
+    };
+    named(4, Some("Stage"), "is not one of");
+    named(4, Some("PWin (%)"), "0 to 100");
+    named(5, None, "same pursuit as row 2");
+    named(6, Some("Project"), "already a project");
+    named(7, Some("Capture manager"), "no active user of your organization is \u{201c}nobody@acme.test\u{201d}");
+    named(8, Some("Capture manager"), "more than one person");
+    assert_eq!(app.count("SELECT count(*) FROM opportunity_projects").await, 1, "a preview writes nothing");
+
+    let mapping = "project_name,solicitation_number,agency_name,pipeline_stage,project_status,priority_level,\
+                   win_probability_score,estimated_value,response_due_date,capture_manager";
+    let res = start(&capture, &id, mapping, "valid_only").await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap_or_default());
+    let s = finished(&capture, &id).await;
+    assert_eq!(s.status, ImportStatus::Done, "{:?}", s.failure);
+    assert_eq!((s.rows_read, s.rows_imported, s.rows_rejected), (7, 2, 5));
+    // As the form writes them: the columns, the managers, the typed values of synced fields as overrides.
+    let one = |sql: &str| {
+        let sql = sql.to_string();
+        let app = &app;
+        async move { app.count(&sql).await }
+    };
+    assert_eq!(
+        one("SELECT count(*) FROM opportunity_projects p JOIN users u ON u.id = p.assigned_capture_manager \
+              WHERE p.project_name = 'Harbor Logistics' AND u.email = 'lead@acme.test' AND p.pipeline_stage = 'phase_2' \
+                AND p.priority_level = 'high' AND p.win_probability_score = 40 AND p.agency_name = 'NAVSEA' \
+                AND p.import_id IS NOT NULL")
+        .await,
+        1
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM opportunity_project_overrides o JOIN opportunity_projects p ON p.id = o.opportunity_project_id \
+              WHERE p.project_name = 'Harbor Logistics' AND o.is_active \
+                AND ((o.field_name = 'estimated_value_max' AND (o.override_value #>> '{}')::numeric = 1500000) \
+                  OR (o.field_name = 'response_due_date' AND o.override_value #>> '{}' LIKE '2027-03-14%'))")
+        .await,
+        2
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM opportunity_projects p JOIN users u ON u.id = p.assigned_capture_manager \
+              WHERE p.project_name = 'Cloud Migration' AND u.email LIKE 'capture_manager-%' \
+                AND p.project_status = 'on_hold' AND p.pipeline_stage = 'phase_3'")
+        .await,
+        1,
+        "no capture manager named: the person importing, as the form would"
+    );
+    assert_eq!(
+        one("SELECT count(*) FROM change_history h JOIN opportunity_projects p ON p.id = h.entity_id \
+              WHERE p.import_id IS NOT NULL AND h.field_name = 'project'")
+        .await,
+        2
+    );
+    assert_eq!(one("SELECT count(*) FROM audit_logs WHERE action_type = 'import'").await, 2, "started and finished");
+    // Found by Ctrl-K at once: the words follow the insert.
+    let hits: Vec<app::search::Hit> = capture.answer("/api/search", &[("q", "harbor log")]).await;
+    assert_eq!(hits.iter().map(|h| h.title.as_str()).collect::<Vec<_>>(), ["Harbor Logistics"]);
+
+    // The plan's limit holds across the file: room for one more, so the second new row is refused.
+    app.owner_exec(
+        "UPDATE tenants SET max_opportunity_projects = (SELECT count(*) + 1 FROM opportunity_projects) \
+          WHERE id = app_current_tenant_id()",
+    )
+    .await;
+    let id = uploaded(&capture, "projects", "more.csv", "Project\r\nFirst more\r\nSecond more\r\n").await;
+    assert_eq!(start(&capture, &id, "project_name", "valid_only").await.status(), 200);
+    let s = finished(&capture, &id).await;
+    assert_eq!((s.rows_imported, s.rows_rejected), (1, 1));
+    let d = detail(&capture, &id, None).await;
+    assert!(d.rejected.iter().any(|r| r.problems[0].message.contains("plan allows")), "{:?}", d.rejected);
+
+    // Who may not: a viewer (projects.create), and another tenant (not found).
+    let viewer = tenant.with_user(SystemRole::Viewer).await;
+    assert_eq!(upload(&viewer, "projects", "x.csv", "Project\r\nX\r\n").await.status(), 403);
+    let (status, _) = status_and_message(viewer.call("/api/imports/get", &[("id", &id)]).await).await;
+    assert_eq!(status, 403);
+    let other = app.with_tenant("initech").await;
+    let stranger = other.with_user(SystemRole::TenantAdmin).await;
+    let (status, _) = status_and_message(stranger.call("/api/imports/get", &[("id", &id)]).await).await;
+    assert_eq!(status, 404);
+}

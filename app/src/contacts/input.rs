@@ -2,9 +2,11 @@
 //! to fix. Identifiers are checked as SAM.gov issues them.
 
 use super::{BusinessSize, Certification, Clearance, ContactType, InteractionFrequency, OrganizationType};
+pub use crate::input::{FieldProblem, problems_error};
 use crate::{
     error::AppError,
     ids::{ContactId, OrganizationId},
+    input::Problems,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -109,90 +111,6 @@ pub struct ValidContact {
 /// The most tags a contact carries, and the longest tag.
 pub const MAX_TAGS: usize = 20;
 pub const MAX_TAG_CHARS: usize = 50;
-
-/// One problem of a form, with the field it is about (an import names the column from it).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldProblem {
-    pub field: &'static str,
-    pub message: String,
-}
-
-/// Every problem as one message for a form.
-pub fn problems_error(problems: &[FieldProblem]) -> AppError {
-    let messages: Vec<&str> = problems.iter().map(|p| p.message.as_str()).collect();
-    AppError::Validation(format!("Please fix: {}.", messages.join("; ")))
-}
-
-/// Collects every problem of one form, each with the field being checked when it was found.
-#[derive(Default)]
-struct Problems {
-    field: &'static str,
-    found: Vec<FieldProblem>,
-}
-
-impl Problems {
-    /// The field the next checks are about.
-    fn at(&mut self, field: &'static str) -> &mut Self {
-        self.field = field;
-        self
-    }
-
-    fn push(&mut self, message: String) {
-        self.found.push(FieldProblem { field: self.field, message });
-    }
-
-    /// A trimmed text of at most `max` characters, without control characters; empty is None.
-    fn text(&mut self, label: &str, raw: &str, max: usize) -> Option<String> {
-        let value = raw.trim();
-        if value.chars().count() > max {
-            self.push(format!("{label} can have at most {max} characters"));
-            return None;
-        }
-        if value.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
-            self.push(format!("{label} contains a control character"));
-            return None;
-        }
-        (!value.is_empty()).then(|| value.to_string())
-    }
-
-    fn one_line(&mut self, label: &str, raw: &str, max: usize) -> Option<String> {
-        if raw.trim().contains(['\n', '\r']) {
-            self.push(format!("{label} must fit on one line"));
-            return None;
-        }
-        self.text(label, raw, max)
-    }
-
-    fn required(&mut self, label: &str, raw: &str, max: usize) -> Option<String> {
-        let value = self.one_line(label, raw, max);
-        if raw.trim().is_empty() {
-            self.push(format!("{label} is required"));
-        }
-        value
-    }
-
-    fn choice<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(&mut self, raw: &str) -> Option<T> {
-        if raw.trim().is_empty() {
-            return None;
-        }
-        raw.parse().map_err(|e: crate::closed_set::UnknownVariant| self.push(e.to_string())).ok()
-    }
-
-    fn checked<T>(&mut self, result: Result<T, String>) -> Option<T> {
-        result.map_err(|e| self.push(e)).ok()
-    }
-
-    fn version(&mut self, raw: &str) -> Option<DateTime<Utc>> {
-        match raw.trim() {
-            "" => None,
-            raw => raw.parse().map_err(|_| self.push("the form is out of date: reload the page".into())).ok(),
-        }
-    }
-
-    fn finish<T>(self, valid: impl FnOnce() -> T) -> Result<T, Vec<FieldProblem>> {
-        if self.found.is_empty() { Ok(valid()) } else { Err(self.found) }
-    }
-}
 
 /// Letters I and O never appear in a UEI or a CAGE code (they read as 1 and 0).
 fn confusable(code: &str) -> bool {

@@ -84,11 +84,54 @@ pub const ORGANIZATION_FIELDS: &[Field] = &[
     field("website", "Website", &["website", "web site", "url", "web"]),
 ];
 
+/// A pursuit's columns, named as the projects export names them (so an export comes back in as it went
+/// out) and as pipeline spreadsheets do. People are named by e-mail or full name.
+pub const PROJECT_FIELDS: &[Field] = &[
+    field(
+        "project_name",
+        "Project name",
+        &["project", "project name", "pursuit", "opportunity", "opportunity name", "name"],
+    ),
+    field(
+        "internal_reference_number",
+        "Internal reference",
+        &["internal reference", "internal reference number", "reference", "ref", "project number"],
+    ),
+    field(
+        "solicitation_number",
+        "Solicitation number",
+        &["solicitation", "solicitation number", "solicitation no", "rfp number", "notice id"],
+    ),
+    field("agency_name", "Agency", &["agency", "customer", "department", "agency name"]),
+    field("contracting_office", "Contracting office", &["contracting office", "office"]),
+    field("description", "Description", &["description", "notes", "summary"]),
+    field("pipeline_stage", "Stage (phase 0–6)", &["stage", "phase", "shipley phase", "pipeline stage"]),
+    field("project_status", "Status", &["status", "project status"]),
+    field("priority_level", "Priority", &["priority", "priority level"]),
+    field(
+        "win_probability_score",
+        "Win probability (%)",
+        &["pwin", "pwin %", "p win", "win probability", "probability"],
+    ),
+    field("strategic_value_score", "Strategic value (%)", &["strategic value", "strategic value score"]),
+    field("capture_manager", "Capture manager (e-mail or name)", &["capture manager", "capture lead", "owner"]),
+    field("proposal_manager", "Proposal manager (e-mail or name)", &["proposal manager", "proposal lead"]),
+    field("estimated_value", "Estimated value ($)", &["estimated value", "value", "contract value", "tcv", "ceiling"]),
+    field(
+        "response_due_date",
+        "Response due (date)",
+        &["response due", "response due utc", "due date", "response date", "proposal due", "due"],
+    ),
+    field("naics_codes", "NAICS codes", &["naics", "naics code", "naics codes"]),
+    field("set_aside_type", "Set-aside", &["set aside", "set aside type"]),
+];
+
 impl ImportKind {
     pub fn fields(self) -> &'static [Field] {
         match self {
             ImportKind::Contacts => CONTACT_FIELDS,
             ImportKind::Organizations => ORGANIZATION_FIELDS,
+            ImportKind::Projects => PROJECT_FIELDS,
         }
     }
 
@@ -167,6 +210,11 @@ pub fn mapping_problems(kind: ImportKind, mapping: &[Option<String>]) -> Vec<Str
                 problems.push("choose the column with the organization's name".into());
             }
         }
+        ImportKind::Projects => {
+            if !has("project_name") {
+                problems.push("choose the column with the project's name".into());
+            }
+        }
     }
     problems
 }
@@ -187,6 +235,44 @@ mod tests {
         let want =
             [Some("first_name"), Some("last_name"), Some("organization"), Some("email"), Some("title"), None, None];
         assert_eq!(got, want.map(|w| w.map(str::to_string)).to_vec(), "a field is suggested once");
+    }
+
+    #[test]
+    fn the_projects_export_headings_map_back_to_their_fields() {
+        let headings = strings(&[
+            "Project",
+            "Title",
+            "Solicitation",
+            "Agency",
+            "Stage",
+            "Status",
+            "Priority",
+            "Estimated value",
+            "PWin (%)",
+            "Response due (UTC)",
+            "NAICS",
+            "Set-aside",
+            "Capture manager",
+        ]);
+        let got = suggest(ImportKind::Projects, &headings, &[]);
+        let want = [
+            Some("project_name"),
+            None,
+            Some("solicitation_number"),
+            Some("agency_name"),
+            Some("pipeline_stage"),
+            Some("project_status"),
+            Some("priority_level"),
+            Some("estimated_value"),
+            Some("win_probability_score"),
+            Some("response_due_date"),
+            Some("naics_codes"),
+            Some("set_aside_type"),
+            Some("capture_manager"),
+        ];
+        assert_eq!(got, want.map(|w| w.map(str::to_string)).to_vec());
+        assert!(mapping_problems(ImportKind::Projects, &got).is_empty());
+        assert!(mapping_problems(ImportKind::Projects, &[Some("agency_name".into())])[0].contains("project's name"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ closed_set! {
     pub enum ImportKind: "import kind" {
         Contacts = "contacts",
         Organizations = "organizations",
+        Projects = "projects",
     }
 }
 
@@ -34,6 +35,7 @@ impl ImportKind {
         match self {
             Self::Contacts => "contacts",
             Self::Organizations => "organizations",
+            Self::Projects => "projects",
         }
     }
 
@@ -42,6 +44,15 @@ impl ImportKind {
         match self {
             Self::Contacts => "/contacts",
             Self::Organizations => "/organizations",
+            Self::Projects => "/projects",
+        }
+    }
+
+    /// What importing this kind needs: it creates these records, as their forms would.
+    pub fn permission(self) -> crate::auth::Permission {
+        match self {
+            Self::Contacts | Self::Organizations => crate::auth::Permission::ContactsWrite,
+            Self::Projects => crate::auth::Permission::ProjectsCreate,
         }
     }
 }

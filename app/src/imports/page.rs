@@ -1,4 +1,4 @@
-//! /contacts/import and /organizations/import (choose a file, see the recent imports) and /imports/:id (map
+//! /contacts/import, /organizations/import and /projects/import (choose a file, see the recent imports) and /imports/:id (map
 //! the columns and preview the first rows, then follow the import and read what was rejected).
 
 use super::{
@@ -88,6 +88,7 @@ fn ImportStart(kind: ImportKind, list: Vec<ImportSummary>) -> impl IntoView {
     let (title, noun) = match kind {
         ImportKind::Contacts => ("Import contacts", "people"),
         ImportKind::Organizations => ("Import organizations", "organizations"),
+        ImportKind::Projects => ("Import projects", "pursuits"),
     };
     view! {
         <header class="page__header">

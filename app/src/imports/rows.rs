@@ -9,13 +9,29 @@ use crate::contacts::{
     from_sync::split_full_name,
     input::{ContactInput, FieldProblem, OrganizationInput, ValidContact, ValidOrganization},
 };
+use crate::{
+    domain::{PipelineStage, Priority, ProjectStatus},
+    projects::edit::{ProjectInput, ValidProject},
+};
 use chrono::NaiveDate;
 
 /// A row that passed its own checks; what it names by text is still to be found.
 #[derive(Debug, Clone, PartialEq)]
 pub enum CheckedRow {
-    Contact { contact: ValidContact, organization: Option<String> },
-    Organization { organization: ValidOrganization, parent: Option<String> },
+    Contact {
+        contact: ValidContact,
+        organization: Option<String>,
+    },
+    Organization {
+        organization: ValidOrganization,
+        parent: Option<String>,
+    },
+    /// The managers as written (an e-mail or a full name), to be found among the tenant's people.
+    Project {
+        project: Box<ValidProject>,
+        capture_manager: Option<String>,
+        proposal_manager: Option<String>,
+    },
 }
 
 /// The file's columns and what each is mapped to.
@@ -95,6 +111,7 @@ pub fn check(
     let checked = match kind {
         ImportKind::Contacts => check_contact(columns, record, today, &mut problems),
         ImportKind::Organizations => check_organization(columns, record, &mut problems),
+        ImportKind::Projects => check_project(columns, record, &mut problems),
     };
     match checked {
         Some(row) if problems.is_empty() => Ok(row),
@@ -224,6 +241,78 @@ fn check_organization(columns: &Columns, record: &Record, problems: &mut Vec<Cel
     }
 }
 
+/// A stage as a pipeline spreadsheet writes it: "phase_2", "Phase 2", "2", "Capture planning" or the
+/// export's "Phase 2 · Capture planning".
+fn stage_spelling(raw: &str) -> String {
+    let wanted = raw.trim();
+    let folded = wanted.to_lowercase();
+    PipelineStage::ALL
+        .iter()
+        .find(|s| {
+            s.as_str() == folded.replace([' ', '-'], "_")
+                || s.short_label().eq_ignore_ascii_case(wanted)
+                || s.label().eq_ignore_ascii_case(wanted)
+                || s.full_label().eq_ignore_ascii_case(wanted)
+                || s.short_label().strip_prefix("Phase ") == Some(wanted)
+        })
+        .map_or_else(|| wanted.to_string(), |s| s.as_str().to_string())
+}
+
+/// A person named in a row: one line, at most 255 characters; found among the tenant's people later.
+fn person_named(columns: &Columns, field: &str, raw: &str, problems: &mut Vec<CellProblem>) -> Option<String> {
+    let name = raw.trim();
+    if name.is_empty() {
+        None
+    } else if name.chars().count() > 255 || name.chars().any(char::is_control) {
+        problems.push(problem(columns.heading_of(field), "name a person by e-mail or full name, on one line"));
+        None
+    } else {
+        Some(name.to_string())
+    }
+}
+
+fn check_project(columns: &Columns, record: &Record, problems: &mut Vec<CellProblem>) -> Option<CheckedRow> {
+    let cell = |field: &str| columns.cell(record, field).to_string();
+    // The export writes "2026-03-14 17:00"; the form takes the date.
+    let due = cell("response_due_date");
+    let due = iso_date(due.split_whitespace().next().unwrap_or_default());
+    let input = ProjectInput {
+        project_name: cell("project_name"),
+        internal_reference_number: cell("internal_reference_number"),
+        solicitation_number: cell("solicitation_number"),
+        agency_name: cell("agency_name"),
+        contracting_office: cell("contracting_office"),
+        description: cell("description"),
+        pipeline_stage: stage_spelling(&cell("pipeline_stage")),
+        project_status: spelled(
+            &cell("project_status"),
+            ProjectStatus::ALL,
+            ProjectStatus::as_str,
+            ProjectStatus::label,
+        ),
+        priority_level: spelled(&cell("priority_level"), Priority::ALL, Priority::as_str, Priority::label),
+        win_probability_score: cell("win_probability_score").trim().trim_end_matches('%').to_string(),
+        strategic_value_score: cell("strategic_value_score").trim().trim_end_matches('%').to_string(),
+        capture_manager: String::new(),
+        proposal_manager: String::new(),
+        team_members: Vec::new(),
+        estimated_value: cell("estimated_value").replace(['$', ','], ""),
+        response_due_date: due,
+        naics_codes: cell("naics_codes"),
+        set_aside_type: cell("set_aside_type"),
+        version: String::new(),
+    };
+    let capture_manager = person_named(columns, "capture_manager", &cell("capture_manager"), problems);
+    let proposal_manager = person_named(columns, "proposal_manager", &cell("proposal_manager"), problems);
+    match input.check_fields() {
+        Ok(project) => Some(CheckedRow::Project { project: Box::new(project), capture_manager, proposal_manager }),
+        Err(found) => {
+            named(columns, found, problems);
+            None
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -328,5 +417,62 @@ mod tests {
         let bad =
             check(ImportKind::Organizations, &columns, &record(&["X", "123", "", "", ""]), today()).expect_err("uei");
         assert_eq!(bad[0].column.as_deref(), Some("UEI"));
+    }
+
+    #[test]
+    fn a_project_row_reads_the_export_spellings_and_names_each_problem() {
+        let headings: Vec<String> =
+            ["Project", "Stage", "Status", "PWin (%)", "Estimated value", "Response due (UTC)", "Capture manager"]
+                .map(String::from)
+                .into();
+        let mapping = [
+            Some("project_name"),
+            Some("pipeline_stage"),
+            Some("project_status"),
+            Some("win_probability_score"),
+            Some("estimated_value"),
+            Some("response_due_date"),
+            Some("capture_manager"),
+        ]
+        .map(|m| m.map(String::from));
+        let columns = Columns { headings: &headings, mapping: &mapping };
+        let row = record(&[
+            "Harbor Logistics",
+            "Phase 2 \u{b7} Capture planning",
+            "On hold",
+            "40%",
+            "$1,500,000",
+            "3/14/2027 17:00",
+            "dana@acme.test",
+        ]);
+        let Ok(CheckedRow::Project { project, capture_manager, .. }) =
+            check(ImportKind::Projects, &columns, &row, today())
+        else {
+            panic!("the row passes");
+        };
+        assert_eq!((project.pipeline_stage, project.project_status), (PipelineStage::Phase2, ProjectStatus::OnHold));
+        assert_eq!(project.win_probability_score.map(|d| d.to_string()), Some("40".into()));
+        assert_eq!(capture_manager.as_deref(), Some("dana@acme.test"));
+        assert!(project.hand_values.iter().any(|(_, v)| v.is_some()));
+        for (stage, at) in [
+            ("3", PipelineStage::Phase3),
+            ("phase_4", PipelineStage::Phase4),
+            ("Proposal development", PipelineStage::Phase4),
+        ] {
+            let row = record(&["X", stage, "", "", "", "", ""]);
+            let Ok(CheckedRow::Project { project, .. }) = check(ImportKind::Projects, &columns, &row, today()) else {
+                panic!("{stage}");
+            };
+            assert_eq!(project.pipeline_stage, at, "{stage}");
+        }
+
+        let bad = record(&["", "Won", "Archived", "140", "lots", "tomorrow", "x\u{7}y"]);
+        let problems = check(ImportKind::Projects, &columns, &bad, today()).expect_err("bad");
+        let columns_named: Vec<Option<&str>> = problems.iter().map(|p| p.column.as_deref()).collect();
+        for column in
+            ["Project", "Stage", "Status", "PWin (%)", "Estimated value", "Response due (UTC)", "Capture manager"]
+        {
+            assert!(columns_named.contains(&Some(column)), "{column}: {problems:?}");
+        }
     }
 }

@@ -5,6 +5,7 @@ use crate::{
     domain::{PipelineStage, Priority, ProjectStatus},
     error::AppError,
     ids::{ProjectId, UserId},
+    input::{FieldProblem, Problems},
     projects::project::SyncedField,
 };
 use chrono::{DateTime, Utc};
@@ -65,96 +66,98 @@ pub struct ValidProject {
 impl ProjectInput {
     /// Checks everything and reports every problem in one message.
     pub fn check(&self) -> Result<ValidProject, AppError> {
-        let mut problems = Vec::new();
-        let mut text = |label: &str, raw: &str, max: usize| -> Option<String> {
-            let value = raw.trim();
-            if value.chars().count() > max {
-                problems.push(format!("{label} can have at most {max} characters"));
-            }
-            (!value.is_empty()).then(|| value.to_string())
-        };
-        let project_name = text("The project name", &self.project_name, 255);
-        let internal_reference_number = text("The internal reference", &self.internal_reference_number, 100);
-        let solicitation_number = text("The solicitation number", &self.solicitation_number, 100);
-        let agency_name = text("The agency", &self.agency_name, 255);
-        let contracting_office = text("The contracting office", &self.contracting_office, 255);
-        let description = text("The description", &self.description, 20_000);
-        if project_name.is_none() {
-            problems.push("the project name is required".into());
+        self.check_fields().map_err(|found| crate::input::problems_error(&found))
+    }
+
+    /// Checks everything; every problem with the field it is about (an import names the column from it).
+    pub fn check_fields(&self) -> Result<ValidProject, Vec<FieldProblem>> {
+        let mut problems = Problems::default();
+        let project_name = problems.at("project_name").text("The project name", &self.project_name, 255);
+        let internal_reference_number = problems.at("internal_reference_number").text(
+            "The internal reference",
+            &self.internal_reference_number,
+            100,
+        );
+        let solicitation_number =
+            problems.at("solicitation_number").text("The solicitation number", &self.solicitation_number, 100);
+        let agency_name = problems.at("agency_name").text("The agency", &self.agency_name, 255);
+        let contracting_office =
+            problems.at("contracting_office").text("The contracting office", &self.contracting_office, 255);
+        let description = problems.at("description").text("The description", &self.description, 20_000);
+        if self.project_name.trim().is_empty() {
+            problems.at("project_name").push("the project name is required".into());
         }
-        let pipeline_stage = parse_or(&self.pipeline_stage, PipelineStage::Phase0, "stage", &mut problems);
+        let pipeline_stage =
+            parse_or(&self.pipeline_stage, PipelineStage::Phase0, "stage", problems.at("pipeline_stage"));
         if pipeline_stage.is_closed() {
             problems.push(
                 "a new pursuit starts in phase 0 to 6; move it to awarded or lost on the board, with the outcome"
                     .into(),
             );
         }
-        let project_status = parse_or(&self.project_status, ProjectStatus::Active, "status", &mut problems);
+        let project_status =
+            parse_or(&self.project_status, ProjectStatus::Active, "status", problems.at("project_status"));
         if project_status == ProjectStatus::Archived {
             problems.push("archive a project with its Archive button, which asks for the reason".into());
         }
-        let priority_level = parse_or(&self.priority_level, Priority::Medium, "priority", &mut problems);
-        let mut score =
-            |label: &str, raw: &str| crate::input::percent(label, raw).map_err(|e| problems.push(e)).ok().flatten();
-        let win_probability_score = score("Win probability", &self.win_probability_score);
-        let strategic_value_score = score("Strategic value", &self.strategic_value_score);
-        let capture_manager = person("capture manager", &self.capture_manager, &mut problems);
-        let proposal_manager = person("proposal manager", &self.proposal_manager, &mut problems);
+        let priority_level =
+            parse_or(&self.priority_level, Priority::Medium, "priority", problems.at("priority_level"));
+        let win_probability_score = problems
+            .at("win_probability_score")
+            .checked(crate::input::percent("Win probability", &self.win_probability_score))
+            .flatten();
+        let strategic_value_score = problems
+            .at("strategic_value_score")
+            .checked(crate::input::percent("Strategic value", &self.strategic_value_score))
+            .flatten();
+        let capture_manager = person("capture manager", &self.capture_manager, problems.at("capture_manager"));
+        let proposal_manager = person("proposal manager", &self.proposal_manager, problems.at("proposal_manager"));
         let mut team_members = Vec::new();
         for raw in self.team_members.iter().filter(|m| !m.trim().is_empty()) {
-            if let Some(id) = person("team member", raw, &mut problems)
+            if let Some(id) = person("team member", raw, problems.at("team_members"))
                 && !team_members.contains(&id)
             {
                 team_members.push(id);
             }
         }
         let mut hand_values = Vec::new();
-        for (field, raw) in [
-            (SyncedField::EstimatedValueMax, &self.estimated_value),
-            (SyncedField::ResponseDueDate, &self.response_due_date),
-            (SyncedField::NaicsCodes, &self.naics_codes),
-            (SyncedField::SetAsideType, &self.set_aside_type),
+        for (field, key, raw) in [
+            (SyncedField::EstimatedValueMax, "estimated_value", &self.estimated_value),
+            (SyncedField::ResponseDueDate, "response_due_date", &self.response_due_date),
+            (SyncedField::NaicsCodes, "naics_codes", &self.naics_codes),
+            (SyncedField::SetAsideType, "set_aside_type", &self.set_aside_type),
         ] {
             if raw.trim().is_empty() {
                 hand_values.push((field, None));
             } else {
                 match field.parse_value(raw) {
                     Ok(value) => hand_values.push((field, Some(value))),
-                    Err(e) => problems.push(crate::format::lower_first(&e.to_string())),
+                    Err(e) => problems.at(key).push(crate::format::lower_first(&e.to_string())),
                 }
             }
         }
-        let version = match self.version.trim() {
-            "" => None,
-            raw => match raw.parse::<DateTime<Utc>>() {
-                Ok(v) => Some(v),
-                Err(_) => {
-                    problems.push("the form is out of date: reload the page".into());
-                    None
-                }
-            },
+        let version = problems.at("version").version(&self.version);
+        let Some(project_name) = project_name else {
+            return Err(problems.finish(|| ()).err().unwrap_or_default());
         };
-        match (problems.is_empty(), project_name) {
-            (true, Some(project_name)) => Ok(ValidProject {
-                project_name,
-                internal_reference_number,
-                solicitation_number,
-                agency_name,
-                contracting_office,
-                description,
-                pipeline_stage,
-                project_status,
-                priority_level,
-                win_probability_score,
-                strategic_value_score,
-                capture_manager,
-                proposal_manager,
-                team_members,
-                hand_values,
-                version,
-            }),
-            _ => Err(AppError::Validation(format!("Please fix: {}.", problems.join("; ")))),
-        }
+        problems.finish(|| ValidProject {
+            project_name,
+            internal_reference_number,
+            solicitation_number,
+            agency_name,
+            contracting_office,
+            description,
+            pipeline_stage,
+            project_status,
+            priority_level,
+            win_probability_score,
+            strategic_value_score,
+            capture_manager,
+            proposal_manager,
+            team_members,
+            hand_values,
+            version,
+        })
     }
 }
 
@@ -162,7 +165,7 @@ fn parse_or<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(
     raw: &str,
     default: T,
     what: &str,
-    problems: &mut Vec<String>,
+    problems: &mut Problems,
 ) -> T {
     if raw.trim().is_empty() {
         return default;
@@ -173,7 +176,7 @@ fn parse_or<T: std::str::FromStr<Err = crate::closed_set::UnknownVariant>>(
     })
 }
 
-fn person(role: &str, raw: &str, problems: &mut Vec<String>) -> Option<UserId> {
+fn person(role: &str, raw: &str, problems: &mut Problems) -> Option<UserId> {
     let raw = raw.trim();
     if raw.is_empty() {
         return None;
@@ -228,7 +231,7 @@ pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> 
     serve(async move {
         let valid = input.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsCreate, Resource::Tenant).await?;
-        let id = writes::create(&mut tx, &caller, &valid, None).await?;
+        let id = writes::create(&mut tx, caller.user.id, &valid, None).await?;
         let event = AuditEvent::new(
             AuditAction::Create,
             "opportunity_project",

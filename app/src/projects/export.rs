@@ -1,17 +1,19 @@
-//! The table's current view as CSV (RFC 4180, written by the `csv` crate), for spreadsheets: UTF-8 with a
-//! byte-order mark, so Excel opens accented names and "·" as they are. Every export is audited: it takes
-//! the pipeline out of the system.
+//! The table's current view as CSV, for spreadsheets, streamed through `csv_out` (UTF-8 with a byte-order
+//! mark, so Excel opens accented names and "·" as they are; formulas defused). Every export is audited: it
+//! takes the pipeline out of the system. Its headings are what the projects import recognises.
 
-use super::{EXPORT_LIMIT, ProjectRow, TableQuery, queries};
+use super::{ProjectRow, TableQuery, queries};
 use crate::{
     audit::{AuditAction, AuditEvent, RiskLevel},
     auth::{
         Permission,
         ssr::{Caller, Resource},
     },
+    csv_out,
     error::AppError,
-    format::{UTF8_BOM, defuse_formula as defuse},
 };
+use bytes::Bytes;
+use futures::{Stream, TryStreamExt};
 
 const HEADER: [&str; 15] = [
     "Project",
@@ -31,77 +33,71 @@ const HEADER: [&str; 15] = [
     "Link id",
 ];
 
-/// The rows of `query` (all pages, in its order) as a CSV document.
-pub async fn projects_csv(caller: &Caller, query: &TableQuery) -> Result<(String, usize), AppError> {
+/// Checks, audits, then streams the rows of `query` (all pages, in its order) as CSV: however many there
+/// are, no more than a chunk is held.
+pub async fn projects_csv(
+    caller: Caller,
+    query: TableQuery,
+) -> Result<impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static, AppError> {
     query.check()?;
-    let (mut tx, _) = caller.enter(Permission::ProjectsRead, Resource::Tenant).await?;
     let manager = query.filter.manager_for(caller.user.id);
-    let rows = queries::export_rows(&mut tx, query, manager, EXPORT_LIMIT + 1).await?;
-    if rows.len() as i64 > EXPORT_LIMIT {
-        return Err(AppError::Validation(format!(
-            "This view has more than {EXPORT_LIMIT} projects: narrow it with a filter, then export again."
-        )));
-    }
-    let mut event = AuditEvent::new(
-        AuditAction::Export,
-        "opportunity_project",
-        None,
-        format!("Exported {} projects as CSV", rows.len()),
-    )
-    .after(serde_json::json!({ "view": query.to_query(), "rows": rows.len() }))
-    .risk(RiskLevel::Medium);
+    let (mut tx, _) = caller.enter(Permission::ProjectsRead, Resource::Tenant).await?;
+    let count = queries::count(&mut tx, &query.filter, manager).await?;
+    let mut event =
+        AuditEvent::new(AuditAction::Export, "opportunity_project", None, format!("Exported {count} projects as CSV"))
+            .after(serde_json::json!({ "view": query.to_query(), "rows": count }))
+            .risk(RiskLevel::Medium);
     event.permission_used = Some(Permission::ProjectsRead.as_str());
     caller.audit(&mut tx, event).await?;
     caller.commit(tx).await?;
-    let csv = to_csv(&rows).map_err(|e| AppError::internal(&e, "csv-export"))?;
-    Ok((csv, rows.len()))
+
+    let (mut tx, _) = caller.enter(Permission::ProjectsRead, Resource::Tenant).await?;
+    let header = HEADER.iter().map(|h| h.to_string()).collect();
+    Ok(csv_out::stream("projects export", header, move |mut sink| async move {
+        {
+            let mut select = queries::export_query(&query, manager);
+            let mut rows = select.build_query_as::<ProjectRow>().fetch(&mut *tx);
+            while let Some(row) = rows.try_next().await? {
+                sink.write(record(&row)).await?;
+            }
+        }
+        // Read-only: nothing to keep.
+        let _ = tx.rollback().await;
+        Ok(sink)
+    }))
 }
 
-fn to_csv(rows: &[ProjectRow]) -> Result<String, csv::Error> {
-    let mut out = csv::WriterBuilder::new()
-        .terminator(csv::Terminator::CRLF)
-        .from_writer(Vec::with_capacity(256 * (rows.len() + 1)));
-    out.write_record(HEADER)?;
-    for r in rows {
-        let text = |v: &Option<String>| v.clone().unwrap_or_default();
-        let record = [
-            r.project_name.clone(),
-            text(&r.title),
-            text(&r.solicitation_number),
-            text(&r.agency_name),
-            r.pipeline_stage.full_label(),
-            r.project_status.label().to_string(),
-            r.priority_level.label().to_string(),
-            r.estimated_value.map(|v| v.to_string()).unwrap_or_default(),
-            r.win_probability_score.map(|v| v.normalize().to_string()).unwrap_or_default(),
-            r.response_due_date.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
-            text(&r.naics_codes),
-            text(&r.set_aside_type),
-            text(&r.capture_manager_name),
-            r.unacknowledged_changes.to_string(),
-            r.id.to_string(),
-        ];
-        out.write_record(record.iter().map(|c| defuse(c).into_owned()))?;
-    }
-    let bytes = out.into_inner().map_err(|e| csv::Error::from(e.into_error()))?;
-    Ok(format!("{UTF8_BOM}{}", String::from_utf8_lossy(&bytes)))
+/// One project's line, as the table shows it (and as the import reads it back).
+fn record(r: &ProjectRow) -> [String; 15] {
+    let text = |v: &Option<String>| v.clone().unwrap_or_default();
+    [
+        r.project_name.clone(),
+        text(&r.title),
+        text(&r.solicitation_number),
+        text(&r.agency_name),
+        r.pipeline_stage.full_label(),
+        r.project_status.label().to_string(),
+        r.priority_level.label().to_string(),
+        r.estimated_value.map(|v| v.to_string()).unwrap_or_default(),
+        r.win_probability_score.map(|v| v.normalize().to_string()).unwrap_or_default(),
+        r.response_due_date.map(|d| d.format("%Y-%m-%d %H:%M").to_string()).unwrap_or_default(),
+        text(&r.naics_codes),
+        text(&r.set_aside_type),
+        text(&r.capture_manager_name),
+        r.unacknowledged_changes.to_string(),
+        r.id.to_string(),
+    ]
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::format::defuse_formula as defuse;
 
     #[test]
-    fn cells_are_quoted_formulas_defused_and_the_file_marked_utf8() {
+    fn formulas_are_defused() {
         assert_eq!(defuse("Army EIS"), "Army EIS");
         assert_eq!(defuse("=HYPERLINK(\"http://evil\")"), "'=HYPERLINK(\"http://evil\")");
         assert_eq!(defuse("-5"), "'-5");
         assert_eq!(defuse("@SUM(A1)"), "'@SUM(A1)");
-        let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).from_writer(vec![]);
-        out.write_record(["Cyber, Ops", "the \"big\" one", "two\nlines", "Café · Phase 1"]).unwrap();
-        let line = String::from_utf8(out.into_inner().unwrap()).unwrap();
-        assert_eq!(line, "\"Cyber, Ops\",\"the \"\"big\"\" one\",\"two\nlines\",Café · Phase 1\r\n");
-        let doc = to_csv(&[]).unwrap();
-        assert!(doc.starts_with("\u{feff}Project,Title,"), "{doc}");
     }
 }

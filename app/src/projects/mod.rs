@@ -1,7 +1,7 @@
 //! Opportunity projects: the pursuits a tenant is working. The table view (sorted and paged on the server,
 //! same filters as the board, CSV export), and creating, editing, archiving and restoring a pursuit.
 
-mod edit;
+pub mod edit;
 #[cfg(feature = "ssr")]
 pub mod export;
 pub mod filter;
@@ -80,8 +80,6 @@ impl TableSort {
 
 /// Rows per table page.
 pub const TABLE_PAGE_SIZE: i64 = 50;
-/// Most rows one CSV export holds; above it the export asks for a narrower filter.
-pub const EXPORT_LIMIT: i64 = 20_000;
 
 /// The table's state in the URL: the filter plus sort, direction and page.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -89,7 +89,10 @@ fn TableView(table: ProjectTable, state: TableQuery) -> impl IntoView {
             </div>
             <div class="button-row">
                 <a class="button button--secondary" href=export download="projects.csv">"Export CSV"</a>
-                {can_create.then(|| view! { <a class="button button--primary" href="/projects/new">"New project"</a> })}
+                {can_create.then(|| view! {
+                    <a class="button button--secondary" href="/projects/import">"Import CSV"</a>
+                    <a class="button button--primary" href="/projects/new">"New project"</a>
+                })}
             </div>
         </header>
         <FilterBar filter=state.filter.clone() choices href/>

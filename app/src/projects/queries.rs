@@ -137,17 +137,11 @@ pub async fn table_page(
     Ok((rows.into_iter().map(|r| r.row).collect(), total))
 }
 
-/// The whole view for the CSV export, in the table's order, at most `limit` rows.
-pub async fn export_rows(
-    tx: &mut Tx,
-    query: &TableQuery,
-    manager: Option<UserId>,
-    limit: i64,
-) -> Result<Vec<ProjectRow>, sqlx::Error> {
+/// The whole view for the CSV export, in the table's order (streamed by the caller).
+pub fn export_query(query: &TableQuery, manager: Option<UserId>) -> Matching {
     let mut q = matching(&query.filter, manager);
-    q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p {} LIMIT ", order_by(query.sort, query.descending)))
-        .push_bind(limit);
-    q.build_query_as().fetch_all(&mut **tx).await
+    q.push(format_args!(" SELECT {ROW_COLUMNS} FROM p {}", order_by(query.sort, query.descending)));
+    q
 }
 
 pub async fn count(tx: &mut Tx, filter: &ProjectFilter, manager: Option<UserId>) -> Result<i64, sqlx::Error> {

@@ -87,13 +87,19 @@ pub async fn plan_usage(tx: &mut Tx) -> Result<(i64, i64), sqlx::Error> {
     .await
 }
 
-/// Waits for the tenant's other creates and restores, then refuses one more project than the plan allows.
-async fn check_plan_room(tx: &mut Tx) -> Result<(), AppError> {
+/// Waits for the tenant's other creates and restores (held to the end of the transaction).
+pub async fn lock_plan(tx: &mut Tx) -> Result<(), sqlx::Error> {
     sqlx::query(
         "SELECT pg_advisory_xact_lock(hashtextextended('opportunity_projects:' || app_current_tenant_id()::text, 0))",
     )
     .execute(&mut **tx)
     .await?;
+    Ok(())
+}
+
+/// Waits for the tenant's other creates and restores, then refuses one more project than the plan allows.
+async fn check_plan_room(tx: &mut Tx) -> Result<(), AppError> {
+    lock_plan(tx).await?;
     let (open, max) = plan_usage(tx).await?;
     if open >= max {
         return Err(AppError::Validation(format!(
@@ -103,9 +109,10 @@ async fn check_plan_room(tx: &mut Tx) -> Result<(), AppError> {
     Ok(())
 }
 
+/// Creates a pursuit as `by` (the person at the form, or who started an import).
 pub async fn create(
     tx: &mut Tx,
-    caller: &Caller,
+    by: UserId,
     v: &ValidProject,
     source: Option<&SourceLink>,
 ) -> Result<ProjectId, AppError> {
@@ -126,16 +133,16 @@ pub async fn create(
     .bind(source.map(|s| s.external_source_id))
     .bind(source.map(|s| s.external_opportunity_id.clone()))
     .bind(source.and_then(|s| s.external_opportunity_url.clone()))
-    .bind(caller.user.id)
+    .bind(by)
     .fetch_optional(&mut **tx)
     .await
     ?;
     let (id,) = id.ok_or_else(|| {
         AppError::Conflict("This opportunity is already a project: open it from the table instead.".into())
     })?;
-    history(tx, id, "project", None, Some(&json!(v.project_name)), "data_update", caller.user.id).await?;
+    history(tx, id, "project", None, Some(&json!(v.project_name)), "data_update", by).await?;
     if source.is_none() {
-        set_hand_values(tx, caller, id, &v.hand_values).await?;
+        set_hand_values(tx, by, id, &v.hand_values).await?;
     }
     Ok(id)
 }
@@ -230,7 +237,7 @@ async fn history(
 /// Stores hand-typed synced values as overrides; an unchanged value writes nothing.
 async fn set_hand_values(
     tx: &mut Tx,
-    caller: &Caller,
+    by: UserId,
     id: ProjectId,
     values: &[(SyncedField, Option<Value>)],
 ) -> Result<Vec<(SyncedField, Option<Value>, Option<Value>)>, AppError> {
@@ -247,11 +254,11 @@ async fn set_hand_values(
         if current == *value {
             continue;
         }
-        overrides::deactivate_override(tx, id, *field, caller.user.id).await?;
+        overrides::deactivate_override(tx, id, *field, by).await?;
         if let Some(value) = value {
-            overrides::insert_override(tx, id, *field, &Value::Null, value, HAND_VALUE_REASON, caller.user.id).await?;
+            overrides::insert_override(tx, id, *field, &Value::Null, value, HAND_VALUE_REASON, by).await?;
         }
-        history(tx, id, field.as_str(), current.as_ref(), value.as_ref(), "data_update", caller.user.id).await?;
+        history(tx, id, field.as_str(), current.as_ref(), value.as_ref(), "data_update", by).await?;
         changed.push((*field, current, value.clone()));
     }
     Ok(changed)
@@ -328,7 +335,7 @@ pub async fn update(tx: &mut Tx, caller: &Caller, id: ProjectId, v: &ValidProjec
         }
     }
     if !linked {
-        for (field, was, now) in set_hand_values(tx, caller, id, &v.hand_values).await? {
+        for (field, was, now) in set_hand_values(tx, caller.user.id, id, &v.hand_values).await? {
             before.insert(field.as_str().to_string(), was.unwrap_or(Value::Null));
             after.insert(field.as_str().to_string(), now.unwrap_or(Value::Null));
         }
@@ -472,4 +479,34 @@ pub async fn active_people(tx: &mut Tx) -> Result<Vec<(UserId, String)>, sqlx::E
     )
     .fetch_all(&mut **tx)
     .await
+}
+
+/// The tenant's active people as an import names them: id, lower-case e-mail, lower-case full name.
+pub async fn people_keys(tx: &mut Tx) -> Result<Vec<(UserId, String, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT id, lower(email), lower(first_name || ' ' || last_name) FROM users WHERE is_active ORDER BY created_at, id",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// The open (not archived) pursuits as an import compares them: lower-case name, lower-case solicitation
+/// number, name. Bounded by the plan's limit on open projects.
+pub async fn open_project_keys(tx: &mut Tx) -> Result<Vec<(String, Option<String>, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT lower(project_name), lower(solicitation_number), project_name FROM opportunity_projects \
+          WHERE project_status <> 'archived'",
+    )
+    .fetch_all(&mut **tx)
+    .await
+}
+
+/// Records which import created a pursuit.
+pub async fn mark_imported(tx: &mut Tx, id: ProjectId, import: crate::ids::ImportId) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE opportunity_projects SET import_id = $2 WHERE id = $1")
+        .bind(id)
+        .bind(import)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }

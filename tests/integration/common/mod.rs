@@ -296,7 +296,7 @@ pub struct TestTenant<'a> {
 
 impl TestTenant<'_> {
     /// A user `email` holding `role` tenant-wide, with TENANT_PASSWORD.
-    async fn add_user(&self, email: &str, role: app::roles::SystemRole) {
+    pub async fn add_user(&self, email: &str, role: app::roles::SystemRole) {
         let role_id = self.roles.iter().find(|(r, _)| *r == role).map(|(_, id)| *id).expect("system role");
         let hash = app::auth::ssr::password::hash(TENANT_PASSWORD.to_string()).await.expect("hash");
         let owner = self.app.db.owner_pool().await;

@@ -13,11 +13,13 @@ use crate::{
         },
     },
     db::Tx,
+    error::AppError,
     ids::{ContactId, ImportId, OrganizationId, UserId},
     imports::{
         CellProblem, ImportKind,
         rows::{self, CheckedRow, Columns},
     },
+    projects::writes,
 };
 use chrono::NaiveDate;
 use std::collections::HashMap;
@@ -69,9 +71,13 @@ impl Importer {
     /// Checks `records` and, when `write`, inserts the good ones (with their field history) in `tx`. The
     /// tenant's directory is locked for the rest of the transaction, so no one adds the same person between
     /// the check and the insert.
-    pub async fn batch(&mut self, tx: &mut Tx, records: Vec<Record>, write: bool) -> Result<BatchResult, sqlx::Error> {
+    pub async fn batch(&mut self, tx: &mut Tx, records: Vec<Record>, write: bool) -> Result<BatchResult, AppError> {
         if write {
-            lock_directory(tx).await?;
+            match self.kind {
+                ImportKind::Contacts | ImportKind::Organizations => lock_directory(tx).await?,
+                // Pursuits count against the plan: no one else creates one between the count and the inserts.
+                ImportKind::Projects => writes::lock_plan(tx).await?,
+            }
         }
         let columns = self.columns();
         let checked: Vec<(Record, Result<CheckedRow, Vec<CellProblem>>)> = records
@@ -81,10 +87,11 @@ impl Importer {
                 (r, outcome)
             })
             .collect();
-        match self.kind {
-            ImportKind::Contacts => self.contacts(tx, checked, write).await,
-            ImportKind::Organizations => self.organizations(tx, checked, write).await,
-        }
+        Ok(match self.kind {
+            ImportKind::Contacts => self.contacts(tx, checked, write).await?,
+            ImportKind::Organizations => self.organizations(tx, checked, write).await?,
+            ImportKind::Projects => self.projects(tx, checked, write).await?,
+        })
     }
 
     /// The organizations the batch names (by name or code), from the database.
@@ -137,7 +144,7 @@ impl Importer {
         for (record, outcome) in checked {
             let (mut contact, organization) = match outcome {
                 Ok(CheckedRow::Contact { contact, organization }) => (contact, organization),
-                Ok(CheckedRow::Organization { .. }) => continue,
+                Ok(CheckedRow::Organization { .. } | CheckedRow::Project { .. }) => continue,
                 Err(problems) => {
                     result.outcomes.push((record.row_number, problems.clone()));
                     result.rejected.push((record, problems));
@@ -251,7 +258,7 @@ impl Importer {
         for (record, outcome) in checked {
             let (mut org, parent) = match outcome {
                 Ok(CheckedRow::Organization { organization, parent }) => (organization, parent),
-                Ok(CheckedRow::Contact { .. }) => continue,
+                Ok(CheckedRow::Contact { .. } | CheckedRow::Project { .. }) => continue,
                 Err(problems) => {
                     result.outcomes.push((record.row_number, problems.clone()));
                     result.rejected.push((record, problems));
@@ -318,6 +325,124 @@ impl Importer {
         result.imported = good.len() as i32;
         if write {
             sql::insert_organizations(tx, &good, self.by, self.import.as_uuid()).await?;
+        }
+        Ok(result)
+    }
+}
+
+impl Importer {
+    /// Pursuits: each row as the project form checks it; its managers found among the tenant's active people
+    /// by e-mail or full name; refused when an open pursuit (or a row above) has the same solicitation
+    /// number or name, or when the plan has no room for one more. Written as the form writes them (field
+    /// history, typed values of synced fields as overrides), as the person who started the import.
+    async fn projects(
+        &mut self,
+        tx: &mut Tx,
+        checked: Vec<(Record, Result<CheckedRow, Vec<CellProblem>>)>,
+        write: bool,
+    ) -> Result<BatchResult, AppError> {
+        let people = writes::people_keys(tx).await?;
+        let existing = writes::open_project_keys(tx).await?;
+        let (open, max) = writes::plan_usage(tx).await?;
+        let mut room = (max - open).max(0);
+        let column = |field: &str| self.columns().heading_of(field);
+        let (name_col, solicitation_col) = (column("project_name"), column("solicitation_number"));
+        let manager_cols = [column("capture_manager"), column("proposal_manager")];
+        let mut result = BatchResult::default();
+        let mut good = Vec::new();
+        for (record, outcome) in checked {
+            let (mut project, managers) = match outcome {
+                Ok(CheckedRow::Project { project, capture_manager, proposal_manager }) => {
+                    (project, [capture_manager, proposal_manager])
+                }
+                Ok(CheckedRow::Contact { .. } | CheckedRow::Organization { .. }) => continue,
+                Err(problems) => {
+                    result.outcomes.push((record.row_number, problems.clone()));
+                    result.rejected.push((record, problems));
+                    continue;
+                }
+            };
+            let mut problems = Vec::new();
+            let mut found = [None, None];
+            for (i, named) in managers.iter().enumerate() {
+                let Some(named) = named else { continue };
+                let key = named.to_lowercase();
+                let matches: Vec<UserId> = people
+                    .iter()
+                    .filter(|(_, email, name)| *email == key || *name == key)
+                    .map(|(id, ..)| *id)
+                    .collect();
+                match matches.as_slice() {
+                    [id] => found[i] = Some(*id),
+                    [] => problems.push(problem(
+                        manager_cols[i].clone(),
+                        format!(
+                            "no active user of your organization is \u{201c}{named}\u{201d}: use their e-mail address"
+                        ),
+                    )),
+                    _ => problems.push(problem(
+                        manager_cols[i].clone(),
+                        format!("more than one person is named \u{201c}{named}\u{201d}: use their e-mail address"),
+                    )),
+                }
+            }
+            [project.capture_manager, project.proposal_manager] = found;
+            // The person importing leads what names no capture manager, as the form would have them.
+            if project.capture_manager.is_none() && managers[0].is_none() {
+                project.capture_manager = Some(self.by);
+            }
+            let name_key = project.project_name.to_lowercase();
+            let solicitation_key = project.solicitation_number.as_deref().map(str::to_lowercase);
+            if let Some(s) = &solicitation_key
+                && let Some((.., name)) = existing.iter().find(|(_, sol, _)| sol.as_ref() == Some(s))
+            {
+                problems.push(problem(
+                    solicitation_col.clone(),
+                    format!("\u{201c}{name}\u{201d} already pursues this solicitation: edit that project instead"),
+                ));
+            } else if let Some((.., name)) = existing.iter().find(|(n, ..)| *n == name_key) {
+                problems.push(problem(
+                    name_col.clone(),
+                    format!(
+                        "\u{201c}{name}\u{201d} is already a project: edit it instead, or give this one another name"
+                    ),
+                ));
+            }
+            if problems.is_empty() {
+                let mut twice = self.claim(format!("n:{name_key}"), record.row_number);
+                if let Some(s) = &solicitation_key {
+                    twice = twice.or(self.claim(format!("s:{s}"), record.row_number));
+                }
+                if let Some(first_row) = twice {
+                    problems
+                        .push(problem(None, format!("the same pursuit as row {first_row}, which is imported instead")));
+                }
+            }
+            if problems.is_empty() {
+                if room == 0 {
+                    problems.push(problem(
+                        None,
+                        format!(
+                            "your plan allows {max} open projects and this row would be one more: archive finished pursuits, or ask your administrator to raise the limit"
+                        ),
+                    ));
+                } else {
+                    room -= 1;
+                }
+            }
+            result.outcomes.push((record.row_number, problems.clone()));
+            if problems.is_empty() {
+                good.push(project);
+            } else {
+                result.rejected.push((record, problems));
+            }
+        }
+        result.imported = good.len() as i32;
+        if write {
+            for project in &good {
+                let id = writes::create(tx, self.by, project, None).await?;
+                writes::mark_imported(tx, id, self.import).await?;
+            }
         }
         Ok(result)
     }

@@ -4,10 +4,7 @@
 
 use super::queries;
 use crate::{
-    auth::{
-        Permission,
-        ssr::{Caller, Resource},
-    },
+    auth::ssr::{Caller, Resource},
     csv_out,
     error::AppError,
     ids::ImportId,
@@ -35,8 +32,9 @@ pub async fn rejected_csv(
     caller: Caller,
     id: ImportId,
 ) -> Result<(String, impl Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static), AppError> {
-    let (mut tx, _) = caller.enter(Permission::ContactsWrite, Resource::Tenant).await?;
-    let job = queries::job(&mut tx, id).await?.ok_or_else(|| AppError::NotFound("Import".into()))?;
+    let mut unchecked = caller.look_up().await?;
+    let job = queries::job(unchecked.reads(), id).await?.ok_or_else(|| AppError::NotFound("Import".into()))?;
+    let (mut tx, _) = unchecked.authorize(job.kind.permission(), Resource::Tenant).await?;
     let headings = job.headings().to_vec();
     let stem = job.file_name.rsplit_once('.').map_or(job.file_name.as_str(), |(stem, _)| stem).to_string();
     let header = headings.iter().cloned().chain(["Row in the file".to_string(), "What to fix".to_string()]).collect();

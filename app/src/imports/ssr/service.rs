@@ -1,14 +1,12 @@
 //! The server functions' bodies: the page of one import (with a preview of its first rows under the
-//! mapping being chosen), its progress, the recent imports, starting and discarding. All need
-//! `contacts.write`: an import creates contacts and organizations.
+//! mapping being chosen), its progress, the recent imports, starting and discarding. Each needs what creating
+//! the records of its kind needs (`ImportKind::permission`): `contacts.write`, or `projects.create`.
 
 use super::{engine::Importer, queries, reader};
 use crate::{
     audit::{AuditAction, AuditEvent},
-    auth::{
-        Permission,
-        ssr::{Caller, Held, Resource},
-    },
+    auth::ssr::{Caller, Held, Resource},
+    db::Tx,
     error::AppError,
     ids::ImportId,
     imports::{
@@ -22,11 +20,25 @@ fn not_found() -> AppError {
     AppError::NotFound("Import".into())
 }
 
+/// The caller, once they may import the job's kind (another tenant's job is not found), and the job.
 async fn load(id: ImportId) -> Result<(Caller, Held, queries::JobRow), AppError> {
-    let (caller, mut tx, held) = Caller::start_holding(Permission::ContactsWrite, Resource::Tenant).await?;
-    let job = queries::job(&mut tx, id).await?.ok_or_else(not_found)?;
-    caller.commit(tx).await?;
+    let caller = Caller::current().await?;
+    let (job, held) = {
+        let mut unchecked = caller.look_up().await?;
+        let job = queries::job(unchecked.reads(), id).await?.ok_or_else(not_found)?;
+        let (tx, held) = unchecked.authorize(job.kind.permission(), Resource::Tenant).await?;
+        caller.commit(tx).await?;
+        (job, held)
+    };
     Ok((caller, held, job))
+}
+
+/// The job locked for a change, in a transaction of a caller who may import its kind.
+async fn load_for_update(caller: &Caller, id: ImportId) -> Result<(Tx, queries::JobRow), AppError> {
+    let mut unchecked = caller.look_up().await?;
+    let job = queries::job_for_update(unchecked.reads(), id).await?.ok_or_else(not_found)?;
+    let (tx, _) = unchecked.authorize(job.kind.permission(), Resource::Tenant).await?;
+    Ok((tx, job))
 }
 
 fn encoding_or(raw: Option<String>, stored: TextEncoding) -> Result<TextEncoding, AppError> {
@@ -114,7 +126,7 @@ pub async fn progress(id: ImportId) -> Result<ImportSummary, AppError> {
 }
 
 pub async fn recent(kind: ImportKind) -> Result<Vec<ImportSummary>, AppError> {
-    let (caller, mut tx) = Caller::start(Permission::ContactsWrite, Resource::Tenant).await?;
+    let (caller, mut tx) = Caller::start(kind.permission(), Resource::Tenant).await?;
     let rows = queries::recent(&mut tx, kind, 10).await?;
     caller.commit(tx).await?;
     Ok(rows.iter().map(queries::JobRow::summary).collect())
@@ -123,8 +135,8 @@ pub async fn recent(kind: ImportKind) -> Result<Vec<ImportSummary>, AppError> {
 pub async fn start(id: ImportId, mapping: String, encoding: String, mode: String) -> Result<ImportSummary, AppError> {
     let mode: ImportMode = mode.parse()?;
     let encoding: TextEncoding = encoding.parse()?;
-    let (caller, mut tx) = Caller::start(Permission::ContactsWrite, Resource::Tenant).await?;
-    let job = queries::job_for_update(&mut tx, id).await?.ok_or_else(not_found)?;
+    let caller = Caller::current().await?;
+    let (mut tx, job) = load_for_update(&caller, id).await?;
     if job.status != ImportStatus::Uploaded {
         return Err(AppError::Conflict(format!(
             "This import has already been started ({}); upload the file again to import it once more.",
@@ -155,8 +167,8 @@ pub async fn start(id: ImportId, mapping: String, encoding: String, mode: String
 }
 
 pub async fn discard(id: ImportId) -> Result<(), AppError> {
-    let (caller, mut tx) = Caller::start(Permission::ContactsWrite, Resource::Tenant).await?;
-    let job = queries::job_for_update(&mut tx, id).await?.ok_or_else(not_found)?;
+    let caller = Caller::current().await?;
+    let (mut tx, job) = load_for_update(&caller, id).await?;
     if job.status != ImportStatus::Uploaded {
         return Err(AppError::Conflict("Only an import that has not started can be discarded.".into()));
     }

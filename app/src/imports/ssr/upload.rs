@@ -5,10 +5,7 @@
 
 use super::{queries, reader};
 use crate::{
-    auth::{
-        Permission,
-        ssr::{Caller, Resource},
-    },
+    auth::ssr::{Caller, Resource},
     documents::queries::{announce_object, forget_object, link_object},
     error::AppError,
     ids::ImportId,
@@ -32,7 +29,9 @@ impl ImportUpload {
         let kind: ImportKind = params
             .get("kind")
             .ok_or_else(|| {
-                AppError::Validation("Say what the file holds: kind=contacts or kind=organizations.".into())
+                AppError::Validation(
+                    "Say what the file holds: kind=contacts, kind=organizations or kind=projects.".into(),
+                )
             })?
             .parse()?;
         let name = params.get("name").map(|n| n.trim()).unwrap_or_default();
@@ -61,7 +60,7 @@ pub async fn upload(
     length: Option<u64>,
 ) -> Result<ImportId, AppError> {
     let request_id = caller.request.request_id.clone();
-    let (tx, checked) = caller.enter(Permission::ContactsWrite, Resource::Tenant).await?;
+    let (tx, checked) = caller.enter(request.kind.permission(), Resource::Tenant).await?;
     caller.commit(tx).await?;
 
     let (head, body) = split_head(body, HEAD).await.map_err(|e| e.user_error(&request_id))?;
