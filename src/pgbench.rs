@@ -105,8 +105,7 @@ pub fn statements(page: &str) -> Option<Vec<Statement>> {
                 },
             ]
         }
-        // `load_contacts` at /contacts?q=<one of FIND_TERMS>: the list's search (one word), its first page and
-        // total.
+        // `load_contacts` at /contacts?q=<one of FIND_TERMS>: the list's search, its first page with its total.
         "contact_search" => {
             let one_word = ContactFilter { q: "word".into(), ..ContactFilter::default() };
             let filter = format!("false, {}, NULL, NULL, NULL, NULL", find_term());
@@ -117,12 +116,6 @@ pub fn statements(page: &str) -> Option<Vec<Statement>> {
                     params: &["boolean", "text", "uuid", "text", "text", "integer", "bigint", "bigint"],
                     sql: contacts_page_sql(&one_word),
                     args: format!("{filter}, {}, 0", ContactFilter::PER_PAGE),
-                },
-                Statement {
-                    name: "contact_search_count",
-                    params: CONTACT_FILTER_TYPES,
-                    sql: count_contacts_sql(&one_word),
-                    args: filter,
                 },
             ]
         }

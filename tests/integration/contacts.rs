@@ -128,6 +128,9 @@ async fn the_search_finds_word_beginnings_and_follows_every_rename() {
     ] {
         assert_eq!(found(q).await, expected, "{q}");
     }
+    // A search's total is counted with its page.
+    assert_eq!(contacts(&capture, &[("q", "o")]).await.total, 2);
+    assert_eq!(contacts(&capture, &[("q", "o"), ("page", "1")]).await.total, 2, "past the end, counted apart");
 
     // A rename changes the words, in the same transaction as the edit; other edits touch none.
     let res = call(&capture, SAVE_CONTACT, Some(&dana), "input", &person("Whitaker")).await;

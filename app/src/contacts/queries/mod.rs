@@ -627,6 +627,9 @@ struct ContactRowDb {
     relationship_strength: Option<i32>,
     last_contact_date: Option<NaiveDate>,
     is_active: bool,
+    /// A search's total, counted with its page (see `contacts_page_sql`).
+    #[sqlx(default)]
+    matches: Option<i64>,
 }
 
 const CONTACT_ROW: &str = "SELECT c.id, c.first_name || ' ' || c.last_name AS name, c.title, c.organization_id, \
@@ -728,10 +731,13 @@ fn bind_contact_filter<'q, O>(
 }
 
 /// One page of the contacts list under `f`: $1–$6 the filter, $7 the page size, $8 the offset (also the pages
-/// benchmark's SQL, src/pgbench.rs). The page is read through the order's index, LIMIT rows and no more.
+/// benchmark's SQL, src/pgbench.rs). Without a search the page is read through the order's index, LIMIT rows
+/// and no more, and its total counted apart; a search reads every person it finds to sort them anyway, so it
+/// counts them in the same pass (`matches`).
 pub fn contacts_page_sql(f: &ContactFilter) -> String {
     let (from, order) = contact_filter_sql(f);
-    format!("{} {CONTACT_ROW} {from} ORDER BY {order} LIMIT $7 OFFSET $8", *CONTACT_FILTER_WITH)
+    let matches = if has_words(&f.q) { "count(*) OVER ()" } else { "NULL::bigint" };
+    format!("{} {CONTACT_ROW}, {matches} AS matches {from} ORDER BY {order} LIMIT $7 OFFSET $8", *CONTACT_FILTER_WITH)
 }
 
 /// How many people the filter selects: $1–$6 the filter (also the pages benchmark's SQL).
@@ -751,10 +757,12 @@ pub async fn contacts(tx: &mut Tx, f: &ContactFilter) -> Result<(Vec<ContactRow>
         .fetch_all(&mut **tx)
         .await?;
     let shown = rows.len() as i64;
-    let total = if shown > 0 && shown < i64::from(ContactFilter::PER_PAGE) || (shown == 0 && f.page == 0) {
-        offset + shown
-    } else {
-        count_contacts(tx, f).await?
+    let total = match rows.first().and_then(|r| r.matches) {
+        Some(matches) => matches,
+        None if shown > 0 && shown < i64::from(ContactFilter::PER_PAGE) || (shown == 0 && f.page == 0) => {
+            offset + shown
+        }
+        None => count_contacts(tx, f).await?,
     };
     Ok((rows.into_iter().map(ContactRow::from).collect(), total))
 }
