@@ -442,12 +442,12 @@ async fn a_projects_file_imports_as_the_form_would_with_its_managers_duplicates_
             "row {row}: {found:?}"
         );
     };
-    named(4, Some("Stage"), "is not one of");
+    named(4, Some("Stage"), "\u{201c}Phase 9\u{201d} is not a stage: write Phase 0 to Phase 6");
     named(4, Some("PWin (%)"), "0 to 100");
     named(5, None, "same pursuit as row 2");
     named(6, Some("Project"), "already a project");
-    named(7, Some("Capture manager"), "no active user of your organization is \u{201c}nobody@acme.test\u{201d}");
-    named(8, Some("Capture manager"), "more than one person");
+    named(7, Some("Capture manager"), "No active user of your organization is \u{201c}nobody@acme.test\u{201d}");
+    named(8, Some("Capture manager"), "More than one person");
     assert_eq!(app.count("SELECT count(*) FROM opportunity_projects").await, 1, "a preview writes nothing");
 
     let mapping = "project_name,solicitation_number,agency_name,pipeline_stage,project_status,priority_level,\

@@ -242,20 +242,17 @@ fn check_organization(columns: &Columns, record: &Record, problems: &mut Vec<Cel
 }
 
 /// A stage as a pipeline spreadsheet writes it: "phase_2", "Phase 2", "2", "Capture planning" or the
-/// export's "Phase 2 · Capture planning".
-fn stage_spelling(raw: &str) -> String {
+/// export's "Phase 2 · Capture planning"; None when it is none of them.
+fn stage_spelling(raw: &str) -> Option<PipelineStage> {
     let wanted = raw.trim();
     let folded = wanted.to_lowercase();
-    PipelineStage::ALL
-        .iter()
-        .find(|s| {
-            s.as_str() == folded.replace([' ', '-'], "_")
-                || s.short_label().eq_ignore_ascii_case(wanted)
-                || s.label().eq_ignore_ascii_case(wanted)
-                || s.full_label().eq_ignore_ascii_case(wanted)
-                || s.short_label().strip_prefix("Phase ") == Some(wanted)
-        })
-        .map_or_else(|| wanted.to_string(), |s| s.as_str().to_string())
+    PipelineStage::ALL.iter().copied().find(|s| {
+        s.as_str() == folded.replace([' ', '-'], "_")
+            || s.short_label().eq_ignore_ascii_case(wanted)
+            || s.label().eq_ignore_ascii_case(wanted)
+            || s.full_label().eq_ignore_ascii_case(wanted)
+            || s.short_label().strip_prefix("Phase ") == Some(wanted)
+    })
 }
 
 /// A person named in a row: one line, at most 255 characters; found among the tenant's people later.
@@ -276,6 +273,17 @@ fn check_project(columns: &Columns, record: &Record, problems: &mut Vec<CellProb
     // The export writes "2026-03-14 17:00"; the form takes the date.
     let due = cell("response_due_date");
     let due = iso_date(due.split_whitespace().next().unwrap_or_default());
+    let raw_stage = cell("pipeline_stage");
+    let stage = stage_spelling(&raw_stage);
+    if stage.is_none() && !raw_stage.trim().is_empty() {
+        problems.push(problem(
+            columns.heading_of("pipeline_stage"),
+            format!(
+                "\u{201c}{}\u{201d} is not a stage: write Phase 0 to Phase 6 (or 0 to 6, or the phase's name, such as Capture planning)",
+                raw_stage.trim()
+            ),
+        ));
+    }
     let input = ProjectInput {
         project_name: cell("project_name"),
         internal_reference_number: cell("internal_reference_number"),
@@ -283,7 +291,7 @@ fn check_project(columns: &Columns, record: &Record, problems: &mut Vec<CellProb
         agency_name: cell("agency_name"),
         contracting_office: cell("contracting_office"),
         description: cell("description"),
-        pipeline_stage: stage_spelling(&cell("pipeline_stage")),
+        pipeline_stage: stage.map_or_else(String::new, |s| s.as_str().to_string()),
         project_status: spelled(
             &cell("project_status"),
             ProjectStatus::ALL,

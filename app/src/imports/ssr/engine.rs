@@ -49,7 +49,7 @@ pub struct Importer {
 }
 
 fn problem(column: Option<String>, message: String) -> CellProblem {
-    CellProblem { column, message }
+    CellProblem { column, message: crate::format::sentence(&message) }
 }
 
 impl Importer {
