@@ -40,7 +40,7 @@ fn find_term() -> String {
 
 /// What find-anything is asked, by session and visit: the beginnings of names the bench data holds
 /// (scripts/bench/pages-data.sql), so every search finds people, and some pursuits and organizations.
-pub const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "dana cont", "fisch", "park"];
+pub const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "dana webb", "fisch", "park"];
 
 /// The bench's project id of tenant `:t` (scripts/bench/pages-data.sql makes them md5(tenant || ':' || i)).
 const PROJECT: &str = "md5((:tenants::text[])[:t] || ':' || :p)::uuid";

@@ -184,7 +184,7 @@ enum Page {
 
 /// Find anything's questions: beginnings of words of people in the bench data, every one finding people (as
 /// src/pgbench.rs FIND_TERMS).
-const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "dana cont", "fisch", "park"];
+const FIND_TERMS: [&str; 8] = ["whit", "reye", "okaf", "chen", "morgan", "dana webb", "fisch", "park"];
 
 impl Page {
     fn parse(name: &str) -> Page {
