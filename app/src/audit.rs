@@ -126,6 +126,16 @@ impl AuditEvent {
         }
     }
 
+    /// A CSV export: `count` records of `entity` (`noun` in words) under the list's `view`, allowed by
+    /// `permission`. Medium risk: the data leaves the system.
+    pub fn export(entity: &'static str, noun: &str, count: i64, view: String, permission: &'static str) -> AuditEvent {
+        let mut event = AuditEvent::new(AuditAction::Export, entity, None, format!("Exported {count} {noun} as CSV"))
+            .after(serde_json::json!({ "view": view, "rows": count }))
+            .risk(RiskLevel::Medium);
+        event.permission_used = Some(permission);
+        event
+    }
+
     pub fn risk(mut self, risk: RiskLevel) -> Self {
         self.risk = risk;
         self

@@ -10,7 +10,7 @@ use super::{
     queries::{self, ContactExportRow, OrganizationExportRow},
 };
 use crate::{
-    audit::{AuditAction, AuditEvent, RiskLevel},
+    audit::AuditEvent,
     auth::{
         Permission,
         ssr::{Caller, Resource},
@@ -81,10 +81,7 @@ async fn audit_export(
     count: i64,
     view: String,
 ) -> Result<(), AppError> {
-    let mut event = AuditEvent::new(AuditAction::Export, entity, None, format!("Exported {count} {noun} as CSV"))
-        .after(serde_json::json!({ "view": view, "rows": count }))
-        .risk(RiskLevel::Medium);
-    event.permission_used = Some(Permission::ContactsRead.as_str());
+    let event = AuditEvent::export(entity, noun, count, view, Permission::ContactsRead.as_str());
     caller.audit(&mut tx, event).await?;
     caller.commit(tx).await
 }

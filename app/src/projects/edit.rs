@@ -137,11 +137,9 @@ impl ProjectInput {
             }
         }
         let version = problems.at("version").version(&self.version);
-        let Some(project_name) = project_name else {
-            return Err(problems.finish(|| ()).err().unwrap_or_default());
-        };
+        // Without a name there is a problem, so `finish` never builds the project.
         problems.finish(|| ValidProject {
-            project_name,
+            project_name: project_name.unwrap_or_default(),
             internal_reference_number,
             solicitation_number,
             agency_name,
@@ -231,7 +229,7 @@ pub async fn create_project(input: ProjectInput) -> Result<ProjectId, AppError> 
     serve(async move {
         let valid = input.check()?;
         let (caller, mut tx) = Caller::start(Permission::ProjectsCreate, Resource::Tenant).await?;
-        let id = writes::create(&mut tx, caller.user.id, &valid, None).await?;
+        let id = writes::create(&mut tx, caller.user.id, &valid, None, None).await?;
         let event = AuditEvent::new(
             AuditAction::Create,
             "opportunity_project",

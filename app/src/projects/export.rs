@@ -4,7 +4,7 @@
 
 use super::{ProjectRow, TableQuery, queries};
 use crate::{
-    audit::{AuditAction, AuditEvent, RiskLevel},
+    audit::AuditEvent,
     auth::{
         Permission,
         ssr::{Caller, Resource},
@@ -15,7 +15,8 @@ use crate::{
 use bytes::Bytes;
 use futures::{Stream, TryStreamExt};
 
-const HEADER: [&str; 15] = [
+/// Also the headings the projects import recognises (`imports::fields`).
+pub const HEADER: [&str; 15] = [
     "Project",
     "Title",
     "Solicitation",
@@ -43,11 +44,13 @@ pub async fn projects_csv(
     let manager = query.filter.manager_for(caller.user.id);
     let (mut tx, _) = caller.enter(Permission::ProjectsRead, Resource::Tenant).await?;
     let count = queries::count(&mut tx, &query.filter, manager).await?;
-    let mut event =
-        AuditEvent::new(AuditAction::Export, "opportunity_project", None, format!("Exported {count} projects as CSV"))
-            .after(serde_json::json!({ "view": query.to_query(), "rows": count }))
-            .risk(RiskLevel::Medium);
-    event.permission_used = Some(Permission::ProjectsRead.as_str());
+    let event = AuditEvent::export(
+        "opportunity_project",
+        "projects",
+        count,
+        query.to_query(),
+        Permission::ProjectsRead.as_str(),
+    );
     caller.audit(&mut tx, event).await?;
     caller.commit(tx).await?;
 

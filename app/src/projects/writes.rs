@@ -109,12 +109,13 @@ async fn check_plan_room(tx: &mut Tx) -> Result<(), AppError> {
     Ok(())
 }
 
-/// Creates a pursuit as `by` (the person at the form, or who started an import).
+/// Creates a pursuit as `by` (the person at the form, or who started `import`).
 pub async fn create(
     tx: &mut Tx,
     by: UserId,
     v: &ValidProject,
     source: Option<&SourceLink>,
+    import: Option<crate::ids::ImportId>,
 ) -> Result<ProjectId, AppError> {
     check_people(tx, v).await?;
     check_plan_room(tx).await?;
@@ -123,8 +124,8 @@ pub async fn create(
             "INSERT INTO opportunity_projects (tenant_id, project_name, internal_reference_number, solicitation_number, agency_name, \
                 contracting_office, description, project_status, priority_level, win_probability_score, strategic_value_score, \
                 assigned_capture_manager, assigned_proposal_manager, assigned_team_members, pipeline_stage, \
-                external_source_id, external_opportunity_id, external_opportunity_url, created_by) \
-             VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18) \
+                external_source_id, external_opportunity_id, external_opportunity_url, created_by, import_id) \
+             VALUES (app_current_tenant_id(), $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19) \
              ON CONFLICT (tenant_id, external_source_id, external_opportunity_id) DO NOTHING RETURNING id",
         ),
         v,
@@ -134,6 +135,7 @@ pub async fn create(
     .bind(source.map(|s| s.external_opportunity_id.clone()))
     .bind(source.and_then(|s| s.external_opportunity_url.clone()))
     .bind(by)
+    .bind(import)
     .fetch_optional(&mut **tx)
     .await
     ?;
@@ -499,14 +501,4 @@ pub async fn open_project_keys(tx: &mut Tx) -> Result<Vec<(String, Option<String
     )
     .fetch_all(&mut **tx)
     .await
-}
-
-/// Records which import created a pursuit.
-pub async fn mark_imported(tx: &mut Tx, id: ProjectId, import: crate::ids::ImportId) -> Result<(), sqlx::Error> {
-    sqlx::query("UPDATE opportunity_projects SET import_id = $2 WHERE id = $1")
-        .bind(id)
-        .bind(import)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }

@@ -440,8 +440,7 @@ impl Importer {
         result.imported = good.len() as i32;
         if write {
             for project in &good {
-                let id = writes::create(tx, self.by, project, None).await?;
-                writes::mark_imported(tx, id, self.import).await?;
+                writes::create(tx, self.by, project, None, Some(self.import)).await?;
             }
         }
         Ok(result)

@@ -293,7 +293,7 @@ pub async fn pursue(
         external_opportunity_id: o.notice_id.clone(),
         external_opportunity_url: o.source_url.clone(),
     };
-    let project = writes::create(tx, caller.user.id, &valid, Some(&link)).await?;
+    let project = writes::create(tx, caller.user.id, &valid, Some(&link), None).await?;
     attach(caller, tx, id, &o, project).await?;
     let event = AuditEvent::new(
         AuditAction::Create,
