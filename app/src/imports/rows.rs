@@ -66,14 +66,34 @@ fn problem(column: Option<String>, message: impl Into<String>) -> CellProblem {
     CellProblem { column, message: crate::format::sentence(&message.into()) }
 }
 
-/// A closed-set value as people write it in a spreadsheet: the stored spelling, or the label the product
-/// shows ("Contracting officer", "TS/SCI"), or either with spaces for underscores.
-fn spelled<T: Copy>(raw: &str, all: &[T], spelling: fn(T) -> &'static str, label: fn(T) -> &'static str) -> String {
+/// A closed-set cell as people write it in a spreadsheet: the stored spelling, or the label the product shows
+/// ("Contracting officer", "TS/SCI"), or either with spaces for underscores. A value that is none of them is
+/// the column's problem, named with the labels to choose from (not the stored spellings), and left empty.
+fn choice<T: Copy>(
+    columns: &Columns,
+    field: &str,
+    raw: &str,
+    all: &[T],
+    spelling: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    problems: &mut Vec<CellProblem>,
+) -> String {
     let wanted = raw.trim();
+    if wanted.is_empty() {
+        return String::new();
+    }
     let folded = wanted.to_lowercase().replace([' ', '-'], "_");
-    all.iter()
-        .find(|v| label(**v).eq_ignore_ascii_case(wanted) || spelling(**v) == folded)
-        .map_or_else(|| wanted.to_string(), |v| spelling(*v).to_string())
+    match all.iter().find(|v| label(**v).eq_ignore_ascii_case(wanted) || spelling(**v) == folded) {
+        Some(v) => spelling(*v).to_string(),
+        None => {
+            let labels: Vec<&str> = all.iter().map(|v| label(*v)).collect();
+            problems.push(problem(
+                columns.heading_of(field),
+                format!("\u{201c}{wanted}\u{201d} is not one of: {}", labels.join(", ")),
+            ));
+            String::new()
+        }
+    }
 }
 
 /// A date as spreadsheets write it: 2026-03-14, or 3/14/2026 (US order), as YYYY-MM-DD for the form.
@@ -159,15 +179,34 @@ fn check_contact(
         email: cell("email"),
         phone: cell("phone"),
         linkedin_url: cell("linkedin_url"),
-        contact_type: spelled(&cell("contact_type"), ContactType::ALL, ContactType::as_str, ContactType::label),
+        contact_type: choice(
+            columns,
+            "contact_type",
+            &cell("contact_type"),
+            ContactType::ALL,
+            ContactType::as_str,
+            ContactType::label,
+            problems,
+        ),
         decision_maker_level: cell("decision_maker_level"),
-        security_clearance: spelled(&cell("security_clearance"), Clearance::ALL, Clearance::as_str, Clearance::label),
+        security_clearance: choice(
+            columns,
+            "security_clearance",
+            &cell("security_clearance"),
+            Clearance::ALL,
+            Clearance::as_str,
+            Clearance::label,
+            problems,
+        ),
         last_contact_date: iso_date(&cell("last_contact_date")),
-        interaction_frequency: spelled(
+        interaction_frequency: choice(
+            columns,
+            "interaction_frequency",
             &cell("interaction_frequency"),
             InteractionFrequency::ALL,
             InteractionFrequency::as_str,
             InteractionFrequency::label,
+            problems,
         ),
         relationship_strength: cell("relationship_strength"),
         notes: cell("notes"),
@@ -202,23 +241,36 @@ fn check_organization(columns: &Columns, record: &Record, problems: &mut Vec<Cel
     let cell = |field: &str| columns.cell(record, field).to_string();
     let input = OrganizationInput {
         name: cell("name"),
-        organization_type: spelled(
+        organization_type: choice(
+            columns,
+            "organization_type",
             &cell("organization_type"),
             OrganizationType::ALL,
             OrganizationType::as_str,
             OrganizationType::label,
+            problems,
         ),
         parent: String::new(),
         sam_unique_id: cell("sam_unique_id"),
         cage_code: cell("cage_code"),
         duns_number: cell("duns_number"),
         agency_path_code: cell("agency_path_code"),
-        business_size: spelled(&cell("business_size"), BusinessSize::ALL, BusinessSize::as_str, BusinessSize::label),
+        business_size: choice(
+            columns,
+            "business_size",
+            &cell("business_size"),
+            BusinessSize::ALL,
+            BusinessSize::as_str,
+            BusinessSize::label,
+            problems,
+        ),
         certifications: cell("certifications")
             .split([',', ';'])
             .map(|c| {
-                spelled(c, crate::contacts::Certification::ALL, crate::contacts::Certification::as_str, |c| c.label())
+                let (all, spelling) = (crate::contacts::Certification::ALL, crate::contacts::Certification::as_str);
+                choice(columns, "certifications", c, all, spelling, |c| c.label(), problems)
             })
+            .filter(|c| !c.is_empty())
             .collect(),
         address_line1: cell("address_line1"),
         address_line2: cell("address_line2"),
@@ -292,13 +344,24 @@ fn check_project(columns: &Columns, record: &Record, problems: &mut Vec<CellProb
         contracting_office: cell("contracting_office"),
         description: cell("description"),
         pipeline_stage: stage.map_or_else(String::new, |s| s.as_str().to_string()),
-        project_status: spelled(
+        project_status: choice(
+            columns,
+            "project_status",
             &cell("project_status"),
             ProjectStatus::ALL,
             ProjectStatus::as_str,
             ProjectStatus::label,
+            problems,
         ),
-        priority_level: spelled(&cell("priority_level"), Priority::ALL, Priority::as_str, Priority::label),
+        priority_level: choice(
+            columns,
+            "priority_level",
+            &cell("priority_level"),
+            Priority::ALL,
+            Priority::as_str,
+            Priority::label,
+            problems,
+        ),
         win_probability_score: cell("win_probability_score").trim().trim_end_matches('%').to_string(),
         strategic_value_score: cell("strategic_value_score").trim().trim_end_matches('%').to_string(),
         capture_manager: String::new(),
@@ -482,5 +545,18 @@ mod tests {
         {
             assert!(columns_named.contains(&Some(column)), "{column}: {problems:?}");
         }
+    }
+
+    #[test]
+    fn an_unknown_choice_names_the_labels_to_write() {
+        let headings: Vec<String> = ["Project", "Priority"].map(String::from).into();
+        let mapping = [Some("project_name"), Some("priority_level")].map(|m| m.map(String::from));
+        let columns = Columns { headings: &headings, mapping: &mapping };
+        let problems = check(ImportKind::Projects, &columns, &record(&["X", "Urgent"]), today()).expect_err("unknown");
+        assert_eq!(problems.len(), 1, "named once, not again by the form: {problems:?}");
+        assert_eq!(problems[0].column.as_deref(), Some("Priority"));
+        assert_eq!(problems[0].message, "\u{201c}Urgent\u{201d} is not one of: Low, Medium, High, Critical.");
+        let ok = check(ImportKind::Projects, &columns, &record(&["X", "critical"]), today());
+        assert!(ok.is_ok(), "{ok:?}");
     }
 }

@@ -113,7 +113,7 @@ fn Finder(on_close: Callback<()>) -> impl IntoView {
                 }}
             </ul>
             {move || (query.get().trim().chars().count() >= MIN_QUERY && hits.get().is_some_and(|h| h.as_ref().is_ok_and(|h| h.is_empty()))).then(|| view! {
-                <p class="muted finder__empty">"Nothing matches. Try part of a name, a solicitation number or an e-mail."</p>
+                <p class="muted finder__empty">"Nothing matches. Try the start of a name, a word of a title, a solicitation number or an e-mail."</p>
             })}
             <p class="muted finder__help">"\u{2191} \u{2193} to move, Enter to open, Esc to close"</p>
         </Dialog>
