@@ -39,6 +39,14 @@ impl ImportKind {
         }
     }
 
+    pub fn label_one(self) -> &'static str {
+        match self {
+            Self::Contacts => "contact",
+            Self::Organizations => "organization",
+            Self::Projects => "project",
+        }
+    }
+
     /// The list the records go to.
     pub fn list_href(self) -> &'static str {
         match self {

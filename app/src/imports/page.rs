@@ -399,7 +399,11 @@ fn Outcome(detail: ImportDetail) -> impl IntoView {
     let headline = match s.status {
         ImportStatus::Queued => "Waiting for a server to start the import…".to_string(),
         ImportStatus::Running => format!("Importing… {percent}% of the file read"),
-        ImportStatus::Done => format!("Imported {} {}.", thousands(s.rows_imported.into()), kind.label_plural()),
+        ImportStatus::Done => format!(
+            "Imported {} {}.",
+            thousands(s.rows_imported.into()),
+            if s.rows_imported == 1 { kind.label_one() } else { kind.label_plural() }
+        ),
         _ => s.failure.clone().unwrap_or_else(|| "The import stopped.".into()),
     };
     let all_or_nothing = s.mode == Some(ImportMode::AllOrNothing);
